@@ -1,0 +1,284 @@
+//! Database access for SQLite (bundled, the embedded default) and PostgreSQL,
+//! chosen by the URL, behind one connection type so a deployable's queries are
+//! written once. Connections are pooled (r2d2) and used on blocking threads;
+//! embedded migrations run at start.
+//!
+//! SQLite allows one writer at a time and a deferred transaction that reads
+//! before it writes can fail with `SQLITE_BUSY` instead of waiting. So on
+//! SQLite [`Db::write`] serialises write transactions inside the process (WAL
+//! keeps readers going); on PostgreSQL they run concurrently and correctness
+//! comes from conditional updates and constraints.
+
+use crate::settings::DatabaseSettings;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use multi::{AnyConnection, MultiBackend};
+
+/// The derive emits undocumented helper items; they stay in this module.
+#[allow(missing_docs)]
+mod multi {
+    use diesel::pg::PgConnection;
+    use diesel::sqlite::SqliteConnection;
+
+    /// One connection to either backend; queries are written once against its
+    /// `MultiBackend`.
+    #[derive(diesel::MultiConnection)]
+    pub enum AnyConnection {
+        /// A PostgreSQL connection.
+        Postgresql(PgConnection),
+        /// A SQLite connection.
+        Sqlite(SqliteConnection),
+    }
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `postgres://…` or `postgresql://…`.
+    Postgres(String),
+    /// `sqlite://path` (relative to the working directory) or `sqlite::memory:`.
+    Sqlite(PathBuf),
+}
+
+impl Target {
+    /// Reads a database URL, or says what is accepted.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        match url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Some("") | None => Err(format!(
+                "`{url}` is not a database URL: use sqlite://path/to/file.db or postgres://user@host:port/db"
+            )),
+            Some(path) => Ok(Self::Sqlite(PathBuf::from(path))),
+        }
+    }
+
+    /// `postgres` or `sqlite`, for logs and tests.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// Migrations for one database, one set per backend (their SQL differs).
+pub struct Migrations {
+    /// Run on PostgreSQL.
+    pub postgres: EmbeddedMigrations,
+    /// Run on SQLite.
+    pub sqlite: EmbeddedMigrations,
+}
+
+/// What can go wrong reaching the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had (server down, pool exhausted past its timeout).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A query failed.
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    /// Migrations failed at start.
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    /// The blocking task panicked or was cancelled.
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl From<r2d2::PoolError> for DbError {
+    fn from(e: r2d2::PoolError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// Opens connections for a [`Target`], with SQLite tuned for a server.
+#[derive(Debug, Clone)]
+struct Manager(Target);
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match &self.0 {
+            Target::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            Target::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(|e| {
+                    r2d2::Error::ConnectionError(ConnectionError::BadConnection(e.to_string()))
+                })?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// A pooled database handle; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    target: Target,
+    /// Held around SQLite write transactions; unused on PostgreSQL.
+    write_lock: Arc<Mutex<()>>,
+}
+
+impl Db {
+    /// Connects (creating a SQLite file and its folder if needed) and runs the
+    /// pending migrations.
+    pub fn connect(settings: &DatabaseSettings, migrations: Migrations) -> Result<Self, DbError> {
+        let target = Target::parse(&settings.url).map_err(DbError::Unavailable)?;
+        if let Target::Sqlite(path) = &target
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                DbError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager(target.clone()))?;
+        let db = Self {
+            pool,
+            target,
+            write_lock: Arc::default(),
+        };
+        db.migrate(migrations)?;
+        Ok(db)
+    }
+
+    fn migrate(&self, migrations: Migrations) -> Result<(), DbError> {
+        let mut conn = self.pool.get()?;
+        let result = match &mut *conn {
+            AnyConnection::Postgresql(c) => c
+                .run_pending_migrations(migrations.postgres)
+                .map(|v| v.len()),
+            AnyConnection::Sqlite(c) => {
+                c.run_pending_migrations(migrations.sqlite).map(|v| v.len())
+            }
+        };
+        let applied = result.map_err(|e| DbError::Migration(e.to_string()))?;
+        tracing::info!(
+            backend = self.target.backend_name(),
+            applied,
+            "migrations up to date"
+        );
+        Ok(())
+    }
+
+    /// The database this handle talks to.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Runs `f` on a pooled connection on a blocking thread, outside any
+    /// transaction (reads).
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        run_blocking(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back
+    /// otherwise, so a failed command leaves no partial write.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let lock = matches!(self.target, Target::Sqlite(_)).then(|| self.write_lock.clone());
+        run_blocking(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            // A poisoned lock only means another writer panicked; its
+            // transaction was rolled back, so the data is consistent.
+            let _guard = lock
+                .as_ref()
+                .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
+            let conn: &mut AnyConnection = &mut conn;
+            conn.transaction(f)
+        })
+        .await
+    }
+
+    /// True when a connection can be had and answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        self.read(|conn| conn.ping().map_err(DbError::from))
+            .await
+            .is_ok()
+    }
+}
+
+async fn run_blocking<T, E, F>(f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(join) => Err(DbError::Task(join.to_string()).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend_or_explain() {
+        assert_eq!(
+            Target::parse("sqlite://data/m.db").unwrap(),
+            Target::Sqlite("data/m.db".into())
+        );
+        assert_eq!(
+            Target::parse("sqlite::memory:").unwrap(),
+            Target::Sqlite(":memory:".into())
+        );
+        assert!(matches!(
+            Target::parse("postgres://u@127.0.0.1/db").unwrap(),
+            Target::Postgres(_)
+        ));
+        let err = Target::parse("mysql://x").unwrap_err();
+        assert!(err.contains("sqlite://"), "{err}");
+        assert!(Target::parse("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! What every strangler-kit deployable (the monolith and the extracted services)
+//! needs the same way: typed [`settings`], [`telemetry`] with [`correlation`] ids,
+//! one [`problem`] error type rendered as `application/problem+json`, [`db`]
+//! access for SQLite and PostgreSQL with embedded migrations, [`health`]
+//! endpoints and a [`server`] runner with graceful shutdown.
+//!
+//! It depends on no project crate: everything here is generic plumbing, never a
+//! domain rule.
+
+pub mod correlation;
+pub mod db;
+pub mod health;
+pub mod problem;
+pub mod server;
+pub mod settings;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use problem::Problem;

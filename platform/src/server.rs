@@ -1,0 +1,115 @@
+//! The HTTP scaffolding every deployable shares: the base `App` with correlation
+//! ids, request tracing and problem+json for every error the framework itself
+//! raises (bad JSON, oversize bodies, bad paths and queries, unknown routes,
+//! wrong methods), and the listener.
+
+use crate::correlation::{self, CorrelatedRootSpan};
+use crate::problem::{MEDIA_TYPE, Problem};
+use crate::settings::ServerSettings;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, HttpRequest, ResponseError, web};
+use std::net::TcpListener;
+use tracing_actix_web::TracingLogger;
+
+/// The base app: wrap order (outermost first) is correlation id → tracing →
+/// problem+json for bare errors. Request bodies are limited to `max_body_bytes`.
+pub fn base_app(
+    max_body_bytes: usize,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(json_config(max_body_bytes))
+        .app_data(web::PayloadConfig::new(max_body_bytes))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .default_service(web::to(unknown_route))
+        .wrap(ErrorHandlers::new().default_handler(bare_error_to_problem))
+        .wrap(TracingLogger::<CorrelatedRootSpan>::new())
+        .wrap(from_fn(correlation::middleware))
+}
+
+/// Binds the configured address (port 0 picks a free port).
+pub fn bind(settings: &ServerSettings) -> std::io::Result<TcpListener> {
+    TcpListener::bind((settings.host.as_str(), settings.port))
+}
+
+/// JSON bodies: syntax errors are 400, well-formed JSON of the wrong shape
+/// (missing field, wrong type, number out of range) is 422, oversize is 413.
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |err, _req| {
+            let problem = match &err {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => Problem::payload_too_large(limit),
+                JsonPayloadError::ContentType => Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "the body must be JSON with Content-Type: application/json",
+                ),
+                JsonPayloadError::Deserialize(e) if e.is_data() => {
+                    Problem::unprocessable(format!("the JSON body does not fit: {e}"))
+                }
+                JsonPayloadError::Deserialize(e) => {
+                    Problem::bad_request(format!("the body is not valid JSON: {e}"))
+                }
+                other => Problem::bad_request(format!("the body cannot be read: {other}")),
+            };
+            problem.into()
+        })
+}
+
+fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    Problem::not_found(format!("{} does not name a resource: {err}", req.path())).into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    Problem::bad_request(format!("bad query string: {err}")).into()
+}
+
+async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, Problem> {
+    Err(Problem::not_found(format!(
+        "no resource at {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Framework errors with no problem+json body (405, bare 4xx/5xx) get one.
+fn bare_error_to_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let has_problem_body = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == MEDIA_TYPE.as_bytes());
+    if has_problem_body {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!(
+            "{} is not allowed on {}",
+            res.request().method(),
+            res.request().path()
+        ),
+        _ => match res.response().error() {
+            Some(e) => e.to_string(),
+            None => status.canonical_reason().unwrap_or("error").to_owned(),
+        },
+    };
+    let problem = Problem::new(status, "http-error", detail);
+    let (req, _) = res.into_parts();
+    let res = ServiceResponse::new(req, problem.error_response());
+    Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
+}
