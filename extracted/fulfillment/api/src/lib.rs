@@ -23,7 +23,7 @@ pub mod shipment;
 pub mod sku;
 pub mod stock;
 
-pub use money::{Money, Page};
+pub use money::{Currency, Money, Page};
 pub use order::{
     CancelOrder, ConfirmOrder, NewOrder, NewOrderLine, Order, OrderLine, OrderState, ShipOrder,
 };
