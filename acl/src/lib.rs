@@ -1,4 +1,12 @@
-//! The anti-corruption layer (issue 4): not built yet.
+#![doc = include_str!("../README.md")]
 //!
-//! This crate is an empty placeholder in the workspace so the layout of
-//! `DESIGN.md` holds from the start; it exports nothing and claims nothing.
+//! Owns: the legacy wire model ([`legacy`]), value and entity translators,
+//! and the [`Registry`] the proxy looks translators up in. Must not touch: the
+//! monolith's code or a service's code (only their published contract crates),
+//! or any I/O: this crate is pure functions over bytes and values.
+
+pub mod error;
+pub mod legacy;
+pub mod value;
+
+pub use error::{FieldPath, Side, TranslateError};

@@ -1,0 +1,298 @@
+//! [`TranslateError`]: why a value, a body or a request has no translation.
+//! Every variant names the field (as a JSON path such as `$.lines[2].px`) and
+//! the value that could not be carried across, so a failed translation is
+//! never a silent default and always tells the operator where to look.
+
+use std::fmt;
+
+/// The longest rendering of an offending value kept in an error; a client can
+/// send megabytes, an error message should not echo them.
+const MAX_VALUE_CHARS: usize = 80;
+
+/// A JSON path naming one field of a legacy or v2 document: `$`, `$.st`,
+/// `$.lines[2].px`. Built with [`FieldPath::key`] and [`FieldPath::index`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldPath(String);
+
+impl FieldPath {
+    /// The whole document (`$`).
+    pub fn root() -> Self {
+        Self("$".to_owned())
+    }
+
+    /// A top-level field: `FieldPath::field("st")` is `$.st`.
+    pub fn field(name: &str) -> Self {
+        Self::root().key(name)
+    }
+
+    /// A member of this object: `$.lines[2]` + `px` is `$.lines[2].px`.
+    pub fn key(&self, name: &str) -> Self {
+        Self(format!("{}.{name}", self.0))
+    }
+
+    /// An element of this array: `$.lines` + `2` is `$.lines[2]`.
+    pub fn index(&self, i: usize) -> Self {
+        Self(format!("{}[{i}]", self.0))
+    }
+
+    /// A path taken from a deserialiser (`lines[2].px`, or `.` for the root).
+    pub fn from_serde(path: &serde_path_to_error::Path) -> Self {
+        let rendered = path.to_string();
+        if rendered == "." || rendered.is_empty() {
+            Self::root()
+        } else if rendered.starts_with('[') {
+            Self(format!("${rendered}"))
+        } else {
+            Self(format!("$.{rendered}"))
+        }
+    }
+
+    /// The path as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which side of the layer a document belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The monolith's `/api/v1` contract.
+    Legacy,
+    /// A service's `/v2` contract.
+    V2,
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Legacy => "legacy",
+            Side::V2 => "v2",
+        })
+    }
+}
+
+/// Why a translation failed. Each variant names the field and the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TranslateError {
+    /// The value is valid on its own side but the other side has no
+    /// counterpart (a v2 `failed` payment has no legacy letter; a legacy
+    /// currency the v2 model does not know).
+    #[error("{field}: {side} value `{value}` has no counterpart on the other side ({reason})")]
+    NoCounterpart {
+        /// Where the value sits.
+        field: FieldPath,
+        /// The side the value comes from.
+        side: Side,
+        /// The value, rendered.
+        value: String,
+        /// Why there is no counterpart.
+        reason: String,
+    },
+    /// A v2 amount has more decimals than the currency's minor unit; the
+    /// layer never rounds money.
+    #[error(
+        "{field}: amount `{value}` {currency} has more than {exponent} decimal places; \
+         legacy amounts are integer minor units and this layer does not round"
+    )]
+    Precision {
+        /// Where the amount sits.
+        field: FieldPath,
+        /// The amount, rendered.
+        value: String,
+        /// Its currency code.
+        currency: String,
+        /// The currency's minor-unit exponent.
+        exponent: u32,
+    },
+    /// The value does not fit the range of the target representation.
+    #[error("{field}: `{value}` does not fit {target}")]
+    Overflow {
+        /// Where the value sits.
+        field: FieldPath,
+        /// The value, rendered.
+        value: String,
+        /// The representation it must fit (e.g. `i64 minor units`).
+        target: &'static str,
+    },
+    /// The value breaks the rules of its own side's contract.
+    #[error("{field}: `{value}` is not {expected}")]
+    Invalid {
+        /// Where the value sits.
+        field: FieldPath,
+        /// The value, rendered.
+        value: String,
+        /// What a valid value looks like.
+        expected: String,
+    },
+    /// A body is not JSON of the expected shape.
+    #[error("{field}: {side} body does not have the expected shape: {message}")]
+    Shape {
+        /// Where reading stopped.
+        field: FieldPath,
+        /// Whose body it is.
+        side: Side,
+        /// What the reader said (names the offending value).
+        message: String,
+    },
+    /// A query parameter is missing its rules (e.g. `per_page=0`).
+    #[error("query parameter `{name}`: `{value}` is not {expected}")]
+    Query {
+        /// The parameter name.
+        name: String,
+        /// The value, rendered.
+        value: String,
+        /// What a valid value looks like.
+        expected: &'static str,
+    },
+    /// No route of this translator matches the request.
+    #[error("route group `{group}` has no translation for {method} {path}")]
+    NoRoute {
+        /// The route group asked.
+        group: String,
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+    },
+    /// The v2 answer is not one this exchange can produce a legacy answer from
+    /// (e.g. a 201 where a 200 list was expected).
+    #[error("v2 status {status} has no legacy translation for {endpoint}")]
+    UnexpectedStatus {
+        /// The endpoint the exchange was for.
+        endpoint: &'static str,
+        /// The v2 status.
+        status: u16,
+    },
+}
+
+impl TranslateError {
+    /// A value with no counterpart on the other side.
+    pub fn no_counterpart(
+        field: FieldPath,
+        side: Side,
+        value: impl fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::NoCounterpart {
+            field,
+            side,
+            value: clip(value),
+            reason: reason.into(),
+        }
+    }
+
+    /// A value that breaks its own side's rules.
+    pub fn invalid(
+        field: FieldPath,
+        value: impl fmt::Display,
+        expected: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            field,
+            value: clip(value),
+            expected: expected.into(),
+        }
+    }
+
+    /// A value out of the target's range.
+    pub fn overflow(field: FieldPath, value: impl fmt::Display, target: &'static str) -> Self {
+        Self::Overflow {
+            field,
+            value: clip(value),
+            target,
+        }
+    }
+
+    /// A query parameter that breaks the rules.
+    pub fn query(name: &str, value: &str, expected: &'static str) -> Self {
+        Self::Query {
+            name: clip(name),
+            value: clip(value),
+            expected,
+        }
+    }
+
+    /// The field the error is about, where it has one.
+    pub fn field(&self) -> Option<&FieldPath> {
+        match self {
+            Self::NoCounterpart { field, .. }
+            | Self::Precision { field, .. }
+            | Self::Overflow { field, .. }
+            | Self::Invalid { field, .. }
+            | Self::Shape { field, .. } => Some(field),
+            Self::Query { .. } | Self::NoRoute { .. } | Self::UnexpectedStatus { .. } => None,
+        }
+    }
+
+    /// Deserialises `body` as `T`, naming the path of the first offending
+    /// field if it fails.
+    pub fn read_json<T: serde::de::DeserializeOwned>(side: Side, body: &[u8]) -> Result<T, Self> {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| Self::Shape {
+            field: FieldPath::from_serde(err.path()),
+            side,
+            message: clip(err.inner()),
+        })?;
+        de.end().map_err(|err| Self::Shape {
+            field: FieldPath::root(),
+            side,
+            message: clip(err),
+        })?;
+        Ok(value)
+    }
+}
+
+/// Renders a value for an error message, cut to a readable length.
+pub(crate) fn clip(value: impl fmt::Display) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= MAX_VALUE_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_render_as_json_paths() {
+        let p = FieldPath::field("lines").index(2).key("px");
+        assert_eq!(p.as_str(), "$.lines[2].px");
+        assert_eq!(FieldPath::root().to_string(), "$");
+    }
+
+    #[test]
+    fn read_json_names_the_offending_field() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Line {
+            px: i64,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            lines: Vec<Line>,
+        }
+        let err = TranslateError::read_json::<Doc>(
+            Side::Legacy,
+            br#"{"lines":[{"px":1},{"px":2},{"px":"x"}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.field().unwrap().as_str(), "$.lines[2].px");
+        assert!(err.to_string().contains("\"x\""), "{err}");
+    }
+
+    #[test]
+    fn long_values_are_clipped() {
+        let err = TranslateError::invalid(FieldPath::field("nm"), "a".repeat(1000), "short");
+        assert!(err.to_string().len() < 200);
+    }
+}
