@@ -239,11 +239,57 @@ impl Db {
         .await
     }
 
+    /// Like [`Db::write`], but when `dry_run` is true the transaction is rolled
+    /// back even when `f` returns `Ok`: the caller gets `f`'s value while
+    /// nothing it wrote is kept (see [`crate::dry_run`]). With `dry_run`
+    /// false this is exactly [`Db::write`].
+    pub async fn write_or_rollback<T, E, F>(&self, dry_run: bool, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        if !dry_run {
+            return self.write(f).await;
+        }
+        let outcome = self
+            .write::<std::convert::Infallible, DryRunOutcome<T, E>, _>(move |conn| match f(conn) {
+                // Returning Err makes `write` roll back; the value rides along.
+                Ok(value) => Err(DryRunOutcome::RolledBack(value)),
+                Err(e) => Err(DryRunOutcome::Failed(e)),
+            })
+            .await;
+        match outcome {
+            Ok(never) => match never {},
+            Err(DryRunOutcome::RolledBack(value)) => Ok(value),
+            Err(DryRunOutcome::Failed(e)) => Err(e),
+        }
+    }
+
     /// True when a connection can be had and answers a trivial query.
     pub async fn ping(&self) -> bool {
         self.read(|conn| conn.ping().map_err(DbError::from))
             .await
             .is_ok()
+    }
+}
+
+/// How a dry-run transaction ended: rolled back on purpose with the value, or
+/// failed on its own.
+enum DryRunOutcome<T, E> {
+    RolledBack(T),
+    Failed(E),
+}
+
+impl<T, E: From<DbError>> From<DbError> for DryRunOutcome<T, E> {
+    fn from(e: DbError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl<T, E: From<diesel::result::Error>> From<diesel::result::Error> for DryRunOutcome<T, E> {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Failed(e.into())
     }
 }
 

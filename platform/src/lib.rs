@@ -9,7 +9,10 @@
 
 pub mod correlation;
 pub mod db;
+pub mod dry_run;
 pub mod health;
+pub mod idempotency;
+pub mod outbox;
 pub mod problem;
 pub mod server;
 pub mod settings;

@@ -1,0 +1,200 @@
+//! The transactional outbox: a service records each domain event in an
+//! `outbox` table **in the same transaction** as the state change it
+//! describes, so an event exists if and only if the change committed (and a
+//! dry run, rolled back, leaves none). Delivering the events (a relay to
+//! subscribers or a broker, at least once, in `seq` order) is a separate job;
+//! consumers dedupe by `event_id`.
+//!
+//! Each service adds the table to its own migrations. PostgreSQL:
+//!
+//! ```sql
+//! CREATE TABLE outbox (
+//!     seq BIGSERIAL PRIMARY KEY,
+//!     event_id TEXT NOT NULL UNIQUE,
+//!     aggregate_type TEXT NOT NULL,
+//!     aggregate_id TEXT NOT NULL,
+//!     event_type TEXT NOT NULL,
+//!     payload TEXT NOT NULL,
+//!     occurred_at TIMESTAMP NOT NULL,
+//!     delivered_at TIMESTAMP NULL
+//! );
+//! CREATE INDEX outbox_undelivered ON outbox (seq) WHERE delivered_at IS NULL;
+//! ```
+//!
+//! SQLite: the same with `seq INTEGER PRIMARY KEY AUTOINCREMENT` ([`DDL_SQLITE`]).
+
+use crate::db::AnyConnection;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The table's DDL on PostgreSQL.
+pub const DDL_POSTGRES: &str = "CREATE TABLE outbox (
+    seq BIGSERIAL PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    aggregate_type TEXT NOT NULL,
+    aggregate_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
+    delivered_at TIMESTAMP NULL
+);
+CREATE INDEX outbox_undelivered ON outbox (seq) WHERE delivered_at IS NULL;";
+
+/// The table's DDL on SQLite.
+pub const DDL_SQLITE: &str = "CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    aggregate_type TEXT NOT NULL,
+    aggregate_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
+    delivered_at TIMESTAMP NULL
+);
+CREATE INDEX outbox_undelivered ON outbox (seq) WHERE delivered_at IS NULL;";
+
+/// The diesel schema of the table.
+#[allow(missing_docs)]
+pub mod schema {
+    diesel::table! {
+        outbox (seq) {
+            seq -> BigInt,
+            event_id -> Text,
+            aggregate_type -> Text,
+            aggregate_id -> Text,
+            event_type -> Text,
+            payload -> Text,
+            occurred_at -> Timestamp,
+            delivered_at -> Nullable<Timestamp>,
+        }
+    }
+}
+
+use schema::outbox;
+
+/// An event to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Unique per event; consumers dedupe on it.
+    pub event_id: Uuid,
+    /// The kind of thing that changed, e.g. `payment`.
+    pub aggregate_type: String,
+    /// Which one, e.g. its UUID.
+    pub aggregate_id: String,
+    /// What happened, e.g. `payment.refunded`.
+    pub event_type: String,
+    /// The event's JSON body.
+    pub payload: serde_json::Value,
+    /// When it happened (UTC).
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl Event {
+    /// An event with a fresh id (UUID v7, so ids sort by time), now.
+    pub fn new(
+        aggregate_type: &str,
+        aggregate_id: impl ToString,
+        event_type: &str,
+        payload: &impl Serialize,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            event_id: Uuid::now_v7(),
+            aggregate_type: aggregate_type.to_owned(),
+            aggregate_id: aggregate_id.to_string(),
+            event_type: event_type.to_owned(),
+            payload: serde_json::to_value(payload)?,
+            occurred_at: Utc::now(),
+        })
+    }
+}
+
+/// An event as stored, with its position.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct StoredEvent {
+    /// Position in the outbox (delivery order).
+    pub seq: i64,
+    /// The event id (UUID text).
+    pub event_id: String,
+    /// See [`Event::aggregate_type`].
+    pub aggregate_type: String,
+    /// See [`Event::aggregate_id`].
+    pub aggregate_id: String,
+    /// See [`Event::event_type`].
+    pub event_type: String,
+    /// The JSON body, as text.
+    pub payload: String,
+    /// When it happened (UTC).
+    pub occurred_at: NaiveDateTime,
+    /// When a relay delivered it; `None` until then.
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewEvent<'a> {
+    event_id: String,
+    aggregate_type: &'a str,
+    aggregate_id: &'a str,
+    event_type: &'a str,
+    payload: String,
+    occurred_at: NaiveDateTime,
+}
+
+/// Writes `event` with the caller's connection: call it inside the write
+/// transaction that makes the change, never after it.
+pub fn record(conn: &mut AnyConnection, event: &Event) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values(NewEvent {
+            event_id: event.event_id.to_string(),
+            aggregate_type: &event.aggregate_type,
+            aggregate_id: &event.aggregate_id,
+            event_type: &event.event_type,
+            payload: event.payload.to_string(),
+            occurred_at: event.occurred_at.naive_utc(),
+        })
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Undelivered events in delivery order, at most `limit` (for a relay).
+pub fn pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<StoredEvent>> {
+    outbox::table
+        .filter(outbox::delivered_at.is_null())
+        .order(outbox::seq.asc())
+        .limit(limit)
+        .select(StoredEvent::as_select())
+        .load(conn)
+}
+
+/// Every event of one aggregate, oldest first (for tests and audits).
+pub fn for_aggregate(
+    conn: &mut AnyConnection,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> QueryResult<Vec<StoredEvent>> {
+    outbox::table
+        .filter(outbox::aggregate_type.eq(aggregate_type))
+        .filter(outbox::aggregate_id.eq(aggregate_id))
+        .order(outbox::seq.asc())
+        .select(StoredEvent::as_select())
+        .load(conn)
+}
+
+/// Marks one event delivered (for a relay); returns whether it was pending.
+pub fn mark_delivered(conn: &mut AnyConnection, seq: i64, at: DateTime<Utc>) -> QueryResult<bool> {
+    diesel::update(
+        outbox::table
+            .find(seq)
+            .filter(outbox::delivered_at.is_null()),
+    )
+    .set(outbox::delivered_at.eq(Some(at.naive_utc())))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+#[cfg(all(test, feature = "testing"))]
+#[path = "outbox_tests.rs"]
+mod tests;

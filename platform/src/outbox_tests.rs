@@ -1,0 +1,110 @@
+//! The outbox on both backends: an event exists exactly when its transaction
+//! committed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use crate::Problem;
+use crate::db::{Db, Migrations, Target};
+use crate::testing::{TestBackend, TestDatabase};
+use diesel::connection::SimpleConnection;
+use diesel_migrations::EmbeddedMigrations;
+
+async fn setup(backend: TestBackend) -> (TestDatabase, Db) {
+    let test_db = TestDatabase::create(backend);
+    let none = || EmbeddedMigrations::new(&[]);
+    let db = Db::connect(
+        &test_db.settings,
+        Migrations {
+            postgres: none(),
+            sqlite: none(),
+        },
+    )
+    .unwrap();
+    let ddl = match db.target() {
+        Target::Postgres(_) => DDL_POSTGRES,
+        Target::Sqlite(_) => DDL_SQLITE,
+    };
+    db.write(move |c| c.batch_execute(ddl).map_err(Problem::from))
+        .await
+        .unwrap();
+    (test_db, db)
+}
+
+fn event(n: u32) -> Event {
+    Event::new(
+        "thing",
+        "t-1",
+        "thing.happened",
+        &serde_json::json!({ "n": n }),
+    )
+    .unwrap()
+}
+
+async fn committed_events_are_kept_in_order(backend: TestBackend) {
+    let (_guard, db) = setup(backend).await;
+    let (first, second) = (event(1), event(2));
+    let (a, b) = (first.clone(), second.clone());
+    db.write(move |c| {
+        record(c, &a)?;
+        record(c, &b).map_err(Problem::from)
+    })
+    .await
+    .unwrap();
+    let stored = db
+        .read(|c| pending(c, 10).map_err(Problem::from))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored[0].seq < stored[1].seq);
+    assert_eq!(stored[0].event_id, first.event_id.to_string());
+    assert_eq!(stored[1].event_type, "thing.happened");
+    let payload: serde_json::Value = serde_json::from_str(&stored[1].payload).unwrap();
+    assert_eq!(payload, second.payload);
+    let seq = stored[0].seq;
+    let marked = db
+        .write(move |c| mark_delivered(c, seq, Utc::now()).map_err(Problem::from))
+        .await
+        .unwrap();
+    assert!(marked);
+    let left = db
+        .read(|c| pending(c, 10).map_err(Problem::from))
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    let all = db
+        .read(|c| for_aggregate(c, "thing", "t-1").map_err(Problem::from))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+}
+
+async fn rolled_back_and_dry_run_writes_leave_no_event(backend: TestBackend) {
+    let (_guard, db) = setup(backend).await;
+    let e = event(1);
+    let failed: Result<(), Problem> = db
+        .write(move |c| {
+            record(c, &e)?;
+            Err(Problem::conflict("changed my mind"))
+        })
+        .await;
+    assert!(failed.is_err());
+    let e = event(2);
+    let dry: Result<u8, Problem> = db
+        .write_or_rollback(true, move |c| {
+            record(c, &e)?;
+            Ok(7)
+        })
+        .await;
+    assert_eq!(dry.unwrap(), 7, "a dry run still returns the value");
+    let stored = db
+        .read(|c| pending(c, 10).map_err(Problem::from))
+        .await
+        .unwrap();
+    assert!(stored.is_empty(), "{stored:?}");
+}
+
+crate::both_backends!(
+    committed_events_are_kept_in_order,
+    rolled_back_and_dry_run_writes_leave_no_event,
+);
