@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod legacy;
+pub mod records;
 pub mod value;
 
 pub use error::{FieldPath, Side, TranslateError};

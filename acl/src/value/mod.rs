@@ -3,6 +3,8 @@
 //! field it works on so its errors say where.
 
 pub mod ids;
+pub mod money;
+pub mod status;
 pub mod time;
 
 pub use time::{DEFAULT_ZONE, LegacyClock};
