@@ -1,1 +1,59 @@
-fn main() {}
+//! `monolith`: serve the legacy API (default) or seed demo data.
+
+use clap::{Parser, Subcommand};
+use monolith::settings::Settings;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The reference modular monolith of strangler-kit (the legacy system).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// A TOML settings file layered over the embedded defaults
+    /// (then MONOLITH__SECTION__KEY variables).
+    #[arg(long, global = true, env = "MONOLITH_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve /api/v1 (the default).
+    Serve,
+    /// Fill the database with deterministic demo data through the legacy API.
+    Seed(monolith::seed::SeedArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("monolith: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    platform::telemetry::init(&settings.telemetry);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&settings),
+        Command::Seed(args) => monolith::seed::run(&settings, &args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("monolith: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: &Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async {
+        let app = monolith::startup::Application::build(settings)?;
+        tracing::info!(port = app.port(), database = %settings.database.url, "monolith listening");
+        app.run_until_stopped().await?;
+        tracing::info!("monolith stopped");
+        Ok(())
+    })
+}

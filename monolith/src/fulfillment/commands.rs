@@ -1,0 +1,118 @@
+//! The fulfillment commands that span tables and ports. Each runs inside the
+//! caller's transaction, so an order, its reservations, its payment and its
+//! invoice are written together or not at all.
+
+use super::domain::{LineRequest, OrderStatus};
+use super::store::orders::{self, LineRow, OrderRow, PricedLine};
+use super::store::{items, shipments};
+use crate::error::{AppError, AppResult};
+use crate::legacy::money::{checked_add, checked_mul};
+use crate::legacy::LegacyClock;
+use crate::payments::port::ChargeRequest;
+use crate::ports::Ports;
+use platform::db::AnyConnection;
+
+/// An order to place, already checked by the domain rules.
+pub struct PlaceOrder {
+    pub customer_id: i64,
+    pub lines: Vec<LineRequest>,
+    pub method: String,
+    pub token: Option<String>,
+}
+
+/// Reserves stock, charges through the payments port, issues the invoice.
+pub fn place(conn: &mut AnyConnection, ports: &Ports, cmd: PlaceOrder) -> AppResult<(OrderRow, Vec<LineRow>)> {
+    let now = LegacyClock::now();
+    // The customer must exist; an unknown id in a body is the body's fault (422).
+    ports.customers.billing(conn, cmd.customer_id).map_err(|e| match e {
+        AppError::NotFound(_) => AppError::Invalid(format!("cust {} does not exist", cmd.customer_id)),
+        other => other,
+    })?;
+    let (currency, total, priced) = price(conn, &cmd.lines)?;
+    let order_id = orders::insert(conn, cmd.customer_id, &currency, total, &priced, now)?;
+    for line in &priced {
+        items::reserve(conn, &line.sku, line.qty, now)?;
+    }
+    let charge = ports.payments.charge(
+        conn,
+        &ChargeRequest {
+            order_id,
+            customer_id: cmd.customer_id,
+            amount: total,
+            currency,
+            method: cmd.method,
+            token: cmd.token,
+        },
+    )?;
+    orders::set_payment(conn, order_id, charge.payment_id, charge.invoice_id)?;
+    if charge.captured {
+        orders::transition(conn, order_id, OrderStatus::Confirmed, now)?;
+    }
+    orders::get(conn, order_id)
+}
+
+/// Prices every line from the inventory; all must share one currency.
+fn price(conn: &mut AnyConnection, lines: &[LineRequest]) -> AppResult<(String, i64, Vec<PricedLine>)> {
+    let mut currency: Option<String> = None;
+    let mut total = 0_i64;
+    let mut priced = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let item = items::get(conn, &line.sku)?
+            .ok_or_else(|| AppError::Invalid(format!("lines[{i}].sku `{}` is not in the inventory", line.sku)))?;
+        match &currency {
+            Some(c) if *c != item.currency => {
+                return Err(AppError::Invalid(format!(
+                    "lines[{i}].sku `{}` is priced in {}, the order in {c}: one order, one currency",
+                    line.sku, item.currency
+                )));
+            }
+            _ => currency = Some(item.currency.clone()),
+        }
+        let amount = checked_mul(&format!("lines[{i}].amt"), line.qty, item.unit_price)?;
+        total = checked_add("tot", total, amount)?;
+        priced.push(PricedLine { sku: line.sku.clone(), qty: line.qty, unit_price: item.unit_price, amount });
+    }
+    Ok((currency.unwrap_or_default(), total, priced))
+}
+
+/// Captures a pay-on-invoice order's payment (P → C).
+pub fn capture(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<(OrderRow, Vec<LineRow>)> {
+    let order = orders::transition(conn, id, OrderStatus::Confirmed, LegacyClock::now())?;
+    if let Some(payment_id) = order.payment_id {
+        ports.payments.capture(conn, payment_id)?;
+    }
+    orders::get(conn, id)
+}
+
+/// Cancels an order (P or C → X): releases stock, refunds or voids the payment.
+pub fn cancel(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<(OrderRow, Vec<LineRow>)> {
+    let now = LegacyClock::now();
+    let order = orders::transition(conn, id, OrderStatus::Cancelled, now)?;
+    let (_, lines) = orders::get(conn, id)?;
+    for line in &lines {
+        items::release(conn, &line.sku, line.qty, now)?;
+    }
+    if let Some(payment_id) = order.payment_id {
+        ports.payments.cancel(conn, payment_id)?;
+    }
+    orders::get(conn, id)
+}
+
+/// Ships a paid order (C → S): the reserved stock leaves the warehouse.
+pub fn ship(conn: &mut AnyConnection, id: i64, carrier: &str) -> AppResult<shipments::ShipmentRow> {
+    let now = LegacyClock::now();
+    orders::transition(conn, id, OrderStatus::Shipped, now)?;
+    let (_, lines) = orders::get(conn, id)?;
+    for line in &lines {
+        items::ship(conn, &line.sku, line.qty, now)?;
+    }
+    shipments::insert(conn, id, carrier, now)
+}
+
+/// Delivers a shipment and its order (S → D).
+pub fn deliver(conn: &mut AnyConnection, shipment_id: i64) -> AppResult<shipments::ShipmentRow> {
+    let now = LegacyClock::now();
+    let shipment = shipments::deliver(conn, shipment_id, now)?;
+    orders::transition(conn, shipment.order_id, OrderStatus::Delivered, now)?;
+    Ok(shipment)
+}

@@ -1,0 +1,167 @@
+//! `/api/v1/orders`: place, read, list by customer, capture, cancel.
+
+use crate::fulfillment::commands::{self, PlaceOrder};
+use crate::fulfillment::domain;
+use crate::fulfillment::store::orders::{self as store, LineRow, OrderRow};
+use crate::legacy::{LegacyClock, Page, PageParams};
+use crate::ports::Ports;
+use actix_web::{HttpResponse, get, post, web};
+use platform::Problem;
+use platform::db::Db;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(place).service(read).service(of_customer).service(capture).service(cancel);
+}
+
+/// A line of `POST /orders`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLineWire {
+    /// SKU.
+    pub sku: String,
+    /// Quantity, more than 0.
+    pub qty: i64,
+}
+
+/// Body of `POST /orders`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrderWire {
+    /// Customer id.
+    pub cust: i64,
+    /// Lines, 1 to 100, each SKU once.
+    pub lines: Vec<NewLineWire>,
+    /// `card` (captured at once) or `invoice` (authorised; capture later).
+    pub pm: String,
+    /// Card token for the gateway (`tok_declined` is always declined).
+    pub tok: Option<String>,
+}
+
+/// An order line, legacy shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineWire {
+    /// SKU.
+    pub sku: String,
+    /// Quantity.
+    pub qty: i64,
+    /// Unit price at placement, minor units.
+    pub px: i64,
+    /// qty × px, minor units.
+    pub amt: i64,
+}
+
+/// An order, legacy shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderWire {
+    /// Id.
+    pub id: i64,
+    /// Customer id.
+    pub cust: i64,
+    /// P pending payment, C confirmed (paid), S shipped, D delivered, X cancelled.
+    pub st: String,
+    /// ISO 4217 code.
+    pub cur: String,
+    /// Total, minor units.
+    pub tot: i64,
+    /// Lines.
+    pub lines: Vec<LineWire>,
+    /// Payment id.
+    pub pay: Option<i64>,
+    /// Invoice id.
+    pub inv: Option<i64>,
+    /// Created, legacy local time.
+    pub crt: String,
+    /// Last changed, legacy local time.
+    pub upd: String,
+}
+
+impl OrderWire {
+    fn show((o, lines): (OrderRow, Vec<LineRow>), clock: &LegacyClock) -> Self {
+        Self {
+            id: o.id,
+            cust: o.customer_id,
+            st: o.status,
+            cur: o.currency,
+            tot: o.total,
+            lines: lines.into_iter().map(|l| LineWire { sku: l.sku, qty: l.qty, px: l.unit_price, amt: l.amount }).collect(),
+            pay: o.payment_id,
+            inv: o.invoice_id,
+            crt: clock.show(o.created_at),
+            upd: clock.show(o.updated_at),
+        }
+    }
+}
+
+/// Places an order: reserves stock, charges, issues the invoice.
+#[utoipa::path(tag = "orders", request_body = NewOrderWire, responses(
+    (status = 201, body = OrderWire), (status = 402, description = "card declined"),
+    (status = 409, description = "insufficient stock"), (status = 422)))]
+#[post("/orders")]
+async fn place(
+    db: web::Data<Db>,
+    ports: web::Data<Ports>,
+    clock: web::Data<LegacyClock>,
+    body: web::Json<NewOrderWire>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    let raw: Vec<(String, i64)> = body.lines.into_iter().map(|l| (l.sku, l.qty)).collect();
+    let cmd = PlaceOrder { customer_id: body.cust, lines: domain::lines(&raw)?, method: body.pm, token: body.tok };
+    let ports = ports.into_inner();
+    let order = db.write(move |conn| commands::place(conn, &ports, cmd)).await?;
+    Ok(HttpResponse::Created().json(OrderWire::show(order, &clock)))
+}
+
+/// Reads one order.
+#[utoipa::path(tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = OrderWire), (status = 404)))]
+#[get("/orders/{id}")]
+async fn read(db: web::Data<Db>, clock: web::Data<LegacyClock>, id: web::Path<i64>) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let order = db.read(move |conn| store::get(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(OrderWire::show(order, &clock)))
+}
+
+/// Lists a customer's orders, oldest first.
+#[utoipa::path(tag = "orders", params(("id" = i64, Path), PageParams), responses((status = 200, body = Page<OrderWire>)))]
+#[get("/customers/{id}/orders")]
+async fn of_customer(
+    db: web::Data<Db>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+    query: web::Query<PageParams>,
+) -> Result<HttpResponse, Problem> {
+    let (id, page) = (id.into_inner(), query.into_inner().check()?);
+    let (orders, total) = db.read(move |conn| store::of_customer(conn, id, page)).await?;
+    let items = orders.into_iter().map(|o| OrderWire::show(o, &clock)).collect();
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+}
+
+/// Captures the payment of a pay-on-invoice order (P → C).
+#[utoipa::path(tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = OrderWire), (status = 404), (status = 409)))]
+#[post("/orders/{id}/capture")]
+async fn capture(
+    db: web::Data<Db>,
+    ports: web::Data<Ports>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
+    let (id, ports) = (id.into_inner(), ports.into_inner());
+    let order = db.write(move |conn| commands::capture(conn, &ports, id)).await?;
+    Ok(HttpResponse::Ok().json(OrderWire::show(order, &clock)))
+}
+
+/// Cancels an order (P or C → X): releases stock, refunds or voids the payment.
+#[utoipa::path(tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = OrderWire), (status = 404), (status = 409)))]
+#[post("/orders/{id}/cancel")]
+async fn cancel(
+    db: web::Data<Db>,
+    ports: web::Data<Ports>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
+    let (id, ports) = (id.into_inner(), ports.into_inner());
+    let order = db.write(move |conn| commands::cancel(conn, &ports, id)).await?;
+    Ok(HttpResponse::Ok().json(OrderWire::show(order, &clock)))
+}

@@ -1,0 +1,9 @@
+//! Bounded context `fulfillment`: inventory (stock per SKU and reservations),
+//! orders with their lines, and shipments. Owns the `items`, `orders`,
+//! `order_lines` and `shipments` tables. It charges and refunds through the
+//! payments port and never touches a payments table.
+
+mod commands;
+mod domain;
+pub(crate) mod http;
+mod store;

@@ -1,0 +1,113 @@
+//! What other modules may ask of `payments`: charge an order, capture it, settle
+//! its cancellation. Calls take the caller's connection so they join its
+//! transaction: an order and its payment are written together or not at all.
+
+use super::domain::{InvoiceStatus, Method, PaymentStatus};
+use super::{gateway, store};
+use crate::customers::port::CustomersPort;
+use crate::error::AppResult;
+use crate::legacy::LegacyClock;
+use platform::db::AnyConnection;
+use std::sync::Arc;
+
+/// A charge for a placed order.
+#[derive(Debug, Clone)]
+pub struct ChargeRequest {
+    /// The order being paid.
+    pub order_id: i64,
+    /// Who pays (billing details are read through the customers port).
+    pub customer_id: i64,
+    /// Amount in minor units.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// `card` or `invoice`.
+    pub method: String,
+    /// Card token for the gateway.
+    pub token: Option<String>,
+}
+
+/// What a charge produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Charge {
+    /// The payment's id.
+    pub payment_id: i64,
+    /// The invoice's id.
+    pub invoice_id: i64,
+    /// True when the money was captured at once (card), false when only authorised.
+    pub captured: bool,
+}
+
+/// The payments port.
+pub trait PaymentsPort: Send + Sync {
+    /// Authorises (and for cards captures) the amount and issues an invoice.
+    fn charge(&self, conn: &mut AnyConnection, req: &ChargeRequest) -> AppResult<Charge>;
+    /// Captures an authorised payment and marks its order's invoice paid.
+    fn capture(&self, conn: &mut AnyConnection, payment_id: i64) -> AppResult<()>;
+    /// Settles a cancelled order: refunds what is still captured or voids the
+    /// authorisation, and voids or credits the invoice.
+    fn cancel(&self, conn: &mut AnyConnection, payment_id: i64) -> AppResult<()>;
+}
+
+/// The in-process implementation.
+pub struct InProcessPayments {
+    customers: Arc<dyn CustomersPort>,
+}
+
+impl InProcessPayments {
+    /// Payments reading billing details through `customers`.
+    pub fn new(customers: Arc<dyn CustomersPort>) -> Self {
+        Self { customers }
+    }
+}
+
+impl PaymentsPort for InProcessPayments {
+    fn charge(&self, conn: &mut AnyConnection, req: &ChargeRequest) -> AppResult<Charge> {
+        let method = Method::parse(&req.method)?;
+        let bill = self.customers.billing(conn, req.customer_id)?;
+        if method == Method::Card {
+            gateway::authorize(req.token.as_deref(), req.amount, &req.currency)?;
+        }
+        let captured = method == Method::Card;
+        let now = LegacyClock::now();
+        let payment = store::NewPayment {
+            order_id: req.order_id,
+            customer_id: req.customer_id,
+            amount: req.amount,
+            currency: &req.currency,
+            status: if captured { PaymentStatus::Captured } else { PaymentStatus::Authorized },
+            method: method.as_str(),
+        };
+        let payment_id = store::insert_payment(conn, &payment, now)?;
+        let invoice_status = if captured { InvoiceStatus::Paid } else { InvoiceStatus::Open };
+        let invoice_id =
+            store::insert_invoice(conn, req.order_id, req.customer_id, req.amount, &req.currency, invoice_status, &bill, now)?;
+        Ok(Charge { payment_id, invoice_id, captured })
+    }
+
+    fn capture(&self, conn: &mut AnyConnection, payment_id: i64) -> AppResult<()> {
+        store::transition(conn, payment_id, &[PaymentStatus::Authorized], PaymentStatus::Captured, LegacyClock::now())?;
+        let order_id = store::payment(conn, payment_id)?.order_id;
+        store::set_invoice_status(conn, order_id, InvoiceStatus::Open, InvoiceStatus::Paid)
+    }
+
+    fn cancel(&self, conn: &mut AnyConnection, payment_id: i64) -> AppResult<()> {
+        let now = LegacyClock::now();
+        let payment = store::payment(conn, payment_id)?;
+        match payment.status.as_str() {
+            "A" => {
+                store::transition(conn, payment_id, &[PaymentStatus::Authorized], PaymentStatus::Voided, now)?;
+                store::set_invoice_status(conn, payment.order_id, InvoiceStatus::Open, InvoiceStatus::Void)
+            }
+            "C" | "P" => {
+                let remaining = payment.captured - payment.refunded;
+                if remaining > 0 {
+                    store::refund(conn, payment_id, remaining, "order cancelled", now)?;
+                }
+                store::set_invoice_status(conn, payment.order_id, InvoiceStatus::Paid, InvoiceStatus::Credited)
+            }
+            "R" => store::set_invoice_status(conn, payment.order_id, InvoiceStatus::Paid, InvoiceStatus::Credited),
+            _ => Ok(()),
+        }
+    }
+}

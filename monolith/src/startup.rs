@@ -1,0 +1,120 @@
+//! Builds the monolith: database (migrated), ports, the `/api/v1` app with its
+//! generated OpenAPI document, health endpoints, and the HTTP server.
+
+use crate::legacy::LegacyClock;
+use crate::ports::Ports;
+use crate::settings::Settings;
+use crate::{customers, fulfillment, payments};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use platform::db::Db;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+/// The parts of the API document not derived from handlers.
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "strangler-kit monolith: legacy API",
+    version = "1",
+    description = "The legacy /api/v1 of the reference monolith. Errors are application/problem+json (RFC 9457)."
+))]
+struct ApiDoc;
+
+/// What every request handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    /// The monolith's database.
+    pub db: web::Data<Db>,
+    /// The modules' ports.
+    pub ports: web::Data<Ports>,
+    /// Legacy time rendering.
+    pub clock: web::Data<LegacyClock>,
+    /// Request body limit.
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// Connects and migrates the database and wires the ports.
+    pub fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database, crate::migrations())
+            .with_context(|| format!("cannot open the database at {}", settings.database.url))?;
+        let clock = LegacyClock::parse(&settings.legacy.timezone).map_err(anyhow::Error::msg)?;
+        Ok(Self {
+            db: web::Data::new(db),
+            ports: web::Data::new(Ports::in_process()),
+            clock: web::Data::new(clock),
+            max_body_bytes: settings.server.max_body_bytes,
+        })
+    }
+}
+
+/// The whole HTTP app. The OpenAPI document is collected from the handlers as
+/// they are registered, so it lists exactly what is served.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = platform::server::base_app(state.max_body_bytes)
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(state.db.clone())
+        .app_data(state.ports.clone())
+        .app_data(state.clock.clone())
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .configure(customers::http::routes)
+                .configure(fulfillment::http::routes)
+                .configure(payments::http::routes),
+        )
+        .split_for_parts();
+    let api = web::Data::new(api);
+    app.app_data(api)
+        .route("/api/v1/openapi.json", web::get().to(openapi_json))
+        .configure(platform::health::configure)
+}
+
+async fn openapi_json(api: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(api.as_ref())
+}
+
+/// A running monolith.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, binds (port 0 picks a free port) and starts serving.
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let state = AppState::connect(settings)?;
+        let listener = platform::server::bind(&settings.server)
+            .with_context(|| format!("cannot bind {}:{}", settings.server.host, settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || app(state.clone()))
+            .listen(listener)?
+            .shutdown_timeout(settings.server.shutdown_timeout_secs);
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Self { port, server: server.run() })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
