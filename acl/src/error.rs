@@ -47,6 +47,11 @@ impl FieldPath {
         }
     }
 
+    /// A path already rendered (`$.data[3].amount`).
+    pub(crate) fn from_raw(rendered: String) -> Self {
+        Self(rendered)
+    }
+
     /// The path as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -140,7 +145,37 @@ pub enum TranslateError {
         /// What the reader said (names the offending value).
         message: String,
     },
-    /// A query parameter is missing its rules (e.g. `per_page=0`).
+    /// A body is not JSON at all.
+    #[error("{side} body is not JSON: {message}")]
+    NotJson {
+        /// Whose body it is.
+        side: Side,
+        /// What the parser said.
+        message: String,
+    },
+    /// A path segment names nothing the legacy API could have (`/payments/abc`).
+    #[error("{field}: `{value}` names no record")]
+    NotFound {
+        /// The path parameter.
+        field: FieldPath,
+        /// The segment, rendered.
+        value: String,
+    },
+    /// The route exists but is not a one-to-one translation (it spans two
+    /// services, e.g. placing an order): the proxy must leave it to the
+    /// monolith or to an orchestrator.
+    #[error("{method} {path} is not translated by `{group}`: {reason}")]
+    Unsupported {
+        /// The route group asked.
+        group: String,
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// Why, and who handles it instead.
+        reason: &'static str,
+    },
+    /// A query parameter breaks the rules (e.g. `per_page=0`).
     #[error("query parameter `{name}`: `{value}` is not {expected}")]
     Query {
         /// The parameter name.
@@ -225,8 +260,13 @@ impl TranslateError {
             | Self::Precision { field, .. }
             | Self::Overflow { field, .. }
             | Self::Invalid { field, .. }
-            | Self::Shape { field, .. } => Some(field),
-            Self::Query { .. } | Self::NoRoute { .. } | Self::UnexpectedStatus { .. } => None,
+            | Self::Shape { field, .. }
+            | Self::NotFound { field, .. } => Some(field),
+            Self::Query { .. }
+            | Self::NotJson { .. }
+            | Self::NoRoute { .. }
+            | Self::Unsupported { .. }
+            | Self::UnexpectedStatus { .. } => None,
         }
     }
 
@@ -234,17 +274,47 @@ impl TranslateError {
     /// field if it fails.
     pub fn read_json<T: serde::de::DeserializeOwned>(side: Side, body: &[u8]) -> Result<T, Self> {
         let mut de = serde_json::Deserializer::from_slice(body);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| Self::Shape {
-            field: FieldPath::from_serde(err.path()),
-            side,
-            message: clip(err.inner()),
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            if err.inner().is_data() {
+                Self::Shape {
+                    field: FieldPath::from_serde(err.path()),
+                    side,
+                    message: clip(err.inner()),
+                }
+            } else {
+                Self::NotJson {
+                    side,
+                    message: clip(err.inner()),
+                }
+            }
         })?;
-        de.end().map_err(|err| Self::Shape {
-            field: FieldPath::root(),
+        de.end().map_err(|err| Self::NotJson {
             side,
             message: clip(err),
         })?;
         Ok(value)
+    }
+
+    /// The status the legacy API answers for the same mistake, when this
+    /// error came from translating a legacy client's *request*: 400 for a
+    /// body that is not JSON or a bad query, 404 for an unknown path or id,
+    /// 422 for JSON of the wrong shape or a value with no counterpart, 501
+    /// for a route this layer does not translate. An error from translating
+    /// a v2 *response* is the new service's or this layer's fault, not the
+    /// client's: answer it 502 (or fall back to the monolith), never with
+    /// this status.
+    pub fn legacy_status(&self) -> u16 {
+        match self {
+            Self::NotJson { .. } | Self::Query { .. } => 400,
+            Self::NotFound { .. } | Self::NoRoute { .. } => 404,
+            Self::Unsupported { .. } => 501,
+            Self::UnexpectedStatus { .. } => 502,
+            Self::NoCounterpart { .. }
+            | Self::Precision { .. }
+            | Self::Overflow { .. }
+            | Self::Invalid { .. }
+            | Self::Shape { .. } => 422,
+        }
     }
 }
 

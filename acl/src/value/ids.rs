@@ -28,8 +28,12 @@ pub fn parse_segment(name: &'static str, segment: &str) -> Result<i64, Translate
     let id = digits_only
         .then(|| segment.parse::<i64>().ok())
         .flatten()
-        .ok_or_else(|| TranslateError::invalid(field.clone(), segment, "a positive integer id"))?;
-    legacy_id(&field, Side::Legacy, id)
+        .filter(|id| *id > 0)
+        .ok_or_else(|| TranslateError::NotFound {
+            field,
+            value: crate::error::clip(segment),
+        })?;
+    Ok(id)
 }
 
 #[cfg(test)]

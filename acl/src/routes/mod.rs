@@ -1,0 +1,191 @@
+//! The built-in route groups of the reference monolith, each a table of
+//! legacy routes and the function that starts each one's [`Exchange`].
+
+mod flow;
+pub mod inventory;
+pub mod invoices;
+pub mod orders;
+pub mod payments;
+pub mod shipments;
+
+use crate::error::{Side, TranslateError};
+use crate::exchange::{Exchange, RouteTranslator};
+use crate::http::{Method, Request};
+use crate::reply::CORRELATION_HEADER;
+use crate::value::LegacyClock;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// The header that makes a v2 create safe to repeat.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// What every route handler may use.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    pub clock: LegacyClock,
+}
+
+/// Starts a route's exchange from the path parameters and the request.
+type Start = fn(&Ctx, &[&str], &Request) -> Result<Exchange, TranslateError>;
+
+/// One legacy route: method, path pattern (`*` matches one segment), handler.
+pub(crate) struct Route {
+    pub method: Method,
+    pub pattern: &'static str,
+    pub start: Start,
+}
+
+/// A route the group knows but does not translate one-to-one.
+pub(crate) struct Refused {
+    pub method: Method,
+    pub pattern: &'static str,
+    pub reason: &'static str,
+}
+
+/// A route group as a table of routes.
+pub(crate) struct Table {
+    pub group: &'static str,
+    pub ctx: Ctx,
+    pub routes: &'static [Route],
+    pub refused: &'static [Refused],
+}
+
+impl fmt::Debug for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let routes: Vec<_> = self
+            .routes
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.pattern))
+            .collect();
+        f.debug_struct("Table")
+            .field("group", &self.group)
+            .field("routes", &routes)
+            .finish()
+    }
+}
+
+/// The segments of `path` matched against `pattern`'s `*`s.
+fn capture<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
+    let mut pat = pattern.split('/');
+    let mut got = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (pat.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some("*"), Some(seg)) if !seg.is_empty() => params.push(seg),
+            (Some(p), Some(seg)) if p == seg => {}
+            _ => return None,
+        }
+    }
+}
+
+impl RouteTranslator for Table {
+    fn group(&self) -> &str {
+        self.group
+    }
+
+    fn handles(&self, method: Method, path: &str) -> bool {
+        self.routes
+            .iter()
+            .any(|r| r.method == method && capture(r.pattern, path).is_some())
+    }
+
+    fn start(&self, request: &Request) -> Result<Exchange, TranslateError> {
+        for route in self.routes.iter().filter(|r| r.method == request.method) {
+            if let Some(params) = capture(route.pattern, &request.path) {
+                return (route.start)(&self.ctx, &params, request);
+            }
+        }
+        let refused = self
+            .refused
+            .iter()
+            .find(|r| r.method == request.method && capture(r.pattern, &request.path).is_some());
+        Err(match refused {
+            Some(r) => TranslateError::Unsupported {
+                group: self.group.to_owned(),
+                method: request.method.to_string(),
+                path: crate::error::clip(&request.path),
+                reason: r.reason,
+            },
+            None => TranslateError::NoRoute {
+                group: self.group.to_owned(),
+                method: request.method.to_string(),
+                path: crate::error::clip(&request.path),
+            },
+        })
+    }
+}
+
+/// A v2 request carrying the legacy request's correlation id.
+pub(crate) fn v2_request(method: Method, target: &str, legacy: &Request) -> Request {
+    let mut req = Request::with_target(method, target).with_header("Accept", "application/json");
+    if let Some(id) = legacy.headers.get(CORRELATION_HEADER) {
+        req.headers.set(CORRELATION_HEADER, id);
+    }
+    req
+}
+
+/// A v2 write with a JSON body and an idempotency key: the legacy client's
+/// own `Idempotency-Key` if it sent one, else a fresh one per legacy request
+/// (so the proxy's retries of *this* request are deduplicated, while two
+/// identical legacy requests stay two operations, as they were).
+pub(crate) fn v2_write<T: Serialize>(
+    method: Method,
+    target: &str,
+    legacy: &Request,
+    idempotency_key: &str,
+    body: &T,
+) -> Result<Request, TranslateError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| TranslateError::NotJson {
+        side: Side::V2,
+        message: e.to_string(),
+    })?;
+    Ok(v2_request(method, target, legacy)
+        .with_header("Content-Type", "application/json")
+        .with_header(IDEMPOTENCY_KEY, idempotency_key)
+        .with_body(bytes))
+}
+
+/// The idempotency key for a legacy write (see [`v2_write`]).
+pub(crate) fn idempotency_key(legacy: &Request) -> String {
+    legacy
+        .headers
+        .get(IDEMPOTENCY_KEY)
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Reads a legacy request body.
+pub(crate) fn legacy_body<T: DeserializeOwned>(legacy: &Request) -> Result<T, TranslateError> {
+    TranslateError::read_json(Side::Legacy, &legacy.body)
+}
+
+/// The `i`-th path parameter as a legacy id named `name`.
+pub(crate) fn id_param(
+    params: &[&str],
+    i: usize,
+    name: &'static str,
+) -> Result<i64, TranslateError> {
+    let raw = params.get(i).copied().unwrap_or("");
+    crate::value::ids::parse_segment(name, raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_capture_one_segment_per_star() {
+        assert_eq!(
+            capture("/api/v1/payments/*", "/api/v1/payments/12"),
+            Some(vec!["12"])
+        );
+        assert_eq!(capture("/api/v1/payments/*", "/api/v1/payments/"), None);
+        assert_eq!(capture("/api/v1/payments/*", "/api/v1/payments/1/x"), None);
+        assert_eq!(
+            capture("/api/v1/orders/*/payments", "/api/v1/orders/9/payments"),
+            Some(vec!["9"])
+        );
+    }
+}
