@@ -47,11 +47,6 @@ impl FieldPath {
         }
     }
 
-    /// A path already rendered (`$.data[3].amount`).
-    pub(crate) fn from_raw(rendered: String) -> Self {
-        Self(rendered)
-    }
-
     /// The path as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -175,9 +170,21 @@ pub enum TranslateError {
         /// Why, and who handles it instead.
         reason: &'static str,
     },
-    /// A query parameter breaks the rules (e.g. `per_page=0`).
+    /// A query string that cannot be read: an unknown or repeated
+    /// parameter, a value that is not an integer (the monolith: 400).
     #[error("query parameter `{name}`: `{value}` is not {expected}")]
     Query {
+        /// The parameter name.
+        name: String,
+        /// The value, rendered.
+        value: String,
+        /// What a valid value looks like.
+        expected: &'static str,
+    },
+    /// A query parameter that reads but is out of range (`per_page=0`; the
+    /// monolith: 422).
+    #[error("query parameter `{name}`: `{value}` is not {expected}")]
+    QueryValue {
         /// The parameter name.
         name: String,
         /// The value, rendered.
@@ -244,9 +251,18 @@ impl TranslateError {
         }
     }
 
-    /// A query parameter that breaks the rules.
+    /// A query parameter that cannot be read.
     pub fn query(name: &str, value: &str, expected: &'static str) -> Self {
         Self::Query {
+            name: clip(name),
+            value: clip(value),
+            expected,
+        }
+    }
+
+    /// A query parameter out of range.
+    pub fn query_value(name: &str, value: &str, expected: &'static str) -> Self {
+        Self::QueryValue {
             name: clip(name),
             value: clip(value),
             expected,
@@ -263,10 +279,76 @@ impl TranslateError {
             | Self::Shape { field, .. }
             | Self::NotFound { field, .. } => Some(field),
             Self::Query { .. }
+            | Self::QueryValue { .. }
             | Self::NotJson { .. }
             | Self::NoRoute { .. }
             | Self::Unsupported { .. }
             | Self::UnexpectedStatus { .. } => None,
+        }
+    }
+
+    /// The same error with its field moved under `base` (an item of a list:
+    /// `$.amount` under `$.data[3]` is `$.data[3].amount`).
+    pub fn under(self, base: &FieldPath) -> Self {
+        let graft = |f: FieldPath| {
+            let rest = f.as_str().trim_start_matches('$');
+            FieldPath(format!("{}{rest}", base.as_str()))
+        };
+        match self {
+            Self::NoCounterpart {
+                field,
+                side,
+                value,
+                reason,
+            } => Self::NoCounterpart {
+                field: graft(field),
+                side,
+                value,
+                reason,
+            },
+            Self::Precision {
+                field,
+                value,
+                currency,
+                exponent,
+            } => Self::Precision {
+                field: graft(field),
+                value,
+                currency,
+                exponent,
+            },
+            Self::Overflow {
+                field,
+                value,
+                target,
+            } => Self::Overflow {
+                field: graft(field),
+                value,
+                target,
+            },
+            Self::Invalid {
+                field,
+                value,
+                expected,
+            } => Self::Invalid {
+                field: graft(field),
+                value,
+                expected,
+            },
+            Self::Shape {
+                field,
+                side,
+                message,
+            } => Self::Shape {
+                field: graft(field),
+                side,
+                message,
+            },
+            Self::NotFound { field, value } => Self::NotFound {
+                field: graft(field),
+                value,
+            },
+            other => other,
         }
     }
 
@@ -297,8 +379,9 @@ impl TranslateError {
 
     /// The status the legacy API answers for the same mistake, when this
     /// error came from translating a legacy client's *request*: 400 for a
-    /// body that is not JSON or a bad query, 404 for an unknown path or id,
-    /// 422 for JSON of the wrong shape or a value with no counterpart, 501
+    /// body that is not JSON or an unreadable query, 404 for an unknown path
+    /// or id, 422 for JSON of the wrong shape, a value with no counterpart or
+    /// a query value out of range, 501
     /// for a route this layer does not translate. An error from translating
     /// a v2 *response* is the new service's or this layer's fault, not the
     /// client's: answer it 502 (or fall back to the monolith), never with
@@ -313,6 +396,7 @@ impl TranslateError {
             | Self::Precision { .. }
             | Self::Overflow { .. }
             | Self::Invalid { .. }
+            | Self::QueryValue { .. }
             | Self::Shape { .. } => 422,
         }
     }

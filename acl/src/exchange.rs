@@ -2,22 +2,37 @@
 //! legacy request being served by v2, possibly in several calls (a refund
 //! first resolves the payment's UUID from its legacy id, then posts).
 //!
-//! The proxy's loop:
+//! The proxy's loop (`send` is the proxy's own I/O):
 //!
-//! ```no_run
-//! # use acl::{Registry, Request, Response, Step, Method};
-//! # fn send(_: &Request) -> Response { Response::new(200) }
-//! # fn run(registry: &Registry, legacy: Request) -> Result<Response, acl::TranslateError> {
-//! let translator = registry.get("payments").ok_or_else(|| unreachable!())?;
-//! let mut exchange = translator.start(&legacy)?;      // legacy → first v2 call
-//! let legacy_response = loop {
-//!     let v2_response = send(exchange.request());       // the proxy's I/O
-//!     match exchange.respond(&v2_response)? {            // v2 → next call or answer
-//!         Step::Call(next) => exchange = next,
-//!         Step::Reply(answer) => break answer,
+//! ```
+//! use acl::{LegacyClock, Method, Registry, Request, Response, Step};
+//!
+//! fn serve(registry: &Registry, group: &str, legacy: &Request) -> Response {
+//!     let Some(translator) = registry.get(group) else {
+//!         return Response::new(404);
+//!     };
+//!     let mut exchange = match translator.start(legacy) {
+//!         Ok(exchange) => exchange,
+//!         // The client's mistake, answered as the monolith would.
+//!         Err(err) => return acl::error_to_legacy(&err, legacy),
+//!     };
+//!     loop {
+//!         let v2 = send(exchange.request());
+//!         match exchange.respond(&v2) {
+//!             Ok(Step::Call(next)) => exchange = next,
+//!             Ok(Step::Reply(answer)) => return answer,
+//!             // The v2 answer has no legacy shape: not the client's fault.
+//!             Err(_) => return Response::new(502),
+//!         }
 //!     }
-//! };
-//! # Ok(legacy_response) }
+//! }
+//! # fn send(_: &Request) -> Response { Response::new(503) }
+//!
+//! let registry = Registry::standard(LegacyClock::default());
+//! let answer = serve(&registry, "payments", &Request::new(Method::Get, "/api/v1/payments/abc"));
+//! assert_eq!(answer.status, 404);
+//! let answer = serve(&registry, "payments", &Request::new(Method::Get, "/api/v1/payments/7"));
+//! assert_eq!(answer.status, 503); // a v2 error status is passed on as a legacy problem
 //! ```
 
 use crate::error::TranslateError;

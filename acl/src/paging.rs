@@ -1,8 +1,10 @@
 //! Legacy `?page=&per_page=` ↔ v2 `?limit=&offset=`, and the envelopes.
-//! `page` (default 1) must be ≥ 1 and `per_page` (default 20) in 1..=100,
-//! as the legacy API demands; a bad value is a 400 naming the parameter.
-//! `offset = (page - 1) × per_page`; a page so far out that the offset
-//! overflows is refused the same way rather than wrapped.
+//!
+//! As the monolith reads it: `page` (default 1) and `per_page` (default 20)
+//! are the only parameters; an unknown or repeated parameter or a value that
+//! is not an integer is a 400, `page < 1` or `per_page` outside 1..=100 a 422,
+//! each naming the parameter. `offset = (page - 1) × per_page`, saturating at
+//! `i64::MAX` as the monolith's does (such a page is simply empty).
 
 use crate::error::{Side, TranslateError};
 use crate::legacy::{DEFAULT_PAGE, DEFAULT_PER_PAGE, MAX_PER_PAGE, Page};
@@ -17,43 +19,44 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// Reads `page` and `per_page` from a raw query string (other parameters
-    /// are ignored, as the monolith ignores them; a repeated one is refused).
+    /// Reads `page` and `per_page` from a raw query string.
     pub fn from_query(query: &str) -> Result<Self, TranslateError> {
         let mut page = None;
         let mut per_page = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let (raw_name, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = percent_decode(raw_name)
+                .ok_or_else(|| TranslateError::query(raw_name, raw, "valid percent-encoding"))?;
             let value = percent_decode(raw)
-                .ok_or_else(|| TranslateError::query(name, raw, "valid percent-encoding"))?;
-            let slot = match name {
+                .ok_or_else(|| TranslateError::query(&name, raw, "valid percent-encoding"))?;
+            let slot = match name.as_str() {
                 "page" => &mut page,
                 "per_page" => &mut per_page,
-                _ => continue,
+                _ => {
+                    return Err(TranslateError::query(
+                        &name,
+                        raw,
+                        "a known parameter (page, per_page)",
+                    ));
+                }
             };
             if slot.replace(value).is_some() {
-                return Err(TranslateError::query(name, raw, "given once"));
+                return Err(TranslateError::query(&name, raw, "given once"));
             }
         }
-        let page = match page {
-            None => DEFAULT_PAGE,
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|p| *p >= 1)
-                .ok_or_else(|| TranslateError::query("page", &v, "an integer of at least 1"))?,
-        };
-        let per_page = match per_page {
-            None => DEFAULT_PER_PAGE,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-                .ok_or_else(|| TranslateError::query("per_page", &v, "an integer from 1 to 100"))?,
-        };
-        let request = Self { page, per_page };
-        request.offset()?;
-        Ok(request)
+        let page = integer("page", page, DEFAULT_PAGE as i64)?;
+        let per_page = integer("per_page", per_page, i64::from(DEFAULT_PER_PAGE))?;
+        let page = u64::try_from(page)
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| TranslateError::query_value("page", &page.to_string(), "1 or more"))?;
+        let per_page = u32::try_from(per_page)
+            .ok()
+            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+            .ok_or_else(|| {
+                TranslateError::query_value("per_page", &per_page.to_string(), "from 1 to 100")
+            })?;
+        Ok(Self { page, per_page })
     }
 
     /// The v2 `limit`.
@@ -61,13 +64,10 @@ impl PageRequest {
         self.per_page
     }
 
-    /// The v2 `offset`.
-    pub fn offset(&self) -> Result<u64, TranslateError> {
-        (self.page - 1)
-            .checked_mul(u64::from(self.per_page))
-            .ok_or_else(|| {
-                TranslateError::query("page", &self.page.to_string(), "a reachable page")
-            })
+    /// The v2 `offset` (saturating, as the monolith's).
+    pub fn offset(&self) -> u64 {
+        let skipped = (self.page - 1).saturating_mul(u64::from(self.per_page));
+        skipped.min(i64::MAX as u64)
     }
 
     /// The legacy envelope for a v2 page. The v2 page must be the one asked
@@ -78,7 +78,7 @@ impl PageRequest {
         v2: &v2_common::Page<V>,
         mut item: impl FnMut(&V) -> Result<L, TranslateError>,
     ) -> Result<Page<L>, TranslateError> {
-        let offset = self.offset()?;
+        let offset = self.offset();
         if v2.limit != self.per_page || v2.offset != offset {
             return Err(TranslateError::no_counterpart(
                 crate::FieldPath::field("offset"),
@@ -94,7 +94,7 @@ impl PageRequest {
             .data
             .iter()
             .enumerate()
-            .map(|(i, v)| item(v).map_err(|e| reroot(e, i)))
+            .map(|(i, v)| item(v).map_err(|e| e.under(&crate::FieldPath::field("data").index(i))))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page {
             items,
@@ -105,55 +105,13 @@ impl PageRequest {
     }
 }
 
-/// Moves an error's field under `$.data[i]` (the v2 envelope's item).
-fn reroot(err: TranslateError, i: usize) -> TranslateError {
-    let base = crate::FieldPath::field("data").index(i);
-    let graft = |f: &crate::FieldPath| {
-        let rest = f.as_str().trim_start_matches('$');
-        crate::FieldPath::from_raw(format!("{}{rest}", base.as_str()))
-    };
-    match err {
-        TranslateError::NoCounterpart {
-            field,
-            side,
-            value,
-            reason,
-        } => TranslateError::NoCounterpart {
-            field: graft(&field),
-            side,
-            value,
-            reason,
-        },
-        TranslateError::Precision {
-            field,
-            value,
-            currency,
-            exponent,
-        } => TranslateError::Precision {
-            field: graft(&field),
-            value,
-            currency,
-            exponent,
-        },
-        TranslateError::Overflow {
-            field,
-            value,
-            target,
-        } => TranslateError::Overflow {
-            field: graft(&field),
-            value,
-            target,
-        },
-        TranslateError::Invalid {
-            field,
-            value,
-            expected,
-        } => TranslateError::Invalid {
-            field: graft(&field),
-            value,
-            expected,
-        },
-        other => other,
+/// A parameter as an `i64` (what the monolith reads), or its default.
+fn integer(name: &str, raw: Option<String>, default: i64) -> Result<i64, TranslateError> {
+    match raw {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .map_err(|_| TranslateError::query(name, &v, "an integer")),
     }
 }
 
@@ -185,28 +143,40 @@ mod tests {
     #[test]
     fn defaults_and_offsets() {
         let p = PageRequest::from_query("").unwrap();
-        assert_eq!((p.page, p.per_page, p.offset().unwrap()), (1, 20, 0));
-        let p = PageRequest::from_query("page=3&per_page=10&x=y").unwrap();
-        assert_eq!((p.limit(), p.offset().unwrap()), (10, 20));
+        assert_eq!((p.page, p.per_page, p.offset()), (1, 20, 0));
+        let p = PageRequest::from_query("page=3&per_page=10").unwrap();
+        assert_eq!((p.limit(), p.offset()), (10, 20));
         let p = PageRequest::from_query("page=%32").unwrap();
         assert_eq!(p.page, 2);
+        let far = PageRequest::from_query("page=9223372036854775807&per_page=100").unwrap();
+        assert_eq!(far.offset(), i64::MAX as u64);
     }
 
     #[test]
-    fn bad_values_are_400s_naming_the_parameter() {
+    fn unreadable_queries_are_400s_naming_the_parameter() {
         for q in [
-            "page=0",
-            "page=-1",
             "page=x",
-            "per_page=0",
-            "per_page=101",
             "page=1&page=2",
             "page=%zz",
-            "page=18446744073709551615&per_page=100",
+            "sort=asc",
+            "page=99999999999999999999",
         ] {
             let err = PageRequest::from_query(q).unwrap_err();
             assert_eq!(err.legacy_status(), 400, "{q}: {err}");
-            assert!(err.to_string().contains("page"), "{q}: {err}");
+        }
+    }
+
+    #[test]
+    fn out_of_range_values_are_422s_naming_the_parameter() {
+        for (q, name) in [
+            ("page=0", "page"),
+            ("page=-1", "page"),
+            ("per_page=0", "per_page"),
+            ("per_page=101", "per_page"),
+        ] {
+            let err = PageRequest::from_query(q).unwrap_err();
+            assert_eq!(err.legacy_status(), 422, "{q}: {err}");
+            assert!(err.to_string().contains(name), "{q}: {err}");
         }
     }
 
@@ -228,5 +198,30 @@ mod tests {
         };
         let legacy = asked.envelope(&v2, |x| Ok(*x)).unwrap();
         assert_eq!((legacy.page, legacy.per_page, legacy.total), (2, 5, 6));
+    }
+
+    #[test]
+    fn item_errors_are_rooted_under_data() {
+        let asked = PageRequest::from_query("").unwrap();
+        let v2 = v2_common::Page {
+            data: vec![1, 2],
+            total: 2,
+            limit: 20,
+            offset: 0,
+        };
+        let err = asked
+            .envelope(&v2, |x| {
+                if *x == 2 {
+                    Err(TranslateError::invalid(
+                        crate::FieldPath::field("amount"),
+                        x,
+                        "odd",
+                    ))
+                } else {
+                    Ok(*x)
+                }
+            })
+            .unwrap_err();
+        assert_eq!(err.field().unwrap().as_str(), "$.data[1].amount");
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `PUT /api/v1/inventory/{sku}` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutItem {
     /// Name.
     pub nm: String,
@@ -16,6 +17,7 @@ pub struct PutItem {
 
 /// `POST /api/v1/inventory/{sku}/adjust` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Adjustment {
     /// Change of the quantity on hand (may be negative).
     pub dq: i64,

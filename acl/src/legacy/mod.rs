@@ -2,8 +2,7 @@
 //! client observes it (never from the monolith's code). Response records use
 //! `deny_unknown_fields`, so a field the monolith adds or renames breaks a
 //! contract test instead of being dropped on the way through the layer.
-//! Request bodies are read leniently on unknown members, as the monolith's
-//! JSON extractor does.
+//! Request bodies refuse unknown members too, as the monolith does (422).
 
 mod currency;
 mod inventory;

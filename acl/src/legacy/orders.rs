@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/orders` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrder {
     /// Customer id.
     pub cust: i64,
@@ -19,6 +20,7 @@ pub struct NewOrder {
 
 /// One line of [`NewOrder`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrderLine {
     /// Stock keeping unit.
     pub sku: String,
@@ -42,10 +44,10 @@ pub struct Order {
     pub tot: i64,
     /// The lines.
     pub lines: Vec<OrderLine>,
-    /// Payment id.
-    pub pay: i64,
-    /// Invoice id.
-    pub inv: i64,
+    /// Payment id; `null` while no payment is recorded.
+    pub pay: Option<i64>,
+    /// Invoice id; `null` while no invoice is issued.
+    pub inv: Option<i64>,
     /// Created, local time.
     pub crt: LocalTimestamp,
     /// Last updated, local time.
@@ -68,6 +70,7 @@ pub struct OrderLine {
 
 /// `POST /api/v1/orders/{id}/shipments` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewShipment {
     /// Carrier.
     pub carr: String,

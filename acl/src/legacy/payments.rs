@@ -32,6 +32,7 @@ pub struct Payment {
 
 /// `POST /api/v1/payments/{id}/refunds` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewRefund {
     /// Amount to refund, minor units of the payment's currency.
     pub amt: i64,

@@ -8,9 +8,8 @@ use crate::value::{LegacyClock, money, status};
 use fulfillment_api::{Order, OrderLine, Shipment, Sku};
 use uuid::Uuid;
 
-/// v2 order → legacy order. A v2 order without a payment or invoice link (a
-/// pending order the saga has not paid yet) has no legacy shape: the legacy
-/// contract promises `pay` and `inv` on every order.
+/// v2 order → legacy order. An order with no payment or invoice link yet
+/// shows `pay`/`inv` as `null`, as the monolith does.
 pub fn order_to_legacy(o: &Order, clock: &LegacyClock) -> Result<legacy::Order, TranslateError> {
     let f = FieldPath::field;
     let (tot, cur) = money::to_legacy(&f("total"), &o.total)?;
@@ -27,23 +26,16 @@ pub fn order_to_legacy(o: &Order, clock: &LegacyClock) -> Result<legacy::Order, 
         cur,
         tot,
         lines,
-        pay: required_link("payment_legacy_id", o.payment_legacy_id)?,
-        inv: required_link("invoice_legacy_id", o.invoice_legacy_id)?,
+        pay: link("payment_legacy_id", Side::V2, o.payment_legacy_id)?,
+        inv: link("invoice_legacy_id", Side::V2, o.invoice_legacy_id)?,
         crt: clock.to_local(&f("created_at"), o.created_at)?,
         upd: clock.to_local(&f("updated_at"), o.updated_at)?,
     })
 }
 
-fn required_link(name: &str, value: Option<i64>) -> Result<i64, TranslateError> {
-    let value = value.ok_or_else(|| {
-        TranslateError::no_counterpart(
-            FieldPath::field(name),
-            Side::V2,
-            "null",
-            "every legacy order has a payment and an invoice",
-        )
-    })?;
-    id(name, Side::V2, value)
+/// An optional reference: `null` stays `null`, an id must be positive.
+fn link(name: &str, side: Side, value: Option<i64>) -> Result<Option<i64>, TranslateError> {
+    value.map(|v| id(name, side, v)).transpose()
 }
 
 fn line_to_legacy(
@@ -92,8 +84,8 @@ pub fn order_to_v2(
         state: status::order_to_v2(o.st),
         total: money::minor_to_money(&f("tot"), o.tot, currency)?,
         lines,
-        payment_legacy_id: Some(id("pay", Side::Legacy, o.pay)?),
-        invoice_legacy_id: Some(id("inv", Side::Legacy, o.inv)?),
+        payment_legacy_id: link("pay", Side::Legacy, o.pay)?,
+        invoice_legacy_id: link("inv", Side::Legacy, o.inv)?,
         shipment_id: None,
         created_at: clock.to_utc(o.crt),
         updated_at: clock.to_utc(o.upd),

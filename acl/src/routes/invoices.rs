@@ -62,7 +62,7 @@ fn of_order(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateE
     let order = id_param(p, 0, "id")?;
     let asked = PageRequest::from_query(&req.query)?;
     let clock = ctx.clock;
-    let target = paths::invoices_for_order(order, asked.limit(), asked.offset()?);
+    let target = paths::invoices_for_order(order, asked.limit(), asked.offset());
     let call = v2_request(Method::Get, &target, req);
     Ok(page(
         "invoices.list_for_order",

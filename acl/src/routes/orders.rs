@@ -93,7 +93,7 @@ fn of_customer(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, Transla
     let customer = id_param(p, 0, "id")?;
     let asked = PageRequest::from_query(&req.query)?;
     let clock = ctx.clock;
-    let target = paths::orders_of_customer(customer, asked.limit(), asked.offset()?);
+    let target = paths::orders_of_customer(customer, asked.limit(), asked.offset());
     let call = v2_request(Method::Get, &target, req);
     Ok(page(
         "orders.list_for_customer",

@@ -77,7 +77,7 @@ fn of_order(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateE
     let order = id_param(p, 0, "id")?;
     let asked = PageRequest::from_query(&req.query)?;
     let clock = ctx.clock;
-    let target = paths::payments_for_order(order, asked.limit(), asked.offset()?);
+    let target = paths::payments_for_order(order, asked.limit(), asked.offset());
     let call = v2_request(Method::Get, &target, req);
     Ok(page(
         "payments.list_for_order",
@@ -140,7 +140,7 @@ fn refunds(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateEr
         lookup,
         RENAMES,
         move |pay: &Payment| {
-            let target = paths::refunds_page(pay.id, asked.limit(), asked.offset()?);
+            let target = paths::refunds_page(pay.id, asked.limit(), asked.offset());
             let call = v2_request(Method::Get, &target, &legacy_req);
             Ok(page(
                 "refunds.list",
