@@ -1,0 +1,27 @@
+//! The `/v2` OpenAPI document, generated from the handlers' annotations and
+//! the contract crate's schemas, served at `/v2/openapi.json`.
+
+use actix_web::HttpResponse;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "fulfillment /v2", description = "Stock, reservations, orders and shipments of the extracted fulfillment service."),
+    paths(
+        super::stock::put, super::stock::get, super::stock::get_by_legacy_id, super::stock::adjust,
+        super::orders::create, super::orders::list, super::orders::get, super::orders::get_by_legacy_id,
+        super::orders::confirm, super::orders::ship, super::orders::deliver, super::orders::cancel,
+        super::shipments::get, super::shipments::get_by_legacy_id, super::shipments::deliver,
+    ),
+    tags(
+        (name = "stock", description = "items, on-hand units and reservations"),
+        (name = "orders", description = "orders and their life cycle"),
+        (name = "shipments", description = "shipments of shipped orders"),
+    )
+)]
+pub(crate) struct ApiDoc;
+
+/// `GET /v2/openapi.json`.
+pub(crate) async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,54 @@
+//! `/v2/shipments/{id}`: read a shipment, deliver it.
+
+use crate::actions;
+use crate::store::shipments as store;
+use actix_web::{HttpResponse, web};
+use fulfillment_api::Shipment;
+use platform::Problem;
+use platform::db::Db;
+use platform::dry_run::DryRun;
+use uuid::Uuid;
+use v2_common::ProblemDoc;
+
+#[utoipa::path(get, path = "/v2/shipments/{id}", tag = "shipments",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Shipment), (status = 404, body = ProblemDoc)))]
+pub(crate) async fn get(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner().to_string();
+    let shipment = db.read(move |conn| store::get(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(shipment))
+}
+
+#[utoipa::path(get, path = "/v2/shipments/by-legacy-id/{legacy_id}", tag = "shipments",
+    params(("legacy_id" = i64, Path)),
+    responses((status = 200, body = Shipment), (status = 404, body = ProblemDoc)))]
+pub(crate) async fn get_by_legacy_id(
+    db: web::Data<Db>,
+    legacy_id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
+    let legacy_id = legacy_id.into_inner();
+    let shipment = db
+        .read(move |conn| store::get_by_legacy_id(conn, legacy_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(shipment))
+}
+
+#[utoipa::path(post, path = "/v2/shipments/{id}/deliver", tag = "shipments",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "delivered, with its order", body = Shipment),
+        (status = 404, body = ProblemDoc),
+        (status = 409, description = "not in transit", body = ProblemDoc)))]
+pub(crate) async fn deliver(
+    db: web::Data<Db>,
+    id: web::Path<Uuid>,
+    dry_run: DryRun,
+) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let shipment = db
+        .write_or_rollback(dry_run.enabled(), move |conn| {
+            actions::orders::deliver_shipment(conn, id)
+        })
+        .await?;
+    Ok(dry_run.mark(HttpResponse::Ok().json(shipment)))
+}

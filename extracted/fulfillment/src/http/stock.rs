@@ -1,0 +1,100 @@
+//! `/v2/stock/{sku}`: define or update an item, read it, adjust on-hand units.
+
+use super::Config;
+use crate::actions;
+use crate::domain::{validate_adjustment, validate_put_item};
+use crate::store::stock as store;
+use actix_web::{HttpResponse, web};
+use fulfillment_api::{PutStockItem, Sku, StockAdjustment, StockItem};
+use platform::Problem;
+use platform::db::Db;
+use platform::dry_run::DryRun;
+use v2_common::ProblemDoc;
+
+/// A SKU in the path; one that cannot be a SKU names nothing.
+fn path_sku(raw: &str) -> Result<Sku, Problem> {
+    Sku::parse(raw).map_err(|e| Problem::not_found(format!("no stock item at this path: {e}")))
+}
+
+#[utoipa::path(put, path = "/v2/stock/{sku}", tag = "stock",
+    params(("sku" = String, Path, description = "1–64 of A-Z a-z 0-9 - _ .")),
+    request_body = PutStockItem,
+    responses(
+        (status = 201, description = "defined", body = StockItem),
+        (status = 200, description = "updated", body = StockItem),
+        (status = 409, description = "legacy id clash", body = ProblemDoc),
+        (status = 422, description = "invalid item", body = ProblemDoc)))]
+pub(crate) async fn put(
+    db: web::Data<Db>,
+    cfg: web::Data<Config>,
+    sku: web::Path<String>,
+    dry_run: DryRun,
+    body: web::Json<PutStockItem>,
+) -> Result<HttpResponse, Problem> {
+    let sku =
+        Sku::parse(&sku).map_err(|e| Problem::unprocessable(e.to_string()).with("field", "sku"))?;
+    let req = body.into_inner();
+    validate_put_item(&req, cfg.legacy_ids)?;
+    let (item, created) = db
+        .write_or_rollback(dry_run.enabled(), move |conn| {
+            actions::stock::put(conn, &sku, &req)
+        })
+        .await?;
+    let response = if created {
+        HttpResponse::Created().json(item)
+    } else {
+        HttpResponse::Ok().json(item)
+    };
+    Ok(dry_run.mark(response))
+}
+
+#[utoipa::path(get, path = "/v2/stock/{sku}", tag = "stock",
+    params(("sku" = String, Path)),
+    responses((status = 200, body = StockItem), (status = 404, body = ProblemDoc)))]
+pub(crate) async fn get(
+    db: web::Data<Db>,
+    sku: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let sku = path_sku(&sku)?;
+    let item = db.read(move |conn| store::get(conn, sku.as_str())).await?;
+    Ok(HttpResponse::Ok().json(item))
+}
+
+#[utoipa::path(get, path = "/v2/stock/by-legacy-id/{legacy_id}", tag = "stock",
+    params(("legacy_id" = i64, Path)),
+    responses((status = 200, body = StockItem), (status = 404, body = ProblemDoc)))]
+pub(crate) async fn get_by_legacy_id(
+    db: web::Data<Db>,
+    legacy_id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
+    let legacy_id = legacy_id.into_inner();
+    let item = db
+        .read(move |conn| store::get_by_legacy_id(conn, legacy_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(item))
+}
+
+#[utoipa::path(post, path = "/v2/stock/{sku}/adjustments", tag = "stock",
+    params(("sku" = String, Path)),
+    request_body = StockAdjustment,
+    responses(
+        (status = 200, body = StockItem),
+        (status = 404, body = ProblemDoc),
+        (status = 409, description = "on hand would fall below reserved", body = ProblemDoc),
+        (status = 422, body = ProblemDoc)))]
+pub(crate) async fn adjust(
+    db: web::Data<Db>,
+    sku: web::Path<String>,
+    dry_run: DryRun,
+    body: web::Json<StockAdjustment>,
+) -> Result<HttpResponse, Problem> {
+    let sku = path_sku(&sku)?;
+    let req = body.into_inner();
+    validate_adjustment(&req)?;
+    let item = db
+        .write_or_rollback(dry_run.enabled(), move |conn| {
+            actions::stock::adjust(conn, &sku, &req)
+        })
+        .await?;
+    Ok(dry_run.mark(HttpResponse::Ok().json(item)))
+}

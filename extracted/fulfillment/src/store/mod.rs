@@ -1,0 +1,14 @@
+//! The service's tables and the only code that queries them. Every function
+//! takes the caller's connection, so a handler composes several into one
+//! transaction (`Db::write`); invariants that concurrent requests could break
+//! (stock never negative, one transition per order) are held by conditional
+//! UPDATEs, which work the same on SQLite and PostgreSQL.
+
+mod convert;
+pub(crate) mod legacy_ids;
+pub(crate) mod orders;
+mod schema;
+pub(crate) mod shipments;
+pub(crate) mod stock;
+
+pub(crate) use convert::now;
