@@ -1,0 +1,119 @@
+//! Wire-format snapshots: for every entity, the v2 request a legacy request
+//! becomes, and the legacy response a v2 response becomes.
+
+use crate::fixtures::*;
+use acl::{Method, Request, Response};
+use serde_json::{Value, json};
+
+fn show_request(r: &Request) -> Value {
+    let headers: Vec<_> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+    let body = if r.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&r.body).unwrap()
+    };
+    json!({"method": r.method.as_str(), "target": r.target(), "headers": headers, "body": body})
+}
+
+fn show_response(r: &Response) -> Value {
+    let headers: Vec<_> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+    json!({"status": r.status, "headers": headers, "body": body_json(r)})
+}
+
+fn snap(group: &str, req: &Request, answers: &[Response]) -> Value {
+    let (calls, reply) = drive(group, req, answers).unwrap();
+    json!({
+        "v2_calls": calls.iter().map(show_request).collect::<Vec<_>>(),
+        "legacy_response": show_response(&reply),
+    })
+}
+
+#[test]
+fn payment() {
+    let req = legacy(Method::Get, "/api/v1/payments/1234");
+    insta::assert_json_snapshot!(snap(
+        "payments",
+        &req,
+        &[ok(200, &super::fixtures::payment())]
+    ));
+}
+
+#[test]
+fn payments_of_an_order() {
+    let page = v2_common::Page {
+        data: vec![super::fixtures::payment()],
+        total: 41,
+        limit: 20,
+        offset: 20,
+    };
+    let req = legacy(Method::Get, "/api/v1/orders/77/payments?page=2");
+    insta::assert_json_snapshot!(snap("payments", &req, &[ok(200, &page)]));
+}
+
+#[test]
+fn refund_created() {
+    let req = legacy_json(
+        Method::Post,
+        "/api/v1/payments/1234/refunds",
+        json!({"amt": 2550, "rsn": "damaged"}),
+    );
+    let answers = [ok(200, &super::fixtures::payment()), ok(201, &refund())];
+    insta::assert_json_snapshot!(snap("payments", &req, &answers));
+}
+
+#[test]
+fn invoice() {
+    let req = legacy(Method::Get, "/api/v1/invoices/31");
+    insta::assert_json_snapshot!(snap(
+        "invoices",
+        &req,
+        &[ok(200, &super::fixtures::invoice())]
+    ));
+}
+
+#[test]
+fn order() {
+    let req = legacy(Method::Get, "/api/v1/orders/77");
+    insta::assert_json_snapshot!(snap("orders", &req, &[ok(200, &super::fixtures::order())]));
+}
+
+#[test]
+fn shipment_delivered() {
+    let req = legacy(Method::Post, "/api/v1/shipments/401/deliver");
+    let answers = [
+        ok(200, &super::fixtures::shipment()),
+        ok(200, &super::fixtures::shipment()),
+    ];
+    insta::assert_json_snapshot!(snap("shipments", &req, &answers));
+}
+
+#[test]
+fn stock_item_adjusted() {
+    let req = legacy_json(
+        Method::Post,
+        "/api/v1/inventory/W-1/adjust",
+        json!({"dq": -2, "rsn": "breakage"}),
+    );
+    insta::assert_json_snapshot!(snap("inventory", &req, &[ok(201, &item())]));
+}
+
+#[test]
+fn stock_item_defined() {
+    let req = legacy_json(
+        Method::Put,
+        "/api/v1/inventory/W-1",
+        json!({"nm": "Widget", "px": 1250, "cur": "USD"}),
+    );
+    insta::assert_json_snapshot!(snap("inventory", &req, &[ok(201, &item())]));
+}
+
+#[test]
+fn v2_problem() {
+    let req = legacy(Method::Get, "/api/v1/orders/77");
+    let answer = problem(
+        422,
+        "invalid-request",
+        "quantity must be at least 1 (lines[0].quantity)",
+    );
+    insta::assert_json_snapshot!(snap("orders", &req, &[answer]));
+}
