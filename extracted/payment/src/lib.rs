@@ -1,4 +1,39 @@
-//! The payment service (issue 4): not built yet.
+//! The extracted payment service: payments, refunds and invoices behind
+//! `/v2`, in its own database (SQLite by default, PostgreSQL by URL).
 //!
-//! This crate is an empty placeholder in the workspace so the layout of
-//! `DESIGN.md` holds from the start; it exports nothing and claims nothing.
+//! - The payment ledger is event-sourced ([`ledger`]): an append-only stream
+//!   per payment with optimistic concurrency; reads come from projections
+//!   updated in the same transaction and rebuildable with
+//!   `payment rebuild-projections`.
+//! - Every create takes an `Idempotency-Key`, every write honours
+//!   `X-Strangler-Dry-Run: 1`, every state change records an outbox event in
+//!   its own transaction (the `platform` toolkit).
+//! - Entities get legacy ids from a range the monolith never uses
+//!   ([`legacy_ids`]); imports keep theirs.
+//!
+//! Its wire types are the `payment-api` contract crate. It owns only its
+//! database and must never read another service's or the monolith's.
+
+pub mod error;
+pub mod gateway;
+pub mod http;
+pub mod invoices;
+pub mod ledger;
+pub mod legacy_ids;
+pub mod schema;
+pub mod settings;
+pub mod startup;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use platform::db::Migrations;
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/payment/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/payment/sqlite");
+
+/// The service's migrations, per backend.
+pub fn migrations() -> Migrations {
+    Migrations {
+        postgres: POSTGRES,
+        sqlite: SQLITE,
+    }
+}

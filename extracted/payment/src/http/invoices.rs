@@ -1,0 +1,127 @@
+//! `/v2/invoices`: issue, read, list, pay, void, credit.
+
+use super::support::{page, read, run_command};
+use crate::invoices::{self, commands};
+use crate::legacy_ids::LegacyIds;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use payment_api::{Invoice, InvoiceListQuery, InvoiceStatus, IssueInvoice};
+use platform::Problem;
+use platform::db::Db;
+use platform::dry_run::DryRun;
+use platform::idempotency::{self, Fingerprint, IdempotencyKey, StoredResponse};
+use uuid::Uuid;
+use v2_common::{Page, ProblemDoc};
+
+/// Issue an invoice with a snapshot of the billing details.
+#[utoipa::path(
+    tag = "invoices",
+    request_body = IssueInvoice,
+    params(
+        ("Idempotency-Key" = String, Header, description = "Makes retries safe (required)"),
+        ("X-Strangler-Dry-Run" = Option<String>, Header, description = "1: roll everything back"),
+    ),
+    responses(
+        (status = 201, body = Invoice),
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v2/invoices")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    ids: web::Data<LegacyIds>,
+    key: IdempotencyKey,
+    dry: DryRun,
+    body: web::Json<IssueInvoice>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    let fingerprint = Fingerprint::of_request(&req, &body)?;
+    let ids = **ids;
+    let outcome = run_command(&db, dry, move |conn| {
+        idempotency::once(conn, &key, &fingerprint, |conn| {
+            let invoice = commands::issue(conn, &ids, &body)?;
+            Ok(StoredResponse::json(StatusCode::CREATED, &invoice)?)
+        })
+    })
+    .await?;
+    Ok(dry.mark(outcome.to_http()))
+}
+
+/// One invoice.
+#[utoipa::path(tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[get("/v2/invoices/{id}")]
+pub async fn get_one(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let invoice = read(&db, move |c| Ok(invoices::row(c, id)?.to_api()?)).await?;
+    Ok(HttpResponse::Ok().json(invoice))
+}
+
+/// One invoice by its legacy id.
+#[utoipa::path(tag = "invoices", params(("legacy_id" = i64, Path)), responses((status = 200, body = Invoice), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[get("/v2/invoices/by-legacy-id/{legacy_id}")]
+pub async fn by_legacy_id(
+    db: web::Data<Db>,
+    legacy_id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
+    let legacy_id = legacy_id.into_inner();
+    let invoice = read(&db, move |c| invoices::by_legacy_id(c, legacy_id)).await?;
+    Ok(HttpResponse::Ok().json(invoice))
+}
+
+/// Invoices, optionally of one order, by legacy id.
+#[utoipa::path(tag = "invoices", params(InvoiceListQuery), responses((status = 200, body = Page<Invoice>)))]
+#[get("/v2/invoices")]
+pub async fn list(
+    db: web::Data<Db>,
+    query: web::Query<InvoiceListQuery>,
+) -> Result<HttpResponse, Problem> {
+    let (limit, offset) = page(query.limit, query.offset)?;
+    let order = query.order_legacy_id;
+    let page = read(&db, move |c| invoices::page(c, order, limit, offset)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+async fn transition(
+    db: &Db,
+    dry: DryRun,
+    id: Uuid,
+    to: InvoiceStatus,
+) -> Result<HttpResponse, Problem> {
+    let invoice = run_command(db, dry, move |c| commands::transition(c, id, to)).await?;
+    Ok(dry.mark(HttpResponse::Ok().json(invoice)))
+}
+
+/// The invoice was paid (only from `open`, else 409).
+#[utoipa::path(tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[post("/v2/invoices/{id}/pay")]
+pub async fn pay(
+    db: web::Data<Db>,
+    dry: DryRun,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    transition(&db, dry, id.into_inner(), InvoiceStatus::Paid).await
+}
+
+/// Void an unpaid invoice (only from `open`, else 409).
+#[utoipa::path(tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[post("/v2/invoices/{id}/void")]
+pub async fn void(
+    db: web::Data<Db>,
+    dry: DryRun,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    transition(&db, dry, id.into_inner(), InvoiceStatus::Void).await
+}
+
+/// Credit a paid invoice (only from `paid`, else 409).
+#[utoipa::path(tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[post("/v2/invoices/{id}/credit")]
+pub async fn credit(
+    db: web::Data<Db>,
+    dry: DryRun,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    transition(&db, dry, id.into_inner(), InvoiceStatus::Credited).await
+}

@@ -1,0 +1,61 @@
+//! The `/v2` HTTP API: one file per resource; [`routes`] registers them and
+//! [`ApiDoc`] is their OpenAPI document, generated from the handlers.
+
+pub mod invoices;
+pub mod payments;
+pub mod refunds;
+pub mod support;
+
+use actix_web::{HttpResponse, web};
+use utoipa::OpenApi;
+
+/// The OpenAPI document of `/v2`, served at `/v2/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "strangler-kit payment service",
+        version = "2",
+        description = "Payments (event-sourced ledger), refunds and invoices. Creates need an Idempotency-Key; any write honours X-Strangler-Dry-Run: 1 (rolled back, answered with X-Strangler-Dry-Run: rolled-back). Errors are application/problem+json (RFC 9457)."
+    ),
+    paths(
+        payments::create, payments::list, payments::get_one, payments::by_legacy_id,
+        payments::capture, payments::void, payments::fail,
+        refunds::create, refunds::list, refunds::get_one, refunds::by_legacy_id,
+        invoices::create, invoices::list, invoices::get_one, invoices::by_legacy_id,
+        invoices::pay, invoices::void, invoices::credit,
+    ),
+    tags(
+        (name = "payments", description = "Authorise, capture, void, fail"),
+        (name = "refunds", description = "Money returned from captured payments"),
+        (name = "invoices", description = "Numbered bills with a billing snapshot"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Registers every `/v2` route. Fixed segments (`by-legacy-id`) are
+/// registered before `{id}` so they are not read as an id.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(payments::create)
+        .service(payments::list)
+        .service(payments::by_legacy_id)
+        .service(payments::get_one)
+        .service(payments::capture)
+        .service(payments::void)
+        .service(payments::fail)
+        .service(refunds::create)
+        .service(refunds::list)
+        .service(refunds::by_legacy_id)
+        .service(refunds::get_one)
+        .service(invoices::create)
+        .service(invoices::list)
+        .service(invoices::by_legacy_id)
+        .service(invoices::get_one)
+        .service(invoices::pay)
+        .service(invoices::void)
+        .service(invoices::credit)
+        .route(payment_api::paths::OPENAPI, web::get().to(openapi_json));
+}
+
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

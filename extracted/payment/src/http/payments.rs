@@ -1,0 +1,153 @@
+//! `/v2/payments`: authorise, read, list, capture, void, fail.
+
+use super::support::{page, read, run_command};
+use crate::ledger::commands::{self, Authorized, Transition};
+use crate::ledger::queries;
+use crate::ledger::state::PaymentState;
+use crate::legacy_ids::LegacyIds;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use payment_api::{CreatePayment, FailPayment, Payment, PaymentListQuery};
+use platform::Problem;
+use platform::db::Db;
+use platform::dry_run::DryRun;
+use platform::idempotency::{self, Fingerprint, IdempotencyKey, StoredResponse};
+use uuid::Uuid;
+use v2_common::{Page, ProblemDoc};
+
+/// The 402 for a declined card. The payment was recorded (status `failed`),
+/// so the problem names it.
+fn declined(state: &PaymentState) -> Problem {
+    Problem::new(
+        StatusCode::PAYMENT_REQUIRED,
+        "payment-declined",
+        format!(
+            "{}; payment {} is recorded as failed",
+            state.failure_reason.as_deref().unwrap_or("declined"),
+            state.id()
+        ),
+    )
+    .with("payment_id", state.id().to_string())
+    .with("payment_legacy_id", state.opened.legacy_id)
+    .with("payment_status", "failed")
+}
+
+/// Authorise a payment (and capture it when `capture` is true).
+#[utoipa::path(
+    tag = "payments",
+    request_body = CreatePayment,
+    params(
+        ("Idempotency-Key" = String, Header, description = "Makes retries safe (required)"),
+        ("X-Strangler-Dry-Run" = Option<String>, Header, description = "1: roll everything back"),
+    ),
+    responses(
+        (status = 201, body = Payment),
+        (status = 402, description = "Card declined; the payment is recorded as failed", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v2/payments")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    ids: web::Data<LegacyIds>,
+    key: IdempotencyKey,
+    dry: DryRun,
+    body: web::Json<CreatePayment>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    let fingerprint = Fingerprint::of_request(&req, &body)?;
+    let ids = **ids;
+    let outcome = run_command(&db, dry, move |conn| {
+        idempotency::once(conn, &key, &fingerprint, |conn| match commands::authorize(
+            conn, &ids, &body,
+        )? {
+            Authorized::Approved(s) => Ok(StoredResponse::json(StatusCode::CREATED, &s.to_api())?),
+            Authorized::Declined(s) => Ok(StoredResponse::problem(&declined(&s))),
+        })
+    })
+    .await?;
+    Ok(dry.mark(outcome.to_http()))
+}
+
+/// One payment.
+#[utoipa::path(tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[get("/v2/payments/{id}")]
+pub async fn get_one(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let payment = read(&db, move |c| queries::payment(c, id)).await?;
+    Ok(HttpResponse::Ok().json(payment))
+}
+
+/// One payment by its legacy id.
+#[utoipa::path(tag = "payments", params(("legacy_id" = i64, Path)), responses((status = 200, body = Payment), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[get("/v2/payments/by-legacy-id/{legacy_id}")]
+pub async fn by_legacy_id(
+    db: web::Data<Db>,
+    legacy_id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
+    let legacy_id = legacy_id.into_inner();
+    let payment = read(&db, move |c| queries::payment_by_legacy_id(c, legacy_id)).await?;
+    Ok(HttpResponse::Ok().json(payment))
+}
+
+/// Payments, optionally of one order, by legacy id.
+#[utoipa::path(tag = "payments", params(PaymentListQuery), responses((status = 200, body = Page<Payment>)))]
+#[get("/v2/payments")]
+pub async fn list(
+    db: web::Data<Db>,
+    query: web::Query<PaymentListQuery>,
+) -> Result<HttpResponse, Problem> {
+    let (limit, offset) = page(query.limit, query.offset)?;
+    let order = query.order_legacy_id;
+    let page = read(&db, move |c| {
+        queries::payments_page(c, order, limit, offset)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+async fn transition(
+    db: &Db,
+    dry: DryRun,
+    id: Uuid,
+    what: Transition,
+) -> Result<HttpResponse, Problem> {
+    let state = run_command(db, dry, move |c| commands::transition(c, id, &what)).await?;
+    Ok(dry.mark(HttpResponse::Ok().json(state.to_api())))
+}
+
+/// Capture the authorised amount (only from `authorized`, else 409).
+#[utoipa::path(tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[post("/v2/payments/{id}/capture")]
+pub async fn capture(
+    db: web::Data<Db>,
+    dry: DryRun,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    transition(&db, dry, id.into_inner(), Transition::Capture).await
+}
+
+/// Release the authorisation (only from `authorized`, else 409).
+#[utoipa::path(tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[post("/v2/payments/{id}/void")]
+pub async fn void(
+    db: web::Data<Db>,
+    dry: DryRun,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    transition(&db, dry, id.into_inner(), Transition::Void).await
+}
+
+/// Mark an authorised payment failed (else 409).
+#[utoipa::path(tag = "payments", params(("id" = Uuid, Path)), request_body = FailPayment, responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[post("/v2/payments/{id}/fail")]
+pub async fn fail(
+    db: web::Data<Db>,
+    dry: DryRun,
+    id: web::Path<Uuid>,
+    body: web::Json<FailPayment>,
+) -> Result<HttpResponse, Problem> {
+    let reason = body.into_inner().reason;
+    transition(&db, dry, id.into_inner(), Transition::Fail(reason)).await
+}

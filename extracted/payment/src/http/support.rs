@@ -1,0 +1,50 @@
+//! What every handler shares: running a command with bounded retries on a
+//! ledger conflict, inside a dry-run-aware transaction; list paging.
+
+use crate::error::CommandError;
+use platform::Problem;
+use platform::db::{AnyConnection, Db};
+use platform::dry_run::DryRun;
+use v2_common::PageParams;
+
+/// How many times a command is tried when another writer keeps appending to
+/// the same payment first; then the client gets a 409.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// Runs `command` in one write transaction (rolled back for a dry run),
+/// retrying the whole transaction on [`CommandError::Conflict`].
+pub async fn run_command<T, F>(db: &Db, dry_run: DryRun, command: F) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: Fn(&mut AnyConnection) -> Result<T, CommandError> + Clone + Send + 'static,
+{
+    let mut attempt = 1;
+    loop {
+        match db
+            .write_or_rollback(dry_run.enabled(), command.clone())
+            .await
+        {
+            Err(CommandError::Conflict(stream)) if attempt < MAX_ATTEMPTS => {
+                tracing::debug!(%stream, attempt, "ledger append lost a race; retrying");
+                attempt += 1;
+            }
+            other => return other.map_err(Problem::from),
+        }
+    }
+}
+
+/// Runs a read.
+pub async fn read<T, F>(db: &Db, query: F) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<T, CommandError> + Send + 'static,
+{
+    db.read(query).await.map_err(Problem::from)
+}
+
+/// `?limit=&offset=` checked: a bad limit is a 400 like any bad query.
+pub fn page(limit: Option<u32>, offset: Option<u64>) -> Result<(u32, u64), Problem> {
+    PageParams { limit, offset }
+        .validate()
+        .map_err(|e| Problem::bad_request(format!("bad query string: {e}")).with("field", "limit"))
+}

@@ -1,0 +1,116 @@
+//! Builds the service: database (migrated, legacy id counters seeded), the
+//! `/v2` app, health endpoints, and the HTTP server; and the offline
+//! projection rebuild.
+
+use crate::error::CommandError;
+use crate::legacy_ids::LegacyIds;
+use crate::settings::Settings;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use platform::Problem;
+use platform::db::Db;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The service's database.
+    pub db: web::Data<Db>,
+    /// The legacy id range.
+    pub ids: web::Data<LegacyIds>,
+    /// Request body limit.
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// Connects, migrates and seeds the legacy id counters.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let db = connect(settings)?;
+        let ids = LegacyIds::new(settings.legacy_ids.start);
+        db.write(move |c| ids.seed(c).map_err(Problem::from))
+            .await
+            .map_err(|p| anyhow::anyhow!("cannot seed the legacy id counters: {p}"))?;
+        Ok(Self {
+            db: web::Data::new(db),
+            ids: web::Data::new(ids),
+            max_body_bytes: settings.server.max_body_bytes,
+        })
+    }
+}
+
+fn connect(settings: &Settings) -> anyhow::Result<Db> {
+    Db::connect(&settings.database, crate::migrations())
+        .with_context(|| format!("cannot open the database at {}", settings.database.url))
+}
+
+/// The whole HTTP app.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    platform::server::base_app(state.max_body_bytes)
+        .app_data(state.db)
+        .app_data(state.ids)
+        .configure(crate::http::routes)
+        .configure(platform::health::configure)
+}
+
+/// A running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, binds (port 0 picks a free port) and starts serving.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let state = AppState::connect(settings).await?;
+        let listener = platform::server::bind(&settings.server).with_context(|| {
+            format!(
+                "cannot bind {}:{}",
+                settings.server.host, settings.server.port
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || app(state.clone()))
+            .listen(listener)?
+            .shutdown_timeout(settings.server.shutdown_timeout_secs);
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Recreates the `payments` and `refunds` projections from the event store,
+/// in one transaction. Safe while the service runs: a concurrent command
+/// either commits before (and is replayed) or after (and projects itself).
+pub async fn rebuild_projections(
+    settings: &Settings,
+) -> anyhow::Result<crate::ledger::projection::Rebuilt> {
+    let db = connect(settings)?;
+    db.write(crate::ledger::projection::rebuild)
+        .await
+        .map_err(|e: CommandError| anyhow::anyhow!("rebuild failed: {}", Problem::from(e)))
+}
