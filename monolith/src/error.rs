@@ -43,9 +43,11 @@ impl From<AppError> for Problem {
             AppError::NotFound(d) => Problem::not_found(d),
             AppError::Conflict(d) => Problem::conflict(d),
             AppError::Invalid(d) => Problem::unprocessable(d),
-            AppError::PaymentDeclined(d) => {
-                Problem::new(actix_web::http::StatusCode::PAYMENT_REQUIRED, "payment-declined", d)
-            }
+            AppError::PaymentDeclined(d) => Problem::new(
+                actix_web::http::StatusCode::PAYMENT_REQUIRED,
+                "payment-declined",
+                d,
+            ),
             AppError::Db(e) => e.into(),
         }
     }

@@ -31,5 +31,8 @@ pub fn migrations() -> platform::db::Migrations {
     use diesel_migrations::{EmbeddedMigrations, embed_migrations};
     const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/monolith/postgres");
     const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/monolith/sqlite");
-    platform::db::Migrations { postgres: POSTGRES, sqlite: SQLITE }
+    platform::db::Migrations {
+        postgres: POSTGRES,
+        sqlite: SQLITE,
+    }
 }

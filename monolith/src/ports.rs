@@ -20,6 +20,9 @@ impl Ports {
     pub fn in_process() -> Self {
         let customers: Arc<dyn CustomersPort> = Arc::new(InProcessCustomers);
         let payments = Arc::new(InProcessPayments::new(customers.clone()));
-        Self { customers, payments }
+        Self {
+            customers,
+            payments,
+        }
     }
 }

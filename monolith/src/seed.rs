@@ -26,9 +26,17 @@ pub struct SeedArgs {
     pub seed: u64,
 }
 
-const FIRST: &[&str] = &["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia", "Ken"];
-const LAST: &[&str] = &["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Perlman"];
-const CITIES: &[(&str, &str, &str)] = &[("Berlin", "10115", "DE"), ("London", "N1 9GU", "GB"), ("Paris", "75001", "FR")];
+const FIRST: &[&str] = &[
+    "Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia", "Ken",
+];
+const LAST: &[&str] = &[
+    "Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Perlman",
+];
+const CITIES: &[(&str, &str, &str)] = &[
+    ("Berlin", "10115", "DE"),
+    ("London", "N1 9GU", "GB"),
+    ("Paris", "75001", "FR"),
+];
 const SKUS: u32 = 20;
 
 /// Seeds the database named in `settings`.
@@ -55,7 +63,8 @@ async fn seed(state: AppState, args: &SeedArgs) -> anyhow::Result<()> {
         };
         let res = test::call_service(&service, req.uri(&uri).set_json(&body).to_request()).await;
         let status = res.status();
-        let body: Value = serde_json::from_slice(&test::read_body(res).await).unwrap_or(Value::Null);
+        let body: Value =
+            serde_json::from_slice(&test::read_body(res).await).unwrap_or(Value::Null);
         if !(status == StatusCode::OK || status == StatusCode::CREATED) {
             bail!("{method} {uri} answered {status}: {}", body["detail"]);
         }
@@ -67,15 +76,29 @@ async fn seed(state: AppState, args: &SeedArgs) -> anyhow::Result<()> {
     let stock = i64::from(args.orders) * 3 + 10;
     for n in 1..=SKUS {
         let sku = format!("SKU-{n:04}");
-        post("PUT", format!("/api/v1/inventory/{sku}"), json!({"nm": format!("Item {n}"), "px": rng.random_range(199..=9_999), "cur": "EUR"})).await?;
-        post("POST", format!("/api/v1/inventory/{sku}/adjust"), json!({"dq": stock, "rsn": "seed"})).await?;
+        post(
+            "PUT",
+            format!("/api/v1/inventory/{sku}"),
+            json!({"nm": format!("Item {n}"), "px": rng.random_range(199..=9_999), "cur": "EUR"}),
+        )
+        .await?;
+        post(
+            "POST",
+            format!("/api/v1/inventory/{sku}/adjust"),
+            json!({"dq": stock, "rsn": "seed"}),
+        )
+        .await?;
         bar.dec(1);
     }
 
     bar.set_message("customers");
     let mut ids = Vec::with_capacity(args.customers as usize);
     for n in 0..args.customers {
-        let name = format!("{} {}", FIRST[rng.random_range(0..FIRST.len())], LAST[rng.random_range(0..LAST.len())]);
+        let name = format!(
+            "{} {}",
+            FIRST[rng.random_range(0..FIRST.len())],
+            LAST[rng.random_range(0..LAST.len())]
+        );
         let (city, zip, ctry) = CITIES[rng.random_range(0..CITIES.len())];
         let body = json!({"nm": name, "eml": format!("customer{n}@example.com"),
             "bill": {"nm": name, "ln1": format!("{} Main Street", n + 1), "city": city, "zip": zip, "ctry": ctry}});
@@ -90,10 +113,22 @@ async fn seed(state: AppState, args: &SeedArgs) -> anyhow::Result<()> {
         let lines: Vec<Value> = (0..rng.random_range(1..=3_u32))
             .map(|k| json!({"sku": format!("SKU-{:04}", (first + k - 1) % SKUS + 1), "qty": rng.random_range(1..=3)}))
             .collect();
-        let pm = if rng.random_bool(0.8) { "card" } else { "invoice" };
-        post("POST", "/api/v1/orders".into(), json!({"cust": cust, "lines": lines, "pm": pm, "tok": "tok_visa"})).await?;
+        let pm = if rng.random_bool(0.8) {
+            "card"
+        } else {
+            "invoice"
+        };
+        post(
+            "POST",
+            "/api/v1/orders".into(),
+            json!({"cust": cust, "lines": lines, "pm": pm, "tok": "tok_visa"}),
+        )
+        .await?;
     }
     bar.finish_with_message("done");
-    println!("seeded {SKUS} items, {} customers, {} orders (seed {})", args.customers, args.orders, args.seed);
+    println!(
+        "seeded {SKUS} items, {} customers, {} orders (seed {})",
+        args.customers, args.orders, args.seed
+    );
     Ok(())
 }

@@ -3,7 +3,8 @@
 
 use crate::legacy::LegacyClock;
 use platform::settings::{
-    self, DatabaseSettings, InvalidSetting, ServerSettings, SettingsError, TelemetrySettings, Validate,
+    self, DatabaseSettings, InvalidSetting, ServerSettings, SettingsError, TelemetrySettings,
+    Validate,
 };
 use serde::Deserialize;
 use std::path::Path;
@@ -38,7 +39,8 @@ impl Validate for Settings {
         self.server.validate()?;
         self.database.validate()?;
         self.telemetry.validate()?;
-        LegacyClock::parse(&self.legacy.timezone).map_err(|e| InvalidSetting::new("legacy.timezone", e))?;
+        LegacyClock::parse(&self.legacy.timezone)
+            .map_err(|e| InvalidSetting::new("legacy.timezone", e))?;
         Ok(())
     }
 }
@@ -64,6 +66,10 @@ mod tests {
     fn a_bad_zone_names_its_key() {
         let bad = DEFAULTS.replace("Europe/Berlin", "Nowhere/City");
         let err = settings::load::<Settings>(&bad, None, "MONOLITH_TEST_NONE").unwrap_err();
-        assert!(err.to_string().starts_with("invalid setting `legacy.timezone`"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("invalid setting `legacy.timezone`"),
+            "{err}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use platform::db::Db;
 use utoipa::OpenApi;
-use utoipa_actix_web::AppExt;
+use utoipa_actix_web::{AppExt, UtoipaApp};
 
 /// The parts of the API document not derived from handlers.
 #[derive(OpenApi)]
@@ -33,6 +33,8 @@ pub struct AppState {
     pub clock: web::Data<LegacyClock>,
     /// Request body limit.
     pub max_body_bytes: usize,
+    /// The `/api/v1` OpenAPI document, built once.
+    pub openapi: web::Data<utoipa::openapi::OpenApi>,
 }
 
 impl AppState {
@@ -46,12 +48,34 @@ impl AppState {
             ports: web::Data::new(Ports::in_process()),
             clock: web::Data::new(clock),
             max_body_bytes: settings.server.max_body_bytes,
+            openapi: web::Data::new(openapi()),
         })
     }
 }
 
-/// The whole HTTP app. The OpenAPI document is collected from the handlers as
-/// they are registered, so it lists exactly what is served.
+/// Registers every module's `/api/v1` handlers; the same registration feeds
+/// the app and the OpenAPI document, so the document lists exactly what is
+/// served.
+fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.service(
+        utoipa_actix_web::scope("/api/v1")
+            .configure(customers::http::routes)
+            .configure(fulfillment::http::routes)
+            .configure(payments::http::routes),
+    )
+}
+
+/// The OpenAPI document of `/api/v1`, collected from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    register(App::new().into_utoipa_app().openapi(ApiDoc::openapi()))
+        .split_for_parts()
+        .1
+}
+
+/// The whole HTTP app.
 pub fn app(
     state: AppState,
 ) -> App<
@@ -63,23 +87,15 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let (app, api) = platform::server::base_app(state.max_body_bytes)
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .app_data(state.db.clone())
-        .app_data(state.ports.clone())
-        .app_data(state.clock.clone())
-        .service(
-            utoipa_actix_web::scope("/api/v1")
-                .configure(customers::http::routes)
-                .configure(fulfillment::http::routes)
-                .configure(payments::http::routes),
-        )
-        .split_for_parts();
-    let api = web::Data::new(api);
-    app.app_data(api)
+    let app = platform::server::base_app(state.max_body_bytes)
+        .app_data(state.db)
+        .app_data(state.ports)
+        .app_data(state.clock)
+        .app_data(state.openapi)
+        // Before the `/api/v1` scope, which would otherwise claim the path.
         .route("/api/v1/openapi.json", web::get().to(openapi_json))
-        .configure(platform::health::configure)
+        .configure(platform::health::configure);
+    register(app.into_utoipa_app()).into_app()
 }
 
 async fn openapi_json(api: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
@@ -96,8 +112,12 @@ impl Application {
     /// Connects, migrates, binds (port 0 picks a free port) and starts serving.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = AppState::connect(settings)?;
-        let listener = platform::server::bind(&settings.server)
-            .with_context(|| format!("cannot bind {}:{}", settings.server.host, settings.server.port))?;
+        let listener = platform::server::bind(&settings.server).with_context(|| {
+            format!(
+                "cannot bind {}:{}",
+                settings.server.host, settings.server.port
+            )
+        })?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || app(state.clone()))
             .listen(listener)?
@@ -105,7 +125,10 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
-        Ok(Self { port, server: server.run() })
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
     }
 
     /// The bound port.

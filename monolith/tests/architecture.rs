@@ -4,6 +4,8 @@
 //! another module's `pub(crate) http` handlers, and a module made `pub` by
 //! mistake.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 const MODULES: &[&str] = &["customers", "fulfillment", "payments"];
@@ -14,7 +16,10 @@ fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
         if path.is_dir() {
             sources(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+            out.push((
+                path.display().to_string(),
+                std::fs::read_to_string(&path).unwrap(),
+            ));
         }
     }
 }
@@ -25,7 +30,10 @@ fn breaches(text: &str, own: &str) -> Vec<String> {
     for other in MODULES.iter().filter(|m| **m != own) {
         let needle = format!("crate::{other}::");
         for (at, _) in text.match_indices(&needle) {
-            let room: String = text[at + needle.len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let room: String = text[at + needle.len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
             if room != "port" {
                 found.push(format!("{needle}{room}"));
             }
@@ -35,7 +43,10 @@ fn breaches(text: &str, own: &str) -> Vec<String> {
             let group: String = text[at..].chars().take_while(|c| *c != '}').collect();
             let prefix = format!("{other}::");
             for (i, _) in group.match_indices(&prefix) {
-                let room: String = group[i + prefix.len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let room: String = group[i + prefix.len()..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
                 if room != "port" {
                     found.push(format!("crate::{{{other}::{room}}}"));
                 }
@@ -59,7 +70,11 @@ fn modules_meet_only_through_ports() {
             }
         }
     }
-    assert!(violations.is_empty(), "modules reach past each other's ports:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "modules reach past each other's ports:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]
@@ -67,16 +82,32 @@ fn module_internals_are_not_public() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     for module in MODULES {
         let text = std::fs::read_to_string(root.join(module).join("mod.rs")).unwrap();
-        for line in text.lines().map(str::trim).filter(|l| l.starts_with("pub mod ") || l.starts_with("pub use ")) {
-            assert_eq!(line, "pub mod port;", "{module}/mod.rs exposes more than its port: `{line}`");
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("pub mod ") || l.starts_with("pub use "))
+        {
+            assert_eq!(
+                line, "pub mod port;",
+                "{module}/mod.rs exposes more than its port: `{line}`"
+            );
         }
     }
 }
 
 #[test]
 fn the_checker_catches_a_breach() {
-    assert_eq!(breaches("use crate::payments::store::refund;", "fulfillment"), vec!["crate::payments::store"]);
-    assert_eq!(breaches("use crate::{payments::http, customers::port};", "fulfillment"), vec!["crate::{payments::http}"]);
+    assert_eq!(
+        breaches("use crate::payments::store::refund;", "fulfillment"),
+        vec!["crate::payments::store"]
+    );
+    assert_eq!(
+        breaches(
+            "use crate::{payments::http, customers::port};",
+            "fulfillment"
+        ),
+        vec!["crate::{payments::http}"]
+    );
     assert!(breaches("use crate::payments::port::PaymentsPort;", "fulfillment").is_empty());
     assert!(breaches("use crate::fulfillment::store;", "fulfillment").is_empty());
 }

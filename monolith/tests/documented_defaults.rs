@@ -5,5 +5,8 @@
 fn configuration_doc_quotes_the_embedded_defaults() {
     let doc = include_str!("../../docs/configuration.md");
     let defaults = monolith::settings::DEFAULTS.trim_end();
-    assert!(doc.contains(defaults), "docs/configuration.md must quote monolith/config/default.toml verbatim");
+    assert!(
+        doc.contains(defaults),
+        "docs/configuration.md must quote monolith/config/default.toml verbatim"
+    );
 }

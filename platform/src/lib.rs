@@ -12,6 +12,7 @@ pub mod db;
 pub mod dry_run;
 pub mod health;
 pub mod idempotency;
+pub mod json;
 pub mod outbox;
 pub mod problem;
 pub mod server;

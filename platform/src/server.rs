@@ -31,6 +31,7 @@ pub fn base_app(
 > {
     App::new()
         .app_data(json_config(max_body_bytes))
+        .app_data(crate::json::BodyLimit(max_body_bytes))
         .app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))

@@ -37,12 +37,21 @@ pub fn email(value: &str) -> AppResult<String> {
     let value = text("eml", value, 254)?;
     let ok = match value.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         }
         None => false,
     } && !value.contains(char::is_whitespace)
         && value.matches('@').count() == 1;
-    if ok { Ok(value) } else { Err(AppError::Invalid(format!("eml `{value}` is not an e-mail address"))) }
+    if ok {
+        Ok(value)
+    } else {
+        Err(AppError::Invalid(format!(
+            "eml `{value}` is not an e-mail address"
+        )))
+    }
 }
 
 impl Billing {
@@ -71,7 +80,15 @@ mod tests {
     #[test]
     fn emails() {
         assert!(email("ada@example.com").is_ok());
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.de"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.de",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }

@@ -6,13 +6,17 @@ use crate::legacy::{LegacyClock, Page, PageParams};
 use actix_web::{HttpResponse, get, post, put, web};
 use platform::Problem;
 use platform::db::Db;
+use platform::json::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the module's routes (under `/api/v1`).
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(create).service(list).service(read).service(update_billing);
+    cfg.service(create)
+        .service(list)
+        .service(read)
+        .service(update_billing);
 }
 
 /// Legacy billing details.
@@ -60,17 +64,31 @@ pub struct CustomerWire {
 
 impl BillingWire {
     fn parse(&self) -> Result<Billing, Problem> {
-        Ok(Billing::parse(&self.nm, &self.ln1, &self.city, &self.zip, &self.ctry)?)
+        Ok(Billing::parse(
+            &self.nm, &self.ln1, &self.city, &self.zip, &self.ctry,
+        )?)
     }
 
     fn show(b: Billing) -> Self {
-        Self { nm: b.name, ln1: b.line1, city: b.city, zip: b.zip, ctry: b.country }
+        Self {
+            nm: b.name,
+            ln1: b.line1,
+            city: b.city,
+            zip: b.zip,
+            ctry: b.country,
+        }
     }
 }
 
 impl CustomerWire {
     fn show(c: Customer, clock: &LegacyClock) -> Self {
-        Self { id: c.id, nm: c.name, eml: c.email, bill: BillingWire::show(c.billing), crt: clock.show(c.created_at) }
+        Self {
+            id: c.id,
+            nm: c.name,
+            eml: c.email,
+            bill: BillingWire::show(c.billing),
+            crt: clock.show(c.created_at),
+        }
     }
 }
 
@@ -81,10 +99,14 @@ impl CustomerWire {
 async fn create(
     db: web::Data<Db>,
     clock: web::Data<LegacyClock>,
-    body: web::Json<NewCustomerWire>,
+    body: Json<NewCustomerWire>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
-    let new = NewCustomer { name: crate::legacy::text("nm", &body.nm, 200)?, email: domain::email(&body.eml)?, billing: body.bill.parse()? };
+    let new = NewCustomer {
+        name: crate::legacy::text("nm", &body.nm, 200)?,
+        email: domain::email(&body.eml)?,
+        billing: body.bill.parse()?,
+    };
     let now = LegacyClock::now();
     let customer = db.write(move |conn| store::insert(conn, &new, now)).await?;
     Ok(HttpResponse::Created().json(CustomerWire::show(customer, &clock)))
@@ -100,14 +122,21 @@ async fn list(
 ) -> Result<HttpResponse, Problem> {
     let page = query.into_inner().check()?;
     let (items, total) = db.read(move |conn| store::list(conn, page)).await?;
-    let items = items.into_iter().map(|c| CustomerWire::show(c, &clock)).collect();
+    let items = items
+        .into_iter()
+        .map(|c| CustomerWire::show(c, &clock))
+        .collect();
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
 /// Reads one customer.
 #[utoipa::path(tag = "customers", params(("id" = i64, Path)), responses((status = 200, body = CustomerWire), (status = 404)))]
 #[get("/customers/{id}")]
-async fn read(db: web::Data<Db>, clock: web::Data<LegacyClock>, id: web::Path<i64>) -> Result<HttpResponse, Problem> {
+async fn read(
+    db: web::Data<Db>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let customer = db.read(move |conn| store::get(conn, id)).await?;
     Ok(HttpResponse::Ok().json(CustomerWire::show(customer, &clock)))
@@ -120,9 +149,11 @@ async fn update_billing(
     db: web::Data<Db>,
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
-    body: web::Json<BillingWire>,
+    body: Json<BillingWire>,
 ) -> Result<HttpResponse, Problem> {
     let (id, billing) = (id.into_inner(), body.parse()?);
-    let customer = db.write(move |conn| store::update_billing(conn, id, &billing)).await?;
+    let customer = db
+        .write(move |conn| store::update_billing(conn, id, &billing))
+        .await?;
     Ok(HttpResponse::Ok().json(CustomerWire::show(customer, &clock)))
 }

@@ -32,6 +32,12 @@ pub struct InProcessCustomers;
 impl CustomersPort for InProcessCustomers {
     fn billing(&self, conn: &mut AnyConnection, customer_id: i64) -> AppResult<BillingDetails> {
         let b = store::get(conn, customer_id)?.billing;
-        Ok(BillingDetails { name: b.name, line1: b.line1, city: b.city, zip: b.zip, country: b.country })
+        Ok(BillingDetails {
+            name: b.name,
+            line1: b.line1,
+            city: b.city,
+            zip: b.zip,
+            country: b.country,
+        })
     }
 }

@@ -52,7 +52,11 @@ impl From<CustomerRow> for Customer {
     }
 }
 
-pub fn insert(conn: &mut AnyConnection, new: &NewCustomer, now: chrono::NaiveDateTime) -> AppResult<Customer> {
+pub fn insert(
+    conn: &mut AnyConnection,
+    new: &NewCustomer,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Customer> {
     let b = &new.billing;
     // RETURNING a whole row is not supported across both backends: read it back.
     let row = diesel::insert_into(customers::table)

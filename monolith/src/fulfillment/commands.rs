@@ -3,11 +3,11 @@
 //! invoice are written together or not at all.
 
 use super::domain::{LineRequest, OrderStatus};
-use super::store::orders::{self, LineRow, OrderRow, PricedLine};
+use super::store::orders::{self, OrderWithLines, PricedLine};
 use super::store::{items, shipments};
 use crate::error::{AppError, AppResult};
-use crate::legacy::money::{checked_add, checked_mul};
 use crate::legacy::LegacyClock;
+use crate::legacy::money::{checked_add, checked_mul};
 use crate::payments::port::ChargeRequest;
 use crate::ports::Ports;
 use platform::db::AnyConnection;
@@ -21,13 +21,22 @@ pub struct PlaceOrder {
 }
 
 /// Reserves stock, charges through the payments port, issues the invoice.
-pub fn place(conn: &mut AnyConnection, ports: &Ports, cmd: PlaceOrder) -> AppResult<(OrderRow, Vec<LineRow>)> {
+pub fn place(
+    conn: &mut AnyConnection,
+    ports: &Ports,
+    cmd: PlaceOrder,
+) -> AppResult<OrderWithLines> {
     let now = LegacyClock::now();
     // The customer must exist; an unknown id in a body is the body's fault (422).
-    ports.customers.billing(conn, cmd.customer_id).map_err(|e| match e {
-        AppError::NotFound(_) => AppError::Invalid(format!("cust {} does not exist", cmd.customer_id)),
-        other => other,
-    })?;
+    ports
+        .customers
+        .billing(conn, cmd.customer_id)
+        .map_err(|e| match e {
+            AppError::NotFound(_) => {
+                AppError::Invalid(format!("cust {} does not exist", cmd.customer_id))
+            }
+            other => other,
+        })?;
     let (currency, total, priced) = price(conn, &cmd.lines)?;
     let order_id = orders::insert(conn, cmd.customer_id, &currency, total, &priced, now)?;
     for line in &priced {
@@ -52,13 +61,20 @@ pub fn place(conn: &mut AnyConnection, ports: &Ports, cmd: PlaceOrder) -> AppRes
 }
 
 /// Prices every line from the inventory; all must share one currency.
-fn price(conn: &mut AnyConnection, lines: &[LineRequest]) -> AppResult<(String, i64, Vec<PricedLine>)> {
+fn price(
+    conn: &mut AnyConnection,
+    lines: &[LineRequest],
+) -> AppResult<(String, i64, Vec<PricedLine>)> {
     let mut currency: Option<String> = None;
     let mut total = 0_i64;
     let mut priced = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
-        let item = items::get(conn, &line.sku)?
-            .ok_or_else(|| AppError::Invalid(format!("lines[{i}].sku `{}` is not in the inventory", line.sku)))?;
+        let item = items::get(conn, &line.sku)?.ok_or_else(|| {
+            AppError::Invalid(format!(
+                "lines[{i}].sku `{}` is not in the inventory",
+                line.sku
+            ))
+        })?;
         match &currency {
             Some(c) if *c != item.currency => {
                 return Err(AppError::Invalid(format!(
@@ -70,13 +86,18 @@ fn price(conn: &mut AnyConnection, lines: &[LineRequest]) -> AppResult<(String, 
         }
         let amount = checked_mul(&format!("lines[{i}].amt"), line.qty, item.unit_price)?;
         total = checked_add("tot", total, amount)?;
-        priced.push(PricedLine { sku: line.sku.clone(), qty: line.qty, unit_price: item.unit_price, amount });
+        priced.push(PricedLine {
+            sku: line.sku.clone(),
+            qty: line.qty,
+            unit_price: item.unit_price,
+            amount,
+        });
     }
     Ok((currency.unwrap_or_default(), total, priced))
 }
 
 /// Captures a pay-on-invoice order's payment (P → C).
-pub fn capture(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<(OrderRow, Vec<LineRow>)> {
+pub fn capture(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<OrderWithLines> {
     let order = orders::transition(conn, id, OrderStatus::Confirmed, LegacyClock::now())?;
     if let Some(payment_id) = order.payment_id {
         ports.payments.capture(conn, payment_id)?;
@@ -85,7 +106,7 @@ pub fn capture(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<(O
 }
 
 /// Cancels an order (P or C → X): releases stock, refunds or voids the payment.
-pub fn cancel(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<(OrderRow, Vec<LineRow>)> {
+pub fn cancel(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<OrderWithLines> {
     let now = LegacyClock::now();
     let order = orders::transition(conn, id, OrderStatus::Cancelled, now)?;
     let (_, lines) = orders::get(conn, id)?;

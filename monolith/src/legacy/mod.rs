@@ -20,7 +20,9 @@ pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
         return Err(AppError::Invalid(format!("{field} must not be empty")));
     }
     if value.chars().count() > max {
-        return Err(AppError::Invalid(format!("{field} must be at most {max} characters")));
+        return Err(AppError::Invalid(format!(
+            "{field} must be at most {max} characters"
+        )));
     }
     Ok(value.to_owned())
 }

@@ -41,10 +41,14 @@ impl PageParams {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if page < 1 {
-            return Err(AppError::Invalid(format!("page must be 1 or more, got {page}")));
+            return Err(AppError::Invalid(format!(
+                "page must be 1 or more, got {page}"
+            )));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
-            return Err(AppError::Invalid(format!("per_page must be 1 to {MAX_PER_PAGE}, got {per_page}")));
+            return Err(AppError::Invalid(format!(
+                "per_page must be 1 to {MAX_PER_PAGE}, got {per_page}"
+            )));
         }
         Ok(PageRequest { page, per_page })
     }
@@ -66,6 +70,11 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Wraps items fetched for `req`.
     pub fn new(items: Vec<T>, req: PageRequest, total: i64) -> Self {
-        Self { items, page: req.page, per_page: req.per_page, total }
+        Self {
+            items,
+            page: req.page,
+            per_page: req.per_page,
+            total,
+        }
     }
 }

@@ -16,7 +16,9 @@ pub struct LegacyClock {
 impl LegacyClock {
     /// A clock for an IANA zone name such as `Europe/Berlin`.
     pub fn parse(zone: &str) -> Result<Self, String> {
-        zone.parse::<Tz>().map(|zone| Self { zone }).map_err(|_| format!("`{zone}` is not an IANA time zone"))
+        zone.parse::<Tz>()
+            .map(|zone| Self { zone })
+            .map_err(|_| format!("`{zone}` is not an IANA time zone"))
     }
 
     /// The current instant, in UTC, at the precision we store (seconds).

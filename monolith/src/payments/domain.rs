@@ -25,7 +25,11 @@ impl PaymentStatus {
 
     /// After a refund, from what has been captured and refunded in all.
     pub fn after_refund(captured: i64, refunded: i64) -> Self {
-        if refunded >= captured { Self::Refunded } else { Self::PartiallyRefunded }
+        if refunded >= captured {
+            Self::Refunded
+        } else {
+            Self::PartiallyRefunded
+        }
     }
 }
 
@@ -63,7 +67,9 @@ impl Method {
         match value {
             "card" => Ok(Self::Card),
             "invoice" => Ok(Self::Invoice),
-            other => Err(AppError::Invalid(format!("pm must be `card` or `invoice`, got `{other}`"))),
+            other => Err(AppError::Invalid(format!(
+                "pm must be `card` or `invoice`, got `{other}`"
+            ))),
         }
     }
 
@@ -79,7 +85,9 @@ impl Method {
 /// made atomically with the update.
 pub fn refund_amount(amount: i64) -> AppResult<i64> {
     if amount <= 0 {
-        return Err(AppError::Invalid(format!("amt must be greater than 0, got {amount}")));
+        return Err(AppError::Invalid(format!(
+            "amt must be greater than 0, got {amount}"
+        )));
     }
     Ok(amount)
 }
@@ -87,7 +95,9 @@ pub fn refund_amount(amount: i64) -> AppResult<i64> {
 /// Why a refund did not fit, for the 409 detail.
 pub fn refund_refused(id: i64, status: &str, captured: i64, refunded: i64, asked: i64) -> AppError {
     if !matches!(status, "C" | "P") {
-        return AppError::Conflict(format!("payment {id} cannot be refunded in status {status}: it is not captured"));
+        return AppError::Conflict(format!(
+            "payment {id} cannot be refunded in status {status}: it is not captured"
+        ));
     }
     AppError::Conflict(format!(
         "refund of {asked} exceeds the refundable {} of payment {id} (captured {captured}, refunded {refunded})",
@@ -103,10 +113,24 @@ mod tests {
     fn refund_rules() {
         assert!(refund_amount(0).is_err());
         assert!(refund_amount(-5).is_err());
-        assert_eq!(PaymentStatus::after_refund(100, 100), PaymentStatus::Refunded);
-        assert_eq!(PaymentStatus::after_refund(100, 40), PaymentStatus::PartiallyRefunded);
-        assert!(refund_refused(1, "A", 0, 0, 5).to_string().contains("not captured"));
-        assert!(refund_refused(1, "C", 100, 60, 50).to_string().contains("refundable 40"));
+        assert_eq!(
+            PaymentStatus::after_refund(100, 100),
+            PaymentStatus::Refunded
+        );
+        assert_eq!(
+            PaymentStatus::after_refund(100, 40),
+            PaymentStatus::PartiallyRefunded
+        );
+        assert!(
+            refund_refused(1, "A", 0, 0, 5)
+                .to_string()
+                .contains("not captured")
+        );
+        assert!(
+            refund_refused(1, "C", 100, 60, 50)
+                .to_string()
+                .contains("refundable 40")
+        );
     }
 
     #[test]

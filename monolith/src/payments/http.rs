@@ -7,6 +7,7 @@ use crate::legacy::{LegacyClock, Page, PageParams};
 use actix_web::{HttpResponse, get, post, web};
 use platform::Problem;
 use platform::db::Db;
+use platform::json::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -130,7 +131,14 @@ impl PaymentWire {
 
 impl RefundWire {
     fn show(r: RefundRow, clock: &LegacyClock) -> Self {
-        Self { id: r.id, pay: r.payment_id, amt: r.amount, cur: r.currency, rsn: r.reason, crt: clock.show(r.created_at) }
+        Self {
+            id: r.id,
+            pay: r.payment_id,
+            amt: r.amount,
+            cur: r.currency,
+            rsn: r.reason,
+            crt: clock.show(r.created_at),
+        }
     }
 }
 
@@ -159,7 +167,11 @@ impl InvoiceWire {
 /// Reads one payment.
 #[utoipa::path(tag = "payments", params(("id" = i64, Path)), responses((status = 200, body = PaymentWire), (status = 404)))]
 #[get("/payments/{id}")]
-async fn read_payment(db: web::Data<Db>, clock: web::Data<LegacyClock>, id: web::Path<i64>) -> Result<HttpResponse, Problem> {
+async fn read_payment(
+    db: web::Data<Db>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let row = db.read(move |conn| store::payment(conn, id)).await?;
     Ok(HttpResponse::Ok().json(PaymentWire::show(row, &clock)))
@@ -175,8 +187,13 @@ async fn payments_of_order(
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let (id, page) = (id.into_inner(), query.into_inner().check()?);
-    let (rows, total) = db.read(move |conn| store::payments_of_order(conn, id, page)).await?;
-    let items = rows.into_iter().map(|p| PaymentWire::show(p, &clock)).collect();
+    let (rows, total) = db
+        .read(move |conn| store::payments_of_order(conn, id, page))
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|p| PaymentWire::show(p, &clock))
+        .collect();
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
@@ -188,12 +205,14 @@ async fn create_refund(
     db: web::Data<Db>,
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
-    body: web::Json<NewRefundWire>,
+    body: Json<NewRefundWire>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let amount = domain::refund_amount(body.amt)?;
     let reason = crate::legacy::text("rsn", &body.rsn, 200)?;
-    let refund = db.write(move |conn| store::refund(conn, id, amount, &reason, LegacyClock::now())).await?;
+    let refund = db
+        .write(move |conn| store::refund(conn, id, amount, &reason, LegacyClock::now()))
+        .await?;
     Ok(HttpResponse::Created().json(RefundWire::show(refund, &clock)))
 }
 
@@ -207,15 +226,24 @@ async fn refunds_of_payment(
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let (id, page) = (id.into_inner(), query.into_inner().check()?);
-    let (rows, total) = db.read(move |conn| store::refunds_of_payment(conn, id, page)).await?;
-    let items = rows.into_iter().map(|r| RefundWire::show(r, &clock)).collect();
+    let (rows, total) = db
+        .read(move |conn| store::refunds_of_payment(conn, id, page))
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| RefundWire::show(r, &clock))
+        .collect();
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
 /// Reads one invoice.
 #[utoipa::path(tag = "invoices", params(("id" = i64, Path)), responses((status = 200, body = InvoiceWire), (status = 404)))]
 #[get("/invoices/{id}")]
-async fn read_invoice(db: web::Data<Db>, clock: web::Data<LegacyClock>, id: web::Path<i64>) -> Result<HttpResponse, Problem> {
+async fn read_invoice(
+    db: web::Data<Db>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let row = db.read(move |conn| store::invoice(conn, id)).await?;
     Ok(HttpResponse::Ok().json(InvoiceWire::show(row, &clock)))
@@ -231,7 +259,12 @@ async fn invoices_of_order(
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let (id, page) = (id.into_inner(), query.into_inner().check()?);
-    let (rows, total) = db.read(move |conn| store::invoices_of_order(conn, id, page)).await?;
-    let items = rows.into_iter().map(|i| InvoiceWire::show(i, &clock)).collect();
+    let (rows, total) = db
+        .read(move |conn| store::invoices_of_order(conn, id, page))
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|i| InvoiceWire::show(i, &clock))
+        .collect();
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }

@@ -75,18 +75,44 @@ impl PaymentsPort for InProcessPayments {
             customer_id: req.customer_id,
             amount: req.amount,
             currency: &req.currency,
-            status: if captured { PaymentStatus::Captured } else { PaymentStatus::Authorized },
+            status: if captured {
+                PaymentStatus::Captured
+            } else {
+                PaymentStatus::Authorized
+            },
             method: method.as_str(),
         };
         let payment_id = store::insert_payment(conn, &payment, now)?;
-        let invoice_status = if captured { InvoiceStatus::Paid } else { InvoiceStatus::Open };
-        let invoice_id =
-            store::insert_invoice(conn, req.order_id, req.customer_id, req.amount, &req.currency, invoice_status, &bill, now)?;
-        Ok(Charge { payment_id, invoice_id, captured })
+        let invoice_status = if captured {
+            InvoiceStatus::Paid
+        } else {
+            InvoiceStatus::Open
+        };
+        let invoice_id = store::insert_invoice(
+            conn,
+            req.order_id,
+            req.customer_id,
+            req.amount,
+            &req.currency,
+            invoice_status,
+            &bill,
+            now,
+        )?;
+        Ok(Charge {
+            payment_id,
+            invoice_id,
+            captured,
+        })
     }
 
     fn capture(&self, conn: &mut AnyConnection, payment_id: i64) -> AppResult<()> {
-        store::transition(conn, payment_id, &[PaymentStatus::Authorized], PaymentStatus::Captured, LegacyClock::now())?;
+        store::transition(
+            conn,
+            payment_id,
+            &[PaymentStatus::Authorized],
+            PaymentStatus::Captured,
+            LegacyClock::now(),
+        )?;
         let order_id = store::payment(conn, payment_id)?.order_id;
         store::set_invoice_status(conn, order_id, InvoiceStatus::Open, InvoiceStatus::Paid)
     }
@@ -96,17 +122,38 @@ impl PaymentsPort for InProcessPayments {
         let payment = store::payment(conn, payment_id)?;
         match payment.status.as_str() {
             "A" => {
-                store::transition(conn, payment_id, &[PaymentStatus::Authorized], PaymentStatus::Voided, now)?;
-                store::set_invoice_status(conn, payment.order_id, InvoiceStatus::Open, InvoiceStatus::Void)
+                store::transition(
+                    conn,
+                    payment_id,
+                    &[PaymentStatus::Authorized],
+                    PaymentStatus::Voided,
+                    now,
+                )?;
+                store::set_invoice_status(
+                    conn,
+                    payment.order_id,
+                    InvoiceStatus::Open,
+                    InvoiceStatus::Void,
+                )
             }
             "C" | "P" => {
                 let remaining = payment.captured - payment.refunded;
                 if remaining > 0 {
                     store::refund(conn, payment_id, remaining, "order cancelled", now)?;
                 }
-                store::set_invoice_status(conn, payment.order_id, InvoiceStatus::Paid, InvoiceStatus::Credited)
+                store::set_invoice_status(
+                    conn,
+                    payment.order_id,
+                    InvoiceStatus::Paid,
+                    InvoiceStatus::Credited,
+                )
             }
-            "R" => store::set_invoice_status(conn, payment.order_id, InvoiceStatus::Paid, InvoiceStatus::Credited),
+            "R" => store::set_invoice_status(
+                conn,
+                payment.order_id,
+                InvoiceStatus::Paid,
+                InvoiceStatus::Credited,
+            ),
             _ => Ok(()),
         }
     }

@@ -108,8 +108,16 @@ pub struct NewPayment<'a> {
     pub method: &'a str,
 }
 
-pub fn insert_payment(conn: &mut AnyConnection, p: &NewPayment, now: NaiveDateTime) -> AppResult<i64> {
-    let captured = if p.status == PaymentStatus::Captured { p.amount } else { 0 };
+pub fn insert_payment(
+    conn: &mut AnyConnection,
+    p: &NewPayment,
+    now: NaiveDateTime,
+) -> AppResult<i64> {
+    let captured = if p.status == PaymentStatus::Captured {
+        p.amount
+    } else {
+        0
+    };
     Ok(diesel::insert_into(payments::table)
         .values((
             payments::order_id.eq(p.order_id),
@@ -165,7 +173,11 @@ pub fn payment(conn: &mut AnyConnection, id: i64) -> AppResult<PaymentRow> {
         .ok_or_else(|| AppError::not_found(format!("payment {id}")))
 }
 
-pub fn payments_of_order(conn: &mut AnyConnection, order_id: i64, page: PageRequest) -> AppResult<(Vec<PaymentRow>, i64)> {
+pub fn payments_of_order(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    page: PageRequest,
+) -> AppResult<(Vec<PaymentRow>, i64)> {
     let filter = payments::table.filter(payments::order_id.eq(order_id));
     let rows = filter
         .order(payments::id)
@@ -186,36 +198,67 @@ pub fn transition(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let letters: Vec<&str> = from.iter().map(|s| s.letter()).collect();
-    let target = payments::table.filter(payments::id.eq(id)).filter(payments::status.eq_any(letters));
+    let target = payments::table
+        .filter(payments::id.eq(id))
+        .filter(payments::status.eq_any(letters));
     let changed = match to {
         PaymentStatus::Captured => diesel::update(target)
-            .set((payments::status.eq(to.letter()), payments::captured.eq(payments::amount), payments::updated_at.eq(now)))
+            .set((
+                payments::status.eq(to.letter()),
+                payments::captured.eq(payments::amount),
+                payments::updated_at.eq(now),
+            ))
             .execute(conn)?,
-        _ => diesel::update(target).set((payments::status.eq(to.letter()), payments::updated_at.eq(now))).execute(conn)?,
+        _ => diesel::update(target)
+            .set((
+                payments::status.eq(to.letter()),
+                payments::updated_at.eq(now),
+            ))
+            .execute(conn)?,
     };
     if changed == 0 {
         let current = payment(conn, id)?.status;
-        return Err(AppError::Conflict(format!("payment {id} cannot move from status {current} to {}", to.letter())));
+        return Err(AppError::Conflict(format!(
+            "payment {id} cannot move from status {current} to {}",
+            to.letter()
+        )));
     }
     Ok(())
 }
 
 /// Records a refund if it fits in what is refundable, atomically.
-pub fn refund(conn: &mut AnyConnection, id: i64, amount: i64, reason: &str, now: NaiveDateTime) -> AppResult<RefundRow> {
+pub fn refund(
+    conn: &mut AnyConnection,
+    id: i64,
+    amount: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> AppResult<RefundRow> {
     let changed = diesel::update(
         payments::table
             .filter(payments::id.eq(id))
             .filter(payments::status.eq_any(["C", "P"]))
             .filter((payments::captured - payments::refunded).ge(amount)),
     )
-    .set((payments::refunded.eq(payments::refunded + amount), payments::updated_at.eq(now)))
+    .set((
+        payments::refunded.eq(payments::refunded + amount),
+        payments::updated_at.eq(now),
+    ))
     .execute(conn)?;
     let row = payment(conn, id)?;
     if changed == 0 {
-        return Err(refund_refused(id, &row.status, row.captured, row.refunded, amount));
+        return Err(refund_refused(
+            id,
+            &row.status,
+            row.captured,
+            row.refunded,
+            amount,
+        ));
     }
     let status = PaymentStatus::after_refund(row.captured, row.refunded);
-    diesel::update(payments::table.find(id)).set(payments::status.eq(status.letter())).execute(conn)?;
+    diesel::update(payments::table.find(id))
+        .set(payments::status.eq(status.letter()))
+        .execute(conn)?;
     let refund_id = diesel::insert_into(refunds::table)
         .values((
             refunds::payment_id.eq(id),
@@ -226,10 +269,17 @@ pub fn refund(conn: &mut AnyConnection, id: i64, amount: i64, reason: &str, now:
         ))
         .returning(refunds::id)
         .get_result::<i64>(conn)?;
-    Ok(refunds::table.find(refund_id).select(RefundRow::as_select()).first(conn)?)
+    Ok(refunds::table
+        .find(refund_id)
+        .select(RefundRow::as_select())
+        .first(conn)?)
 }
 
-pub fn refunds_of_payment(conn: &mut AnyConnection, payment_id: i64, page: PageRequest) -> AppResult<(Vec<RefundRow>, i64)> {
+pub fn refunds_of_payment(
+    conn: &mut AnyConnection,
+    payment_id: i64,
+    page: PageRequest,
+) -> AppResult<(Vec<RefundRow>, i64)> {
     payment(conn, payment_id)?;
     let filter = refunds::table.filter(refunds::payment_id.eq(payment_id));
     let rows = filter
@@ -250,7 +300,11 @@ pub fn invoice(conn: &mut AnyConnection, id: i64) -> AppResult<InvoiceRow> {
         .ok_or_else(|| AppError::not_found(format!("invoice {id}")))
 }
 
-pub fn invoices_of_order(conn: &mut AnyConnection, order_id: i64, page: PageRequest) -> AppResult<(Vec<InvoiceRow>, i64)> {
+pub fn invoices_of_order(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    page: PageRequest,
+) -> AppResult<(Vec<InvoiceRow>, i64)> {
     let filter = invoices::table.filter(invoices::order_id.eq(order_id));
     let rows = filter
         .order(invoices::id)
@@ -262,9 +316,18 @@ pub fn invoices_of_order(conn: &mut AnyConnection, order_id: i64, page: PageRequ
 }
 
 /// Sets the status of the open or paid invoices of an order.
-pub fn set_invoice_status(conn: &mut AnyConnection, order_id: i64, from: InvoiceStatus, to: InvoiceStatus) -> AppResult<()> {
-    diesel::update(invoices::table.filter(invoices::order_id.eq(order_id)).filter(invoices::status.eq(from.letter())))
-        .set(invoices::status.eq(to.letter()))
-        .execute(conn)?;
+pub fn set_invoice_status(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    from: InvoiceStatus,
+    to: InvoiceStatus,
+) -> AppResult<()> {
+    diesel::update(
+        invoices::table
+            .filter(invoices::order_id.eq(order_id))
+            .filter(invoices::status.eq(from.letter())),
+    )
+    .set(invoices::status.eq(to.letter()))
+    .execute(conn)?;
     Ok(())
 }

@@ -24,7 +24,11 @@ impl TestApp {
         let app = Application::build(&settings).unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        Self { address, client: reqwest::Client::new(), _db: db }
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            _db: db,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -36,11 +40,21 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
-        self.client.post(self.url(path)).json(&body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn put(&self, path: &str, body: Value) -> Response {
-        self.client.put(self.url(path)).json(&body).send().await.unwrap()
+        self.client
+            .put(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// POST/PUT that must answer `status`; returns the JSON body.
@@ -55,19 +69,35 @@ impl TestApp {
         let body = json!({"nm": name, "eml": "ada@example.com",
             "bill": {"nm": name, "ln1": "12 St James's Square", "city": "London", "zip": "SW1Y 4JH", "ctry": "GB"}});
         let res = self.post("/api/v1/customers", body).await;
-        self.expect(res, StatusCode::CREATED).await["id"].as_i64().unwrap()
+        self.expect(res, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .unwrap()
     }
 
     /// Defines `sku` at `price` EUR cents with `qty` on hand.
     pub async fn stock(&self, sku: &str, price: i64, qty: i64) {
-        let res = self.put(&format!("/api/v1/inventory/{sku}"), json!({"nm": sku, "px": price, "cur": "EUR"})).await;
+        let res = self
+            .put(
+                &format!("/api/v1/inventory/{sku}"),
+                json!({"nm": sku, "px": price, "cur": "EUR"}),
+            )
+            .await;
         assert!(res.status().is_success(), "{}", res.text().await.unwrap());
-        let res = self.post(&format!("/api/v1/inventory/{sku}/adjust"), json!({"dq": qty, "rsn": "test"})).await;
+        let res = self
+            .post(
+                &format!("/api/v1/inventory/{sku}/adjust"),
+                json!({"dq": qty, "rsn": "test"}),
+            )
+            .await;
         self.expect(res, StatusCode::OK).await;
     }
 
     pub async fn place_order(&self, cust: i64, lines: Value, pm: &str) -> Response {
-        self.post("/api/v1/orders", json!({"cust": cust, "lines": lines, "pm": pm, "tok": "tok_visa"})).await
+        self.post(
+            "/api/v1/orders",
+            json!({"cust": cust, "lines": lines, "pm": pm, "tok": "tok_visa"}),
+        )
+        .await
     }
 
     pub async fn item(&self, sku: &str) -> Value {
@@ -79,11 +109,18 @@ impl TestApp {
 /// Asserts a problem+json response with `status` and a detail containing `needle`.
 pub async fn assert_problem(res: Response, status: StatusCode, needle: &str) -> Value {
     assert_eq!(res.status(), status);
-    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
     assert_eq!(ct, "application/problem+json");
     let body: Value = res.json().await.unwrap();
     let detail = body["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains(needle), "detail {detail:?} lacks {needle:?}");
+    assert!(
+        detail.contains(needle),
+        "detail {detail:?} lacks {needle:?}"
+    );
     assert_eq!(body["status"], status.as_u16());
     body
 }

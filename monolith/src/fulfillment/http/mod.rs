@@ -8,5 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the module's routes (under `/api/v1`).
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.configure(inventory::routes).configure(orders::routes).configure(shipments::routes);
+    cfg.configure(inventory::routes)
+        .configure(orders::routes)
+        .configure(shipments::routes);
 }

@@ -2,18 +2,23 @@
 
 use crate::fulfillment::commands::{self, PlaceOrder};
 use crate::fulfillment::domain;
-use crate::fulfillment::store::orders::{self as store, LineRow, OrderRow};
+use crate::fulfillment::store::orders::{self as store, OrderWithLines};
 use crate::legacy::{LegacyClock, Page, PageParams};
 use crate::ports::Ports;
 use actix_web::{HttpResponse, get, post, web};
 use platform::Problem;
 use platform::db::Db;
+use platform::json::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(place).service(read).service(of_customer).service(capture).service(cancel);
+    cfg.service(place)
+        .service(read)
+        .service(of_customer)
+        .service(capture)
+        .service(cancel);
 }
 
 /// A line of `POST /orders`.
@@ -79,14 +84,22 @@ pub struct OrderWire {
 }
 
 impl OrderWire {
-    fn show((o, lines): (OrderRow, Vec<LineRow>), clock: &LegacyClock) -> Self {
+    fn show((o, lines): OrderWithLines, clock: &LegacyClock) -> Self {
         Self {
             id: o.id,
             cust: o.customer_id,
             st: o.status,
             cur: o.currency,
             tot: o.total,
-            lines: lines.into_iter().map(|l| LineWire { sku: l.sku, qty: l.qty, px: l.unit_price, amt: l.amount }).collect(),
+            lines: lines
+                .into_iter()
+                .map(|l| LineWire {
+                    sku: l.sku,
+                    qty: l.qty,
+                    px: l.unit_price,
+                    amt: l.amount,
+                })
+                .collect(),
             pay: o.payment_id,
             inv: o.invoice_id,
             crt: clock.show(o.created_at),
@@ -104,20 +117,31 @@ async fn place(
     db: web::Data<Db>,
     ports: web::Data<Ports>,
     clock: web::Data<LegacyClock>,
-    body: web::Json<NewOrderWire>,
+    body: Json<NewOrderWire>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let raw: Vec<(String, i64)> = body.lines.into_iter().map(|l| (l.sku, l.qty)).collect();
-    let cmd = PlaceOrder { customer_id: body.cust, lines: domain::lines(&raw)?, method: body.pm, token: body.tok };
+    let cmd = PlaceOrder {
+        customer_id: body.cust,
+        lines: domain::lines(&raw)?,
+        method: body.pm,
+        token: body.tok,
+    };
     let ports = ports.into_inner();
-    let order = db.write(move |conn| commands::place(conn, &ports, cmd)).await?;
+    let order = db
+        .write(move |conn| commands::place(conn, &ports, cmd))
+        .await?;
     Ok(HttpResponse::Created().json(OrderWire::show(order, &clock)))
 }
 
 /// Reads one order.
 #[utoipa::path(tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = OrderWire), (status = 404)))]
 #[get("/orders/{id}")]
-async fn read(db: web::Data<Db>, clock: web::Data<LegacyClock>, id: web::Path<i64>) -> Result<HttpResponse, Problem> {
+async fn read(
+    db: web::Data<Db>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let order = db.read(move |conn| store::get(conn, id)).await?;
     Ok(HttpResponse::Ok().json(OrderWire::show(order, &clock)))
@@ -133,8 +157,13 @@ async fn of_customer(
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let (id, page) = (id.into_inner(), query.into_inner().check()?);
-    let (orders, total) = db.read(move |conn| store::of_customer(conn, id, page)).await?;
-    let items = orders.into_iter().map(|o| OrderWire::show(o, &clock)).collect();
+    let (orders, total) = db
+        .read(move |conn| store::of_customer(conn, id, page))
+        .await?;
+    let items = orders
+        .into_iter()
+        .map(|o| OrderWire::show(o, &clock))
+        .collect();
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
@@ -148,7 +177,9 @@ async fn capture(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Problem> {
     let (id, ports) = (id.into_inner(), ports.into_inner());
-    let order = db.write(move |conn| commands::capture(conn, &ports, id)).await?;
+    let order = db
+        .write(move |conn| commands::capture(conn, &ports, id))
+        .await?;
     Ok(HttpResponse::Ok().json(OrderWire::show(order, &clock)))
 }
 
@@ -162,6 +193,8 @@ async fn cancel(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Problem> {
     let (id, ports) = (id.into_inner(), ports.into_inner());
-    let order = db.write(move |conn| commands::cancel(conn, &ports, id)).await?;
+    let order = db
+        .write(move |conn| commands::cancel(conn, &ports, id))
+        .await?;
     Ok(HttpResponse::Ok().json(OrderWire::show(order, &clock)))
 }

@@ -6,6 +6,7 @@ use crate::legacy::LegacyClock;
 use actix_web::{HttpResponse, get, post, web};
 use platform::Problem;
 use platform::db::Db;
+use platform::json::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -63,18 +64,24 @@ async fn ship(
     db: web::Data<Db>,
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
-    body: web::Json<NewShipmentWire>,
+    body: Json<NewShipmentWire>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let carrier = crate::legacy::text("carr", &body.carr, 50)?;
-    let shipment = db.write(move |conn| commands::ship(conn, id, &carrier)).await?;
+    let shipment = db
+        .write(move |conn| commands::ship(conn, id, &carrier))
+        .await?;
     Ok(HttpResponse::Created().json(ShipmentWire::show(shipment, &clock)))
 }
 
 /// Reads one shipment.
 #[utoipa::path(tag = "shipments", params(("id" = i64, Path)), responses((status = 200, body = ShipmentWire), (status = 404)))]
 #[get("/shipments/{id}")]
-async fn read(db: web::Data<Db>, clock: web::Data<LegacyClock>, id: web::Path<i64>) -> Result<HttpResponse, Problem> {
+async fn read(
+    db: web::Data<Db>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let shipment = db.read(move |conn| store::get(conn, id)).await?;
     Ok(HttpResponse::Ok().json(ShipmentWire::show(shipment, &clock)))
@@ -83,7 +90,11 @@ async fn read(db: web::Data<Db>, clock: web::Data<LegacyClock>, id: web::Path<i6
 /// Marks a shipment delivered (and its order).
 #[utoipa::path(tag = "shipments", params(("id" = i64, Path)), responses((status = 200, body = ShipmentWire), (status = 404), (status = 409)))]
 #[post("/shipments/{id}/deliver")]
-async fn deliver(db: web::Data<Db>, clock: web::Data<LegacyClock>, id: web::Path<i64>) -> Result<HttpResponse, Problem> {
+async fn deliver(
+    db: web::Data<Db>,
+    clock: web::Data<LegacyClock>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let shipment = db.write(move |conn| commands::deliver(conn, id)).await?;
     Ok(HttpResponse::Ok().json(ShipmentWire::show(shipment, &clock)))

@@ -18,13 +18,29 @@ pub struct ItemRow {
 }
 
 pub fn get(conn: &mut AnyConnection, sku: &str) -> AppResult<Option<ItemRow>> {
-    Ok(items::table.find(sku).select(ItemRow::as_select()).first(conn).optional()?)
+    Ok(items::table
+        .find(sku)
+        .select(ItemRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Creates the item or updates its name and price; true when created.
-pub fn upsert(conn: &mut AnyConnection, sku: &str, name: &str, price: i64, currency: &str, now: NaiveDateTime) -> AppResult<bool> {
+pub fn upsert(
+    conn: &mut AnyConnection,
+    sku: &str,
+    name: &str,
+    price: i64,
+    currency: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     let changed = diesel::update(items::table.find(sku))
-        .set((items::name.eq(name), items::unit_price.eq(price), items::currency.eq(currency), items::updated_at.eq(now)))
+        .set((
+            items::name.eq(name),
+            items::unit_price.eq(price),
+            items::currency.eq(currency),
+            items::updated_at.eq(now),
+        ))
         .execute(conn)?;
     if changed > 0 {
         return Ok(false);
@@ -44,10 +60,22 @@ pub fn upsert(conn: &mut AnyConnection, sku: &str, name: &str, price: i64, curre
 }
 
 /// Changes what is on hand by `delta`, never below what is reserved.
-pub fn adjust(conn: &mut AnyConnection, sku: &str, delta: i64, now: NaiveDateTime) -> AppResult<()> {
-    let changed = diesel::update(items::table.find(sku).filter((items::on_hand + delta).ge(items::reserved)))
-        .set((items::on_hand.eq(items::on_hand + delta), items::updated_at.eq(now)))
-        .execute(conn)?;
+pub fn adjust(
+    conn: &mut AnyConnection,
+    sku: &str,
+    delta: i64,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let changed = diesel::update(
+        items::table
+            .find(sku)
+            .filter((items::on_hand + delta).ge(items::reserved)),
+    )
+    .set((
+        items::on_hand.eq(items::on_hand + delta),
+        items::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     if changed == 0 {
         let item = get(conn, sku)?.ok_or_else(|| AppError::not_found(format!("item {sku}")))?;
         return Err(AppError::Conflict(format!(
@@ -61,12 +89,21 @@ pub fn adjust(conn: &mut AnyConnection, sku: &str, delta: i64, now: NaiveDateTim
 
 /// Reserves `qty` if that many are available, atomically.
 pub fn reserve(conn: &mut AnyConnection, sku: &str, qty: i64, now: NaiveDateTime) -> AppResult<()> {
-    let changed = diesel::update(items::table.find(sku).filter((items::on_hand - items::reserved).ge(qty)))
-        .set((items::reserved.eq(items::reserved + qty), items::updated_at.eq(now)))
-        .execute(conn)?;
+    let changed = diesel::update(
+        items::table
+            .find(sku)
+            .filter((items::on_hand - items::reserved).ge(qty)),
+    )
+    .set((
+        items::reserved.eq(items::reserved + qty),
+        items::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     if changed == 0 {
         let available = get(conn, sku)?.map(|i| i.on_hand - i.reserved).unwrap_or(0);
-        return Err(AppError::Conflict(format!("insufficient stock for {sku}: {available} available, {qty} asked")));
+        return Err(AppError::Conflict(format!(
+            "insufficient stock for {sku}: {available} available, {qty} asked"
+        )));
     }
     Ok(())
 }
@@ -74,7 +111,10 @@ pub fn reserve(conn: &mut AnyConnection, sku: &str, qty: i64, now: NaiveDateTime
 /// Gives back a reservation (order cancelled).
 pub fn release(conn: &mut AnyConnection, sku: &str, qty: i64, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(items::table.find(sku))
-        .set((items::reserved.eq(items::reserved - qty), items::updated_at.eq(now)))
+        .set((
+            items::reserved.eq(items::reserved - qty),
+            items::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -82,7 +122,11 @@ pub fn release(conn: &mut AnyConnection, sku: &str, qty: i64, now: NaiveDateTime
 /// Reserved stock leaves the warehouse (order shipped).
 pub fn ship(conn: &mut AnyConnection, sku: &str, qty: i64, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(items::table.find(sku))
-        .set((items::on_hand.eq(items::on_hand - qty), items::reserved.eq(items::reserved - qty), items::updated_at.eq(now)))
+        .set((
+            items::on_hand.eq(items::on_hand - qty),
+            items::reserved.eq(items::reserved - qty),
+            items::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -32,6 +32,9 @@ pub struct LineRow {
     pub amount: i64,
 }
 
+/// An order with its lines, in line order.
+pub type OrderWithLines = (OrderRow, Vec<LineRow>);
+
 /// A line priced at placement.
 pub struct PricedLine {
     pub sku: String,
@@ -73,14 +76,22 @@ pub fn insert(
     Ok(id)
 }
 
-pub fn set_payment(conn: &mut AnyConnection, id: i64, payment_id: i64, invoice_id: i64) -> AppResult<()> {
+pub fn set_payment(
+    conn: &mut AnyConnection,
+    id: i64,
+    payment_id: i64,
+    invoice_id: i64,
+) -> AppResult<()> {
     diesel::update(orders::table.find(id))
-        .set((orders::payment_id.eq(payment_id), orders::invoice_id.eq(invoice_id)))
+        .set((
+            orders::payment_id.eq(payment_id),
+            orders::invoice_id.eq(invoice_id),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn get(conn: &mut AnyConnection, id: i64) -> AppResult<(OrderRow, Vec<LineRow>)> {
+pub fn get(conn: &mut AnyConnection, id: i64) -> AppResult<OrderWithLines> {
     let order = orders::table
         .find(id)
         .select(OrderRow::as_select())
@@ -103,17 +114,22 @@ pub fn of_customer(
     conn: &mut AnyConnection,
     customer_id: i64,
     page: PageRequest,
-) -> AppResult<(Vec<(OrderRow, Vec<LineRow>)>, i64)> {
+) -> AppResult<(Vec<OrderWithLines>, i64)> {
     let filter = orders::table.filter(orders::customer_id.eq(customer_id));
-    let rows: Vec<OrderRow> =
-        filter.order(orders::id).limit(page.per_page).offset(page.offset()).select(OrderRow::as_select()).load(conn)?;
+    let rows: Vec<OrderRow> = filter
+        .order(orders::id)
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(OrderRow::as_select())
+        .load(conn)?;
     let total = filter.count().get_result(conn)?;
     let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
     let mut lines = lines_of(conn, &ids)?;
     let orders = rows
         .into_iter()
         .map(|o| {
-            let (mine, rest): (Vec<LineRow>, Vec<LineRow>) = lines.drain(..).partition(|l| l.order_id == o.id);
+            let (mine, rest): (Vec<LineRow>, Vec<LineRow>) =
+                lines.drain(..).partition(|l| l.order_id == o.id);
             lines = rest;
             (o, mine)
         })
@@ -123,11 +139,20 @@ pub fn of_customer(
 
 /// Moves an order to `to` if its current state allows it, atomically; the 409
 /// names the current state.
-pub fn transition(conn: &mut AnyConnection, id: i64, to: OrderStatus, now: NaiveDateTime) -> AppResult<OrderRow> {
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: i64,
+    to: OrderStatus,
+    now: NaiveDateTime,
+) -> AppResult<OrderRow> {
     let from: Vec<&str> = to.allowed_from().iter().map(|s| s.letter()).collect();
-    let changed = diesel::update(orders::table.filter(orders::id.eq(id)).filter(orders::status.eq_any(from)))
-        .set((orders::status.eq(to.letter()), orders::updated_at.eq(now)))
-        .execute(conn)?;
+    let changed = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq_any(from)),
+    )
+    .set((orders::status.eq(to.letter()), orders::updated_at.eq(now)))
+    .execute(conn)?;
     let (order, _) = get(conn, id)?;
     if changed == 0 {
         return Err(to.refused(id, &order.status));

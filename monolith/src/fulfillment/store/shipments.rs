@@ -18,8 +18,16 @@ pub struct ShipmentRow {
     pub delivered_at: Option<NaiveDateTime>,
 }
 
-pub fn insert(conn: &mut AnyConnection, order_id: i64, carrier: &str, now: NaiveDateTime) -> AppResult<ShipmentRow> {
-    let tracking = format!("{}-{order_id:08}", carrier.to_uppercase().replace(char::is_whitespace, ""));
+pub fn insert(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    carrier: &str,
+    now: NaiveDateTime,
+) -> AppResult<ShipmentRow> {
+    let tracking = format!(
+        "{}-{order_id:08}",
+        carrier.to_uppercase().replace(char::is_whitespace, "")
+    );
     let id = diesel::insert_into(shipments::table)
         .values((
             shipments::order_id.eq(order_id),
@@ -44,12 +52,22 @@ pub fn get(conn: &mut AnyConnection, id: i64) -> AppResult<ShipmentRow> {
 
 /// Marks a shipped shipment delivered, atomically.
 pub fn deliver(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> AppResult<ShipmentRow> {
-    let changed = diesel::update(shipments::table.filter(shipments::id.eq(id)).filter(shipments::status.eq("S")))
-        .set((shipments::status.eq("D"), shipments::delivered_at.eq(Some(now))))
-        .execute(conn)?;
+    let changed = diesel::update(
+        shipments::table
+            .filter(shipments::id.eq(id))
+            .filter(shipments::status.eq("S")),
+    )
+    .set((
+        shipments::status.eq("D"),
+        shipments::delivered_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
     let row = get(conn, id)?;
     if changed == 0 {
-        return Err(AppError::Conflict(format!("shipment {id} cannot move from status {} to D", row.status)));
+        return Err(AppError::Conflict(format!(
+            "shipment {id} cannot move from status {} to D",
+            row.status
+        )));
     }
     Ok(row)
 }
