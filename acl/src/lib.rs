@@ -11,6 +11,7 @@ mod exchange;
 mod http;
 pub mod legacy;
 pub mod paging;
+pub mod parity;
 pub mod records;
 mod registry;
 pub mod reply;

@@ -6,5 +6,6 @@
 mod exchanges;
 mod fixtures;
 mod no_panic;
+mod parity;
 mod roundtrip;
 mod snapshots;

@@ -117,3 +117,30 @@ fn v2_problem() {
     );
     insta::assert_json_snapshot!(snap("orders", &req, &[answer]));
 }
+
+/// legacy record → v2 record (backfill direction), for every entity.
+#[test]
+fn records_legacy_to_v2() {
+    use acl::records::{orders, payments, stock};
+    let clock = acl::LegacyClock::default();
+    let p = payments::payment_to_legacy(&super::fixtures::payment(), &clock).unwrap();
+    let r = payments::refund_to_legacy(&refund(), &clock).unwrap();
+    let i = payments::invoice_to_legacy(&super::fixtures::invoice(), &clock).unwrap();
+    let o = orders::order_to_legacy(&super::fixtures::order(), &clock).unwrap();
+    let s = orders::shipment_to_legacy(&super::fixtures::shipment(), &clock).unwrap();
+    let it = stock::item_to_legacy(&item()).unwrap();
+    let ids = stock::StockIdentity {
+        id: uuid(7),
+        legacy_id: 12,
+        created_at: at("2026-01-01T00:00:00Z"),
+        updated_at: at("2026-11-24T21:00:00Z"),
+    };
+    insta::assert_json_snapshot!(json!({
+        "payment": payments::payment_to_v2(&p, &clock, uuid(1), 3).unwrap(),
+        "refund": payments::refund_to_v2(&r, &clock, uuid(3), uuid(1)).unwrap(),
+        "invoice": payments::invoice_to_v2(&i, &clock, uuid(4)).unwrap(),
+        "order": orders::order_to_v2(&o, &clock, uuid(5)).unwrap(),
+        "shipment": orders::shipment_to_v2(&s, &clock, uuid(6), uuid(5)).unwrap(),
+        "item": stock::item_to_v2(&it, &ids).unwrap(),
+    }));
+}
