@@ -71,7 +71,80 @@ async fn concurrent_refunds_are_all_counted(backend: TestBackend) {
     assert_eq!(app.count("payment_events").await, 2 + created);
 }
 
+/// Captures and voids race for one authorised payment: each loser either
+/// retried and then saw the winner's state, or was told; exactly one wins.
+async fn racing_transitions_have_one_winner(backend: TestBackend) {
+    let app = std::sync::Arc::new(spawn_app(backend).await);
+    let p = app.create_payment(&crate::helpers::card(6, "8.00")).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let (app, id) = (app.clone(), id.clone());
+            let action = if i % 2 == 0 { "capture" } else { "void" };
+            tokio::spawn(async move {
+                let res = app
+                    .post_empty(&format!("/v2/payments/{id}/{action}"), false)
+                    .await;
+                res.status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let wins = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(wins, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT)
+    );
+    assert_eq!(app.count("payment_events").await, 2);
+    assert_eq!(app.count("outbox").await, 2);
+    let after = expect(app.get(&format!("/v2/payments/{id}")).await, StatusCode::OK).await;
+    assert_eq!(after["version"], 2);
+}
+
+/// A conflict is retried up to `MAX_ATTEMPTS` times, then answered with 409.
+async fn conflicts_are_retried_then_refused(backend: TestBackend) {
+    use payment::http::support::{MAX_ATTEMPTS, run_command};
+    use platform::dry_run::DryRun;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let app = spawn_app(backend).await;
+    let tries = Arc::new(AtomicU32::new(0));
+    let counter = tries.clone();
+    let flaky = move |_: &mut platform::db::AnyConnection| {
+        if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+            Err(CommandError::Conflict("s".into()))
+        } else {
+            Ok(7)
+        }
+    };
+    assert_eq!(
+        run_command(&app.db, DryRun::default(), flaky)
+            .await
+            .unwrap(),
+        7
+    );
+    assert_eq!(tries.load(Ordering::SeqCst), 3);
+    let tries = Arc::new(AtomicU32::new(0));
+    let counter = tries.clone();
+    let hopeless = move |_: &mut platform::db::AnyConnection| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Err::<(), _>(CommandError::Conflict("s".into()))
+    };
+    let problem = run_command(&app.db, DryRun::default(), hopeless)
+        .await
+        .unwrap_err();
+    assert_eq!(problem.status().as_u16(), 409);
+    assert_eq!(tries.load(Ordering::SeqCst), MAX_ATTEMPTS);
+}
+
 platform::both_backends!(
+    conflicts_are_retried_then_refused,
     a_stale_append_is_refused_and_nothing_is_lost,
     concurrent_refunds_are_all_counted,
+    racing_transitions_have_one_winner,
 );

@@ -81,4 +81,42 @@ async fn rebuilt_projections_equal_live_ones(backend: TestBackend) {
     assert_eq!(read["status"], "partially_refunded");
 }
 
-platform::both_backends!(rebuilt_projections_equal_live_ones);
+/// The `payment rebuild-projections` command does the same from the shell.
+async fn the_cli_rebuilds_too(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let a = app.captured_payment(1, "40.00").await;
+    expect(app.refund(&a, "15.00").await, StatusCode::CREATED).await;
+    let live = snapshot(&app).await;
+    app.db
+        .write(|c| {
+            diesel::delete(refunds::table)
+                .execute(c)
+                .map_err(Problem::from)
+        })
+        .await
+        .unwrap();
+    let url = app.settings.database.url.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_payment"))
+            .arg("rebuild-projections")
+            .env("PAYMENT__DATABASE__URL", url)
+            .env("PAYMENT__TELEMETRY__FILTER", "warn")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("rebuilt 1 payments and 1 refunds"),
+        "{stdout}"
+    );
+    assert_eq!(snapshot(&app).await, live);
+}
+
+platform::both_backends!(rebuilt_projections_equal_live_ones, the_cli_rebuilds_too);
