@@ -15,14 +15,29 @@ fn seeded_snapshot(backend: TestBackend, seed: u64) -> Value {
     let mut settings = Settings::load(None).unwrap();
     settings.database = db.settings.clone();
     settings.server.port = 0;
-    run(&settings, &SeedArgs { customers: 12, orders: 30, seed }).unwrap();
+    run(
+        &settings,
+        &SeedArgs {
+            customers: 12,
+            orders: 30,
+            seed,
+        },
+    )
+    .unwrap();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let app = Application::build(&settings).unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1", app.port());
         tokio::spawn(app.run_until_stopped());
-        let get = |path: String| async move { reqwest::get(path).await.unwrap().json::<Value>().await.unwrap() };
+        let get = |path: String| async move {
+            reqwest::get(path)
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        };
         let mut snapshot = Vec::new();
         let customers = get(format!("{base}/customers?per_page=100")).await;
         assert_eq!(customers["total"], 12);
@@ -57,7 +72,16 @@ fn same_seed_same_data_on_both_backends() {
     let sqlite = seeded_snapshot(TestBackend::Sqlite, 7);
     let postgres = seeded_snapshot(TestBackend::Postgres, 7);
     assert_eq!(sqlite, postgres);
-    let orders: i64 = sqlite.as_array().unwrap().iter().filter_map(|v| v["total"].as_i64()).sum();
+    let orders: i64 = sqlite
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["total"].as_i64())
+        .sum();
     assert_eq!(orders, 30);
-    assert_ne!(seeded_snapshot(TestBackend::Sqlite, 8), sqlite, "another seed gives other data");
+    assert_ne!(
+        seeded_snapshot(TestBackend::Sqlite, 8),
+        sqlite,
+        "another seed gives other data"
+    );
 }
