@@ -7,6 +7,7 @@ mod openapi;
 mod orders;
 mod shipments;
 mod stock;
+mod write;
 
 use crate::domain::LegacyIdRange;
 use actix_web::web;

@@ -2,6 +2,7 @@
 //! the life cycle (confirm, ship, deliver, cancel).
 
 use super::Config;
+use super::write::{self, Keyed};
 use crate::actions;
 use crate::domain::{validate_confirm, validate_new_order, validate_ship};
 use crate::store::orders as store;
@@ -11,7 +12,7 @@ use fulfillment_api::{CancelOrder, ConfirmOrder, NewOrder, Order, Page, ShipOrde
 use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
-use platform::idempotency::{self, Fingerprint, IdempotencyKey, StoredResponse};
+use platform::idempotency::IdempotencyKey;
 use serde::Deserialize;
 use uuid::Uuid;
 use v2_common::{PageParams, ProblemDoc};
@@ -48,16 +49,11 @@ pub(crate) async fn create(
 ) -> Result<HttpResponse, Problem> {
     let order = body.into_inner();
     validate_new_order(&order, cfg.legacy_ids)?;
-    let fingerprint = Fingerprint::of_request(&req, &order)?;
-    let outcome = db
-        .write_or_rollback(dry_run.enabled(), move |conn| {
-            idempotency::once(conn, &key, &fingerprint, |conn| {
-                let placed = actions::orders::place(conn, &order)?;
-                StoredResponse::json(StatusCode::CREATED, &placed)
-            })
-        })
-        .await?;
-    Ok(dry_run.mark(outcome.to_http()))
+    let keyed = Keyed::required(&req, key, &order)?;
+    write::run(&db, dry_run, Some(keyed), move |conn| {
+        Ok((StatusCode::CREATED, actions::orders::place(conn, &order)?))
+    })
+    .await
 }
 
 /// `?customer_legacy_id=&limit=&offset=`.
@@ -117,11 +113,12 @@ pub(crate) async fn get_by_legacy_id(
 }
 
 #[utoipa::path(post, path = "/v2/orders/{id}/confirm", tag = "orders",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     request_body(content = ConfirmOrder, description = "may be empty"),
     responses((status = 200, body = Order), (status = 404, body = ProblemDoc),
         (status = 409, description = "not pending", body = ProblemDoc)))]
 pub(crate) async fn confirm(
+    http: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<Uuid>,
     dry_run: DryRun,
@@ -130,12 +127,11 @@ pub(crate) async fn confirm(
     let req: ConfirmOrder = optional_json(&body)?;
     validate_confirm(&req)?;
     let id = id.into_inner();
-    let order = db
-        .write_or_rollback(dry_run.enabled(), move |conn| {
-            actions::orders::confirm(conn, id, &req)
-        })
-        .await?;
-    Ok(dry_run.mark(HttpResponse::Ok().json(order)))
+    let keyed = Keyed::optional(&http, &req)?;
+    write::run(&db, dry_run, keyed, move |conn| {
+        Ok((StatusCode::OK, actions::orders::confirm(conn, id, &req)?))
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/v2/orders/{id}/ship", tag = "orders",
@@ -156,42 +152,38 @@ pub(crate) async fn ship(
     let ship = body.into_inner();
     validate_ship(&ship, cfg.legacy_ids)?;
     let id = id.into_inner();
-    let fingerprint = Fingerprint::of_request(&req, &ship)?;
-    let outcome = db
-        .write_or_rollback(dry_run.enabled(), move |conn| {
-            idempotency::once(conn, &key, &fingerprint, |conn| {
-                let shipment = actions::orders::ship(conn, id, &ship)?;
-                StoredResponse::json(StatusCode::CREATED, &shipment)
-            })
-        })
-        .await?;
-    Ok(dry_run.mark(outcome.to_http()))
+    let keyed = Keyed::required(&req, key, &ship)?;
+    write::run(&db, dry_run, Some(keyed), move |conn| {
+        Ok((StatusCode::CREATED, actions::orders::ship(conn, id, &ship)?))
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/v2/orders/{id}/deliver", tag = "orders",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     responses((status = 200, body = Order), (status = 404, body = ProblemDoc),
         (status = 409, description = "not shipped", body = ProblemDoc)))]
 pub(crate) async fn deliver(
+    http: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<Uuid>,
     dry_run: DryRun,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let order = db
-        .write_or_rollback(dry_run.enabled(), move |conn| {
-            actions::orders::deliver_order(conn, id)
-        })
-        .await?;
-    Ok(dry_run.mark(HttpResponse::Ok().json(order)))
+    let keyed = Keyed::optional(&http, &())?;
+    write::run(&db, dry_run, keyed, move |conn| {
+        Ok((StatusCode::OK, actions::orders::deliver_order(conn, id)?))
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/v2/orders/{id}/cancel", tag = "orders",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     request_body(content = CancelOrder, description = "may be empty"),
     responses((status = 200, body = Order), (status = 404, body = ProblemDoc),
         (status = 409, description = "already shipped, delivered or cancelled", body = ProblemDoc)))]
 pub(crate) async fn cancel(
+    http: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<Uuid>,
     dry_run: DryRun,
@@ -199,10 +191,9 @@ pub(crate) async fn cancel(
 ) -> Result<HttpResponse, Problem> {
     let req: CancelOrder = optional_json(&body)?;
     let id = id.into_inner();
-    let order = db
-        .write_or_rollback(dry_run.enabled(), move |conn| {
-            actions::orders::cancel(conn, id, &req)
-        })
-        .await?;
-    Ok(dry_run.mark(HttpResponse::Ok().json(order)))
+    let keyed = Keyed::optional(&http, &req)?;
+    write::run(&db, dry_run, keyed, move |conn| {
+        Ok((StatusCode::OK, actions::orders::cancel(conn, id, &req)?))
+    })
+    .await
 }

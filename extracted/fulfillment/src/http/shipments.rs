@@ -1,8 +1,10 @@
 //! `/v2/shipments/{id}`: read a shipment, deliver it.
 
+use super::write::{self, Keyed};
 use crate::actions;
 use crate::store::shipments as store;
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use fulfillment_api::Shipment;
 use platform::Problem;
 use platform::db::Db;
@@ -34,21 +36,21 @@ pub(crate) async fn get_by_legacy_id(
 }
 
 #[utoipa::path(post, path = "/v2/shipments/{id}/deliver", tag = "shipments",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     responses(
         (status = 200, description = "delivered, with its order", body = Shipment),
         (status = 404, body = ProblemDoc),
         (status = 409, description = "not in transit", body = ProblemDoc)))]
 pub(crate) async fn deliver(
+    http: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<Uuid>,
     dry_run: DryRun,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let shipment = db
-        .write_or_rollback(dry_run.enabled(), move |conn| {
-            actions::orders::deliver_shipment(conn, id)
-        })
-        .await?;
-    Ok(dry_run.mark(HttpResponse::Ok().json(shipment)))
+    let keyed = Keyed::optional(&http, &())?;
+    write::run(&db, dry_run, keyed, move |conn| {
+        Ok((StatusCode::OK, actions::orders::deliver_shipment(conn, id)?))
+    })
+    .await
 }

@@ -1,10 +1,12 @@
 //! `/v2/stock/{sku}`: define or update an item, read it, adjust on-hand units.
 
 use super::Config;
+use super::write::{self, Keyed};
 use crate::actions;
 use crate::domain::{validate_adjustment, validate_put_item};
 use crate::store::stock as store;
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use fulfillment_api::{PutStockItem, Sku, StockAdjustment, StockItem};
 use platform::Problem;
 use platform::db::Db;
@@ -17,7 +19,7 @@ fn path_sku(raw: &str) -> Result<Sku, Problem> {
 }
 
 #[utoipa::path(put, path = "/v2/stock/{sku}", tag = "stock",
-    params(("sku" = String, Path, description = "1–64 of A-Z a-z 0-9 - _ .")),
+    params(("sku" = String, Path, description = "1–64 of A-Z a-z 0-9 - _ ."), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     request_body = PutStockItem,
     responses(
         (status = 201, description = "defined", body = StockItem),
@@ -25,6 +27,7 @@ fn path_sku(raw: &str) -> Result<Sku, Problem> {
         (status = 409, description = "legacy id clash", body = ProblemDoc),
         (status = 422, description = "invalid item", body = ProblemDoc)))]
 pub(crate) async fn put(
+    http: HttpRequest,
     db: web::Data<Db>,
     cfg: web::Data<Config>,
     sku: web::Path<String>,
@@ -35,17 +38,17 @@ pub(crate) async fn put(
         Sku::parse(&sku).map_err(|e| Problem::unprocessable(e.to_string()).with("field", "sku"))?;
     let req = body.into_inner();
     validate_put_item(&req, cfg.legacy_ids)?;
-    let (item, created) = db
-        .write_or_rollback(dry_run.enabled(), move |conn| {
-            actions::stock::put(conn, &sku, &req)
-        })
-        .await?;
-    let response = if created {
-        HttpResponse::Created().json(item)
-    } else {
-        HttpResponse::Ok().json(item)
-    };
-    Ok(dry_run.mark(response))
+    let keyed = Keyed::optional(&http, &req)?;
+    write::run(&db, dry_run, keyed, move |conn| {
+        let (item, created) = actions::stock::put(conn, &sku, &req)?;
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Ok((status, item))
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/v2/stock/{sku}", tag = "stock",
@@ -75,7 +78,7 @@ pub(crate) async fn get_by_legacy_id(
 }
 
 #[utoipa::path(post, path = "/v2/stock/{sku}/adjustments", tag = "stock",
-    params(("sku" = String, Path)),
+    params(("sku" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     request_body = StockAdjustment,
     responses(
         (status = 200, body = StockItem),
@@ -83,6 +86,7 @@ pub(crate) async fn get_by_legacy_id(
         (status = 409, description = "on hand would fall below reserved", body = ProblemDoc),
         (status = 422, body = ProblemDoc)))]
 pub(crate) async fn adjust(
+    http: HttpRequest,
     db: web::Data<Db>,
     sku: web::Path<String>,
     dry_run: DryRun,
@@ -91,10 +95,9 @@ pub(crate) async fn adjust(
     let sku = path_sku(&sku)?;
     let req = body.into_inner();
     validate_adjustment(&req)?;
-    let item = db
-        .write_or_rollback(dry_run.enabled(), move |conn| {
-            actions::stock::adjust(conn, &sku, &req)
-        })
-        .await?;
-    Ok(dry_run.mark(HttpResponse::Ok().json(item)))
+    let keyed = Keyed::optional(&http, &req)?;
+    write::run(&db, dry_run, keyed, move |conn| {
+        Ok((StatusCode::OK, actions::stock::adjust(conn, &sku, &req)?))
+    })
+    .await
 }

@@ -93,7 +93,53 @@ async fn a_failed_create_keeps_no_key(backend: TestBackend) {
     );
 }
 
+async fn other_writes_honour_an_optional_key(backend: TestBackend) {
+    let app = spawn(backend).await;
+    app.stock("I-6", "2.00", 10).await;
+    let key = new_key();
+    for _ in 0..2 {
+        let res = app
+            .request(reqwest::Method::POST, "/v2/stock/I-6/adjustments")
+            .header("Idempotency-Key", &key)
+            .json(&serde_json::json!({"delta": 5, "reason": "delivery"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(
+        app.get_item("I-6").await["on_hand"],
+        15,
+        "the repeat did not add again"
+    );
+
+    let order = app.place(&[("I-6", 1)]).await;
+    let cancel = format!("/v2/orders/{}/cancel", order["id"].as_str().unwrap());
+    let key = new_key();
+    let send = || {
+        app.request(reqwest::Method::POST, &cancel)
+            .header("Idempotency-Key", &key)
+            .send()
+    };
+    assert_eq!(send().await.unwrap().status(), 200);
+    let again = send().await.unwrap();
+    assert_eq!(
+        again.status(),
+        200,
+        "a retried cancel replays instead of a 409"
+    );
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let bad = app
+        .request(reqwest::Method::POST, &cancel)
+        .header("Idempotency-Key", "")
+        .send()
+        .await
+        .unwrap();
+    problem(bad, 400).await;
+}
+
 platform::both_backends!(
+    other_writes_honour_an_optional_key,
     a_repeated_create_has_one_effect,
     racing_repeats_have_one_effect,
     a_key_reused_for_another_body_is_422,
