@@ -1,4 +1,7 @@
-//! The strangler proxy and its `strangler` CLI (issue 5): not built yet.
+//! The strangler proxy (issue 5, being built): a team puts it in front of its
+//! monolith and moves routes to new services without restarting it.
 //!
-//! This crate is an empty placeholder in the workspace so the layout of
-//! `DESIGN.md` holds from the start; it exports nothing and claims nothing.
+//! - [`flags`]: Unleash feature flags (a local client-features file or a real
+//!   Unleash server) decide each route's mode per request.
+
+pub mod flags;

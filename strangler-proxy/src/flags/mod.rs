@@ -1,0 +1,1 @@
+//! Unleash feature flags for the proxy (being built).
