@@ -103,6 +103,8 @@ pub fn error_to_legacy(err: &TranslateError, request: &Request) -> Response {
     let slug = match status {
         400 => "bad-request",
         404 => "not-found",
+        405 => "method-not-allowed",
+        415 => "unsupported-media-type",
         501 => "not-implemented",
         502 => "bad-gateway",
         _ => "invalid-request",
@@ -161,6 +163,7 @@ fn reason_phrase(status: u16) -> &'static str {
         400 => "Bad Request",
         402 => "Payment Required",
         404 => "Not Found",
+        405 => "Method Not Allowed",
         409 => "Conflict",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",

@@ -97,6 +97,16 @@ impl RouteTranslator for Table {
                 return (route.start)(&self.ctx, &params, request);
             }
         }
+        if self
+            .routes
+            .iter()
+            .any(|r| capture(r.pattern, &request.path).is_some())
+        {
+            return Err(TranslateError::MethodNotAllowed {
+                method: request.method.to_string(),
+                path: crate::error::clip(&request.path),
+            });
+        }
         let refused = self
             .refused
             .iter()
@@ -156,8 +166,23 @@ pub(crate) fn idempotency_key(legacy: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-/// Reads a legacy request body.
+/// Reads a legacy request body, sent as JSON (`application/json` or an
+/// `application/*+json` type, parameters allowed) as the monolith demands.
 pub(crate) fn legacy_body<T: DeserializeOwned>(legacy: &Request) -> Result<T, TranslateError> {
+    let found = legacy.headers.get("Content-Type").unwrap_or("");
+    let essence = found
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    if !json {
+        return Err(TranslateError::MediaType {
+            found: crate::error::clip(found),
+        });
+    }
     TranslateError::read_json(Side::Legacy, &legacy.body)
 }
 

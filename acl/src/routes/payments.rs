@@ -93,7 +93,7 @@ fn refund(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateErr
     let body: legacy::NewRefund = legacy_body(req)?;
     // The sign is the client's mistake whatever the currency: refuse it now,
     // before any call, as the monolith does.
-    money::minor_to_money(&FieldPath::field("amt"), body.amt, v2_common::Currency::Eur)?;
+    money::non_negative(&FieldPath::field("amt"), body.amt)?;
     let (clock, key, legacy_req) = (ctx.clock, idempotency_key(req), req.clone());
     let lookup = v2_request(Method::Get, &paths::payment_by_legacy_id(id), req);
     Ok(lookup_then(

@@ -56,6 +56,14 @@ pub fn minor_to_money(
     minor: i64,
     currency: Currency,
 ) -> Result<Money, TranslateError> {
+    Ok(Money::from_minor_units(
+        non_negative(field, minor)?,
+        currency,
+    ))
+}
+
+/// A legacy amount at `field`, refused if negative (the monolith answers 422).
+pub fn non_negative(field: &FieldPath, minor: i64) -> Result<i64, TranslateError> {
     if minor < 0 {
         return Err(TranslateError::no_counterpart(
             field.clone(),
@@ -64,7 +72,7 @@ pub fn minor_to_money(
             "legacy amounts are never negative",
         ));
     }
-    Ok(Money::from_minor_units(minor, currency))
+    Ok(minor)
 }
 
 /// v2 money at `field` → legacy minor units and `cur`.

@@ -118,7 +118,16 @@ fn client_mistakes_get_the_monoliths_statuses() {
     assert_eq!(status(legacy(Method::Get, "/api/v1/payments/abc")), 404);
     assert_eq!(status(legacy(Method::Get, "/api/v1/payments/0")), 404);
     assert_eq!(status(legacy(Method::Get, "/api/v1/invoices/1")), 404);
-    assert_eq!(status(legacy(Method::Post, refunds).with_body("{")), 400);
+    let json_header =
+        |r: acl::Request| r.with_header("Content-Type", "application/json; charset=utf-8");
+    assert_eq!(
+        status(json_header(legacy(Method::Post, refunds)).with_body("{")),
+        400
+    );
+    assert_eq!(status(json_header(legacy(Method::Post, refunds))), 400);
+    let as_text = legacy(Method::Post, refunds).with_header("Content-Type", "text/plain");
+    assert_eq!(status(as_text.with_body(r#"{"amt":1,"rsn":"x"}"#)), 415);
+    assert_eq!(status(legacy(Method::Delete, "/api/v1/payments/1")), 405);
     assert_eq!(
         status(legacy_json(
             Method::Post,

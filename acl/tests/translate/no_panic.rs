@@ -64,16 +64,22 @@ fn request() -> impl Strategy<Value = Request> {
         "(page|per_page|x)=-?[0-9]{0,25}(&(page|per_page)=.{0,6})?",
         ".{0,20}"
     ];
+    let media = prop_oneof![
+        4 => Just("application/json".to_owned()),
+        1 => Just("application/problem+json; charset=utf-8".to_owned()),
+        1 => ".{0,20}",
+    ];
     (
         prop::sample::select(PATTERNS.to_vec()),
         segment,
         query,
         body(),
+        media,
     )
-        .prop_map(|((method, pattern), seg, query, body)| {
+        .prop_map(|((method, pattern), seg, query, body, media)| {
             let mut req = Request::new(method, pattern.replace('*', &seg));
             req.query = query;
-            req.with_body(body)
+            req.with_header("Content-Type", media).with_body(body)
         })
 }
 

@@ -270,4 +270,25 @@ proptest! {
         // Only the repeated fall-back hour may move an instant, and only earlier.
         prop_assert!(back <= instant && instant - back <= chrono::Duration::hours(1));
     }
+
+    #[test]
+    fn v2_amounts_convert_exactly_or_are_refused(
+        mantissa in any::<i64>(),
+        scale in 0_u32..6,
+        currency in prop::sample::select(Currency::ALL.to_vec()),
+    ) {
+        use acl::TranslateError;
+        let amount = v2_common::Decimal::new(mantissa, scale);
+        let exponent = currency.exponent();
+        match acl::value::money::decimal_to_minor(&FieldPath::field("amount"), amount, currency) {
+            Ok(minor) => prop_assert_eq!(v2_common::Money::from_minor_units(minor, currency).amount(), amount),
+            Err(TranslateError::Precision { .. }) => prop_assert!(amount.normalize().scale() > exponent),
+            Err(TranslateError::NoCounterpart { .. }) => prop_assert!(amount.is_sign_negative()),
+            Err(TranslateError::Overflow { .. }) => {
+                let minor = amount * v2_common::Decimal::from(10_i64.pow(exponent));
+                prop_assert!(minor > v2_common::Decimal::from(i64::MAX));
+            }
+            Err(other) => prop_assert!(false, "unexpected {}", other),
+        }
+    }
 }

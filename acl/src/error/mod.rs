@@ -5,77 +5,13 @@
 
 use std::fmt;
 
+mod path;
+
+pub use path::{FieldPath, Side};
+
 /// The longest rendering of an offending value kept in an error; a client can
 /// send megabytes, an error message should not echo them.
 const MAX_VALUE_CHARS: usize = 80;
-
-/// A JSON path naming one field of a legacy or v2 document: `$`, `$.st`,
-/// `$.lines[2].px`. Built with [`FieldPath::key`] and [`FieldPath::index`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FieldPath(String);
-
-impl FieldPath {
-    /// The whole document (`$`).
-    pub fn root() -> Self {
-        Self("$".to_owned())
-    }
-
-    /// A top-level field: `FieldPath::field("st")` is `$.st`.
-    pub fn field(name: &str) -> Self {
-        Self::root().key(name)
-    }
-
-    /// A member of this object: `$.lines[2]` + `px` is `$.lines[2].px`.
-    pub fn key(&self, name: &str) -> Self {
-        Self(format!("{}.{name}", self.0))
-    }
-
-    /// An element of this array: `$.lines` + `2` is `$.lines[2]`.
-    pub fn index(&self, i: usize) -> Self {
-        Self(format!("{}[{i}]", self.0))
-    }
-
-    /// A path taken from a deserialiser (`lines[2].px`, or `.` for the root).
-    pub fn from_serde(path: &serde_path_to_error::Path) -> Self {
-        let rendered = path.to_string();
-        if rendered == "." || rendered.is_empty() {
-            Self::root()
-        } else if rendered.starts_with('[') {
-            Self(format!("${rendered}"))
-        } else {
-            Self(format!("$.{rendered}"))
-        }
-    }
-
-    /// The path as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Which side of the layer a document belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// The monolith's `/api/v1` contract.
-    Legacy,
-    /// A service's `/v2` contract.
-    V2,
-}
-
-impl fmt::Display for Side {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Side::Legacy => "legacy",
-            Side::V2 => "v2",
-        })
-    }
-}
 
 /// Why a translation failed. Each variant names the field and the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,6 +83,20 @@ pub enum TranslateError {
         side: Side,
         /// What the parser said.
         message: String,
+    },
+    /// A request body sent without a JSON media type (the monolith: 415).
+    #[error("request body must be sent as application/json, not `{found}`")]
+    MediaType {
+        /// The `Content-Type` sent (empty if none).
+        found: String,
+    },
+    /// The path is translated, but not for this method (the monolith: 405).
+    #[error("{method} is not allowed on {path}")]
+    MethodNotAllowed {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
     },
     /// A path segment names nothing the legacy API could have (`/payments/abc`).
     #[error("{field}: `{value}` names no record")]
@@ -281,6 +231,8 @@ impl TranslateError {
             Self::Query { .. }
             | Self::QueryValue { .. }
             | Self::NotJson { .. }
+            | Self::MediaType { .. }
+            | Self::MethodNotAllowed { .. }
             | Self::NoRoute { .. }
             | Self::Unsupported { .. }
             | Self::UnexpectedStatus { .. } => None,
@@ -292,7 +244,7 @@ impl TranslateError {
     pub fn under(self, base: &FieldPath) -> Self {
         let graft = |f: FieldPath| {
             let rest = f.as_str().trim_start_matches('$');
-            FieldPath(format!("{}{rest}", base.as_str()))
+            FieldPath::from_rendered(format!("{}{rest}", base.as_str()))
         };
         match self {
             Self::NoCounterpart {
@@ -380,7 +332,8 @@ impl TranslateError {
     /// The status the legacy API answers for the same mistake, when this
     /// error came from translating a legacy client's *request*: 400 for a
     /// body that is not JSON or an unreadable query, 404 for an unknown path
-    /// or id, 422 for JSON of the wrong shape, a value with no counterpart or
+    /// or id, 405 for a known path with another method, 415 for a body not
+    /// sent as JSON, 422 for JSON of the wrong shape, a value with no counterpart or
     /// a query value out of range, 501
     /// for a route this layer does not translate. An error from translating
     /// a v2 *response* is the new service's or this layer's fault, not the
@@ -390,6 +343,8 @@ impl TranslateError {
         match self {
             Self::NotJson { .. } | Self::Query { .. } => 400,
             Self::NotFound { .. } | Self::NoRoute { .. } => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::MediaType { .. } => 415,
             Self::Unsupported { .. } => 501,
             Self::UnexpectedStatus { .. } => 502,
             Self::NoCounterpart { .. }
