@@ -4,6 +4,9 @@
 //! access for SQLite and PostgreSQL with embedded migrations, [`health`]
 //! endpoints and a [`server`] runner with graceful shutdown.
 //!
+//! The service toolkit: [`idempotency`] keys for creates, [`dry_run`]
+//! requests rolled back in full, and the transactional [`outbox`].
+//!
 //! It depends on no project crate: everything here is generic plumbing, never a
 //! domain rule.
 

@@ -262,4 +262,24 @@ mod tests {
             Err(MoneyError::CurrencyMismatch(..))
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_minor_amount_survives_the_wire(minor in proptest::num::i64::ANY, index in 0usize..13) {
+            let currency = Currency::ALL[index];
+            let m = Money::from_minor_units(minor, currency);
+            let json = serde_json::to_value(m).unwrap();
+            let back: Money = serde_json::from_value(json.clone()).unwrap();
+            proptest::prop_assert_eq!(back, m);
+            proptest::prop_assert_eq!(back.to_minor_units().unwrap(), minor);
+            let text = json["amount"].as_str().unwrap();
+            let decimals = text.split('.').nth(1).map_or(0, str::len);
+            proptest::prop_assert_eq!(decimals as u32, currency.exponent());
+        }
+
+        #[test]
+        fn parsing_never_panics(amount in "\\PC{0,40}", code in "[A-Z]{0,4}") {
+            let _ = serde_json::from_value::<Money>(json!({"amount": amount, "currency": code}));
+        }
+    }
 }

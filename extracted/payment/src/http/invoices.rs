@@ -15,6 +15,7 @@ use v2_common::{Page, ProblemDoc};
 
 /// Issue an invoice with a snapshot of the billing details.
 #[utoipa::path(
+    operation_id = "create_invoice",
     tag = "invoices",
     request_body = IssueInvoice,
     params(
@@ -50,7 +51,7 @@ pub async fn create(
 }
 
 /// One invoice.
-#[utoipa::path(tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_invoice", tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 #[get("/v2/invoices/{id}")]
 pub async fn get_one(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -59,7 +60,7 @@ pub async fn get_one(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpRespo
 }
 
 /// One invoice by its legacy id.
-#[utoipa::path(tag = "invoices", params(("legacy_id" = i64, Path)), responses((status = 200, body = Invoice), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_invoice_by_legacy_id", tag = "invoices", params(("legacy_id" = i64, Path)), responses((status = 200, body = Invoice), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 #[get("/v2/invoices/by-legacy-id/{legacy_id}")]
 pub async fn by_legacy_id(
     db: web::Data<Db>,
@@ -71,7 +72,7 @@ pub async fn by_legacy_id(
 }
 
 /// Invoices, optionally of one order, by legacy id.
-#[utoipa::path(tag = "invoices", params(InvoiceListQuery), responses((status = 200, body = Page<Invoice>)))]
+#[utoipa::path(operation_id = "list_invoices", tag = "invoices", params(InvoiceListQuery), responses((status = 200, body = Page<Invoice>)))]
 #[get("/v2/invoices")]
 pub async fn list(
     db: web::Data<Db>,
@@ -94,7 +95,7 @@ async fn transition(
 }
 
 /// The invoice was paid (only from `open`, else 409).
-#[utoipa::path(tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "pay_invoice", tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/pay")]
 pub async fn pay(
     db: web::Data<Db>,
@@ -105,7 +106,7 @@ pub async fn pay(
 }
 
 /// Void an unpaid invoice (only from `open`, else 409).
-#[utoipa::path(tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "void_invoice", tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/void")]
 pub async fn void(
     db: web::Data<Db>,
@@ -116,7 +117,7 @@ pub async fn void(
 }
 
 /// Credit a paid invoice (only from `paid`, else 409).
-#[utoipa::path(tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "credit_invoice", tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/credit")]
 pub async fn credit(
     db: web::Data<Db>,

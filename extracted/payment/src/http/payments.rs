@@ -34,6 +34,7 @@ fn declined(state: &PaymentState) -> Problem {
 
 /// Authorise a payment (and capture it when `capture` is true).
 #[utoipa::path(
+    operation_id = "create_payment",
     tag = "payments",
     request_body = CreatePayment,
     params(
@@ -71,7 +72,7 @@ pub async fn create(
 }
 
 /// One payment.
-#[utoipa::path(tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_payment", tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 #[get("/v2/payments/{id}")]
 pub async fn get_one(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -80,7 +81,7 @@ pub async fn get_one(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpRespo
 }
 
 /// One payment by its legacy id.
-#[utoipa::path(tag = "payments", params(("legacy_id" = i64, Path)), responses((status = 200, body = Payment), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_payment_by_legacy_id", tag = "payments", params(("legacy_id" = i64, Path)), responses((status = 200, body = Payment), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 #[get("/v2/payments/by-legacy-id/{legacy_id}")]
 pub async fn by_legacy_id(
     db: web::Data<Db>,
@@ -92,7 +93,7 @@ pub async fn by_legacy_id(
 }
 
 /// Payments, optionally of one order, by legacy id.
-#[utoipa::path(tag = "payments", params(PaymentListQuery), responses((status = 200, body = Page<Payment>)))]
+#[utoipa::path(operation_id = "list_payments", tag = "payments", params(PaymentListQuery), responses((status = 200, body = Page<Payment>)))]
 #[get("/v2/payments")]
 pub async fn list(
     db: web::Data<Db>,
@@ -118,7 +119,7 @@ async fn transition(
 }
 
 /// Capture the authorised amount (only from `authorized`, else 409).
-#[utoipa::path(tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "capture_payment", tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/payments/{id}/capture")]
 pub async fn capture(
     db: web::Data<Db>,
@@ -129,7 +130,7 @@ pub async fn capture(
 }
 
 /// Release the authorisation (only from `authorized`, else 409).
-#[utoipa::path(tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "void_payment", tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/payments/{id}/void")]
 pub async fn void(
     db: web::Data<Db>,
@@ -140,7 +141,7 @@ pub async fn void(
 }
 
 /// Mark an authorised payment failed (else 409).
-#[utoipa::path(tag = "payments", params(("id" = Uuid, Path)), request_body = FailPayment, responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "fail_payment", tag = "payments", params(("id" = Uuid, Path)), request_body = FailPayment, responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/payments/{id}/fail")]
 pub async fn fail(
     db: web::Data<Db>,

@@ -15,6 +15,7 @@ use v2_common::{Page, PageParams, ProblemDoc};
 
 /// Refund part or all of a captured payment (never above captured minus refunded: 409).
 #[utoipa::path(
+    operation_id = "create_refund",
     tag = "refunds",
     request_body = CreateRefund,
     params(
@@ -52,7 +53,7 @@ pub async fn create(
 }
 
 /// A payment's refunds, oldest first.
-#[utoipa::path(tag = "refunds", params(("id" = Uuid, Path), PageParams), responses((status = 200, body = Page<Refund>), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "list_refunds", tag = "refunds", params(("id" = Uuid, Path), PageParams), responses((status = 200, body = Page<Refund>), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 #[get("/v2/payments/{id}/refunds")]
 pub async fn list(
     db: web::Data<Db>,
@@ -66,7 +67,7 @@ pub async fn list(
 }
 
 /// One refund.
-#[utoipa::path(tag = "refunds", params(("id" = Uuid, Path)), responses((status = 200, body = Refund), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_refund", tag = "refunds", params(("id" = Uuid, Path)), responses((status = 200, body = Refund), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 #[get("/v2/refunds/{id}")]
 pub async fn get_one(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -75,7 +76,7 @@ pub async fn get_one(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpRespo
 }
 
 /// One refund by its legacy id.
-#[utoipa::path(tag = "refunds", params(("legacy_id" = i64, Path)), responses((status = 200, body = Refund), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_refund_by_legacy_id", tag = "refunds", params(("legacy_id" = i64, Path)), responses((status = 200, body = Refund), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 #[get("/v2/refunds/by-legacy-id/{legacy_id}")]
 pub async fn by_legacy_id(
     db: web::Data<Db>,

@@ -60,6 +60,20 @@ async fn the_openapi_document_lists_every_route(backend: TestBackend) {
             "{path} missing from the OpenAPI document"
         );
     }
+    let mut ids: Vec<&str> = paths
+        .values()
+        .flat_map(|ops| ops.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().unwrap())
+        .collect();
+    let operations = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        operations,
+        "operation ids must be unique: {ids:?}"
+    );
+    assert_eq!(operations, 18);
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     for schema in [
         "Payment",
