@@ -104,6 +104,10 @@ pub trait RouteTranslator: Send + Sync + fmt::Debug {
     /// The route group's name, the registry key.
     fn group(&self) -> &str;
 
+    /// The upstream the group's v2 calls go to (`payment`, `fulfillment`):
+    /// the proxy maps this name to a base URL.
+    fn service(&self) -> &str;
+
     /// Whether this group translates `method path` (the proxy uses it to
     /// check its route table against the translators at start-up).
     fn handles(&self, method: crate::Method, path: &str) -> bool;

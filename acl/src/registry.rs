@@ -105,5 +105,7 @@ mod tests {
             Some("shipments")
         );
         assert_eq!(r.group_for(Method::Get, "/api/v1/customers/7"), None);
+        assert_eq!(r.get("invoices").unwrap().service(), "payment");
+        assert_eq!(r.get("inventory").unwrap().service(), "fulfillment");
     }
 }

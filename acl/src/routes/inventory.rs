@@ -45,6 +45,7 @@ const ROUTES: &[Route] = &[
 pub(crate) fn table(ctx: Ctx) -> Table {
     Table {
         group: "inventory",
+        service: super::FULFILLMENT,
         ctx,
         routes: ROUTES,
         refused: &[],

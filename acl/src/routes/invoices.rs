@@ -38,6 +38,7 @@ const ROUTES: &[Route] = &[
 pub(crate) fn table(ctx: Ctx) -> Table {
     Table {
         group: "invoices",
+        service: super::PAYMENT,
         ctx,
         routes: ROUTES,
         refused: &[],

@@ -17,6 +17,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
 
+/// The upstream name of the payment service's `/v2`.
+pub const PAYMENT: &str = "payment";
+/// The upstream name of the fulfillment service's `/v2`.
+pub const FULFILLMENT: &str = "fulfillment";
+
 /// The header that makes a v2 create safe to repeat.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
@@ -46,6 +51,7 @@ pub(crate) struct Refused {
 /// A route group as a table of routes.
 pub(crate) struct Table {
     pub group: &'static str,
+    pub service: &'static str,
     pub ctx: Ctx,
     pub routes: &'static [Route],
     pub refused: &'static [Refused],
@@ -83,6 +89,10 @@ fn capture<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
 impl RouteTranslator for Table {
     fn group(&self) -> &str {
         self.group
+    }
+
+    fn service(&self) -> &str {
+        self.service
     }
 
     fn handles(&self, method: Method, path: &str) -> bool {

@@ -69,6 +69,7 @@ const REFUSED: &[Refused] = &[
 pub(crate) fn table(ctx: Ctx) -> Table {
     Table {
         group: "orders",
+        service: super::FULFILLMENT,
         ctx,
         routes: ROUTES,
         refused: REFUSED,

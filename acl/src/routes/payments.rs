@@ -53,6 +53,7 @@ const ROUTES: &[Route] = &[
 pub(crate) fn table(ctx: Ctx) -> Table {
     Table {
         group: "payments",
+        service: super::PAYMENT,
         ctx,
         routes: ROUTES,
         refused: &[],

@@ -43,6 +43,7 @@ const ROUTES: &[Route] = &[
 pub(crate) fn table(ctx: Ctx) -> Table {
     Table {
         group: "shipments",
+        service: super::FULFILLMENT,
         ctx,
         routes: ROUTES,
         refused: &[],
