@@ -3,6 +3,16 @@
 //! change, so an event exists exactly when the change committed (and a dry
 //! run leaves none). The payload is the entity's full v2 representation after
 //! the change, so a consumer never has to call back to learn the new state.
+//!
+//! | `event_type` | `aggregate_type` | payload |
+//! |---|---|---|
+//! | `stock_item.defined`, `stock_item.updated` | `stock_item` | `StockItem` |
+//! | `stock_item.adjusted` | `stock_item` | `{delta, reason, item: StockItem}` |
+//! | `order.placed`, `order.confirmed`, `order.shipped`, `order.delivered` | `order` | `Order` |
+//! | `order.cancelled` | `order` | `{reason, order: Order}` |
+//! | `shipment.created`, `shipment.delivered` | `shipment` | `Shipment` |
+//!
+//! `aggregate_id` is the entity's UUID.
 
 use platform::Problem;
 use platform::db::AnyConnection;

@@ -92,6 +92,30 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_legal_string_parses_and_round_trips(raw in "[A-Za-z0-9_.-]{1,64}") {
+            let parsed = Sku::parse(&raw);
+            if raw.chars().all(|c| c == '.') {
+                proptest::prop_assert!(parsed.is_err());
+            } else {
+                let sku = parsed.unwrap();
+                let json = serde_json::to_string(&sku).unwrap();
+                proptest::prop_assert_eq!(serde_json::from_str::<Sku>(&json).unwrap(), sku);
+            }
+        }
+
+        #[test]
+        fn any_other_character_is_refused(
+            head in "[A-Za-z0-9]{0,10}",
+            bad in "[^A-Za-z0-9_.-]",
+            tail in "[A-Za-z0-9]{0,10}",
+        ) {
+            let raw = format!("{head}{bad}{tail}");
+            proptest::prop_assert!(Sku::parse(&raw).is_err());
+        }
+    }
+
     #[test]
     fn deserialising_validates() {
         assert!(serde_json::from_str::<Sku>("\"a/b\"").is_err());

@@ -10,6 +10,7 @@ mod helpers;
 mod idempotency;
 mod legacy_ids;
 mod lifecycle;
+mod listing;
 mod service;
 mod snapshots;
 mod transitions;

@@ -33,7 +33,7 @@ CREATE TABLE orders (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
-CREATE INDEX orders_customer ON orders (customer_legacy_id, created_at, legacy_id);
+CREATE INDEX orders_customer ON orders (customer_legacy_id, legacy_id);
 
 CREATE TABLE order_lines (
     order_id TEXT NOT NULL REFERENCES orders (id),
