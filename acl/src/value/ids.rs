@@ -19,15 +19,15 @@ pub fn legacy_id(field: &FieldPath, side: Side, id: i64) -> Result<i64, Translat
     }
 }
 
-/// Reads a legacy id from a path segment (`/api/v1/payments/1234`). A segment
-/// that is not a positive decimal integer is refused: the monolith answers
-/// 404 for it, and so does the proxy (see `TranslateError` → legacy status).
+/// Reads a legacy id from a path segment (`/api/v1/payments/1234`) the way
+/// the monolith's path extractor does (`i64` syntax, so `+7` and `007` are
+/// 7). A segment that is not an `i64`, or names no possible record (zero or
+/// negative), is [`TranslateError::NotFound`]: the monolith answers 404.
 pub fn parse_segment(name: &'static str, segment: &str) -> Result<i64, TranslateError> {
     let field = FieldPath::field(name);
-    let digits_only = !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit());
-    let id = digits_only
-        .then(|| segment.parse::<i64>().ok())
-        .flatten()
+    let id = segment
+        .parse::<i64>()
+        .ok()
         .filter(|id| *id > 0)
         .ok_or_else(|| TranslateError::NotFound {
             field,
@@ -43,7 +43,9 @@ mod tests {
     #[test]
     fn ids_are_positive_integers() {
         assert_eq!(parse_segment("id", "1234").unwrap(), 1234);
-        for bad in ["0", "-1", "+1", "1e3", "", "99999999999999999999", "12a"] {
+        assert_eq!(parse_segment("id", "+7").unwrap(), 7);
+        assert_eq!(parse_segment("id", "007").unwrap(), 7);
+        for bad in ["0", "-1", "1e3", "", " 1", "99999999999999999999", "12a"] {
             assert!(parse_segment("id", bad).is_err(), "{bad:?}");
         }
         assert!(legacy_id(&FieldPath::field("ord"), Side::V2, 0).is_err());
