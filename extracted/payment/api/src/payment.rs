@@ -110,8 +110,22 @@ pub struct CreatePayment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailPayment {
-    /// Why (1–500 characters).
+    /// Why (1–200 characters, trimmed).
     pub reason: String,
+    /// For imports: when it happened; omitted: now.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// The optional body of a state change without parameters (payment
+/// capture and void; invoice pay, void and credit). No body means "now".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateChange {
+    /// For imports: when it happened (not before the entity's last change);
+    /// omitted: now.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// `GET /v2/payments?order_legacy_id=&limit=&offset=`.

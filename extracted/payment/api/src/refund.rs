@@ -35,7 +35,7 @@ pub struct CreateRefund {
     pub legacy_id: Option<i64>,
     /// The amount to return.
     pub amount: Money,
-    /// Why (1–500 characters).
+    /// Why (1–200 characters, trimmed).
     pub reason: String,
     /// For imports: when it happened; omitted: now.
     #[serde(default)]

@@ -1,11 +1,11 @@
 //! `/v2/invoices`: issue, read, list, pay, void, credit.
 
-use super::support::{page, read, run_command};
+use super::support::{optional_body, page, read, run_command};
 use crate::invoices::{self, commands};
 use crate::legacy_ids::LegacyIds;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use payment_api::{Invoice, InvoiceListQuery, InvoiceStatus, IssueInvoice};
+use payment_api::{Invoice, InvoiceListQuery, InvoiceStatus, IssueInvoice, StateChange};
 use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
@@ -89,40 +89,45 @@ async fn transition(
     dry: DryRun,
     id: Uuid,
     to: InvoiceStatus,
+    body: &[u8],
 ) -> Result<HttpResponse, Problem> {
-    let invoice = run_command(db, dry, move |c| commands::transition(c, id, to)).await?;
+    let change: StateChange = optional_body(body)?;
+    let invoice = run_command(db, dry, move |c| commands::transition(c, id, to, change.at)).await?;
     Ok(dry.mark(HttpResponse::Ok().json(invoice)))
 }
 
 /// The invoice was paid (only from `open`, else 409).
-#[utoipa::path(operation_id = "pay_invoice", tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "pay_invoice", tag = "invoices", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/pay")]
 pub async fn pay(
     db: web::Data<Db>,
     dry: DryRun,
     id: web::Path<Uuid>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    transition(&db, dry, id.into_inner(), InvoiceStatus::Paid).await
+    transition(&db, dry, id.into_inner(), InvoiceStatus::Paid, &body).await
 }
 
 /// Void an unpaid invoice (only from `open`, else 409).
-#[utoipa::path(operation_id = "void_invoice", tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "void_invoice", tag = "invoices", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/void")]
 pub async fn void(
     db: web::Data<Db>,
     dry: DryRun,
     id: web::Path<Uuid>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    transition(&db, dry, id.into_inner(), InvoiceStatus::Void).await
+    transition(&db, dry, id.into_inner(), InvoiceStatus::Void, &body).await
 }
 
 /// Credit a paid invoice (only from `paid`, else 409).
-#[utoipa::path(operation_id = "credit_invoice", tag = "invoices", params(("id" = Uuid, Path)), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "credit_invoice", tag = "invoices", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/credit")]
 pub async fn credit(
     db: web::Data<Db>,
     dry: DryRun,
     id: web::Path<Uuid>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    transition(&db, dry, id.into_inner(), InvoiceStatus::Credited).await
+    transition(&db, dry, id.into_inner(), InvoiceStatus::Credited, &body).await
 }

@@ -1,13 +1,14 @@
 //! `/v2/payments`: authorise, read, list, capture, void, fail.
 
-use super::support::{page, read, run_command};
+use super::support::{optional_body, page, read, run_command};
 use crate::ledger::commands::{self, Authorized, Transition};
 use crate::ledger::queries;
 use crate::ledger::state::PaymentState;
 use crate::legacy_ids::LegacyIds;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use payment_api::{CreatePayment, FailPayment, Payment, PaymentListQuery};
+use chrono::{DateTime, Utc};
+use payment_api::{CreatePayment, FailPayment, Payment, PaymentListQuery, StateChange};
 use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
@@ -113,31 +114,36 @@ async fn transition(
     dry: DryRun,
     id: Uuid,
     what: Transition,
+    at: Option<DateTime<Utc>>,
 ) -> Result<HttpResponse, Problem> {
-    let state = run_command(db, dry, move |c| commands::transition(c, id, &what)).await?;
+    let state = run_command(db, dry, move |c| commands::transition(c, id, &what, at)).await?;
     Ok(dry.mark(HttpResponse::Ok().json(state.to_api())))
 }
 
 /// Capture the authorised amount (only from `authorized`, else 409).
-#[utoipa::path(operation_id = "capture_payment", tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "capture_payment", tag = "payments", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/payments/{id}/capture")]
 pub async fn capture(
     db: web::Data<Db>,
     dry: DryRun,
     id: web::Path<Uuid>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    transition(&db, dry, id.into_inner(), Transition::Capture).await
+    let change: StateChange = optional_body(&body)?;
+    transition(&db, dry, id.into_inner(), Transition::Capture, change.at).await
 }
 
 /// Release the authorisation (only from `authorized`, else 409).
-#[utoipa::path(operation_id = "void_payment", tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "void_payment", tag = "payments", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/payments/{id}/void")]
 pub async fn void(
     db: web::Data<Db>,
     dry: DryRun,
     id: web::Path<Uuid>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    transition(&db, dry, id.into_inner(), Transition::Void).await
+    let change: StateChange = optional_body(&body)?;
+    transition(&db, dry, id.into_inner(), Transition::Void, change.at).await
 }
 
 /// Mark an authorised payment failed (else 409).
@@ -149,6 +155,6 @@ pub async fn fail(
     id: web::Path<Uuid>,
     body: web::Json<FailPayment>,
 ) -> Result<HttpResponse, Problem> {
-    let reason = body.into_inner().reason;
-    transition(&db, dry, id.into_inner(), Transition::Fail(reason)).await
+    let FailPayment { reason, at } = body.into_inner();
+    transition(&db, dry, id.into_inner(), Transition::Fail(reason), at).await
 }

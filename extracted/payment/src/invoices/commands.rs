@@ -3,10 +3,11 @@
 
 use super::{InvoiceRow, row, status_name};
 use crate::error::CommandError;
-use crate::ledger::commands::{positive, text, truncate};
+use crate::ledger::commands::{positive, text, truncate, when};
 use crate::ledger::{now, queries};
 use crate::legacy_ids::{Entity, LegacyIds};
 use crate::schema::invoices;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use payment_api::{BillingDetails, Invoice, InvoiceStatus, IssueInvoice};
 use platform::Problem;
@@ -69,13 +70,17 @@ pub fn issue(
     Ok(invoice)
 }
 
-/// Moves an invoice to `to` if its current status allows it.
+/// Moves an invoice to `to` if its current status allows it, now or
+/// (imports) `at`.
 pub fn transition(
     conn: &mut AnyConnection,
     id: Uuid,
     to: InvoiceStatus,
+    at: Option<DateTime<Utc>>,
 ) -> Result<Invoice, CommandError> {
-    let current = row(conn, id)?.to_api()?.status;
+    let current = row(conn, id)?.to_api()?;
+    let at = when(at, current.updated_at)?;
+    let current = current.status;
     let from = match to {
         InvoiceStatus::Paid | InvoiceStatus::Void => InvoiceStatus::Open,
         InvoiceStatus::Credited => InvoiceStatus::Paid,
@@ -91,7 +96,7 @@ pub fn transition(
     )
     .set((
         invoices::status.eq(status_name(to)),
-        invoices::updated_at.eq(now().naive_utc()),
+        invoices::updated_at.eq(at.naive_utc()),
     ))
     .execute(conn)?;
     if changed == 0 {

@@ -9,6 +9,7 @@ use crate::error::CommandError;
 use crate::gateway::{self, Authorization};
 use crate::legacy_ids::{Entity, LegacyIds};
 use crate::schema::payments;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use payment_api::{CreatePayment, CreateRefund, Refund};
 use platform::Problem;
@@ -87,14 +88,15 @@ pub fn authorize(
     })
 }
 
-/// Capture, void or fail an existing payment.
+/// Capture, void or fail an existing payment, now or (imports) `at`.
 pub fn transition(
     conn: &mut AnyConnection,
     id: Uuid,
     what: &Transition,
+    at: Option<DateTime<Utc>>,
 ) -> Result<PaymentState, CommandError> {
     let state = store::load_state(conn, id)?;
-    let at = now();
+    let at = when(at, state.updated_at)?;
     let event = match what {
         Transition::Capture => state.capture(at)?,
         Transition::Void => state.void(at)?,
@@ -193,18 +195,35 @@ pub fn positive(field: &'static str, value: Option<i64>) -> Result<(), Problem> 
     }
 }
 
+/// The time of a change: now, or an imported `at` that is not before the
+/// entity's last change (a stream never goes back in time).
+pub fn when(at: Option<DateTime<Utc>>, last: DateTime<Utc>) -> Result<DateTime<Utc>, Problem> {
+    match at.map(truncate) {
+        None => Ok(now().max(last)),
+        Some(at) if at >= last => Ok(at),
+        Some(at) => Err(Problem::unprocessable(format!(
+            "at {at} is before the last change at {last}"
+        ))
+        .with("field", "at")),
+    }
+}
+
 /// Imported timestamps are kept at the precision the databases store.
 pub fn truncate(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     at.trunc_subsecs(6)
 }
 
-/// A free-text field: trimmed, 1 to 500 characters.
+/// The longest free-text field (a reason, a billing line): what the
+/// monolith allows, so a request it refuses is refused here too.
+pub const MAX_TEXT: usize = 200;
+
+/// A free-text field: trimmed, 1 to [`MAX_TEXT`] characters.
 pub fn text(field: &'static str, value: &str) -> Result<String, Problem> {
     let trimmed = value.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > 500 {
+    if trimmed.is_empty() || trimmed.chars().count() > MAX_TEXT {
         Err(
-            Problem::unprocessable(format!("{field} must be 1 to 500 characters"))
+            Problem::unprocessable(format!("{field} must be 1 to {MAX_TEXT} characters"))
                 .with("field", field),
         )
     } else {

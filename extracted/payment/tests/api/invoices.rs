@@ -104,6 +104,13 @@ async fn imported_invoices_and_bad_ones(backend: TestBackend) {
     assert_eq!(imported["number"], "INV-000017");
     assert_eq!(imported["status"], "paid");
     assert_eq!(imported["issued_at"], "2024-01-02T03:04:05Z");
+    let id = imported["id"].as_str().unwrap();
+    let credit = json!({"at": "2024-02-01T00:00:00Z"});
+    let res = app
+        .post(&format!("/v2/invoices/{id}/credit"), &credit, None, false)
+        .await;
+    let credited = expect(res, StatusCode::OK).await;
+    assert_eq!(credited["updated_at"], "2024-02-01T00:00:00Z");
     let dup = app.post("/v2/invoices", &body, Some(&key()), false).await;
     expect_problem(dup, StatusCode::CONFLICT).await;
     for (field, value) in [

@@ -162,7 +162,44 @@ async fn imports_keep_their_legacy_id(backend: TestBackend) {
     assert_eq!(expect(found, StatusCode::OK).await, p);
 }
 
+/// Imports replay history: each state change may carry when it happened.
+async fn imported_changes_keep_their_time(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let mut body = card(6, "3.00");
+    body["legacy_id"] = json!(55);
+    body["created_at"] = json!("2025-01-01T10:00:00Z");
+    let p = app.create_payment(&body).await;
+    let id = p["id"].as_str().unwrap();
+    let void = format!("/v2/payments/{id}/void");
+    let early = app
+        .post(&void, &json!({"at": "2024-12-31T10:00:00Z"}), None, false)
+        .await;
+    let problem = expect_problem(early, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(problem["field"], "at");
+    expect_problem(
+        app.post(&void, &json!({"at": "soon"}), None, false).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let garbled = app
+        .client
+        .post(app.url(&void))
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(garbled, StatusCode::BAD_REQUEST).await;
+    let res = app
+        .post(&void, &json!({"at": "2025-01-02T10:00:00Z"}), None, false)
+        .await;
+    let voided = expect(res, StatusCode::OK).await;
+    assert_eq!(voided["status"], "voided");
+    assert_eq!(voided["created_at"], "2025-01-01T10:00:00Z");
+    assert_eq!(voided["updated_at"], "2025-01-02T10:00:00Z");
+}
+
 platform::both_backends!(
+    imported_changes_keep_their_time,
     authorize_capture_refund,
     void_fail_and_illegal_transitions,
     a_declined_card_is_recorded_as_failed,
