@@ -4,6 +4,7 @@ use super::id;
 use crate::error::{FieldPath, Side, TranslateError};
 use crate::legacy;
 use crate::value::{LegacyClock, money, status};
+use chrono::{DateTime, Utc};
 use payment_api::{BillingDetails, Invoice, Payment, Refund};
 use uuid::Uuid;
 
@@ -117,15 +118,16 @@ pub fn invoice_to_legacy(
     })
 }
 
-/// Legacy invoice → v2 invoice. `updated_at` is not in the legacy record and
-/// is taken to be the issue time; UUIDs and the payment link are `None`.
+/// Legacy invoice → v2 invoice. `uuid` and the last-changed time
+/// `updated_at` are not in the legacy record; the order's, customer's and
+/// payment's UUIDs and the payment link are not either, and are `None`.
 pub fn invoice_to_v2(
     i: &legacy::Invoice,
     clock: &LegacyClock,
     uuid: Uuid,
+    updated_at: DateTime<Utc>,
 ) -> Result<Invoice, TranslateError> {
     let f = FieldPath::field;
-    let issued_at = clock.to_utc(i.iss);
     Ok(Invoice {
         id: uuid,
         legacy_id: id("id", Side::Legacy, i.id)?,
@@ -139,8 +141,8 @@ pub fn invoice_to_v2(
         amount: money::to_v2(&f("amt"), i.amt, &f("cur"), &i.cur)?,
         status: status::invoice_to_v2(i.st),
         billing: billing_to_v2(&i.bill),
-        issued_at,
-        updated_at: issued_at,
+        issued_at: clock.to_utc(i.iss),
+        updated_at,
     })
 }
 

@@ -232,7 +232,7 @@ proptest! {
     #[test]
     fn invoices_round_trip(i in invoice(), n in any::<u128>()) {
         let clock = LegacyClock::default();
-        let v2 = over_the_wire(&payments::invoice_to_v2(&i, &clock, Uuid::from_u128(n)).unwrap());
+        let v2 = over_the_wire(&payments::invoice_to_v2(&i, &clock, Uuid::from_u128(n), clock.to_utc(i.iss)).unwrap());
         prop_assert_eq!(legacy_wire(&payments::invoice_to_legacy(&v2, &clock).unwrap()), i);
     }
 
@@ -303,7 +303,7 @@ proptest! {
         let clock = LegacyClock::default();
         let n = Uuid::from_u128(1);
         let v2_payment = payments::payment_to_v2(&p, &clock, n, 1).unwrap();
-        let v2_invoice = payments::invoice_to_v2(&i, &clock, n).unwrap();
+        let v2_invoice = payments::invoice_to_v2(&i, &clock, n, clock.to_utc(i.iss)).unwrap();
         let v2_order = orders::order_to_v2(&o, &clock, n).unwrap();
         let v2_shipment = orders::shipment_to_v2(&s, &clock, n, n).unwrap();
         let at = clock.to_utc(o.crt);

@@ -138,7 +138,7 @@ fn records_legacy_to_v2() {
     insta::assert_json_snapshot!(json!({
         "payment": payments::payment_to_v2(&p, &clock, uuid(1), 3).unwrap(),
         "refund": payments::refund_to_v2(&r, &clock, uuid(3), uuid(1)).unwrap(),
-        "invoice": payments::invoice_to_v2(&i, &clock, uuid(4)).unwrap(),
+        "invoice": payments::invoice_to_v2(&i, &clock, uuid(4), at("2026-03-29T02:00:00Z")).unwrap(),
         "order": orders::order_to_v2(&o, &clock, uuid(5)).unwrap(),
         "shipment": orders::shipment_to_v2(&s, &clock, uuid(6), uuid(5)).unwrap(),
         "item": stock::item_to_v2(&it, &ids).unwrap(),
