@@ -3,6 +3,7 @@
 //! panic on arbitrary input).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod custom;
 mod exchanges;
 mod fixtures;
 mod no_panic;
