@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `stock_item.defined`, `stock_item.updated` | `stock_item` | `StockItem` |
 //! | `stock_item.adjusted` | `stock_item` | `{delta, reason, item: StockItem}` |
-//! | `order.placed`, `order.confirmed`, `order.shipped`, `order.delivered` | `order` | `Order` |
+//! | `order.placed`, `order.imported`, `order.confirmed`, `order.shipped`, `order.delivered` | `order` | `Order` |
 //! | `order.cancelled` | `order` | `{reason, order: Order}` |
 //! | `shipment.created`, `shipment.delivered` | `shipment` | `Shipment` |
 //!

@@ -16,6 +16,7 @@
 //!
 //! With the `openapi` feature the types derive `utoipa::ToSchema`.
 
+pub mod import;
 pub mod money;
 pub mod order;
 pub mod paths;
@@ -23,6 +24,7 @@ pub mod shipment;
 pub mod sku;
 pub mod stock;
 
+pub use import::{ImportOrder, ImportOrderLine, ImportShipment};
 pub use money::{Currency, Money, Page};
 pub use order::{
     CancelOrder, ConfirmOrder, NewOrder, NewOrderLine, Order, OrderLine, OrderState, ShipOrder,

@@ -18,6 +18,7 @@
 //! | GET  | `/v2/shipments/{id}` | → `Shipment` |
 //! | GET  | `/v2/shipments/by-legacy-id/{legacy_id}` | → `Shipment` |
 //! | POST | `/v2/shipments/{id}/deliver` | → `Shipment` (its order delivered) |
+//! | POST | `/v2/imports/orders` | `ImportOrder` → 201/200 `Order` (backfill) |
 //! | GET  | `/v2/openapi.json` | the OpenAPI document |
 
 use crate::Sku;
@@ -51,6 +52,8 @@ pub mod templates {
     pub const SHIPMENT_BY_LEGACY_ID: &str = "/v2/shipments/by-legacy-id/{legacy_id}";
     /// Deliver a shipment.
     pub const SHIPMENT_DELIVER: &str = "/v2/shipments/{id}/deliver";
+    /// Import (backfill) an order from the monolith.
+    pub const ORDER_IMPORTS: &str = "/v2/imports/orders";
     /// The OpenAPI document.
     pub const OPENAPI: &str = "/v2/openapi.json";
 }
@@ -58,6 +61,11 @@ pub mod templates {
 /// `/v2/orders` (POST to create).
 pub fn orders() -> &'static str {
     templates::ORDERS
+}
+
+/// `/v2/imports/orders` (POST an `ImportOrder`).
+pub fn order_imports() -> &'static str {
+    templates::ORDER_IMPORTS
 }
 
 /// `/v2/orders?customer_legacy_id=..&limit=..&offset=..`.

@@ -10,7 +10,7 @@ pub(crate) const MAX_LINES: usize = 100;
 /// Most units one line, or one adjustment, may move.
 pub(crate) const MAX_QUANTITY: i64 = 1_000_000;
 
-fn text(field: &str, value: &str, max: usize) -> Result<(), Invalid> {
+pub(super) fn text(field: &str, value: &str, max: usize) -> Result<(), Invalid> {
     let len = value.trim().chars().count();
     if len == 0 || value.chars().count() > max {
         return Err(Invalid::new(

@@ -3,6 +3,7 @@
 //! validate the request, run one `actions` command in one transaction
 //! (idempotent for creates, rolled back for dry runs), answer.
 
+mod imports;
 mod openapi;
 mod orders;
 mod shipments;
@@ -30,6 +31,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route(t::STOCK_ITEM, web::put().to(stock::put))
         .route(t::STOCK_ITEM, web::get().to(stock::get))
         .route(t::STOCK_ADJUSTMENTS, web::post().to(stock::adjust))
+        .route(t::ORDER_IMPORTS, web::post().to(imports::import_order))
         .route(t::ORDERS, web::post().to(orders::create))
         .route(t::ORDERS, web::get().to(orders::list))
         .route(

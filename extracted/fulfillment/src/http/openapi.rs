@@ -10,7 +10,7 @@ use utoipa::OpenApi;
     paths(
         super::stock::put, super::stock::get, super::stock::get_by_legacy_id, super::stock::adjust,
         super::orders::create, super::orders::list, super::orders::get, super::orders::get_by_legacy_id,
-        super::orders::confirm, super::orders::ship, super::orders::deliver, super::orders::cancel,
+        super::imports::import_order, super::orders::confirm, super::orders::ship, super::orders::deliver, super::orders::cancel,
         super::shipments::get, super::shipments::get_by_legacy_id, super::shipments::deliver,
     ),
     tags(

@@ -6,6 +6,7 @@
 
 mod convert;
 pub(crate) mod legacy_ids;
+pub(crate) mod order_insert;
 pub(crate) mod orders;
 mod schema;
 pub(crate) mod shipments;

@@ -1,16 +1,14 @@
-//! `orders` and `order_lines`: placing an order (priced from the stock
-//! items, stock reserved in the same transaction), reading and listing, and
-//! state transitions as conditional UPDATEs (`… WHERE state IN (sources)`), so
-//! two concurrent requests can never both move the same order.
+//! `orders` and `order_lines`, read side and state changes: reading and
+//! listing orders with their lines, and state transitions as conditional
+//! UPDATEs (`… WHERE state IN (sources)`), so two concurrent requests can
+//! never both move the same order. Inserting orders is in `order_insert`.
 
-use super::convert::{conflict_on_duplicate, currency, money, state, utc, uuid};
-use super::legacy_ids::{self, Entity};
+use super::convert::{money, state, utc, uuid};
 use super::schema::{order_lines as l, orders as o, shipments};
-use super::stock;
-use crate::domain::{IllegalTransition, Invalid, order_state_sources};
-use chrono::{NaiveDateTime, SubsecRound};
+use crate::domain::{IllegalTransition, order_state_sources};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use fulfillment_api::{NewOrder, Order, OrderLine, OrderState, Page, Sku};
+use fulfillment_api::{Order, OrderLine, OrderState, Page, Sku};
 use platform::Problem;
 use platform::db::AnyConnection;
 use std::collections::HashMap;
@@ -42,118 +40,6 @@ struct LineRow {
     amount_minor: i64,
 }
 
-/// A priced line: SKU, units, unit price and amount in minor units.
-struct Priced<'a> {
-    sku: &'a str,
-    quantity: i64,
-    unit_price: i64,
-    amount: i64,
-}
-
-/// Prices every line from its stock item; all must share one currency.
-fn price<'a>(
-    conn: &mut AnyConnection,
-    req: &'a NewOrder,
-) -> Result<(Vec<Priced<'a>>, String, i64), Problem> {
-    let skus: Vec<&str> = req.lines.iter().map(|l| l.sku.as_str()).collect();
-    let items: HashMap<String, stock::ItemRow> = stock::rows_for(conn, &skus)?
-        .into_iter()
-        .map(|r| (r.sku.clone(), r))
-        .collect();
-    let mut priced = Vec::with_capacity(req.lines.len());
-    let mut order_currency: Option<&str> = None;
-    let mut total: i64 = 0;
-    for (i, line) in req.lines.iter().enumerate() {
-        let field = format!("lines[{i}].sku");
-        let sku = line.sku.as_str();
-        let item = items.get(sku).ok_or_else(|| {
-            Invalid::new(
-                &field,
-                format!("there is no stock item {sku}; define it first"),
-            )
-        })?;
-        match order_currency {
-            None => order_currency = Some(&item.currency),
-            Some(c) if c != item.currency => {
-                return Err(Invalid::new(
-                    &field,
-                    format!("{sku} is priced in {}, the order's earlier lines in {c}: an order has one currency", item.currency),
-                ).into());
-            }
-            Some(_) => {}
-        }
-        let amount = item
-            .unit_price_minor
-            .checked_mul(line.quantity)
-            .ok_or_else(|| {
-                Invalid::new(
-                    format!("lines[{i}].quantity"),
-                    "the line's amount is too large",
-                )
-            })?;
-        total = total
-            .checked_add(amount)
-            .ok_or_else(|| Invalid::new("lines", "the order's total is too large"))?;
-        priced.push(Priced {
-            sku,
-            quantity: line.quantity,
-            unit_price: item.unit_price_minor,
-            amount,
-        });
-    }
-    // An order has at least one line (validated), so a currency was found.
-    let code = order_currency.unwrap_or_default().to_owned();
-    currency(&code)?;
-    Ok((priced, code, total))
-}
-
-/// Places the order: priced, stored `pending`, every line's stock reserved.
-pub(crate) fn place(
-    conn: &mut AnyConnection,
-    req: &NewOrder,
-    now: NaiveDateTime,
-) -> Result<Order, Problem> {
-    let (lines, code, total) = price(conn, req)?;
-    let legacy_id = match req.legacy_id {
-        Some(id) => id,
-        None => legacy_ids::next(conn, Entity::Order)?,
-    };
-    let id = Uuid::now_v7().to_string();
-    let created_at = req
-        .created_at
-        .map_or(now, |t| t.naive_utc().trunc_subsecs(6));
-    diesel::insert_into(o::table)
-        .values((
-            o::id.eq(&id),
-            o::legacy_id.eq(legacy_id),
-            o::customer_legacy_id.eq(req.customer_legacy_id),
-            o::state.eq(OrderState::Pending.as_str()),
-            o::currency.eq(&code),
-            o::total_minor.eq(total),
-            o::created_at.eq(created_at),
-            o::updated_at.eq(created_at),
-        ))
-        .execute(conn)
-        .map_err(conflict_on_duplicate(format!(
-            "an order with legacy id {legacy_id}"
-        )))?;
-    for (no, line) in lines.iter().enumerate() {
-        diesel::insert_into(l::table)
-            .values((
-                l::order_id.eq(&id),
-                l::line_no.eq(i32::try_from(no).map_err(|e| Problem::internal(&e))?),
-                l::sku.eq(line.sku),
-                l::quantity.eq(line.quantity),
-                l::unit_price_minor.eq(line.unit_price),
-                l::amount_minor.eq(line.amount),
-            ))
-            .execute(conn)?;
-    }
-    let holds: Vec<(&str, i64)> = lines.iter().map(|l| (l.sku, l.quantity)).collect();
-    stock::reserve(conn, &id, &holds, now)?;
-    get(conn, &id)
-}
-
 /// The order by id (`id` as stored text).
 pub(crate) fn get(conn: &mut AnyConnection, id: &str) -> Result<Order, Problem> {
     let row = o::table
@@ -163,6 +49,18 @@ pub(crate) fn get(conn: &mut AnyConnection, id: &str) -> Result<Order, Problem> 
         .optional()?
         .ok_or_else(|| Problem::not_found(format!("there is no order {id}")))?;
     Ok(assemble(conn, vec![row])?.remove(0))
+}
+
+/// The id of the order with this legacy id, if there is one.
+pub(crate) fn id_by_legacy_id(
+    conn: &mut AnyConnection,
+    legacy_id: i64,
+) -> Result<Option<String>, Problem> {
+    Ok(o::table
+        .filter(o::legacy_id.eq(legacy_id))
+        .select(o::id)
+        .first(conn)
+        .optional()?)
 }
 
 /// The order by legacy id.

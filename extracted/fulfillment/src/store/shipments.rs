@@ -3,9 +3,9 @@
 use super::convert::{conflict_on_duplicate, state, utc, uuid};
 use super::legacy_ids::{self, Entity};
 use super::schema::{orders, shipments as sh};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, SubsecRound};
 use diesel::prelude::*;
-use fulfillment_api::{ShipOrder, Shipment, ShipmentState};
+use fulfillment_api::{ImportShipment, ShipOrder, Shipment, ShipmentState};
 use platform::Problem;
 use platform::db::AnyConnection;
 use uuid::Uuid;
@@ -23,6 +23,37 @@ struct ShipmentRow {
     delivered_at: Option<NaiveDateTime>,
 }
 
+/// The shipment row to insert.
+struct NewShipment<'a> {
+    legacy_id: i64,
+    state: ShipmentState,
+    carrier: &'a str,
+    tracking_number: &'a str,
+    created_at: NaiveDateTime,
+    delivered_at: Option<NaiveDateTime>,
+}
+
+fn insert(conn: &mut AnyConnection, order_id: &str, new: &NewShipment) -> Result<String, Problem> {
+    let id = Uuid::now_v7().to_string();
+    diesel::insert_into(sh::table)
+        .values((
+            sh::id.eq(&id),
+            sh::legacy_id.eq(new.legacy_id),
+            sh::order_id.eq(order_id),
+            sh::state.eq(new.state.as_str()),
+            sh::carrier.eq(new.carrier),
+            sh::tracking_number.eq(new.tracking_number),
+            sh::created_at.eq(new.created_at),
+            sh::delivered_at.eq(new.delivered_at),
+        ))
+        .execute(conn)
+        .map_err(conflict_on_duplicate(format!(
+            "a shipment with legacy id {} (or for order {order_id})",
+            new.legacy_id
+        )))?;
+    Ok(id)
+}
+
 /// Creates the shipment of `order_id` (the caller has moved the order to
 /// shipped in the same transaction).
 pub(crate) fn create(
@@ -38,25 +69,40 @@ pub(crate) fn create(
     let tracking = match &req.tracking_number {
         Some(t) => t.clone(),
         // Carriers issue their own numbers; without one we issue a unique
-        // number of the common 1Z-like shape, so `trk` is never empty.
+        // number, so `trk` is never empty.
         None => format!("TRK{}", Uuid::new_v4().simple()).to_uppercase()[..19].to_owned(),
     };
-    let id = Uuid::now_v7().to_string();
-    diesel::insert_into(sh::table)
-        .values((
-            sh::id.eq(&id),
-            sh::legacy_id.eq(legacy_id),
-            sh::order_id.eq(order_id),
-            sh::state.eq(ShipmentState::Shipped.as_str()),
-            sh::carrier.eq(&req.carrier),
-            sh::tracking_number.eq(&tracking),
-            sh::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map_err(conflict_on_duplicate(format!(
-            "a shipment with legacy id {legacy_id} (or for order {order_id})"
-        )))?;
+    let new = NewShipment {
+        legacy_id,
+        state: ShipmentState::Shipped,
+        carrier: &req.carrier,
+        tracking_number: &tracking,
+        created_at: now,
+        delivered_at: None,
+    };
+    let id = insert(conn, order_id, &new)?;
     get(conn, &id)
+}
+
+/// Stores the shipment of an imported order as it is in the monolith.
+pub(crate) fn import(
+    conn: &mut AnyConnection,
+    order_id: &str,
+    s: &ImportShipment,
+) -> Result<(), Problem> {
+    let new = NewShipment {
+        legacy_id: s.legacy_id,
+        state: if s.delivered_at.is_some() {
+            ShipmentState::Delivered
+        } else {
+            ShipmentState::Shipped
+        },
+        carrier: &s.carrier,
+        tracking_number: &s.tracking_number,
+        created_at: s.created_at.naive_utc().trunc_subsecs(6),
+        delivered_at: s.delivered_at.map(|t| t.naive_utc().trunc_subsecs(6)),
+    };
+    insert(conn, order_id, &new).map(|_| ())
 }
 
 fn load(

@@ -8,6 +8,7 @@ mod concurrency;
 mod dry_run;
 mod helpers;
 mod idempotency;
+mod imports;
 mod legacy_ids;
 mod lifecycle;
 mod listing;
