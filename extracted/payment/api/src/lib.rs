@@ -34,8 +34,8 @@ pub mod refund;
 
 pub use invoice::{BillingDetails, Invoice, InvoiceListQuery, InvoiceStatus, IssueInvoice};
 pub use payment::{
-    CreatePayment, FailPayment, Payment, PaymentListQuery, PaymentMethod, PaymentStatus,
-    StateChange,
+    CreatePayment, FailPayment, LedgerEntry, Payment, PaymentListQuery, PaymentMethod,
+    PaymentStatus, StateChange,
 };
 pub use refund::{CreateRefund, Refund};
 pub use v2_common::{Currency, Money, Page, PageParams, ProblemDoc};

@@ -16,6 +16,8 @@ pub const PAYMENT_CAPTURE_TEMPLATE: &str = "/v2/payments/{id}/capture";
 pub const PAYMENT_VOID_TEMPLATE: &str = "/v2/payments/{id}/void";
 /// `POST`: mark an authorised payment as failed.
 pub const PAYMENT_FAIL_TEMPLATE: &str = "/v2/payments/{id}/fail";
+/// `GET`: the payment's ledger stream, oldest first.
+pub const PAYMENT_EVENTS_TEMPLATE: &str = "/v2/payments/{id}/events";
 /// `POST` refunds a payment; `GET` lists its refunds (`?limit=&offset=`).
 pub const PAYMENT_REFUNDS_TEMPLATE: &str = "/v2/payments/{id}/refunds";
 /// One refund by its UUID.
@@ -65,6 +67,11 @@ pub fn void(id: Uuid) -> String {
 /// `/v2/payments/{id}/fail`
 pub fn fail(id: Uuid) -> String {
     format!("{PAYMENTS}/{id}/fail")
+}
+
+/// `/v2/payments/{id}/events`
+pub fn payment_events(id: Uuid) -> String {
+    format!("{PAYMENTS}/{id}/events")
 }
 
 /// `/v2/payments/{id}/refunds` (create)
@@ -141,6 +148,7 @@ mod tests {
             (PAYMENT_CAPTURE_TEMPLATE, capture(id)),
             (PAYMENT_VOID_TEMPLATE, void(id)),
             (PAYMENT_FAIL_TEMPLATE, fail(id)),
+            (PAYMENT_EVENTS_TEMPLATE, payment_events(id)),
             (PAYMENT_REFUNDS_TEMPLATE, refunds(id)),
             (PAYMENT_REFUNDS_TEMPLATE, refunds_page(id, 5, 10)),
             (REFUND_TEMPLATE, refund(id)),

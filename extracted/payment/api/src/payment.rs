@@ -128,6 +128,21 @@ pub struct StateChange {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// One event of a payment's ledger stream (`GET /v2/payments/{id}/events`),
+/// for audits: the stream is append-only and numbered from 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LedgerEntry {
+    /// Position in the stream, from 1.
+    pub version: i64,
+    /// What happened, e.g. `payment.captured`.
+    pub event_type: String,
+    /// The event as stored.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// When it was appended (RFC 3339, UTC).
+    pub recorded_at: DateTime<Utc>,
+}
+
 /// `GET /v2/payments?order_legacy_id=&limit=&offset=`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams,

@@ -19,7 +19,7 @@ use utoipa::OpenApi;
     ),
     paths(
         payments::create, payments::list, payments::get_one, payments::by_legacy_id,
-        payments::capture, payments::void, payments::fail,
+        payments::capture, payments::void, payments::fail, payments::events,
         refunds::create, refunds::list, refunds::get_one, refunds::by_legacy_id,
         invoices::create, invoices::list, invoices::get_one, invoices::by_legacy_id,
         invoices::pay, invoices::void, invoices::credit,
@@ -42,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(payments::capture)
         .service(payments::void)
         .service(payments::fail)
+        .service(payments::events)
         .service(refunds::create)
         .service(refunds::list)
         .service(refunds::by_legacy_id)

@@ -8,7 +8,9 @@ use crate::legacy_ids::LegacyIds;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use payment_api::{CreatePayment, FailPayment, Payment, PaymentListQuery, StateChange};
+use payment_api::{
+    CreatePayment, FailPayment, LedgerEntry, Payment, PaymentListQuery, StateChange,
+};
 use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
@@ -107,6 +109,15 @@ pub async fn list(
     })
     .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// The payment's ledger stream, oldest first (audit).
+#[utoipa::path(operation_id = "list_payment_events", tag = "payments", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<LedgerEntry>), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+#[get("/v2/payments/{id}/events")]
+pub async fn events(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let entries = read(&db, move |c| crate::ledger::store::entries(c, id)).await?;
+    Ok(HttpResponse::Ok().json(entries))
 }
 
 async fn transition(

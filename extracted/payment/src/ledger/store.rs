@@ -92,3 +92,33 @@ pub fn stream_ids(conn: &mut AnyConnection) -> Result<Vec<Uuid>, CommandError> {
         .map(|s| Uuid::parse_str(s).map_err(|e| Problem::internal(&e).into()))
         .collect()
 }
+
+/// A stream as audit entries, oldest first (404 when there is none).
+pub fn entries(
+    conn: &mut AnyConnection,
+    stream: Uuid,
+) -> Result<Vec<payment_api::LedgerEntry>, CommandError> {
+    let rows: Vec<(i64, String, String, chrono::NaiveDateTime)> = payment_events::table
+        .filter(payment_events::stream_id.eq(stream.to_string()))
+        .order(payment_events::version.asc())
+        .select((
+            payment_events::version,
+            payment_events::event_type,
+            payment_events::payload,
+            payment_events::recorded_at,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Err(Problem::not_found(format!("no payment with id {stream}")).into());
+    }
+    rows.into_iter()
+        .map(|(version, event_type, payload, recorded_at)| {
+            Ok(payment_api::LedgerEntry {
+                version,
+                event_type,
+                data: serde_json::from_str(&payload)?,
+                recorded_at: recorded_at.and_utc(),
+            })
+        })
+        .collect()
+}

@@ -72,6 +72,32 @@ async fn authorize_capture_refund(backend: TestBackend) {
         .await;
     assert_eq!(expect(by_legacy, StatusCode::OK).await, refund);
 
+    let ledger = expect(
+        app.get(&format!("/v2/payments/{id}/events")).await,
+        StatusCode::OK,
+    )
+    .await;
+    let types: Vec<_> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["version"].as_i64().unwrap(),
+                e["event_type"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            (1, "payment.authorized".to_owned()),
+            (2, "payment.captured".to_owned()),
+            (3, "payment.refunded".to_owned()),
+            (4, "payment.refunded".to_owned())
+        ]
+    );
+    assert_eq!(ledger[2]["data"]["amount_minor"], 1000);
     // One outbox event per state change, in the same transactions.
     assert_eq!(app.count("payment_events").await, 4);
     assert_eq!(app.count("outbox").await, 4);

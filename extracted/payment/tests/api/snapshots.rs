@@ -45,6 +45,7 @@ async fn the_openapi_document_lists_every_route(backend: TestBackend) {
         "/v2/payments/{id}/capture",
         "/v2/payments/{id}/void",
         "/v2/payments/{id}/fail",
+        "/v2/payments/{id}/events",
         "/v2/payments/{id}/refunds",
         "/v2/refunds/{id}",
         "/v2/refunds/by-legacy-id/{legacy_id}",
@@ -73,7 +74,7 @@ async fn the_openapi_document_lists_every_route(backend: TestBackend) {
         operations,
         "operation ids must be unique: {ids:?}"
     );
-    assert_eq!(operations, 18);
+    assert_eq!(operations, 19);
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     for schema in [
         "Payment",
