@@ -107,7 +107,7 @@ pub fn invoice_to_legacy(
     let (amt, cur) = money::to_legacy(&f("amount"), &i.amount)?;
     Ok(legacy::Invoice {
         id: id("legacy_id", Side::V2, i.legacy_id)?,
-        no: i.number.clone(),
+        no: invoice_number(&f("number"), Side::V2, &i.number)?,
         ord: id("order_legacy_id", Side::V2, i.order_legacy_id)?,
         cust: id("customer_legacy_id", Side::V2, i.customer_legacy_id)?,
         amt,
@@ -131,7 +131,7 @@ pub fn invoice_to_v2(
     Ok(Invoice {
         id: uuid,
         legacy_id: id("id", Side::Legacy, i.id)?,
-        number: i.no.clone(),
+        number: invoice_number(&f("no"), Side::Legacy, &i.no)?,
         order_id: None,
         order_legacy_id: id("ord", Side::Legacy, i.ord)?,
         customer_id: None,
@@ -144,6 +144,22 @@ pub fn invoice_to_v2(
         issued_at: clock.to_utc(i.iss),
         updated_at,
     })
+}
+
+/// An invoice number as both contracts spell it: `INV-` and six or more
+/// digits.
+fn invoice_number(field: &FieldPath, side: Side, number: &str) -> Result<String, TranslateError> {
+    let digits = number.strip_prefix("INV-").unwrap_or("");
+    if digits.len() >= 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(number.to_owned())
+    } else {
+        Err(TranslateError::no_counterpart(
+            field.clone(),
+            side,
+            number,
+            "invoice numbers are `INV-` and six or more digits",
+        ))
+    }
 }
 
 /// v2 billing details → legacy `bill`.
@@ -187,5 +203,21 @@ pub(crate) fn same_currency(
                 main.currency()
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invoice_numbers_follow_the_contract() {
+        let f = FieldPath::field("number");
+        assert!(invoice_number(&f, Side::V2, "INV-000031").is_ok());
+        assert!(invoice_number(&f, Side::V2, "INV-1234567").is_ok());
+        for bad in ["INV-12345", "inv-000031", "INV-00003a", "000031", ""] {
+            let err = invoice_number(&f, Side::V2, bad).unwrap_err();
+            assert_eq!(err.field(), Some(&f), "{bad}");
+        }
     }
 }
