@@ -1,20 +1,4 @@
-//! The fulfillment service's published v2 wire contract: the JSON types of
-//! `/v2` (orders with their lines, stock items with their reservations,
-//! shipments), their explicit state enums, and the [`paths`] that reach them.
-//!
-//! Who uses it: the fulfillment service itself (it serialises exactly these
-//! types) and the anti-corruption layer (it translates the legacy `/api/v1`
-//! shapes to and from these). It holds types and serde only: no I/O, no
-//! domain rule beyond what a value must look like, and it never depends on
-//! the monolith or on the service's code.
-//!
-//! Identity rules: every entity has a service `id` (UUID) **and** a
-//! `legacy_id` (`i64`), and every reference carries the legacy id too
-//! (`customer_legacy_id`, `payment_legacy_id`, `invoice_legacy_id`,
-//! `order_legacy_id`), so a legacy shape can be produced from one response.
-//! Timestamps are RFC 3339 in UTC; money is [`Money`].
-//!
-//! With the `openapi` feature the types derive `utoipa::ToSchema`.
+#![doc = include_str!("../README.md")]
 
 pub mod import;
 pub mod money;

@@ -24,6 +24,15 @@ async fn bad_order_requests_are_problems(backend: TestBackend) {
     )
     .await;
     problem(raw("{\"lines\": []}").await.unwrap(), 422).await;
+    let as_text = app
+        .request(Method::POST, "/v2/orders")
+        .header("Idempotency-Key", new_key())
+        .header("content-type", "text/plain")
+        .body(order_body(1, &[("B-1", 1)]).to_string())
+        .send()
+        .await
+        .unwrap();
+    problem(as_text, 415).await;
 
     let p = problem(
         app.create_order_with(&new_key(), &order_body(1, &[("B-1", -1)]))
