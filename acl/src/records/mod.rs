@@ -10,6 +10,7 @@
 
 pub mod orders;
 pub mod payments;
+pub mod requests;
 pub mod stock;
 
 use crate::error::{FieldPath, Side, TranslateError};

@@ -7,10 +7,10 @@ use crate::error::{FieldPath, Side, TranslateError};
 use crate::exchange::Exchange;
 use crate::http::{Method, Request};
 use crate::legacy;
+use crate::records::requests;
 use crate::records::stock::item_to_legacy;
 use crate::reply::Renames;
-use crate::value::money;
-use fulfillment_api::{PutStockItem, Sku, StockAdjustment, StockItem, paths};
+use fulfillment_api::{Sku, StockItem, paths};
 
 /// v2 field names in problem details and their legacy names.
 pub const RENAMES: Renames = &[
@@ -65,12 +65,7 @@ fn sku_param(p: &[&str]) -> Result<Sku, TranslateError> {
 fn put(_: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
     let sku = sku_param(p)?;
     let body: legacy::PutItem = legacy_body(req)?;
-    let f = FieldPath::field;
-    let put = PutStockItem {
-        name: body.nm,
-        unit_price: money::to_v2(&f("px"), body.px, &f("cur"), &body.cur)?,
-        legacy_id: None,
-    };
+    let put = requests::put_item(&body)?;
     let bytes = serde_json::to_vec(&put).map_err(|e| TranslateError::NotJson {
         side: Side::V2,
         message: e.to_string(),
@@ -104,10 +99,7 @@ fn get(_: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
 fn adjust(_: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
     let sku = sku_param(p)?;
     let body: legacy::Adjustment = legacy_body(req)?;
-    let adjustment = StockAdjustment {
-        delta: body.dq,
-        reason: body.rsn,
-    };
+    let adjustment = requests::adjustment(&body);
     let key = super::idempotency_key(req);
     let call = super::v2_write(
         Method::Post,

@@ -9,9 +9,10 @@ use crate::http::{Method, Request};
 use crate::legacy;
 use crate::paging::PageRequest;
 use crate::records::payments::{payment_to_legacy, refund_to_legacy};
+use crate::records::requests;
 use crate::reply::Renames;
 use crate::value::money;
-use payment_api::{CreateRefund, Payment, Refund, paths};
+use payment_api::{Payment, Refund, paths};
 
 /// v2 field names in problem details and their legacy names.
 pub const RENAMES: Renames = &[
@@ -102,16 +103,7 @@ fn refund(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateErr
         lookup,
         RENAMES,
         move |pay: &Payment| {
-            let create = CreateRefund {
-                legacy_id: None,
-                amount: money::minor_to_money(
-                    &FieldPath::field("amt"),
-                    body.amt,
-                    pay.amount.currency(),
-                )?,
-                reason: body.rsn.clone(),
-                created_at: None,
-            };
+            let create = requests::new_refund(&body, pay.amount.currency())?;
             let call = v2_write(
                 Method::Post,
                 &paths::refunds(pay.id),

@@ -8,9 +8,10 @@ use crate::exchange::Exchange;
 use crate::http::{Method, Request};
 use crate::legacy;
 use crate::records::orders::shipment_to_legacy;
+use crate::records::requests;
 use crate::reply::Renames;
 use crate::value::LegacyClock;
-use fulfillment_api::{Order, ShipOrder, Shipment, paths};
+use fulfillment_api::{Order, Shipment, paths};
 
 /// v2 field names in problem details and their legacy names.
 pub const RENAMES: Renames = &[
@@ -66,11 +67,7 @@ fn ship(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError
         lookup,
         RENAMES,
         move |o: &Order| {
-            let create = ShipOrder {
-                carrier: body.carr.clone(),
-                tracking_number: None,
-                legacy_id: None,
-            };
+            let create = requests::new_shipment(&body);
             let call = v2_write(
                 Method::Post,
                 &paths::order_ship(o.id),
