@@ -8,8 +8,9 @@
 //! - v2 → legacy **never rounds**: an amount with a non-zero digit beyond the
 //!   exponent (`12.505` EUR) is a [`TranslateError::Precision`]; trailing zeros
 //!   (`12.500`) are not extra precision.
-//! - Overflow (more minor units than `i64` holds) is a
-//!   [`TranslateError::Overflow`], both ways.
+//! - v2 → legacy: more minor units than `i64` holds is a
+//!   [`TranslateError::Overflow`] (legacy → v2 cannot overflow: every `i64`
+//!   of minor units is a valid decimal).
 //! - Legacy amounts are never negative (the monolith refuses them with 422),
 //!   so a negative amount on either side is a [`TranslateError::NoCounterpart`].
 //! - A legacy currency the v2 model does not support is a
