@@ -20,6 +20,11 @@
 //! by the effect as a [`StoredResponse`] and replayed like any other.
 //! A dry run (see [`crate::dry_run`]) rolls back its key with everything else.
 //!
+//! Creates take [`IdempotencyKey`] (required: a missing key is a 400); other
+//! writes may take [`OptionalIdempotencyKey`] with [`maybe_once`], so a
+//! client that retries a state change (a proxy falling back after a timeout)
+//! gets the first answer instead of a 409.
+//!
 //! The body is fingerprinted as the handler parsed and re-serialised it, so
 //! whitespace or key order do not make two requests differ.
 //!
@@ -121,6 +126,24 @@ impl FromRequest for IdempotencyKey {
             .with("header", HEADER)),
             Some(Ok(v)) => Self::parse(v),
             Some(Err(_)) => Self::parse(""),
+        })
+    }
+}
+
+/// An idempotency key a write may carry but need not (state changes that
+/// are not creates): absent is `None`, present but malformed is a 400.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionalIdempotencyKey(pub Option<IdempotencyKey>);
+
+impl FromRequest for OptionalIdempotencyKey {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.headers().get(HEADER).map(|v| v.to_str()) {
+            None => Ok(Self(None)),
+            Some(Ok(v)) => IdempotencyKey::parse(v).map(|k| Self(Some(k))),
+            Some(Err(_)) => IdempotencyKey::parse("").map(|k| Self(Some(k))),
         })
     }
 }
@@ -278,6 +301,26 @@ where
         response,
         replayed: false,
     })
+}
+
+/// [`once`] when there is a key; otherwise just the effect (never replayed).
+pub fn maybe_once<E, F>(
+    conn: &mut AnyConnection,
+    key: Option<&IdempotencyKey>,
+    fingerprint: &Fingerprint,
+    effect: F,
+) -> Result<Outcome, E>
+where
+    E: From<IdempotencyError>,
+    F: FnOnce(&mut AnyConnection) -> Result<StoredResponse, E>,
+{
+    match key {
+        Some(key) => once(conn, key, fingerprint, effect),
+        None => Ok(Outcome {
+            response: effect(conn)?,
+            replayed: false,
+        }),
+    }
 }
 
 /// Inserts the key row; false when it already existed. The upsert clause is

@@ -141,6 +141,48 @@ async fn concurrent_duplicates_have_one_effect(backend: TestBackend) {
     assert!(outcomes.iter().all(|o| o.response == outcomes[0].response));
 }
 
+#[actix_web::test]
+async fn an_optional_key_may_be_absent_but_not_malformed() {
+    use actix_web::test::TestRequest;
+    let none = TestRequest::default().to_http_request();
+    assert_eq!(
+        OptionalIdempotencyKey::extract(&none).await.unwrap().0,
+        None
+    );
+    let some = TestRequest::default()
+        .insert_header((HEADER, "k-9"))
+        .to_http_request();
+    let key = OptionalIdempotencyKey::extract(&some).await.unwrap().0;
+    assert_eq!(key.unwrap().as_str(), "k-9");
+    let bad = TestRequest::default()
+        .insert_header((HEADER, "a b"))
+        .to_http_request();
+    assert!(OptionalIdempotencyKey::extract(&bad).await.is_err());
+    let missing = IdempotencyKey::extract(&none).await.unwrap_err();
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn without_a_key_the_effect_always_runs(backend: TestBackend) {
+    let (_guard, db) = setup(backend).await;
+    for _ in 0..2 {
+        let fp = Fingerprint::of("POST", "/things", &1).unwrap();
+        let outcome: Outcome = db
+            .write(move |c| maybe_once::<Problem, _>(c, None, &fp, effect))
+            .await
+            .unwrap();
+        assert!(!outcome.replayed);
+    }
+    assert_eq!(effect_count(&db).await, 2);
+    let key = IdempotencyKey::parse("k-6").unwrap();
+    for _ in 0..2 {
+        let (k, fp) = (key.clone(), Fingerprint::of("POST", "/things", &1).unwrap());
+        db.write(move |c| maybe_once::<Problem, _>(c, Some(&k), &fp, effect))
+            .await
+            .unwrap();
+    }
+    assert_eq!(effect_count(&db).await, 3);
+}
+
 #[test]
 fn keys_are_checked() {
     assert!(IdempotencyKey::parse("0f8b-ab").is_ok());
@@ -165,4 +207,5 @@ crate::both_backends!(
     a_failed_effect_releases_the_key,
     a_dry_run_keeps_neither_key_nor_effect,
     concurrent_duplicates_have_one_effect,
+    without_a_key_the_effect_always_runs,
 );

@@ -1,6 +1,6 @@
 //! `/v2/invoices`: issue, read, list, pay, void, credit.
 
-use super::support::{optional_body, page, read, run_command};
+use super::support::{Write, optional_body, page, read};
 use crate::invoices::{self, commands};
 use crate::legacy_ids::LegacyIds;
 use actix_web::http::StatusCode;
@@ -9,7 +9,7 @@ use payment_api::{Invoice, InvoiceListQuery, InvoiceStatus, IssueInvoice, StateC
 use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
-use platform::idempotency::{self, Fingerprint, IdempotencyKey, StoredResponse};
+use platform::idempotency::{IdempotencyKey, OptionalIdempotencyKey, StoredResponse};
 use uuid::Uuid;
 use v2_common::{Page, ProblemDoc};
 
@@ -38,16 +38,14 @@ pub async fn create(
     body: web::Json<IssueInvoice>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
-    let fingerprint = Fingerprint::of_request(&req, &body)?;
+    let write = Write::new(&req, db, dry, Some(key), &body)?;
     let ids = **ids;
-    let outcome = run_command(&db, dry, move |conn| {
-        idempotency::once(conn, &key, &fingerprint, |conn| {
+    write
+        .respond(move |conn| {
             let invoice = commands::issue(conn, &ids, &body)?;
             Ok(StoredResponse::json(StatusCode::CREATED, &invoice)?)
         })
-    })
-    .await?;
-    Ok(dry.mark(outcome.to_http()))
+        .await
 }
 
 /// One invoice.
@@ -85,49 +83,65 @@ pub async fn list(
 }
 
 async fn transition(
-    db: &Db,
+    req: HttpRequest,
+    db: web::Data<Db>,
     dry: DryRun,
+    key: OptionalIdempotencyKey,
     id: Uuid,
     to: InvoiceStatus,
     body: &[u8],
 ) -> Result<HttpResponse, Problem> {
     let change: StateChange = optional_body(body)?;
-    let invoice = run_command(db, dry, move |c| commands::transition(c, id, to, change.at)).await?;
-    Ok(dry.mark(HttpResponse::Ok().json(invoice)))
+    let write = Write::new(&req, db, dry, key.0, &change)?;
+    write
+        .respond(move |c| {
+            let invoice = commands::transition(c, id, to, change.at)?;
+            Ok(StoredResponse::json(StatusCode::OK, &invoice)?)
+        })
+        .await
 }
 
 /// The invoice was paid (only from `open`, else 409).
-#[utoipa::path(operation_id = "pay_invoice", tag = "invoices", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "pay_invoice", tag = "invoices", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry gets the first answer")), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/pay")]
 pub async fn pay(
+    req: HttpRequest,
     db: web::Data<Db>,
     dry: DryRun,
+    key: OptionalIdempotencyKey,
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    transition(&db, dry, id.into_inner(), InvoiceStatus::Paid, &body).await
+    let id = id.into_inner();
+    transition(req, db, dry, key, id, InvoiceStatus::Paid, &body).await
 }
 
 /// Void an unpaid invoice (only from `open`, else 409).
-#[utoipa::path(operation_id = "void_invoice", tag = "invoices", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "void_invoice", tag = "invoices", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry gets the first answer")), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/void")]
 pub async fn void(
+    req: HttpRequest,
     db: web::Data<Db>,
     dry: DryRun,
+    key: OptionalIdempotencyKey,
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    transition(&db, dry, id.into_inner(), InvoiceStatus::Void, &body).await
+    let id = id.into_inner();
+    transition(req, db, dry, key, id, InvoiceStatus::Void, &body).await
 }
 
 /// Credit a paid invoice (only from `paid`, else 409).
-#[utoipa::path(operation_id = "credit_invoice", tag = "invoices", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "credit_invoice", tag = "invoices", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry gets the first answer")), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Invoice), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
 #[post("/v2/invoices/{id}/credit")]
 pub async fn credit(
+    req: HttpRequest,
     db: web::Data<Db>,
     dry: DryRun,
+    key: OptionalIdempotencyKey,
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    transition(&db, dry, id.into_inner(), InvoiceStatus::Credited, &body).await
+    let id = id.into_inner();
+    transition(req, db, dry, key, id, InvoiceStatus::Credited, &body).await
 }

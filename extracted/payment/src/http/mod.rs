@@ -2,6 +2,7 @@
 //! [`ApiDoc`] is their OpenAPI document, generated from the handlers.
 
 pub mod invoices;
+pub mod payment_changes;
 pub mod payments;
 pub mod refunds;
 pub mod support;
@@ -19,7 +20,7 @@ use utoipa::OpenApi;
     ),
     paths(
         payments::create, payments::list, payments::get_one, payments::by_legacy_id,
-        payments::capture, payments::void, payments::fail, payments::events,
+        payment_changes::capture, payment_changes::void, payment_changes::fail, payments::events,
         refunds::create, refunds::list, refunds::get_one, refunds::by_legacy_id,
         invoices::create, invoices::list, invoices::get_one, invoices::by_legacy_id,
         invoices::pay, invoices::void, invoices::credit,
@@ -39,9 +40,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(payments::list)
         .service(payments::by_legacy_id)
         .service(payments::get_one)
-        .service(payments::capture)
-        .service(payments::void)
-        .service(payments::fail)
+        .service(payment_changes::capture)
+        .service(payment_changes::void)
+        .service(payment_changes::fail)
         .service(payments::events)
         .service(refunds::create)
         .service(refunds::list)

@@ -1,20 +1,17 @@
 //! `/v2/payments`: authorise, read, list, capture, void, fail.
 
-use super::support::{optional_body, page, read, run_command};
-use crate::ledger::commands::{self, Authorized, Transition};
+use super::support::{Write, page, read};
+use crate::ledger::commands::{self, Authorized};
 use crate::ledger::queries;
 use crate::ledger::state::PaymentState;
 use crate::legacy_ids::LegacyIds;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use payment_api::{
-    CreatePayment, FailPayment, LedgerEntry, Payment, PaymentListQuery, StateChange,
-};
+use payment_api::{CreatePayment, LedgerEntry, Payment, PaymentListQuery};
 use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
-use platform::idempotency::{self, Fingerprint, IdempotencyKey, StoredResponse};
+use platform::idempotency::{IdempotencyKey, StoredResponse};
 use uuid::Uuid;
 use v2_common::{Page, ProblemDoc};
 
@@ -60,18 +57,14 @@ pub async fn create(
     body: web::Json<CreatePayment>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
-    let fingerprint = Fingerprint::of_request(&req, &body)?;
+    let write = Write::new(&req, db, dry, Some(key), &body)?;
     let ids = **ids;
-    let outcome = run_command(&db, dry, move |conn| {
-        idempotency::once(conn, &key, &fingerprint, |conn| match commands::authorize(
-            conn, &ids, &body,
-        )? {
+    write
+        .respond(move |conn| match commands::authorize(conn, &ids, &body)? {
             Authorized::Approved(s) => Ok(StoredResponse::json(StatusCode::CREATED, &s.to_api())?),
             Authorized::Declined(s) => Ok(StoredResponse::problem(&declined(&s))),
         })
-    })
-    .await?;
-    Ok(dry.mark(outcome.to_http()))
+        .await
 }
 
 /// One payment.
@@ -118,54 +111,4 @@ pub async fn events(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpRespon
     let id = id.into_inner();
     let entries = read(&db, move |c| crate::ledger::store::entries(c, id)).await?;
     Ok(HttpResponse::Ok().json(entries))
-}
-
-async fn transition(
-    db: &Db,
-    dry: DryRun,
-    id: Uuid,
-    what: Transition,
-    at: Option<DateTime<Utc>>,
-) -> Result<HttpResponse, Problem> {
-    let state = run_command(db, dry, move |c| commands::transition(c, id, &what, at)).await?;
-    Ok(dry.mark(HttpResponse::Ok().json(state.to_api())))
-}
-
-/// Capture the authorised amount (only from `authorized`, else 409).
-#[utoipa::path(operation_id = "capture_payment", tag = "payments", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
-#[post("/v2/payments/{id}/capture")]
-pub async fn capture(
-    db: web::Data<Db>,
-    dry: DryRun,
-    id: web::Path<Uuid>,
-    body: web::Bytes,
-) -> Result<HttpResponse, Problem> {
-    let change: StateChange = optional_body(&body)?;
-    transition(&db, dry, id.into_inner(), Transition::Capture, change.at).await
-}
-
-/// Release the authorisation (only from `authorized`, else 409).
-#[utoipa::path(operation_id = "void_payment", tag = "payments", params(("id" = Uuid, Path)), request_body(content = Option<StateChange>, description = "Optional; for imports"), responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
-#[post("/v2/payments/{id}/void")]
-pub async fn void(
-    db: web::Data<Db>,
-    dry: DryRun,
-    id: web::Path<Uuid>,
-    body: web::Bytes,
-) -> Result<HttpResponse, Problem> {
-    let change: StateChange = optional_body(&body)?;
-    transition(&db, dry, id.into_inner(), Transition::Void, change.at).await
-}
-
-/// Mark an authorised payment failed (else 409).
-#[utoipa::path(operation_id = "fail_payment", tag = "payments", params(("id" = Uuid, Path)), request_body = FailPayment, responses((status = 200, body = Payment), (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
-#[post("/v2/payments/{id}/fail")]
-pub async fn fail(
-    db: web::Data<Db>,
-    dry: DryRun,
-    id: web::Path<Uuid>,
-    body: web::Json<FailPayment>,
-) -> Result<HttpResponse, Problem> {
-    let FailPayment { reason, at } = body.into_inner();
-    transition(&db, dry, id.into_inner(), Transition::Fail(reason), at).await
 }

@@ -1,6 +1,6 @@
 //! Refunds: `POST/GET /v2/payments/{id}/refunds`, `GET /v2/refunds/…`.
 
-use super::support::{page, read, run_command};
+use super::support::{Write, page, read};
 use crate::ledger::{commands, queries};
 use crate::legacy_ids::LegacyIds;
 use actix_web::http::StatusCode;
@@ -9,7 +9,7 @@ use payment_api::{CreateRefund, Refund};
 use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
-use platform::idempotency::{self, Fingerprint, IdempotencyKey, StoredResponse};
+use platform::idempotency::{IdempotencyKey, StoredResponse};
 use uuid::Uuid;
 use v2_common::{Page, PageParams, ProblemDoc};
 
@@ -40,16 +40,14 @@ pub async fn create(
     body: web::Json<CreateRefund>,
 ) -> Result<HttpResponse, Problem> {
     let (id, body) = (id.into_inner(), body.into_inner());
-    let fingerprint = Fingerprint::of_request(&req, &body)?;
+    let write = Write::new(&req, db, dry, Some(key), &body)?;
     let ids = **ids;
-    let outcome = run_command(&db, dry, move |conn| {
-        idempotency::once(conn, &key, &fingerprint, |conn| {
+    write
+        .respond(move |conn| {
             let (_, refund) = commands::refund(conn, &ids, id, &body)?;
             Ok(StoredResponse::json(StatusCode::CREATED, &refund)?)
         })
-    })
-    .await?;
-    Ok(dry.mark(outcome.to_http()))
+        .await
 }
 
 /// A payment's refunds, oldest first.

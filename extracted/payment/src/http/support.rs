@@ -2,9 +2,11 @@
 //! ledger conflict, inside a dry-run-aware transaction; list paging.
 
 use crate::error::CommandError;
+use actix_web::{HttpRequest, HttpResponse, web};
 use platform::Problem;
 use platform::db::{AnyConnection, Db};
 use platform::dry_run::DryRun;
+use platform::idempotency::{self, Fingerprint, IdempotencyKey, StoredResponse};
 use v2_common::PageParams;
 
 /// How many times a command is tried when another writer keeps appending to
@@ -63,4 +65,52 @@ pub fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> R
             Problem::bad_request(format!("the body is not valid JSON: {e}"))
         }
     })
+}
+
+/// What a write handler needs besides its body: the database, whether it is
+/// a dry run, and its idempotency key (required on creates, optional on
+/// state changes) with the request's fingerprint.
+pub struct Write {
+    db: web::Data<Db>,
+    dry: DryRun,
+    key: Option<IdempotencyKey>,
+    fingerprint: Fingerprint,
+}
+
+impl Write {
+    /// Fingerprints `req` with its parsed `body`.
+    pub fn new(
+        req: &HttpRequest,
+        db: web::Data<Db>,
+        dry: DryRun,
+        key: Option<IdempotencyKey>,
+        body: &impl serde::Serialize,
+    ) -> Result<Self, Problem> {
+        Ok(Self {
+            fingerprint: Fingerprint::of_request(req, body)?,
+            db,
+            dry,
+            key,
+        })
+    }
+
+    /// Runs `effect` once per key (see `platform::idempotency`), in a
+    /// transaction rolled back for a dry run, retried on ledger conflicts;
+    /// answers with the stored or replayed response.
+    pub async fn respond<F>(self, effect: F) -> Result<HttpResponse, Problem>
+    where
+        F: Fn(&mut AnyConnection) -> Result<StoredResponse, CommandError> + Clone + Send + 'static,
+    {
+        let Self {
+            db,
+            dry,
+            key,
+            fingerprint,
+        } = self;
+        let outcome = run_command(&db, dry, move |conn| {
+            idempotency::maybe_once(conn, key.as_ref(), &fingerprint, &effect)
+        })
+        .await?;
+        Ok(dry.mark(outcome.to_http()))
+    }
 }

@@ -84,7 +84,30 @@ async fn concurrent_duplicates_make_one_payment(backend: TestBackend) {
     assert_eq!(app.count("outbox").await, 1);
 }
 
+/// State changes may carry a key: a retried capture gets the first answer
+/// instead of a 409; without a key the retry is refused.
+async fn a_retried_capture_with_a_key_is_replayed(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let p = app.create_payment(&card(1, "4.00")).await;
+    let path = format!("/v2/payments/{}/capture", p["id"].as_str().unwrap());
+    let k = key();
+    let send = |k: Option<String>| {
+        let mut req = app.client.post(app.url(&path));
+        if let Some(k) = k {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.send()
+    };
+    let first = expect(send(Some(k.clone())).await.unwrap(), StatusCode::OK).await;
+    let again = send(Some(k)).await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(expect(again, StatusCode::OK).await, first);
+    expect_problem(send(None).await.unwrap(), StatusCode::CONFLICT).await;
+    assert_eq!(app.count("payment_events").await, 2);
+}
+
 platform::both_backends!(
+    a_retried_capture_with_a_key_is_replayed,
     the_same_request_is_replayed,
     a_different_body_with_the_same_key_is_422,
     creates_need_a_key,
