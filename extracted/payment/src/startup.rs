@@ -104,8 +104,11 @@ impl Application {
 }
 
 /// Recreates the `payments` and `refunds` projections from the event store,
-/// in one transaction. Safe while the service runs: a concurrent command
-/// either commits before (and is replayed) or after (and projects itself).
+/// in one transaction. On PostgreSQL it is safe while the service runs:
+/// appends wait until the rebuild commits (then project themselves), reads
+/// see the old projection until then. On SQLite another process's write that
+/// collides with the rebuild may fail as busy (the client retries it), so
+/// prefer running it with the service stopped.
 pub async fn rebuild_projections(
     settings: &Settings,
 ) -> anyhow::Result<crate::ledger::projection::Rebuilt> {

@@ -161,6 +161,16 @@ pub struct Rebuilt {
 /// Recreates `payments` and `refunds` from the events (run inside one write
 /// transaction: readers see the old or the new projection, never half).
 pub fn rebuild(conn: &mut AnyConnection) -> Result<Rebuilt, CommandError> {
+    // No append may commit between reading a stream and writing its rows, or
+    // an older state would overwrite a newer one. PostgreSQL: block appends
+    // (reads go on) until this transaction ends. SQLite: the first write
+    // below takes the database's write lock, which does the same.
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::connection::SimpleConnection::batch_execute(
+            pg,
+            "LOCK TABLE payment_events IN SHARE MODE",
+        )?;
+    }
     diesel::delete(refunds::table).execute(conn)?;
     let streams = store::stream_ids(conn)?;
     let mut rebuilt = Rebuilt {
