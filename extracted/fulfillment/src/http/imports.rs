@@ -13,14 +13,14 @@ use platform::db::Db;
 use platform::dry_run::DryRun;
 use v2_common::ProblemDoc;
 
-#[utoipa::path(post, path = "/v2/imports/orders", tag = "orders",
+#[utoipa::path(post, path = "/v2/imports/orders", operation_id = "import_order", tag = "orders",
     params(("Idempotency-Key" = Option<String>, Header, description = "optional; re-importing a legacy id is safe anyway")),
     request_body = ImportOrder,
     responses(
         (status = 201, description = "imported", body = Order),
         (status = 200, description = "already imported under this legacy id; unchanged", body = Order),
-        (status = 409, description = "not enough stock for an open order, or shipment legacy id taken", body = ProblemDoc),
-        (status = 422, description = "invalid import", body = ProblemDoc)))]
+        (status = 409, description = "not enough stock for an open order, or shipment legacy id taken", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "invalid import", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn import_order(
     http: HttpRequest,
     db: web::Data<Db>,

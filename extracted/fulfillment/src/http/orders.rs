@@ -31,14 +31,14 @@ fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Resul
     })
 }
 
-#[utoipa::path(post, path = "/v2/orders", tag = "orders",
+#[utoipa::path(post, path = "/v2/orders", operation_id = "place_order", tag = "orders",
     params(("Idempotency-Key" = String, Header, description = "required; repeat it to retry safely")),
     request_body = NewOrder,
     responses(
         (status = 201, body = Order),
-        (status = 400, description = "missing Idempotency-Key or unreadable body", body = ProblemDoc),
-        (status = 409, description = "not enough stock, or legacy id taken", body = ProblemDoc),
-        (status = 422, description = "invalid order, or key reused for another request", body = ProblemDoc)))]
+        (status = 400, description = "missing Idempotency-Key or unreadable body", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "not enough stock, or legacy id taken", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "invalid order, or key reused for another request", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn create(
     req: HttpRequest,
     db: web::Data<Db>,
@@ -68,9 +68,9 @@ pub(crate) struct ListQuery {
     offset: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/v2/orders", tag = "orders",
+#[utoipa::path(get, path = "/v2/orders", operation_id = "list_orders", tag = "orders",
     params(ListQuery),
-    responses((status = 200, body = Page<Order>), (status = 400, body = ProblemDoc)))]
+    responses((status = 200, body = Page<Order>), (status = 400, body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
@@ -89,18 +89,18 @@ pub(crate) async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-#[utoipa::path(get, path = "/v2/orders/{id}", tag = "orders",
+#[utoipa::path(get, path = "/v2/orders/{id}", operation_id = "get_order", tag = "orders",
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Order), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = Order), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
     let id = id.into_inner().to_string();
     let order = db.read(move |conn| store::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(order))
 }
 
-#[utoipa::path(get, path = "/v2/orders/by-legacy-id/{legacy_id}", tag = "orders",
+#[utoipa::path(get, path = "/v2/orders/by-legacy-id/{legacy_id}", operation_id = "get_order_by_legacy_id", tag = "orders",
     params(("legacy_id" = i64, Path)),
-    responses((status = 200, body = Order), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = Order), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_by_legacy_id(
     db: web::Data<Db>,
     legacy_id: web::Path<i64>,
@@ -112,11 +112,11 @@ pub(crate) async fn get_by_legacy_id(
     Ok(HttpResponse::Ok().json(order))
 }
 
-#[utoipa::path(post, path = "/v2/orders/{id}/confirm", tag = "orders",
+#[utoipa::path(post, path = "/v2/orders/{id}/confirm", operation_id = "confirm_order", tag = "orders",
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     request_body(content = ConfirmOrder, description = "may be empty"),
-    responses((status = 200, body = Order), (status = 404, body = ProblemDoc),
-        (status = 409, description = "not pending", body = ProblemDoc)))]
+    responses((status = 200, body = Order), (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "not pending", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn confirm(
     http: HttpRequest,
     db: web::Data<Db>,
@@ -134,12 +134,12 @@ pub(crate) async fn confirm(
     .await
 }
 
-#[utoipa::path(post, path = "/v2/orders/{id}/ship", tag = "orders",
+#[utoipa::path(post, path = "/v2/orders/{id}/ship", operation_id = "ship_order", tag = "orders",
     params(("id" = Uuid, Path),
         ("Idempotency-Key" = String, Header, description = "required; repeat it to retry safely")),
     request_body = ShipOrder,
-    responses((status = 201, body = Shipment), (status = 404, body = ProblemDoc),
-        (status = 409, description = "not confirmed", body = ProblemDoc)))]
+    responses((status = 201, body = Shipment), (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "not confirmed", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn ship(
     req: HttpRequest,
     db: web::Data<Db>,
@@ -159,10 +159,10 @@ pub(crate) async fn ship(
     .await
 }
 
-#[utoipa::path(post, path = "/v2/orders/{id}/deliver", tag = "orders",
+#[utoipa::path(post, path = "/v2/orders/{id}/deliver", operation_id = "deliver_order", tag = "orders",
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
-    responses((status = 200, body = Order), (status = 404, body = ProblemDoc),
-        (status = 409, description = "not shipped", body = ProblemDoc)))]
+    responses((status = 200, body = Order), (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "not shipped", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn deliver(
     http: HttpRequest,
     db: web::Data<Db>,
@@ -177,11 +177,11 @@ pub(crate) async fn deliver(
     .await
 }
 
-#[utoipa::path(post, path = "/v2/orders/{id}/cancel", tag = "orders",
+#[utoipa::path(post, path = "/v2/orders/{id}/cancel", operation_id = "cancel_order", tag = "orders",
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     request_body(content = CancelOrder, description = "may be empty"),
-    responses((status = 200, body = Order), (status = 404, body = ProblemDoc),
-        (status = 409, description = "already shipped, delivered or cancelled", body = ProblemDoc)))]
+    responses((status = 200, body = Order), (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "already shipped, delivered or cancelled", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn cancel(
     http: HttpRequest,
     db: web::Data<Db>,

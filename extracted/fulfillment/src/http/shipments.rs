@@ -12,18 +12,18 @@ use platform::dry_run::DryRun;
 use uuid::Uuid;
 use v2_common::ProblemDoc;
 
-#[utoipa::path(get, path = "/v2/shipments/{id}", tag = "shipments",
+#[utoipa::path(get, path = "/v2/shipments/{id}", operation_id = "get_shipment", tag = "shipments",
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Shipment), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = Shipment), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get(db: web::Data<Db>, id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
     let id = id.into_inner().to_string();
     let shipment = db.read(move |conn| store::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(shipment))
 }
 
-#[utoipa::path(get, path = "/v2/shipments/by-legacy-id/{legacy_id}", tag = "shipments",
+#[utoipa::path(get, path = "/v2/shipments/by-legacy-id/{legacy_id}", operation_id = "get_shipment_by_legacy_id", tag = "shipments",
     params(("legacy_id" = i64, Path)),
-    responses((status = 200, body = Shipment), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = Shipment), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_by_legacy_id(
     db: web::Data<Db>,
     legacy_id: web::Path<i64>,
@@ -35,12 +35,12 @@ pub(crate) async fn get_by_legacy_id(
     Ok(HttpResponse::Ok().json(shipment))
 }
 
-#[utoipa::path(post, path = "/v2/shipments/{id}/deliver", tag = "shipments",
+#[utoipa::path(post, path = "/v2/shipments/{id}/deliver", operation_id = "deliver_shipment", tag = "shipments",
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     responses(
         (status = 200, description = "delivered, with its order", body = Shipment),
-        (status = 404, body = ProblemDoc),
-        (status = 409, description = "not in transit", body = ProblemDoc)))]
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "not in transit", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn deliver(
     http: HttpRequest,
     db: web::Data<Db>,

@@ -18,14 +18,14 @@ fn path_sku(raw: &str) -> Result<Sku, Problem> {
     Sku::parse(raw).map_err(|e| Problem::not_found(format!("no stock item at this path: {e}")))
 }
 
-#[utoipa::path(put, path = "/v2/stock/{sku}", tag = "stock",
+#[utoipa::path(put, path = "/v2/stock/{sku}", operation_id = "put_stock_item", tag = "stock",
     params(("sku" = String, Path, description = "1–64 of A-Z a-z 0-9 - _ ."), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     request_body = PutStockItem,
     responses(
         (status = 201, description = "defined", body = StockItem),
         (status = 200, description = "updated", body = StockItem),
-        (status = 409, description = "legacy id clash", body = ProblemDoc),
-        (status = 422, description = "invalid item", body = ProblemDoc)))]
+        (status = 409, description = "legacy id clash", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "invalid item", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn put(
     http: HttpRequest,
     db: web::Data<Db>,
@@ -51,9 +51,9 @@ pub(crate) async fn put(
     .await
 }
 
-#[utoipa::path(get, path = "/v2/stock/{sku}", tag = "stock",
+#[utoipa::path(get, path = "/v2/stock/{sku}", operation_id = "get_stock_item", tag = "stock",
     params(("sku" = String, Path)),
-    responses((status = 200, body = StockItem), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = StockItem), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get(
     db: web::Data<Db>,
     sku: web::Path<String>,
@@ -63,9 +63,9 @@ pub(crate) async fn get(
     Ok(HttpResponse::Ok().json(item))
 }
 
-#[utoipa::path(get, path = "/v2/stock/by-legacy-id/{legacy_id}", tag = "stock",
+#[utoipa::path(get, path = "/v2/stock/by-legacy-id/{legacy_id}", operation_id = "get_stock_item_by_legacy_id", tag = "stock",
     params(("legacy_id" = i64, Path)),
-    responses((status = 200, body = StockItem), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = StockItem), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_by_legacy_id(
     db: web::Data<Db>,
     legacy_id: web::Path<i64>,
@@ -77,14 +77,14 @@ pub(crate) async fn get_by_legacy_id(
     Ok(HttpResponse::Ok().json(item))
 }
 
-#[utoipa::path(post, path = "/v2/stock/{sku}/adjustments", tag = "stock",
+#[utoipa::path(post, path = "/v2/stock/{sku}/adjustments", operation_id = "adjust_stock", tag = "stock",
     params(("sku" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "optional; repeat it to retry safely")),
     request_body = StockAdjustment,
     responses(
         (status = 200, body = StockItem),
-        (status = 404, body = ProblemDoc),
-        (status = 409, description = "on hand would fall below reserved", body = ProblemDoc),
-        (status = 422, body = ProblemDoc)))]
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "on hand would fall below reserved", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn adjust(
     http: HttpRequest,
     db: web::Data<Db>,
