@@ -37,3 +37,25 @@ pub fn migrations() -> Migrations {
         sqlite: SQLITE,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Whitespace-insensitive, so formatting never fails the check.
+    fn squash(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn migrations_carry_the_toolkit_tables_as_platform_defines_them() {
+        let postgres = squash(include_str!(
+            "../../../migrations/payment/postgres/2026-11-24-100000_initial/up.sql"
+        ));
+        let sqlite = squash(include_str!(
+            "../../../migrations/payment/sqlite/2026-11-24-100000_initial/up.sql"
+        ));
+        let idempotency = squash(platform::idempotency::DDL);
+        assert!(postgres.contains(&idempotency) && sqlite.contains(&idempotency));
+        assert!(postgres.contains(&squash(platform::outbox::DDL_POSTGRES)));
+        assert!(sqlite.contains(&squash(platform::outbox::DDL_SQLITE)));
+    }
+}
