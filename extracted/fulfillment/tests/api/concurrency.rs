@@ -47,7 +47,41 @@ async fn an_order_reserves_all_its_lines_or_none(backend: TestBackend) {
     );
 }
 
+async fn adjustments_racing_orders_never_undercut_reservations(backend: TestBackend) {
+    let app = spawn(backend).await;
+    app.stock("MIX", "1.00", 10).await;
+    let body = order_body(9, &[("MIX", 1)]);
+    let orders = (0..20).map(|_| {
+        let (app, body) = (&app, &body);
+        async move {
+            (
+                "order",
+                app.create_order_with(&new_key(), body)
+                    .await
+                    .status()
+                    .as_u16(),
+            )
+        }
+    });
+    let removals =
+        (0..5).map(|_| async { ("adjust", app.adjust("MIX", -2).await.status().as_u16()) });
+    // Both kinds run at the same time, interleaved by the server.
+    let (mut all, removed_all) =
+        futures_util::future::join(join_all(orders), join_all(removals)).await;
+    all.extend(removed_all);
+    let ok =
+        |kind: &str, code: u16| all.iter().filter(|(k, s)| *k == kind && *s == code).count() as i64;
+    let (placed, removed) = (ok("order", 201), ok("adjust", 200));
+    assert_eq!(placed + ok("order", 409), 20, "{all:?}");
+    assert_eq!(removed + ok("adjust", 409), 5, "{all:?}");
+    let item = app.get_item("MIX").await;
+    assert_eq!(item["on_hand"].as_i64(), Some(10 - 2 * removed));
+    assert_eq!(item["reserved"].as_i64(), Some(placed));
+    assert!(item["available"].as_i64().unwrap() >= 0);
+}
+
 platform::both_backends!(
+    adjustments_racing_orders_never_undercut_reservations,
     fifty_orders_for_the_last_ten_units,
     an_order_reserves_all_its_lines_or_none
 );
