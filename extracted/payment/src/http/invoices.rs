@@ -10,6 +10,7 @@ use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
 use platform::idempotency::{IdempotencyKey, OptionalIdempotencyKey, StoredResponse};
+use platform::json::Json;
 use uuid::Uuid;
 use v2_common::{Page, ProblemDoc};
 
@@ -35,7 +36,7 @@ pub async fn create(
     ids: web::Data<LegacyIds>,
     key: IdempotencyKey,
     dry: DryRun,
-    body: web::Json<IssueInvoice>,
+    body: Json<IssueInvoice>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let write = Write::new(&req, db, dry, Some(key), &body)?;

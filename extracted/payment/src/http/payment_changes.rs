@@ -11,6 +11,7 @@ use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
 use platform::idempotency::{OptionalIdempotencyKey, StoredResponse};
+use platform::json::Json;
 use uuid::Uuid;
 use v2_common::ProblemDoc;
 
@@ -96,7 +97,7 @@ pub async fn fail(
     dry: DryRun,
     key: OptionalIdempotencyKey,
     id: web::Path<Uuid>,
-    body: web::Json<FailPayment>,
+    body: Json<FailPayment>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let write = Write::new(&req, db, dry, key.0, &body)?;

@@ -12,6 +12,7 @@ use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
 use platform::idempotency::{IdempotencyKey, StoredResponse};
+use platform::json::Json;
 use uuid::Uuid;
 use v2_common::{Page, ProblemDoc};
 
@@ -54,7 +55,7 @@ pub async fn create(
     ids: web::Data<LegacyIds>,
     key: IdempotencyKey,
     dry: DryRun,
-    body: web::Json<CreatePayment>,
+    body: Json<CreatePayment>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let write = Write::new(&req, db, dry, Some(key), &body)?;

@@ -10,6 +10,7 @@ use platform::Problem;
 use platform::db::Db;
 use platform::dry_run::DryRun;
 use platform::idempotency::{IdempotencyKey, StoredResponse};
+use platform::json::Json;
 use uuid::Uuid;
 use v2_common::{Page, PageParams, ProblemDoc};
 
@@ -37,7 +38,7 @@ pub async fn create(
     key: IdempotencyKey,
     dry: DryRun,
     id: web::Path<Uuid>,
-    body: web::Json<CreateRefund>,
+    body: Json<CreateRefund>,
 ) -> Result<HttpResponse, Problem> {
     let (id, body) = (id.into_inner(), body.into_inner());
     let write = Write::new(&req, db, dry, Some(key), &body)?;

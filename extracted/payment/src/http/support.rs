@@ -52,19 +52,13 @@ pub fn page(limit: Option<u32>, offset: Option<u64>) -> Result<(u32, u64), Probl
 }
 
 /// An optional JSON body: none (or only whitespace) is `T::default()`;
-/// otherwise malformed JSON is a 400 and JSON of the wrong shape a 422, as
-/// for every other body.
+/// otherwise it is read as every other body (400 malformed, 422 wrong
+/// shape, naming the field).
 pub fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            Problem::unprocessable(format!("the JSON body does not fit: {e}"))
-        } else {
-            Problem::bad_request(format!("the body is not valid JSON: {e}"))
-        }
-    })
+    platform::json::parse(body)
 }
 
 /// What a write handler needs besides its body: the database, whether it is

@@ -48,6 +48,27 @@ async fn bodies_that_do_not_fit(backend: TestBackend) {
         let res = app.post("/v2/payments", &body, Some(&key()), false).await;
         expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
+    let mut bad_currency = card(1, "1.00");
+    bad_currency["amount"]["currency"] = json!("XXX");
+    let res = app
+        .post("/v2/payments", &bad_currency, Some(&key()), false)
+        .await;
+    let problem = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(problem["field"], "amount.currency", "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("ISO 4217"),
+        "{problem}"
+    );
+    let text = app
+        .client
+        .post(app.url("/v2/payments"))
+        .header("Idempotency-Key", key())
+        .header("Content-Type", "text/plain")
+        .body(card(1, "1.00").to_string())
+        .send()
+        .await
+        .unwrap();
+    expect_problem(text, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
     let huge = format!("{{\"pad\": \"{}\"}}", "x".repeat(70_000));
     expect_problem(post_raw(&app, huge).await, StatusCode::PAYLOAD_TOO_LARGE).await;
     assert_eq!(app.count("payments").await, 0);
