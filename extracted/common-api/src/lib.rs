@@ -1,11 +1,4 @@
-//! Wire types shared by every extracted service's `/v2` API: [`Money`] (a
-//! decimal amount serialised as a string, with its [`Currency`]), the
-//! [`Page`] list envelope (`?limit=&offset=`), and the [`ProblemDoc`] shape
-//! of an RFC 9457 error body for clients and OpenAPI documents.
-//!
-//! Types, validation and serde only: no I/O, no service knowledge. A service's
-//! own contract crate (`payment-api`, `fulfillment-api`) builds on these; this
-//! crate must never depend on a service or on `platform`.
+#![doc = include_str!("../README.md")]
 
 mod currency;
 mod money;
