@@ -11,6 +11,12 @@
 //! - Entities get legacy ids from a range the monolith never uses
 //!   ([`legacy_ids`]); imports keep theirs.
 //!
+//! Running: `payment` (or `payment serve`) listens on 127.0.0.1:8082 with
+//! `sqlite://data/payment.db`; `PAYMENT__DATABASE__URL=postgres://…` or a
+//! `--config` file change that. `payment rebuild-projections` recreates the
+//! read tables from the events. The `/v2` OpenAPI document is served at
+//! `/v2/openapi.json`; `/healthz` and `/readyz` answer probes.
+//!
 //! Its wire types are the `payment-api` contract crate. It owns only its
 //! database and must never read another service's or the monolith's.
 
