@@ -129,3 +129,52 @@ fn a_declined_payment_is_failed_with_the_reason() {
     assert_eq!(s.status, PaymentStatus::Failed);
     assert_eq!(s.to_api().failure_reason.as_deref(), Some("no"));
 }
+
+#[derive(Debug, Clone)]
+enum Command {
+    Capture,
+    Void,
+    Fail,
+    Refund(i64),
+}
+
+fn command() -> impl proptest::strategy::Strategy<Value = Command> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(Command::Capture),
+        Just(Command::Void),
+        Just(Command::Fail),
+        (0i64..1_500).prop_map(Command::Refund),
+    ]
+}
+
+proptest::proptest! {
+    /// Whatever commands arrive, accepted events replay to the state they
+    /// built step by step, and the invariants of money hold.
+    #[test]
+    fn replay_equals_the_live_fold(amount in 1i64..1_000, commands in proptest::collection::vec(command(), 0..20)) {
+        let first = PaymentEvent::Authorized { opened: opened(amount) };
+        let mut live = PaymentState::apply(None, &first, 1).unwrap();
+        let mut events = vec![first];
+        let at = chrono::Utc::now();
+        for (i, c) in commands.into_iter().enumerate() {
+            let decided = match c {
+                Command::Capture => live.capture(at),
+                Command::Void => live.void(at),
+                Command::Fail => live.fail("x".into(), at),
+                Command::Refund(minor) => live.refund(eur(minor).ensure_positive().unwrap_or(eur(1)), (Uuid::nil(), i as i64), "r".into(), at),
+            };
+            if let Ok(event) = decided {
+                live = PaymentState::apply(Some(live), &event, events.len() as i64 + 1).unwrap();
+                events.push(event);
+            }
+            proptest::prop_assert!(live.refunded_minor <= live.captured_minor);
+            proptest::prop_assert!(live.captured_minor == 0 || live.captured_minor == amount);
+        }
+        let replayed = PaymentState::replay(events.iter().enumerate().map(|(i, e)| (i as i64 + 1, e)))
+            .unwrap()
+            .unwrap();
+        proptest::prop_assert_eq!(&replayed, &live);
+        proptest::prop_assert_eq!(replayed.version, events.len() as i64);
+    }
+}
