@@ -103,3 +103,28 @@ async fn flags_sharing_a_group_pick_nested_cohorts() {
         "orders cohort must not copy payments'"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_without_a_user_id_stay_outside_a_user_sticky_rollout() {
+    let dir = TempDir::new();
+    let path = dir.write_json(
+        "flags.json",
+        &document(vec![
+            rollout_flag("payments.canary", true, 99, "payments"),
+            rollout_flag("payments.shadow", true, 100, "payments"),
+        ]),
+    );
+    let flags = Flags::from_file(&path).await.unwrap();
+    let anonymous = FlagContext {
+        session_id: Some("s-1".into()),
+        ..FlagContext::default()
+    };
+    // Unleash's rule: no stickiness value, no place in the rollout, even at 100 %.
+    assert!(!flags.is_enabled("payments.canary", &anonymous));
+    assert!(!flags.is_enabled("payments.shadow", &anonymous));
+    let identified = FlagContext {
+        user_id: Some("customer-1".into()),
+        ..anonymous
+    };
+    assert!(flags.is_enabled("payments.shadow", &identified));
+}
