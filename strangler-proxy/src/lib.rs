@@ -1,7 +1,25 @@
-//! The strangler proxy (issue 5, being built): a team puts it in front of its
-//! monolith and moves routes to new services without restarting it.
+//! The strangler proxy: a team puts it in front of its monolith and then moves
+//! routes to new services without ever restarting it.
 //!
-//! - [`flags`]: Unleash feature flags (a local client-features file or a real
-//!   Unleash server) decide each route's mode per request.
+//! The request path is a pipeline of small stages ([`proxy`]): match the route
+//! ([`routes`]: a segment trie, most specific wins) → build the Unleash
+//! context → decide the mode from [`flags`] (`legacy`, `shadow`, `canary`,
+//! `new`) → forward to the monolith, or translate through the ACL to the new
+//! service with fallback to the monolith → label and count ([`stats`]).
+//! Around it: [`settings`] (the route table lives in the settings file),
+//! [`reload`] without restart, the [`admin`] API, and the [`cli`].
+//!
+//! It knows nothing of the monolith's code: it sees HTTP, a route table,
+//! flags and ACL translators.
 
+pub mod admin;
+pub mod app;
+pub mod cli;
 pub mod flags;
+pub mod proxy;
+pub mod reload;
+pub mod routes;
+pub mod server;
+pub mod settings;
+pub mod stats;
+pub mod upstream;

@@ -1,4 +1,3 @@
-//! End-to-end tests across processes (the whole stack behind the proxy).
-//!
-//! Empty until the proxy exists (issue 5); each crate keeps its own
-//! integration suite meanwhile.
+//! End-to-end tests across processes: the monolith, the extracted services and
+//! the strangler proxy, each a real server on loopback, driven as a client
+//! would drive them. The tests live in `tests/e2e/`; this library is empty.

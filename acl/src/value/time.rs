@@ -16,9 +16,11 @@
 //!   v2 → legacy → v2 may move an instant in that hour back by the DST shift.
 //!
 //! Sub-second parts of a v2 instant are not representable in the legacy form;
-//! v2 → legacy refuses them rather than truncating (see [`LegacyClock::to_local`]).
+//! v2 → legacy drops them (rounds down to the second), exactly as the monolith
+//! does when it stores an instant, so a v2 record created a moment ago reads
+//! like a legacy one (see [`LegacyClock::to_local`]).
 
-use crate::error::{FieldPath, Side, TranslateError};
+use crate::error::{FieldPath, TranslateError};
 use crate::legacy::LocalTimestamp;
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -86,21 +88,15 @@ impl LegacyClock {
         DateTime::<Utc>::from_naive_utc_and_offset(naive - offset, Utc)
     }
 
-    /// UTC instant → legacy wall-clock time. Refuses instants with a
-    /// sub-second part and years outside 1..=9999, naming `field`.
+    /// UTC instant → legacy wall-clock time, rounded down to the second (the
+    /// legacy form has whole seconds). Refuses years outside 1..=9999, naming
+    /// `field`.
     pub fn to_local(
         &self,
         field: &FieldPath,
         instant: DateTime<Utc>,
     ) -> Result<LocalTimestamp, TranslateError> {
-        if instant.timestamp_subsec_nanos() != 0 {
-            return Err(TranslateError::no_counterpart(
-                field.clone(),
-                Side::V2,
-                instant.to_rfc3339(),
-                "legacy timestamps have whole seconds; the layer does not truncate",
-            ));
-        }
+        let instant = instant - Duration::nanoseconds(i64::from(instant.timestamp_subsec_nanos()));
         // `naive_local` panics at the edges of chrono's range; add the offset
         // by hand so an extreme instant is an error, not a panic.
         let utc = instant.naive_utc();
@@ -185,13 +181,14 @@ mod tests {
     }
 
     #[test]
-    fn sub_seconds_and_huge_years_are_errors_naming_the_field() {
+    fn sub_seconds_round_down_and_huge_years_are_errors_naming_the_field() {
         let clock = LegacyClock::default();
         let f = FieldPath::field("crt");
-        let err = clock
-            .to_local(&f, utc("2026-01-01T00:00:00.5Z"))
-            .unwrap_err();
-        assert_eq!(err.field(), Some(&f));
+        let shown = clock.to_local(&f, utc("2026-01-01T00:00:00.999Z")).unwrap();
+        assert_eq!(
+            shown,
+            clock.to_local(&f, utc("2026-01-01T00:00:00Z")).unwrap()
+        );
         let far = DateTime::<Utc>::MAX_UTC.with_nanosecond_zero();
         assert!(matches!(
             clock.to_local(&f, far),

@@ -1,0 +1,55 @@
+//! The admin listener (loopback by default): routes with their current mode,
+//! flag state, counters, reload, health. Everything under `/admin/` needs
+//! `Authorization: Bearer <admin.token>` (compared in constant time); only
+//! `/healthz` answers without it, for probes.
+
+mod auth;
+mod handlers;
+pub mod views;
+
+use crate::proxy::Proxy;
+use crate::reload::Reloader;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{HttpServer, web};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// What the admin handlers read.
+pub struct AdminState {
+    /// The data plane.
+    pub proxy: Arc<Proxy>,
+    /// The reloader.
+    pub reloader: Arc<Reloader>,
+}
+
+/// Builds the admin server on `listener` (start it by awaiting it).
+pub fn server(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    reloader: Arc<Reloader>,
+    token: String,
+) -> std::io::Result<Server> {
+    let state = web::Data::new(AdminState { proxy, reloader });
+    let token = web::Data::new(auth::Token::new(token));
+    Ok(HttpServer::new(move || {
+        platform::server::base_app(64 * 1024)
+            .app_data(state.clone())
+            .route("/healthz", web::get().to(handlers::health))
+            .service(
+                web::scope("/admin")
+                    .app_data(token.clone())
+                    .wrap(from_fn(auth::require_bearer))
+                    .route("/health", web::get().to(handlers::health))
+                    .route("/routes", web::get().to(handlers::routes))
+                    .route("/flags", web::get().to(handlers::flags))
+                    .route("/stats", web::get().to(handlers::stats))
+                    .route("/status", web::get().to(handlers::status))
+                    .route("/reload", web::post().to(handlers::reload)),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
+}

@@ -1,0 +1,61 @@
+//! The admin API's JSON documents, shared with the CLI that reads them.
+
+use crate::proxy::decide::Mode;
+use crate::reload::ReloadState;
+use crate::stats::CountersSnapshot;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A route as the admin API shows it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RouteView {
+    /// Name.
+    pub name: String,
+    /// Current mode (the furthest stage whose flag is on).
+    pub mode: Mode,
+    /// Patterns.
+    pub patterns: Vec<String>,
+    /// Methods (`*` = all).
+    pub methods: Vec<String>,
+    /// Legacy upstream.
+    pub legacy: String,
+    /// New upstream.
+    pub new: Option<String>,
+    /// ACL translator.
+    pub translator: Option<String>,
+    /// Flag names by stage.
+    pub flags: BTreeMap<String, String>,
+    /// Counters.
+    pub counters: CountersSnapshot,
+}
+
+/// Everything `strangler status` shows.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StatusView {
+    /// Routes with modes and counters.
+    pub routes: Vec<RouteView>,
+    /// Requests no route claimed.
+    pub unrouted: CountersSnapshot,
+    /// The flag source's last error, if its state is not the latest.
+    pub flags_error: Option<String>,
+    /// The last reload.
+    pub reload: ReloadOutcome,
+}
+
+/// The last reload, as shown.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReloadOutcome {
+    /// Reloads applied.
+    pub applied: u64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
+impl From<ReloadState> for ReloadOutcome {
+    fn from(s: ReloadState) -> Self {
+        Self {
+            applied: s.applied,
+            last_error: s.last_error,
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Builds and runs the whole proxy: flags, route table, data plane, admin API,
+//! and the reload triggers (admin API, SIGHUP, a change of the settings file).
+
+use crate::admin;
+use crate::flags::Flags;
+use crate::proxy::identity::IdentityHeaders;
+use crate::proxy::{Proxy, ProxyConfig};
+use crate::reload::Reloader;
+use crate::routes::RouteTable;
+use crate::settings::{FlagSource, Settings};
+use crate::stats::Stats;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A running proxy.
+pub struct Application {
+    proxy_addr: SocketAddr,
+    admin_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    data_plane: tokio::task::JoinHandle<()>,
+    admin: actix_web::dev::ServerHandle,
+    admin_task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Application {
+    /// Starts everything; `config` is the settings file to reload from.
+    pub async fn start(settings: Settings, config: Option<PathBuf>) -> anyhow::Result<Self> {
+        let flags = match settings.flags.source {
+            FlagSource::File => Flags::from_file(settings.flags.file.clone())
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot load the flags file {}",
+                        settings.flags.file.display()
+                    )
+                })?,
+            FlagSource::Server => Flags::from_server(
+                &settings.flags.server_url,
+                &settings.flags.api_token,
+                &settings.flags.app_name,
+                Duration::from_millis(settings.flags.poll_interval_ms),
+            )
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot reach the Unleash server at {}",
+                    settings.flags.server_url
+                )
+            })?,
+        };
+        let stats = Arc::new(Stats::default());
+        let table = RouteTable::build(&settings, &settings.registry(), &stats)?;
+        let identity = IdentityHeaders {
+            user: http::HeaderName::from_bytes(settings.proxy.identity_header.as_bytes())?,
+            session: http::HeaderName::from_bytes(settings.proxy.session_header.as_bytes())?,
+        };
+        let proxy = Arc::new(Proxy::new(
+            table,
+            flags,
+            stats,
+            ProxyConfig {
+                identity,
+                expose_route_headers: settings.proxy.expose_route_headers,
+                unrouted_timeout: Duration::from_millis(settings.proxy.timeout_ms),
+                connect_timeout: Duration::from_millis(settings.proxy.connect_timeout_ms),
+            },
+        ));
+        let reloader = Arc::new(Reloader::new(proxy.clone(), config));
+
+        let listener = tokio::net::TcpListener::bind(&settings.proxy.listen)
+            .await
+            .with_context(|| format!("cannot bind proxy.listen {}", settings.proxy.listen))?;
+        let proxy_addr = listener.local_addr()?;
+        let (stop, stopped) = watch::channel(false);
+        let data_plane = tokio::spawn(crate::server::serve(
+            listener,
+            proxy.clone(),
+            stopped.clone(),
+            Duration::from_secs(10),
+        ));
+
+        let admin_listener = std::net::TcpListener::bind(&settings.admin.listen)
+            .with_context(|| format!("cannot bind admin.listen {}", settings.admin.listen))?;
+        let admin_addr = admin_listener.local_addr()?;
+        let admin_server = admin::server(
+            admin_listener,
+            proxy,
+            reloader.clone(),
+            settings.admin.token.clone(),
+        )?;
+        let admin = admin_server.handle();
+        let admin_task = tokio::spawn(admin_server);
+        tokio::spawn(reloader.watch(stopped));
+
+        tracing::info!(%proxy_addr, %admin_addr, "strangler proxy listening");
+        Ok(Self {
+            proxy_addr,
+            admin_addr,
+            stop,
+            data_plane,
+            admin,
+            admin_task,
+        })
+    }
+
+    /// The client-facing address.
+    pub fn proxy_addr(&self) -> SocketAddr {
+        self.proxy_addr
+    }
+
+    /// The admin address.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_addr
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and returns.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        self.admin.stop(true).await;
+        let _ = self.data_plane.await;
+        let _ = self.admin_task.await;
+    }
+
+    /// Runs until SIGTERM or Ctrl-C, then stops gracefully.
+    pub async fn run_until_signalled(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("stopping: in-flight requests may finish");
+        self.stop().await;
+        tracing::info!("strangler proxy stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,111 @@
+//! `strangler --help`: serve the proxy, inspect it through the admin API, and
+//! edit the local flags file.
+
+mod admin_client;
+mod output;
+
+use crate::settings::Settings;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The strangler proxy: move a monolith to services route by route.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    /// Settings file with the route table (layered over the embedded defaults,
+    /// then STRANGLER__SECTION__KEY variables).
+    #[arg(long, short, global = true, env = "STRANGLER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the proxy and its admin API (the default).
+    Serve,
+    /// Check the settings and the route table, print the routes, and exit.
+    Check,
+    /// Show the routes with their current mode and counters (admin API).
+    Routes,
+    /// Show routes, flags, fallbacks and the last reload (admin API).
+    Status,
+    /// Reload the route table from the settings file (admin API).
+    Reload,
+    /// Read or change the local flags file (source "file").
+    Flags {
+        /// The flags file (default: flags.file from the settings).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// What to do with it.
+        #[command(subcommand)]
+        action: FlagsAction,
+    },
+}
+
+/// `strangler flags …`.
+#[derive(Debug, Subcommand)]
+pub enum FlagsAction {
+    /// List every flag with its state and strategies.
+    List,
+    /// Switch a flag on.
+    Enable {
+        /// Flag name.
+        flag: String,
+    },
+    /// Switch a flag off.
+    Disable {
+        /// Flag name.
+        flag: String,
+    },
+    /// Set the sticky rollout percentage of a flag (0–100).
+    Rollout {
+        /// Flag name.
+        flag: String,
+        /// Percentage of users (by userId stickiness).
+        percent: u32,
+    },
+}
+
+/// Runs the CLI; errors are one line on stderr and a non-zero exit.
+pub fn main(cli: Cli) -> ExitCode {
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("strangler: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings, cli.config),
+        Command::Check => output::check(&settings),
+        Command::Routes => admin_client::routes(&settings),
+        Command::Status => admin_client::status(&settings),
+        Command::Reload => admin_client::reload(&settings),
+        Command::Flags { file, action } => {
+            output::flags(&file.unwrap_or_else(|| settings.flags.file.clone()), action)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("strangler: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings, config: Option<PathBuf>) -> anyhow::Result<()> {
+    platform::telemetry::init(&settings.telemetry);
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if settings.proxy.workers > 0 {
+        runtime.worker_threads(settings.proxy.workers);
+    }
+    runtime.enable_all().build()?.block_on(async {
+        let app = crate::app::Application::start(settings, config).await?;
+        app.run_until_signalled().await
+    })
+}

@@ -1,0 +1,79 @@
+//! Body types of the data plane: streamed where the proxy only passes bytes
+//! on, buffered (with a limit) where it must read them (translation, replay
+//! for fallback).
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited, combinators::BoxBody};
+use serde_json::json;
+
+/// Any error a body stream can raise.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The one body type requests and responses carry through the proxy.
+pub type Body = BoxBody<Bytes, BoxError>;
+
+/// A body with these bytes.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// An empty body.
+pub fn empty() -> Body {
+    full(Bytes::new())
+}
+
+/// Streams any body as [`Body`].
+pub fn stream<B>(body: B) -> Body
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Sync + 'static,
+    B::Error: Into<BoxError>,
+{
+    body.map_err(Into::into).boxed()
+}
+
+/// Why a body could not be buffered.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Larger than the limit.
+    TooLarge,
+    /// The stream failed (client went away).
+    Broken(BoxError),
+}
+
+/// Reads a whole body, refusing more than `limit` bytes.
+pub async fn read<B>(body: B, limit: usize) -> Result<Bytes, ReadError>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(ReadError::TooLarge)
+        }
+        Err(e) => Err(ReadError::Broken(e)),
+    }
+}
+
+/// An `application/problem+json` response made by the proxy itself.
+pub fn problem(status: StatusCode, slug: &str, detail: &str) -> Response<Body> {
+    let body = json!({
+        "type": format!("urn:strangler-kit:problem:{slug}"),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    let mut res = Response::new(full(body.to_string()));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    res
+}

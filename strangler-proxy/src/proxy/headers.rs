@@ -1,0 +1,162 @@
+//! What a proxy does to headers on the way through (RFC 9110 §7.6): drop
+//! hop-by-hop fields, including those the `Connection` header names; add
+//! `X-Forwarded-For/-Proto/-Host` and `Via`; keep or rewrite `Host`.
+
+use crate::settings::HostPolicy;
+use crate::upstream::Upstream;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use std::net::IpAddr;
+
+/// Fields that describe one connection, never forwarded.
+const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// What this proxy adds to `Via`.
+const VIA: &str = "1.1 strangler";
+
+/// Whether the request asks to switch protocols (WebSocket and the like).
+pub fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::UPGRADE)
+        && headers.get_all(header::CONNECTION).iter().any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+            })
+        })
+}
+
+/// Removes hop-by-hop fields; with `keep_upgrade` the `Connection: upgrade` and
+/// `Upgrade` pair survives (a protocol switch must reach the upstream).
+pub fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
+        .filter(|n| !(keep_upgrade && *n == header::UPGRADE))
+        .collect();
+    let upgrade = keep_upgrade
+        .then(|| headers.get(header::UPGRADE).cloned())
+        .flatten();
+    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+    if let Some(protocol) = upgrade {
+        headers.insert(header::UPGRADE, protocol);
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    }
+}
+
+/// Prepares a client request's headers for an upstream.
+pub fn to_upstream(headers: &mut HeaderMap, peer: IpAddr, upstream: &Upstream, host: HostPolicy) {
+    let upgrade = is_upgrade(headers);
+    strip_hop_by_hop(headers, upgrade);
+    let original_host = headers.get(header::HOST).cloned();
+    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(prior) => format!("{prior}, {peer}"),
+        None => peer.to_string(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&forwarded_for) {
+        headers.insert("x-forwarded-for", value);
+    }
+    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    if let Some(h) = &original_host {
+        headers.insert("x-forwarded-host", h.clone());
+    }
+    append_via(headers);
+    if (host == HostPolicy::Rewrite || original_host.is_none())
+        && let Ok(value) = HeaderValue::from_str(upstream.authority().as_str())
+    {
+        headers.insert(header::HOST, value);
+    }
+}
+
+/// Prepares an upstream response's headers for the client.
+pub fn to_client(headers: &mut HeaderMap, switching_protocols: bool) {
+    strip_hop_by_hop(headers, switching_protocols);
+    append_via(headers);
+}
+
+fn append_via(headers: &mut HeaderMap) {
+    let via = match headers.get(header::VIA).and_then(|v| v.to_str().ok()) {
+        Some(prior) => format!("{prior}, {VIA}"),
+        None => VIA.to_owned(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&via) {
+        headers.insert(header::VIA, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn hop_by_hop_fields_and_those_connection_names_are_dropped() {
+        let mut h = map(&[
+            ("connection", "keep-alive, x-secret-hop"),
+            ("keep-alive", "timeout=5"),
+            ("x-secret-hop", "1"),
+            ("transfer-encoding", "chunked"),
+            ("te", "trailers"),
+            ("x-kept", "yes"),
+        ]);
+        strip_hop_by_hop(&mut h, false);
+        assert_eq!(h.len(), 1);
+        assert_eq!(h["x-kept"], "yes");
+    }
+
+    #[test]
+    fn forwarded_headers_via_and_host() {
+        let up = Upstream::parse("http://10.0.0.9:9000").unwrap();
+        let mut h = map(&[
+            ("host", "shop.example"),
+            ("x-forwarded-for", "1.2.3.4"),
+            ("via", "1.0 edge"),
+        ]);
+        to_upstream(
+            &mut h,
+            "127.0.0.1".parse().unwrap(),
+            &up,
+            HostPolicy::Rewrite,
+        );
+        assert_eq!(h["host"], "10.0.0.9:9000");
+        assert_eq!(h["x-forwarded-for"], "1.2.3.4, 127.0.0.1");
+        assert_eq!(h["x-forwarded-host"], "shop.example");
+        assert_eq!(h["x-forwarded-proto"], "http");
+        assert_eq!(h["via"], "1.0 edge, 1.1 strangler");
+        let mut h = map(&[("host", "shop.example")]);
+        to_upstream(&mut h, "127.0.0.1".parse().unwrap(), &up, HostPolicy::Keep);
+        assert_eq!(h["host"], "shop.example");
+    }
+
+    #[test]
+    fn an_upgrade_keeps_its_pair() {
+        let mut h = map(&[
+            ("connection", "Upgrade"),
+            ("upgrade", "websocket"),
+            ("sec-websocket-key", "k"),
+        ]);
+        assert!(is_upgrade(&h));
+        strip_hop_by_hop(&mut h, true);
+        assert_eq!(h["upgrade"], "websocket");
+        assert_eq!(h["connection"], "upgrade");
+    }
+}

@@ -1,0 +1,385 @@
+//! The data plane, one stage per file: match the route ([`crate::routes`]) →
+//! build the flag context ([`identity`]) → decide the mode ([`decide`]) →
+//! forward ([`forward`], [`headers`]) or translate through the ACL
+//! ([`translate`]) with fallback to the monolith → label and count.
+
+pub mod body;
+pub mod decide;
+pub mod forward;
+pub mod headers;
+pub mod identity;
+pub mod translate;
+mod upgrade;
+
+use crate::flags::Flags;
+use crate::routes::{Route, RouteTable};
+use crate::settings::HostPolicy;
+use crate::stats::{Backend, Stats};
+use crate::upstream::Upstream;
+use arc_swap::ArcSwap;
+use body::Body;
+use bytes::Bytes;
+use decide::{Side, decide};
+use forward::Client;
+use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use identity::IdentityHeaders;
+use platform::correlation::{CorrelationId, HEADER as CORRELATION};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use translate::Outcome;
+
+/// Response header naming the route group that served.
+pub const ROUTE_HEADER: &str = "x-strangler-route";
+/// Response header naming the backend that served.
+pub const BACKEND_HEADER: &str = "x-strangler-backend";
+
+/// Shared state of the data plane.
+pub struct Proxy {
+    table: ArcSwap<RouteTable>,
+    flags: Flags,
+    client: Client,
+    identity: IdentityHeaders,
+    expose_route_headers: bool,
+    unrouted_timeout: Duration,
+    stats: Arc<Stats>,
+}
+
+/// How the data plane is set up.
+pub struct ProxyConfig {
+    /// Identity and session header names.
+    pub identity: IdentityHeaders,
+    /// Add route/backend headers to responses.
+    pub expose_route_headers: bool,
+    /// Timeout for requests no route claims.
+    pub unrouted_timeout: Duration,
+    /// Connect timeout to upstreams.
+    pub connect_timeout: Duration,
+}
+
+impl Proxy {
+    /// A data plane over `table`, deciding with `flags`.
+    pub fn new(table: RouteTable, flags: Flags, stats: Arc<Stats>, config: ProxyConfig) -> Self {
+        Self {
+            table: ArcSwap::from_pointee(table),
+            flags,
+            client: forward::client(config.connect_timeout),
+            identity: config.identity,
+            expose_route_headers: config.expose_route_headers,
+            unrouted_timeout: config.unrouted_timeout,
+            stats,
+        }
+    }
+
+    /// The route table in force.
+    pub fn table(&self) -> Arc<RouteTable> {
+        self.table.load_full()
+    }
+
+    /// Puts a new route table in force (requests in flight finish on the old one).
+    pub fn replace_table(&self, table: RouteTable) {
+        self.table.store(Arc::new(table));
+    }
+
+    /// The flags.
+    pub fn flags(&self) -> &Flags {
+        &self.flags
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Serves one client request.
+    pub async fn handle(&self, mut req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+        let correlation = correlation_id(&mut req);
+        let table = self.table.load_full();
+        let found = table
+            .find(req.method(), req.uri().path())
+            .map(|(route, found)| {
+                let ctx = identity::context(
+                    req.headers(),
+                    &self.identity,
+                    &route.name,
+                    route.customer_param.as_deref(),
+                    &found.params,
+                    peer.ip(),
+                );
+                (found.route, ctx)
+            });
+        let Some((index, ctx)) = found else {
+            let res = self
+                .pass(
+                    req,
+                    table.legacy(),
+                    HostPolicy::Rewrite,
+                    peer,
+                    self.unrouted_timeout,
+                )
+                .await;
+            self.stats
+                .unrouted()
+                .answered(Backend::Legacy, res.status().as_u16());
+            return res;
+        };
+        let route = &table.routes()[index];
+        let decision = decide(&self.flags, &route.flags, &ctx);
+        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let (mut res, backend) = match decision.side {
+            Side::Legacy => (
+                self.pass(req, &route.legacy, route.host, peer, route.timeout)
+                    .await,
+                Backend::Legacy,
+            ),
+            Side::New => self.serve_new(req, route, peer).await,
+        };
+        route.counters.answered(backend, res.status().as_u16());
+        tracing::info!(
+            correlation_id = %correlation, route = %route.name, mode = ?decision.mode, backend = backend.as_str(),
+            user = ctx.user_id.as_deref().unwrap_or("-"), %method, %path, status = res.status().as_u16(), "proxied"
+        );
+        if self.expose_route_headers {
+            label(&mut res, &route.name, backend);
+        }
+        res
+    }
+
+    /// Streams `req` to `upstream` and the answer back (WebSocket upgrades too).
+    async fn pass(
+        &self,
+        mut req: Request<Incoming>,
+        upstream: &Upstream,
+        host: HostPolicy,
+        peer: SocketAddr,
+        timeout: Duration,
+    ) -> Response<Body> {
+        let client_upgrade =
+            headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
+        let (mut parts, incoming) = req.into_parts();
+        headers::to_upstream(&mut parts.headers, peer.ip(), upstream, host);
+        match upstream.uri(parts.uri.path_and_query()) {
+            Ok(uri) => parts.uri = uri,
+            Err(e) => {
+                return body::problem(
+                    StatusCode::BAD_REQUEST,
+                    "bad-target",
+                    &format!("bad request target: {e}"),
+                );
+            }
+        }
+        let req = Request::from_parts(parts, body::stream(incoming));
+        match forward::send(&self.client, req, timeout).await {
+            Ok(mut res) => {
+                let switching = res.status() == StatusCode::SWITCHING_PROTOCOLS;
+                if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
+                    upgrade::tunnel(client_upgrade, hyper::upgrade::on(&mut res));
+                }
+                let (mut parts, incoming) = res.into_parts();
+                headers::to_client(&mut parts.headers, switching);
+                Response::from_parts(parts, body::stream(incoming))
+            }
+            Err(e) => {
+                tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
+                e.response(&upstream.to_string())
+            }
+        }
+    }
+
+    /// Sends a buffered request to `upstream`; `Err` when it failed or answered 5xx.
+    async fn send_buffered(
+        &self,
+        parts: &http::request::Parts,
+        bytes: &Bytes,
+        upstream: &Upstream,
+        host: HostPolicy,
+        peer: SocketAddr,
+        timeout: Duration,
+    ) -> Result<Response<Body>, (Response<Body>, String)> {
+        let mut headers = parts.headers.clone();
+        headers::to_upstream(&mut headers, peer.ip(), upstream, host);
+        let uri = upstream.uri(parts.uri.path_and_query()).map_err(|e| {
+            (
+                body::problem(StatusCode::BAD_REQUEST, "bad-target", &e.to_string()),
+                e.to_string(),
+            )
+        })?;
+        let mut req = Request::new(body::full(bytes.clone()));
+        (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
+            (parts.method.clone(), uri, headers);
+        match forward::send(&self.client, req, timeout).await {
+            Ok(res) => {
+                let (mut parts, incoming) = res.into_parts();
+                headers::to_client(&mut parts.headers, false);
+                let res = Response::from_parts(parts, body::stream(incoming));
+                if res.status().is_server_error() {
+                    let status = res.status().as_u16();
+                    return Err((res, format!("answered {status}")));
+                }
+                Ok(res)
+            }
+            Err(e) => Err((e.response(&upstream.to_string()), e.to_string())),
+        }
+    }
+
+    /// Serves from the new side, translating through the ACL where the route
+    /// has a translator, falling back to the monolith when the new side fails
+    /// and the request is safe to repeat.
+    async fn serve_new(
+        &self,
+        req: Request<Incoming>,
+        route: &Route,
+        peer: SocketAddr,
+    ) -> (Response<Body>, Backend) {
+        let Some(new) = &route.new else {
+            return (
+                self.pass(req, &route.legacy, route.host, peer, route.timeout)
+                    .await,
+                Backend::Legacy,
+            );
+        };
+        let replayable = is_replayable(req.method(), req.headers());
+        if route.translator.is_none() && !replayable {
+            // Nothing to translate and no second chance: stream straight through.
+            return (
+                self.pass(req, new, route.host, peer, route.timeout).await,
+                Backend::New,
+            );
+        }
+        let (parts, incoming) = req.into_parts();
+        let bytes = match body::read(incoming, route.max_body_bytes).await {
+            Ok(bytes) => bytes,
+            Err(body::ReadError::TooLarge) => return (too_large(route), Backend::New),
+            Err(body::ReadError::Broken(e)) => {
+                let detail = format!("the request body could not be read: {e}");
+                return (
+                    body::problem(StatusCode::BAD_REQUEST, "bad-body", &detail),
+                    Backend::New,
+                );
+            }
+        };
+        let failure = match &route.translator {
+            Some(translator) => {
+                let Some(legacy_req) = translate::to_acl(&parts, &bytes) else {
+                    return self
+                        .legacy_after(&parts, &bytes, route, peer, Backend::Legacy)
+                        .await;
+                };
+                let extra = forwarded_extras(&parts.headers);
+                match translate::serve(
+                    &self.client,
+                    translator.as_ref(),
+                    &legacy_req,
+                    new,
+                    route.timeout,
+                    &extra,
+                )
+                .await
+                {
+                    Outcome::Answer(res) => return (res, Backend::New),
+                    Outcome::NotTranslated(why) => {
+                        tracing::debug!(route = %route.name, reason = %why, "left to the monolith");
+                        route.counters.untranslated();
+                        return self
+                            .legacy_after(&parts, &bytes, route, peer, Backend::Legacy)
+                            .await;
+                    }
+                    Outcome::Failed(failure) => {
+                        let answer = match &failure {
+                            translate::NewSideFailure::Upstream(e) => e.response(&new.to_string()),
+                            other => body::problem(
+                                StatusCode::BAD_GATEWAY,
+                                "new-side-failed",
+                                &format!("the new service for `{}` failed: {other}", route.name),
+                            ),
+                        };
+                        (answer, failure.to_string())
+                    }
+                }
+            }
+            None => match self
+                .send_buffered(&parts, &bytes, new, route.host, peer, route.timeout)
+                .await
+            {
+                Ok(res) => return (res, Backend::New),
+                Err(failed) => failed,
+            },
+        };
+        route.counters.upstream_failed();
+        let (answer, why) = failure;
+        if !replayable {
+            tracing::warn!(route = %route.name, reason = %why, "new side failed; request not safe to repeat, no fallback");
+            return (answer, Backend::New);
+        }
+        tracing::warn!(route = %route.name, reason = %why, "new side failed; falling back to the monolith");
+        self.legacy_after(&parts, &bytes, route, peer, Backend::LegacyFallback)
+            .await
+    }
+
+    async fn legacy_after(
+        &self,
+        parts: &http::request::Parts,
+        bytes: &Bytes,
+        route: &Route,
+        peer: SocketAddr,
+        backend: Backend,
+    ) -> (Response<Body>, Backend) {
+        match self
+            .send_buffered(parts, bytes, &route.legacy, route.host, peer, route.timeout)
+            .await
+        {
+            Ok(res) | Err((res, _)) => (res, backend),
+        }
+    }
+}
+
+/// Safe to send twice: a safe method, or an idempotency key the upstream honours.
+fn is_replayable(method: &Method, headers: &http::HeaderMap) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || headers.contains_key("idempotency-key")
+}
+
+/// Headers that travel with translated v2 calls.
+fn forwarded_extras(headers: &http::HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+    [CORRELATION, "traceparent", "tracestate"]
+        .iter()
+        .filter_map(|name| {
+            headers
+                .get(*name)
+                .map(|v| (HeaderName::from_static(name), v.clone()))
+        })
+        .collect()
+}
+
+/// Takes the client's correlation id, or gives the request a new one so the
+/// upstreams log the same id.
+fn correlation_id(req: &mut Request<Incoming>) -> String {
+    if let Some(id) = req.headers().get(CORRELATION).and_then(|v| v.to_str().ok()) {
+        return id.to_owned();
+    }
+    let id = CorrelationId::generate().as_str().to_owned();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        req.headers_mut().insert(CORRELATION, value);
+    }
+    id
+}
+
+fn too_large(route: &Route) -> Response<Body> {
+    body::problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        &format!(
+            "request body is larger than the limit of {} bytes for route `{}`",
+            route.max_body_bytes, route.name
+        ),
+    )
+}
+
+fn label(res: &mut Response<Body>, route: &str, backend: Backend) {
+    if let Ok(value) = HeaderValue::from_str(route) {
+        res.headers_mut().insert(ROUTE_HEADER, value);
+    }
+    res.headers_mut()
+        .insert(BACKEND_HEADER, HeaderValue::from_static(backend.as_str()));
+}

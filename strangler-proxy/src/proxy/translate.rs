@@ -1,0 +1,174 @@
+//! Serving a legacy request from a v2 service through the ACL: the legacy
+//! request (buffered) starts an exchange, each v2 call goes to the new
+//! upstream, and the final answer is the legacy response. A failure of the new
+//! side is returned as [`NewSideFailure`] so the caller can fall back.
+
+use super::body::{self, Body};
+use super::forward::{self, Client, UpstreamError};
+use crate::upstream::Upstream;
+use acl::{RouteTranslator, Step, TranslateError};
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Why the new side could not serve (the caller may fall back to legacy).
+#[derive(Debug)]
+pub enum NewSideFailure {
+    /// The upstream did not answer.
+    Upstream(UpstreamError),
+    /// It answered 5xx.
+    ServerError(u16),
+    /// Its answer has no legacy translation.
+    Untranslatable(TranslateError),
+}
+
+impl std::fmt::Display for NewSideFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Upstream(e) => write!(f, "{e}"),
+            Self::ServerError(status) => write!(f, "answered {status}"),
+            Self::Untranslatable(e) => write!(f, "answer not translatable: {e}"),
+        }
+    }
+}
+
+/// What the translator made of the request.
+pub enum Outcome {
+    /// The legacy answer (from the new side, or the client's mistake refused
+    /// exactly as the monolith would refuse it).
+    Answer(Response<Body>),
+    /// The group does not translate this request (it spans services, or no
+    /// route of the translator matches): the monolith must serve it.
+    NotTranslated(TranslateError),
+    /// The new side failed.
+    Failed(NewSideFailure),
+}
+
+/// Runs the exchange for `legacy` against `new` within `timeout`.
+pub async fn serve(
+    client: &Client,
+    translator: &dyn RouteTranslator,
+    legacy: &acl::Request,
+    new: &Upstream,
+    timeout: Duration,
+    extra: &[(HeaderName, HeaderValue)],
+) -> Outcome {
+    let mut exchange = match translator.start(legacy) {
+        Ok(exchange) => exchange,
+        Err(e @ (TranslateError::Unsupported { .. } | TranslateError::NoRoute { .. })) => {
+            return Outcome::NotTranslated(e);
+        }
+        Err(e) => return Outcome::Answer(to_http(acl::error_to_legacy(&e, legacy))),
+    };
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let v2 = match call(client, new, exchange.request(), left, extra).await {
+            Ok(v2) => v2,
+            Err(e) => return Outcome::Failed(e),
+        };
+        if v2.status >= 500 {
+            return Outcome::Failed(NewSideFailure::ServerError(v2.status));
+        }
+        match exchange.respond(&v2) {
+            Ok(Step::Call(next)) => exchange = next,
+            Ok(Step::Reply(answer)) => return Outcome::Answer(to_http(answer)),
+            Err(e) => return Outcome::Failed(NewSideFailure::Untranslatable(e)),
+        }
+    }
+}
+
+async fn call(
+    client: &Client,
+    new: &Upstream,
+    v2: &acl::Request,
+    timeout: Duration,
+    extra: &[(HeaderName, HeaderValue)],
+) -> Result<acl::Response, NewSideFailure> {
+    let target = v2.target();
+    let uri =
+        new.uri(Some(&target.parse().map_err(|e| {
+            untranslatable(format!("bad v2 target `{target}`: {e}"))
+        })?));
+    let mut req = Request::builder()
+        .method(v2.method.as_str())
+        .uri(uri.map_err(|e| untranslatable(e.to_string()))?);
+    for (name, value) in v2.headers.iter() {
+        req = req.header(name, value);
+    }
+    for (name, value) in extra {
+        req = req.header(name, value);
+    }
+    let req = req
+        .header(http::header::HOST, new.authority().as_str())
+        .body(body::full(Bytes::from(v2.body.clone())))
+        .map_err(|e| untranslatable(e.to_string()))?;
+    let res = forward::send(client, req, timeout)
+        .await
+        .map_err(NewSideFailure::Upstream)?;
+    let status = res.status().as_u16();
+    let headers: acl::Headers = res
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (n.as_str().to_owned(), v.to_owned()))
+        })
+        .collect();
+    // v2 answers are small JSON documents; a body past this is not one.
+    let bytes = body::read(res.into_body(), 16 * 1024 * 1024)
+        .await
+        .map_err(|e| {
+            NewSideFailure::Upstream(UpstreamError::Broken(match e {
+                body::ReadError::TooLarge => "v2 body over 16 MiB".into(),
+                body::ReadError::Broken(e) => e.to_string(),
+            }))
+        })?;
+    Ok(acl::Response {
+        status,
+        headers,
+        body: bytes.to_vec(),
+    })
+}
+
+fn untranslatable(message: String) -> NewSideFailure {
+    NewSideFailure::Upstream(UpstreamError::Broken(message))
+}
+
+/// An ACL response as an HTTP response.
+pub fn to_http(res: acl::Response) -> Response<Body> {
+    let mut out = Response::new(body::full(res.body));
+    *out.status_mut() = StatusCode::from_u16(res.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    for (name, value) in res.headers.iter() {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            out.headers_mut().append(n, v);
+        }
+    }
+    out
+}
+
+/// A buffered HTTP request as the ACL's description of it.
+pub fn to_acl(parts: &http::request::Parts, body: &Bytes) -> Option<acl::Request> {
+    let method = acl::Method::parse(parts.method.as_str())?;
+    let headers: acl::Headers = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (n.as_str().to_owned(), v.to_owned()))
+        })
+        .collect();
+    Some(acl::Request {
+        method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        headers,
+        body: body.to_vec(),
+    })
+}

@@ -1,0 +1,200 @@
+//! The route table: route groups from the settings, checked against each
+//! other and against the ACL's translators, and matched per request by a
+//! segment trie (see [`trie`]). Anything no route claims goes to the legacy
+//! upstream unchanged.
+
+pub mod methods;
+pub mod pattern;
+pub mod trie;
+
+use crate::settings::{HostPolicy, RouteFlags, Settings};
+use crate::stats::{Counters, Stats};
+use crate::upstream::Upstream;
+use acl::{Registry, RouteTranslator};
+use methods::Methods;
+use pattern::Pattern;
+use std::sync::Arc;
+use std::time::Duration;
+use trie::{Found, Trie};
+
+/// A route group, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Its name.
+    pub name: String,
+    /// Its patterns as written.
+    pub patterns: Vec<String>,
+    /// Methods it claims.
+    pub methods: Methods,
+    /// The monolith.
+    pub legacy: Upstream,
+    /// The new service, if any.
+    pub new: Option<Upstream>,
+    /// The ACL translator between the two, if the new side speaks v2.
+    pub translator: Option<Arc<dyn RouteTranslator>>,
+    /// How `Host` is forwarded.
+    pub host: HostPolicy,
+    /// Limit for buffered bodies.
+    pub max_body_bytes: usize,
+    /// Upstream exchange timeout.
+    pub timeout: Duration,
+    /// Path parameter naming the customer.
+    pub customer_param: Option<String>,
+    /// The flags deciding its mode.
+    pub flags: RouteFlags,
+    /// Its counters (kept across reloads).
+    pub counters: Arc<Counters>,
+}
+
+/// A route table that could not be built; names the route.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("route `{route}`: {reason}")]
+pub struct RouteError {
+    /// The route's name (or its position when it has none).
+    pub route: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Routes plus the matcher.
+#[derive(Debug)]
+pub struct RouteTable {
+    routes: Vec<Route>,
+    trie: Trie,
+    legacy: Upstream,
+}
+
+impl RouteTable {
+    /// Builds and checks the table.
+    pub fn build(
+        settings: &Settings,
+        registry: &Registry,
+        stats: &Stats,
+    ) -> Result<Self, RouteError> {
+        let legacy = Upstream::parse(&settings.proxy.legacy).map_err(|reason| RouteError {
+            route: "(proxy.legacy)".into(),
+            reason,
+        })?;
+        let mut routes = Vec::with_capacity(settings.routes.len());
+        let mut trie = Trie::default();
+        for (index, config) in settings.routes.iter().enumerate() {
+            let name = if config.name.is_empty() {
+                format!("#{}", index + 1)
+            } else {
+                config.name.clone()
+            };
+            let fail = |reason: String| RouteError {
+                route: name.clone(),
+                reason,
+            };
+            if config.name.is_empty() {
+                return Err(fail("has no name".into()));
+            }
+            if routes.iter().any(|r: &Route| r.name == config.name) {
+                return Err(fail("the name is used twice".into()));
+            }
+            if config.patterns.is_empty() {
+                return Err(fail("has no patterns".into()));
+            }
+            let methods = Methods::parse(&config.methods).map_err(fail)?;
+            let patterns = config
+                .patterns
+                .iter()
+                .map(|p| Pattern::parse(p))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(fail)?;
+            let upstream = |url: &str, key: &str| {
+                Upstream::parse(url).map_err(|e| fail(format!("{key}: {e}")))
+            };
+            let route_legacy = match &config.legacy {
+                Some(url) => upstream(url, "legacy")?,
+                None => legacy.clone(),
+            };
+            let new = config
+                .new
+                .as_deref()
+                .map(|url| upstream(url, "new"))
+                .transpose()?;
+            let translator = match &config.translator {
+                Some(t) => Some(registry.get(t).ok_or_else(|| {
+                    let known: Vec<&str> = registry.groups().collect();
+                    fail(format!(
+                        "unknown translator `{t}` (known: {})",
+                        known.join(", ")
+                    ))
+                })?),
+                None => None,
+            };
+            let flags = &config.flags;
+            if new.is_none()
+                && (flags.shadow.is_some() || flags.canary.is_some() || flags.new.is_some())
+            {
+                return Err(fail("has flags that move it but no `new` upstream".into()));
+            }
+            if translator.is_some() && new.is_none() {
+                return Err(fail("has a translator but no `new` upstream".into()));
+            }
+            if let Some(param) = &config.customer_param
+                && !patterns.iter().any(|p| p.params().any(|n| n == param))
+            {
+                return Err(fail(format!(
+                    "customer_param `{param}` is not a parameter of any pattern"
+                )));
+            }
+            for pattern in &patterns {
+                trie.insert(index, pattern, methods, config.priority).map_err(|(other, with)| {
+                    fail(format!(
+                        "`{pattern}` overlaps `{with}` of route `{}` at the same priority {}; give one a higher `priority`",
+                        settings.routes[other].name, config.priority
+                    ))
+                })?;
+            }
+            routes.push(Route {
+                name: config.name.clone(),
+                patterns: config.patterns.clone(),
+                methods,
+                legacy: route_legacy,
+                new,
+                translator,
+                host: config.host,
+                max_body_bytes: config
+                    .max_body_bytes
+                    .unwrap_or(settings.proxy.max_body_bytes),
+                timeout: Duration::from_millis(
+                    config.timeout_ms.unwrap_or(settings.proxy.timeout_ms),
+                ),
+                customer_param: config.customer_param.clone(),
+                flags: config.flags.clone(),
+                counters: stats.route(&config.name),
+            });
+        }
+        Ok(Self {
+            routes,
+            trie,
+            legacy,
+        })
+    }
+
+    /// The route claiming `method path`, with the match.
+    pub fn find<'a>(
+        &'a self,
+        method: &http::Method,
+        path: &'a str,
+    ) -> Option<(&'a Route, Found<'a>)> {
+        let found = self.trie.find(method, path)?;
+        Some((&self.routes[found.route], found))
+    }
+
+    /// All routes, in configuration order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// Where unclaimed requests go.
+    pub fn legacy(&self) -> &Upstream {
+        &self.legacy
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,228 @@
+//! The proxy's typed settings: embedded defaults (`config/default.toml`), a
+//! TOML file with the route table, then `STRANGLER__SECTION__KEY` variables.
+//! Everything is checked at start and on reload; a bad value names its key (or
+//! its route).
+
+use platform::settings::{self, InvalidSetting, SettingsError, TelemetrySettings, Validate};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The embedded defaults, also the documented reference.
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Everything the proxy reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The client-facing listener and forwarding defaults.
+    pub proxy: ProxySettings,
+    /// The admin listener.
+    pub admin: AdminSettings,
+    /// Where flags come from.
+    pub flags: FlagsSettings,
+    /// The anti-corruption layer.
+    pub acl: AclSettings,
+    /// Logs.
+    pub telemetry: TelemetrySettings,
+    /// The route groups; anything they do not claim goes to `proxy.legacy`.
+    #[serde(default)]
+    pub routes: Vec<RouteSettings>,
+}
+
+/// The data plane.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxySettings {
+    /// Address clients connect to.
+    pub listen: String,
+    /// Runtime worker threads; 0 = one per core.
+    pub workers: usize,
+    /// The monolith's base URL.
+    pub legacy: String,
+    /// Add `X-Strangler-Route` and `X-Strangler-Backend` to responses.
+    pub expose_route_headers: bool,
+    /// Request header naming the client (Unleash `userId`).
+    pub identity_header: String,
+    /// Request header carrying the session (Unleash `sessionId`).
+    pub session_header: String,
+    /// Default per-route limit for bodies the proxy must buffer.
+    pub max_body_bytes: usize,
+    /// Default per-route timeout of an upstream exchange, in ms.
+    pub timeout_ms: u64,
+    /// Connect timeout to any upstream, in ms.
+    pub connect_timeout_ms: u64,
+}
+
+/// The admin API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Address of the admin listener (loopback by default).
+    pub listen: String,
+    /// Bearer token every admin request must carry.
+    pub token: String,
+}
+
+/// Which flag source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlagSource {
+    /// A local Unleash client-features file.
+    File,
+    /// A real Unleash server, polled.
+    Server,
+}
+
+/// Flags.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagsSettings {
+    /// `file` or `server`.
+    pub source: FlagSource,
+    /// The client-features file (source `file`).
+    pub file: PathBuf,
+    /// Unleash API base URL (source `server`).
+    pub server_url: String,
+    /// Unleash client API token (source `server`).
+    pub api_token: String,
+    /// Name this proxy reports to Unleash.
+    pub app_name: String,
+    /// Poll interval (source `server`), in ms.
+    pub poll_interval_ms: u64,
+}
+
+/// The anti-corruption layer's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AclSettings {
+    /// IANA zone of the monolith's local-time strings.
+    pub timezone: String,
+}
+
+/// How the `Host` header reaches an upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum HostPolicy {
+    /// The upstream's own authority (like nginx's default).
+    #[default]
+    Rewrite,
+    /// The client's `Host`, unchanged.
+    Keep,
+}
+
+/// The flags that move one route group.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFlags {
+    /// On: copies of requests go to the new side (compared off the client's path).
+    pub shadow: Option<String>,
+    /// On for a client: the new side serves it (sticky rollout).
+    pub canary: Option<String>,
+    /// On: the new side serves everyone.
+    pub new: Option<String>,
+}
+
+/// One route group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSettings {
+    /// Unique name (`payments`); also the ACL translator name by default.
+    pub name: String,
+    /// Path patterns: `/api/v1/payments/{id}`, `/api/v1/payments/**`.
+    pub patterns: Vec<String>,
+    /// Methods claimed; empty: all.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Higher wins between routes of the same shape.
+    #[serde(default)]
+    pub priority: i32,
+    /// The monolith for this route (default `proxy.legacy`).
+    pub legacy: Option<String>,
+    /// The new service's base URL.
+    pub new: Option<String>,
+    /// ACL translator name; absent: the new side speaks the legacy contract itself.
+    pub translator: Option<String>,
+    /// `rewrite` (default) or `keep` the client's Host.
+    #[serde(default)]
+    pub host: HostPolicy,
+    /// Limit for bodies this route buffers (default `proxy.max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
+    /// Upstream exchange timeout in ms (default `proxy.timeout_ms`).
+    pub timeout_ms: Option<u64>,
+    /// Path parameter that names the customer (a `userId` when no identity header).
+    pub customer_param: Option<String>,
+    /// The flags deciding the mode.
+    #[serde(default)]
+    pub flags: RouteFlags,
+}
+
+impl Validate for Settings {
+    fn validate(&self) -> Result<(), InvalidSetting> {
+        let addr = |key: &str, value: &str| {
+            value.parse::<SocketAddr>().map(|_| ()).map_err(|_| {
+                InvalidSetting::new(
+                    key,
+                    format!("`{value}` is not an address like 127.0.0.1:8000"),
+                )
+            })
+        };
+        addr("proxy.listen", &self.proxy.listen)?;
+        addr("admin.listen", &self.admin.listen)?;
+        crate::upstream::Upstream::parse(&self.proxy.legacy)
+            .map_err(|e| InvalidSetting::new("proxy.legacy", e))?;
+        for (key, value) in [
+            ("proxy.identity_header", &self.proxy.identity_header),
+            ("proxy.session_header", &self.proxy.session_header),
+        ] {
+            http::HeaderName::from_bytes(value.as_bytes())
+                .map_err(|_| InvalidSetting::new(key, format!("`{value}` is not a header name")))?;
+        }
+        if self.proxy.max_body_bytes == 0
+            || self.proxy.timeout_ms == 0
+            || self.proxy.connect_timeout_ms == 0
+        {
+            return Err(InvalidSetting::new(
+                "proxy",
+                "max_body_bytes, timeout_ms and connect_timeout_ms must be greater than 0",
+            ));
+        }
+        if self.admin.token.chars().count() < 16 {
+            return Err(InvalidSetting::new(
+                "admin.token",
+                "must be set to at least 16 characters (e.g. STRANGLER__ADMIN__TOKEN=$(openssl rand -hex 16))",
+            ));
+        }
+        if self.flags.source == FlagSource::Server
+            && (self.flags.server_url.is_empty() || self.flags.api_token.is_empty())
+        {
+            return Err(InvalidSetting::new(
+                "flags.server_url",
+                "source = \"server\" needs server_url and api_token",
+            ));
+        }
+        if self.flags.poll_interval_ms == 0 {
+            return Err(InvalidSetting::new(
+                "flags.poll_interval_ms",
+                "must be greater than 0",
+            ));
+        }
+        acl::LegacyClock::from_name(&self.acl.timezone)
+            .map_err(|e| InvalidSetting::new("acl.timezone", e.to_string()))?;
+        self.telemetry.validate()
+    }
+}
+
+impl Settings {
+    /// The ACL translators for these settings.
+    pub fn registry(&self) -> acl::Registry {
+        let clock = acl::LegacyClock::from_name(&self.acl.timezone).unwrap_or_default();
+        acl::Registry::standard(clock)
+    }
+
+    /// Loads and validates the settings (the route table is checked further
+    /// when it is built against the translators).
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        settings::load(DEFAULTS, file, "STRANGLER")
+    }
+}

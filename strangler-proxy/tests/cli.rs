@@ -1,0 +1,155 @@
+//! The `strangler` binary: operator mistakes are one clear line on stderr and
+//! a non-zero exit; `check` prints the table it would serve.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const TOKEN: &str = "cli-test-token-0123456789";
+
+fn dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "strangler-cli-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn strangler(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strangler"))
+        .args(args)
+        .env("STRANGLER__ADMIN__TOKEN", TOKEN)
+        .output()
+        .unwrap()
+}
+
+fn one_line_error(out: &Output, needle: &str) {
+    assert!(!out.status.success(), "expected a failure");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "{stderr:?} lacks {needle:?}");
+}
+
+const FLAGS: &str = r#"{"version": 2, "features": [{"name": "payments.new", "enabled": false, "strategies": [{"name": "default"}]}]}"#;
+
+const ROUTES: &str = r#"
+[[routes]]
+name = "payments"
+patterns = ["/api/v1/payments/{id}"]
+new = "http://127.0.0.1:9001"
+translator = "payments"
+[routes.flags]
+new = "payments.new"
+"#;
+
+#[test]
+fn flags_commands_edit_the_file_and_name_mistakes() {
+    let dir = dir();
+    let flags = dir.join("flags.json");
+    std::fs::write(&flags, FLAGS).unwrap();
+    let file = flags.to_str().unwrap();
+
+    let out = strangler(&["flags", "--file", file, "enable", "payments.new"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8(strangler(&["flags", "--file", file, "list"]).stdout).unwrap();
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("payments.new") && l.contains(" on ")),
+        "{list}"
+    );
+
+    one_line_error(
+        &strangler(&["flags", "--file", file, "enable", "no.such.flag"]),
+        "no.such.flag",
+    );
+    one_line_error(
+        &strangler(&["flags", "--file", file, "rollout", "payments.new", "140"]),
+        "140",
+    );
+    one_line_error(
+        &strangler(&[
+            "flags",
+            "--file",
+            dir.join("missing.json").to_str().unwrap(),
+            "list",
+        ]),
+        "missing.json",
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn check_prints_the_table_or_names_the_bad_route() {
+    let dir = dir();
+    let config = dir.join("strangler.toml");
+    std::fs::write(&config, ROUTES).unwrap();
+    let out = strangler(&["--config", config.to_str().unwrap(), "check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("payments") && stdout.contains("ok: 1 routes"),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        &config,
+        ROUTES.replace("translator = \"payments\"", "translator = \"paymints\""),
+    )
+    .unwrap();
+    one_line_error(
+        &strangler(&["--config", config.to_str().unwrap(), "check"]),
+        "route `payments`: unknown translator `paymints`",
+    );
+    std::fs::write(
+        &config,
+        ROUTES.replace("/api/v1/payments/{id}", "api/v1/{id"),
+    )
+    .unwrap();
+    one_line_error(
+        &strangler(&["--config", config.to_str().unwrap(), "check"]),
+        "route `payments`",
+    );
+    std::fs::write(&config, "[proxy]\nlisten = \"nowhere\"\n").unwrap();
+    one_line_error(
+        &strangler(&["--config", config.to_str().unwrap(), "check"]),
+        "proxy.listen",
+    );
+
+    // No token configured at all: the key is named.
+    let out = Command::new(env!("CARGO_BIN_EXE_strangler"))
+        .args(["check"])
+        .env_remove("STRANGLER__ADMIN__TOKEN")
+        .output()
+        .unwrap();
+    one_line_error(&out, "admin.token");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn admin_commands_say_when_no_proxy_runs() {
+    let out = Command::new(env!("CARGO_BIN_EXE_strangler"))
+        .args(["routes"])
+        .env("STRANGLER__ADMIN__TOKEN", TOKEN)
+        .env("STRANGLER__ADMIN__LISTEN", "127.0.0.1:9")
+        .output()
+        .unwrap();
+    one_line_error(&out, "is `strangler serve` running?");
+}

@@ -1,0 +1,320 @@
+//! `Stack`: the monolith and the payment service on fresh databases, and the
+//! strangler proxy in front of them with a flags file in a temporary folder.
+
+use platform::testing::{TestBackend, TestDatabase};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use strangler_proxy::app::Application;
+use strangler_proxy::flags::file::{self, Percent};
+use strangler_proxy::settings::Settings;
+
+pub const TOKEN: &str = "e2e-admin-token-0123456789";
+
+/// The flags every stack starts with: all off.
+const FLAGS: &str = r#"{"version": 2, "features": [
+  {"name": "payments.shadow", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "100", "stickiness": "userId", "groupId": "payments"}}]},
+  {"name": "payments.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "0", "stickiness": "userId", "groupId": "payments"}}]},
+  {"name": "payments.new", "enabled": false, "strategies": [{"name": "default"}]}
+]}"#;
+
+pub struct Stack {
+    pub proxy: String,
+    pub admin: String,
+    pub monolith: String,
+    pub payment: String,
+    pub flags_file: PathBuf,
+    pub config_file: PathBuf,
+    pub client: reqwest::Client,
+    /// Held: dropping it stops the proxy.
+    _app: Application,
+    dir: PathBuf,
+    _dbs: Vec<TestDatabase>,
+}
+
+/// A complete proxy settings file: the proxy reloads from it.
+pub fn config(monolith: &str, payment: &str, flags: &std::path::Path) -> String {
+    format!(
+        r#"
+[proxy]
+listen = "127.0.0.1:0"
+legacy = "{monolith}"
+
+[admin]
+listen = "127.0.0.1:0"
+token = "{TOKEN}"
+
+[flags]
+file = "{flags}"
+
+[[routes]]
+name = "payments"
+patterns = ["/api/v1/payments/{{id}}", "/api/v1/payments/{{id}}/refunds", "/api/v1/orders/{{id}}/payments"]
+new = "{payment}"
+translator = "payments"
+timeout_ms = 3000
+[routes.flags]
+shadow = "payments.shadow"
+canary = "payments.canary"
+new = "payments.new"
+"#,
+        flags = flags.display()
+    )
+}
+
+impl Stack {
+    pub async fn start(backend: TestBackend) -> Self {
+        platform::telemetry::init_for_tests();
+        let dir =
+            std::env::temp_dir().join(format!("strangler-e2e-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+
+        let monolith_db = TestDatabase::create(backend);
+        let mut m = monolith::settings::Settings::load(None).unwrap();
+        (m.server.port, m.server.workers, m.database) = (0, 2, monolith_db.settings.clone());
+        let mono = monolith::startup::Application::build(&m).unwrap();
+        let monolith = format!("http://127.0.0.1:{}", mono.port());
+        tokio::spawn(mono.run_until_stopped());
+
+        let payment_db = TestDatabase::create(backend);
+        let mut p: payment::settings::Settings =
+            platform::settings::load(payment::settings::DEFAULTS, None, "PAYMENT_E2E_NONE")
+                .unwrap();
+        (p.server.port, p.server.workers, p.database) = (0, 2, payment_db.settings.clone());
+        let pay = payment::startup::Application::build(&p).await.unwrap();
+        let payment = format!("http://127.0.0.1:{}", pay.port());
+        tokio::spawn(pay.run_until_stopped());
+
+        let flags_file = dir.join("flags.json");
+        std::fs::write(&flags_file, FLAGS).unwrap();
+        let config_file = dir.join("strangler.toml");
+        std::fs::write(&config_file, config(&monolith, &payment, &flags_file)).unwrap();
+        let settings = Settings::load(Some(&config_file)).unwrap();
+        let app = Application::start(settings, Some(config_file.clone()))
+            .await
+            .unwrap();
+        Self {
+            proxy: format!("http://{}", app.proxy_addr()),
+            admin: format!("http://{}", app.admin_addr()),
+            monolith,
+            payment,
+            flags_file,
+            config_file,
+            client: reqwest::Client::new(),
+            _app: app,
+            dir,
+            _dbs: vec![monolith_db, payment_db],
+        }
+    }
+
+    /// GET through the proxy as `customer` (the identity header).
+    pub async fn get_as(&self, customer: Option<&str>, path: &str) -> reqwest::Response {
+        let mut req = self.client.get(format!("{}{path}", self.proxy));
+        if let Some(c) = customer {
+            req = req.header("x-customer-id", c);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn post(&self, base: &str, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(format!("{base}{path}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn admin_get(&self, path: &str) -> Value {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.admin))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    /// Creates a paid order in the monolith through the proxy; returns its payment id.
+    pub async fn paid_order(&self) -> i64 {
+        let customer = json!({"nm": "Ada", "eml": "ada@example.com",
+            "bill": {"nm": "Ada", "ln1": "1 Lane", "city": "London", "zip": "N1", "ctry": "GB"}});
+        let cust: Value = self
+            .post(&self.proxy, "/api/v1/customers", customer)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let put = self
+            .client
+            .put(format!("{}/api/v1/inventory/W-1", self.proxy));
+        put.json(&json!({"nm": "Widget", "px": 1999, "cur": "EUR"}))
+            .send()
+            .await
+            .unwrap();
+        self.post(
+            &self.proxy,
+            "/api/v1/inventory/W-1/adjust",
+            json!({"dq": 100, "rsn": "stock"}),
+        )
+        .await;
+        let order = json!({"cust": cust["id"], "lines": [{"sku": "W-1", "qty": 1}], "pm": "card", "tok": "tok_visa"});
+        let order: Value = self
+            .post(&self.proxy, "/api/v1/orders", order)
+            .await
+            .json()
+            .await
+            .unwrap();
+        order["pay"].as_i64().unwrap()
+    }
+
+    pub fn enable(&self, flag: &str) {
+        file::enable(&self.flags_file, flag).unwrap();
+    }
+
+    pub fn disable(&self, flag: &str) {
+        file::disable(&self.flags_file, flag).unwrap();
+    }
+
+    pub fn rollout(&self, flag: &str, percent: u32) {
+        file::rollout(&self.flags_file, flag, Percent::new(percent).unwrap()).unwrap();
+    }
+
+    /// The backend that served `path` for `customer`.
+    pub async fn backend(&self, customer: Option<&str>, path: &str) -> String {
+        let res = self.get_as(customer, path).await;
+        res.headers()["x-strangler-backend"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Polls until `path` is served by `backend` (flag changes take a poll
+    /// interval to arrive); fails after 20 s.
+    pub async fn wait_for_backend(&self, customer: Option<&str>, path: &str, backend: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.backend(customer, path).await == backend {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{path} never moved to {backend}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Stack {
+    /// Rewrites the settings file with `payment` as the new upstream and asks
+    /// the proxy to reload it.
+    pub async fn repoint_payments(&self, payment: &str) -> reqwest::Response {
+        std::fs::write(
+            &self.config_file,
+            config(&self.monolith, payment, &self.flags_file),
+        )
+        .unwrap();
+        self.client
+            .post(format!("{}/admin/reload", self.admin))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// An address where nothing listens: a stopped service.
+pub fn dead_upstream() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+impl Stack {
+    /// Copies a monolith payment into the payment service under the same
+    /// legacy id and instants, through the ACL's backfill translator, so both
+    /// sides hold the same record (what the data migration does at scale).
+    pub async fn backfill_payment(&self, pay: i64) -> Value {
+        let legacy_json: Value = self
+            .client
+            .get(format!("{}/api/v1/payments/{pay}", self.monolith))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let legacy: acl::legacy::Payment = serde_json::from_value(legacy_json.clone()).unwrap();
+        let v2 = acl::records::payments::payment_to_v2(
+            &legacy,
+            &acl::LegacyClock::default(),
+            uuid::Uuid::nil(),
+            0,
+        )
+        .unwrap();
+        let create = json!({
+            "legacy_id": v2.legacy_id,
+            "order_legacy_id": v2.order_legacy_id,
+            "amount": v2.amount,
+            "method": v2.method,
+            "card_token": "tok_visa",
+            "capture": true,
+            "created_at": v2.created_at,
+        });
+        let res = self
+            .client
+            .post(format!("{}/v2/payments", self.payment))
+            .header("idempotency-key", format!("backfill-{pay}"))
+            .json(&create)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success(),
+            "backfill: {}",
+            res.text().await.unwrap()
+        );
+        legacy_json
+    }
+}
+
+impl Stack {
+    /// Polls the admin API until `flag` shows `enabled` with a strategy line
+    /// containing `needle` (a flags-file change is picked up on the next look
+    /// at the file); fails after 20 s.
+    pub async fn wait_for_flag(&self, flag: &str, enabled: bool, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let flags = self.admin_get("/admin/flags").await;
+            let found = flags["flags"]["flags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|f| {
+                    f["name"] == flag
+                        && f["enabled"] == enabled
+                        && f["strategies"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|s| s.as_str().is_some_and(|s| s.contains(needle)))
+                });
+            if found {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "flag {flag} never showed enabled={enabled} with `{needle}`: {flags}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
