@@ -18,6 +18,23 @@ async fn wire_shapes(backend: TestBackend) {
     insta::assert_json_snapshot!("refund", refund, {
         ".id" => "[uuid]", ".payment_id" => "[uuid]", ".created_at" => "[timestamp]"
     });
+    let mut declined = card(502, "5.00");
+    declined["card_token"] = serde_json::json!("tok_declined");
+    let res = app
+        .post("/v2/payments", &declined, Some(&key()), false)
+        .await;
+    let problem = expect(res, StatusCode::PAYMENT_REQUIRED).await;
+    insta::assert_json_snapshot!("declined", problem, {
+        ".payment_id" => "[uuid]", ".detail" => insta::dynamic_redaction(|value, _| {
+            // The detail names the payment's UUID; keep the words.
+            let text = value.as_str().unwrap_or_default();
+            let words: Vec<&str> = text
+                .split(' ')
+                .map(|w| if uuid::Uuid::parse_str(w).is_ok() { "[uuid]" } else { w })
+                .collect();
+            words.join(" ")
+        })
+    });
     let pid = payment["id"].as_str().unwrap();
     let res = app
         .post(
