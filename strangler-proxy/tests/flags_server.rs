@@ -125,9 +125,17 @@ async fn flags_follow_a_real_unleash_server() {
         .unwrap();
     assert!(!refused.is_retryable());
     assert!(
-        refused.to_string().contains("token was refused"),
+        refused.to_string().contains("refused") && refused.to_string().contains("client token"),
         "{refused}"
     );
+
+    // The server's root instead of its API root: said plainly, not as bad JSON.
+    let root = server.api_url().trim_end_matches("/api").to_owned();
+    let wrong = Flags::from_server(&root, CLIENT_TOKEN, "t", POLL)
+        .await
+        .err()
+        .unwrap();
+    assert!(wrong.to_string().contains("ending in /api"), "{wrong}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

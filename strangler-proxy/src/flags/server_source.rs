@@ -106,6 +106,15 @@ impl ServerSource {
             .bytes()
             .await
             .map_err(|err| self.error(format!("reading the response failed: {err}"), true))?;
+        if !body.trim_ascii_start().starts_with(b"{") {
+            // A UI page or a proxy's error page: most often the URL lacks `/api`.
+            return Err(self.error(
+                format!(
+                    "{status} but not a JSON document: is the URL the API root (ending in /api)?"
+                ),
+                false,
+            ));
+        }
         let doc = document::parse(&body, &self.features_url)?;
         memo.etag = etag;
         Ok(Outcome::Changed(Box::new(doc)))
@@ -113,9 +122,17 @@ impl ServerSource {
 
     fn refused(&self, status: StatusCode) -> FlagsError {
         match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => self.error(
+            StatusCode::UNAUTHORIZED => self.error(
                 format!(
                     "the API token was refused ({status}); give a client token for this environment"
+                ),
+                false,
+            ),
+            // Unleash also answers 403 for paths outside its API, e.g. a URL without `/api`.
+            StatusCode::FORBIDDEN => self.error(
+                format!(
+                    "the request was refused ({status}); give a client token for this environment \
+                     and the API root as URL (ending in /api)"
                 ),
                 false,
             ),

@@ -116,6 +116,39 @@ mod tests {
     }
 
     #[test]
+    fn serializes_for_the_admin_api() {
+        let snapshot = FlagsSnapshot {
+            source: SourceInfo::Server {
+                url: "http://unleash:4242/api".into(),
+                interval_ms: 1000,
+            },
+            loaded_at: None,
+            last_error: Some("boom".into()),
+            flags: vec![FlagSummary {
+                name: "payments.canary".into(),
+                enabled: true,
+                strategies: vec!["default".into()],
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&snapshot).unwrap(),
+            serde_json::json!({
+                "source": { "kind": "server", "url": "http://unleash:4242/api", "interval_ms": 1000 },
+                "loaded_at": null,
+                "last_error": "boom",
+                "flags": [{ "name": "payments.canary", "enabled": true, "strategies": ["default"] }]
+            })
+        );
+        let file = SourceInfo::File {
+            path: "flags.json".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&file).unwrap(),
+            serde_json::json!({ "kind": "file", "path": "flags.json" })
+        );
+    }
+
+    #[test]
     fn describes_the_strategies_we_route_with() {
         let s = strategy(
             r#"{"name":"flexibleRollout","parameters":{"rollout":"25","stickiness":"userId","groupId":"payments"}}"#,
