@@ -93,18 +93,21 @@ impl Problem {
         &self.detail
     }
 
-    /// The problem as its JSON document.
+    /// The problem as its JSON document. The RFC 9457 members always win over
+    /// an extension of the same name.
     pub fn to_json(&self) -> Value {
-        let mut body = json!({
-            "type": format!("urn:strangler-kit:problem:{}", self.slug),
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if let Value::Object(map) = &mut body {
-            map.extend(self.extensions.clone());
-        }
-        body
+        let mut map = self.extensions.clone();
+        map.insert(
+            "type".into(),
+            json!(format!("urn:strangler-kit:problem:{}", self.slug)),
+        );
+        map.insert(
+            "title".into(),
+            json!(self.status.canonical_reason().unwrap_or("Error")),
+        );
+        map.insert("status".into(), json!(self.status.as_u16()));
+        map.insert("detail".into(), json!(self.detail));
+        Value::Object(map)
     }
 }
 
@@ -156,6 +159,16 @@ mod tests {
         assert_eq!(body["detail"], "amt must not be negative");
         assert_eq!(body["field"], "amt");
         assert_eq!(body["type"], "urn:strangler-kit:problem:invalid-request");
+    }
+
+    #[test]
+    fn extensions_cannot_replace_standard_members() {
+        let body = Problem::conflict("no")
+            .with("status", "captured")
+            .with("detail", "x")
+            .to_json();
+        assert_eq!(body["status"], 409);
+        assert_eq!(body["detail"], "no");
     }
 
     #[test]
