@@ -153,3 +153,32 @@ fn admin_commands_say_when_no_proxy_runs() {
         .unwrap();
     one_line_error(&out, "is `strangler serve` running?");
 }
+
+#[test]
+fn the_example_configuration_checks() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let out = Command::new(env!("CARGO_BIN_EXE_strangler"))
+        .current_dir(root)
+        .args(["--config", "strangler-proxy/config/example.toml", "check"])
+        .env("STRANGLER__ADMIN__TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flags = Command::new(env!("CARGO_BIN_EXE_strangler"))
+        .current_dir(root)
+        .args([
+            "--config",
+            "strangler-proxy/config/example.toml",
+            "flags",
+            "list",
+        ])
+        .env("STRANGLER__ADMIN__TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(flags.stdout).unwrap();
+    assert!(listed.contains("payments.canary"), "{listed}");
+}
