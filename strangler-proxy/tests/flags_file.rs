@@ -139,6 +139,19 @@ async fn an_invalid_file_keeps_the_last_good_answers_and_reports_why() {
         "last good state kept"
     );
 
+    // A vanished file (deleted, or a bad mount): same rule.
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        eventually(WAIT, || flags
+            .last_error()
+            .is_some_and(|e| e.contains("read failed")))
+        .await
+    );
+    assert!(
+        flags.is_enabled("payments.new", &alice),
+        "last good state kept"
+    );
+
     // A good file again: picked up, error cleared.
     dir.write_json(
         "flags.json",
