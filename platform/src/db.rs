@@ -167,6 +167,9 @@ impl Db {
         }
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size)
+            // Grow on demand: an idle service (or a test) holds one connection,
+            // not `pool_size` of the server's limited slots.
+            .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(target.clone()))?;
         let db = Self {

@@ -52,7 +52,7 @@ impl TestDatabase {
                 std::fs::create_dir_all(&dir).expect("create temp dir for SQLite");
                 let url = format!("sqlite://{}", dir.join("test.db").display());
                 Self {
-                    settings: DatabaseSettings { url, pool_size: 8 },
+                    settings: DatabaseSettings { url, pool_size: 4 },
                     cleanup: Cleanup::Dir(dir),
                 }
             }
@@ -70,7 +70,7 @@ impl TestDatabase {
                     None => panic!("TEST_POSTGRES_URL must end in /<database>"),
                 };
                 Self {
-                    settings: DatabaseSettings { url, pool_size: 8 },
+                    settings: DatabaseSettings { url, pool_size: 4 },
                     cleanup: Cleanup::Postgres { admin_url, name },
                 }
             }

@@ -2,7 +2,7 @@
 
 use super::domain::{self, Billing, Customer, NewCustomer};
 use super::store;
-use crate::legacy::{LegacyClock, Page, PageParams};
+use crate::legacy::{LegacyClock, Page, PageParams, page};
 use actix_web::{HttpResponse, get, post, put, web};
 use platform::Problem;
 use platform::db::Db;
@@ -120,13 +120,10 @@ async fn list(
     clock: web::Data<LegacyClock>,
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
-    let page = query.into_inner().check()?;
-    let (items, total) = db.read(move |conn| store::list(conn, page)).await?;
-    let items = items
-        .into_iter()
-        .map(|c| CustomerWire::show(c, &clock))
-        .collect();
-    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+    page::respond(&db, query.into_inner(), store::list, |c| {
+        CustomerWire::show(c, &clock)
+    })
+    .await
 }
 
 /// Reads one customer.

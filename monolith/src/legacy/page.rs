@@ -1,7 +1,10 @@
 //! Legacy pagination: `?page=1&per_page=20` in, `{items, page, per_page, total}`
 //! out.
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
+use actix_web::HttpResponse;
+use platform::Problem;
+use platform::db::{AnyConnection, Db};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -77,4 +80,24 @@ impl<T> Page<T> {
             total,
         }
     }
+}
+
+/// Answers a list request: checks the page, runs `query` for it, renders each
+/// row with `show`. Every list endpoint of `/api/v1` is this one shape.
+pub async fn respond<R, W, Q, S>(
+    db: &Db,
+    params: PageParams,
+    query: Q,
+    show: S,
+) -> Result<HttpResponse, Problem>
+where
+    R: Send + 'static,
+    W: Serialize,
+    Q: FnOnce(&mut AnyConnection, PageRequest) -> AppResult<(Vec<R>, i64)> + Send + 'static,
+    S: Fn(R) -> W,
+{
+    let page = params.check()?;
+    let (rows, total) = db.read(move |conn| query(conn, page)).await?;
+    let items = rows.into_iter().map(show).collect();
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }

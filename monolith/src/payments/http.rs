@@ -3,7 +3,7 @@
 
 use super::domain;
 use super::store::{self, InvoiceRow, PaymentRow, RefundRow};
-use crate::legacy::{LegacyClock, Page, PageParams};
+use crate::legacy::{LegacyClock, Page, PageParams, page};
 use actix_web::{HttpResponse, get, post, web};
 use platform::Problem;
 use platform::db::Db;
@@ -186,15 +186,14 @@ async fn payments_of_order(
     id: web::Path<i64>,
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, page) = (id.into_inner(), query.into_inner().check()?);
-    let (rows, total) = db
-        .read(move |conn| store::payments_of_order(conn, id, page))
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(|p| PaymentWire::show(p, &clock))
-        .collect();
-    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+    let id = id.into_inner();
+    page::respond(
+        &db,
+        query.into_inner(),
+        move |conn, page| store::payments_of_order(conn, id, page),
+        |p| PaymentWire::show(p, &clock),
+    )
+    .await
 }
 
 /// Refunds part or all of a captured payment.
@@ -225,15 +224,14 @@ async fn refunds_of_payment(
     id: web::Path<i64>,
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, page) = (id.into_inner(), query.into_inner().check()?);
-    let (rows, total) = db
-        .read(move |conn| store::refunds_of_payment(conn, id, page))
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(|r| RefundWire::show(r, &clock))
-        .collect();
-    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+    let id = id.into_inner();
+    page::respond(
+        &db,
+        query.into_inner(),
+        move |conn, page| store::refunds_of_payment(conn, id, page),
+        |r| RefundWire::show(r, &clock),
+    )
+    .await
 }
 
 /// Reads one invoice.
@@ -258,13 +256,12 @@ async fn invoices_of_order(
     id: web::Path<i64>,
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, page) = (id.into_inner(), query.into_inner().check()?);
-    let (rows, total) = db
-        .read(move |conn| store::invoices_of_order(conn, id, page))
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(|i| InvoiceWire::show(i, &clock))
-        .collect();
-    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+    let id = id.into_inner();
+    page::respond(
+        &db,
+        query.into_inner(),
+        move |conn, page| store::invoices_of_order(conn, id, page),
+        |i| InvoiceWire::show(i, &clock),
+    )
+    .await
 }

@@ -3,7 +3,7 @@
 use crate::fulfillment::commands::{self, PlaceOrder};
 use crate::fulfillment::domain;
 use crate::fulfillment::store::orders::{self as store, OrderWithLines};
-use crate::legacy::{LegacyClock, Page, PageParams};
+use crate::legacy::{LegacyClock, Page, PageParams, page};
 use crate::ports::Ports;
 use actix_web::{HttpResponse, get, post, web};
 use platform::Problem;
@@ -156,15 +156,14 @@ async fn of_customer(
     id: web::Path<i64>,
     query: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, page) = (id.into_inner(), query.into_inner().check()?);
-    let (orders, total) = db
-        .read(move |conn| store::of_customer(conn, id, page))
-        .await?;
-    let items = orders
-        .into_iter()
-        .map(|o| OrderWire::show(o, &clock))
-        .collect();
-    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+    let id = id.into_inner();
+    page::respond(
+        &db,
+        query.into_inner(),
+        move |conn, page| store::of_customer(conn, id, page),
+        |o| OrderWire::show(o, &clock),
+    )
+    .await
 }
 
 /// Captures the payment of a pay-on-invoice order (P → C).
