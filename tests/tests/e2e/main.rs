@@ -1,8 +1,10 @@
-//! The whole stack on loopback: monolith, payment service, strangler proxy.
+//! The whole stack on loopback: monolith, payment and fulfillment services,
+//! strangler proxy.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod canary;
+mod contract;
 mod fallback;
 mod modes;
 mod operator_errors;

@@ -16,7 +16,8 @@ pub const TOKEN: &str = "e2e-admin-token-0123456789";
 const FLAGS: &str = r#"{"version": 2, "features": [
   {"name": "payments.shadow", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "100", "stickiness": "userId", "groupId": "payments"}}]},
   {"name": "payments.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "0", "stickiness": "userId", "groupId": "payments"}}]},
-  {"name": "payments.new", "enabled": false, "strategies": [{"name": "default"}]}
+  {"name": "payments.new", "enabled": false, "strategies": [{"name": "default"}]},
+  {"name": "inventory.new", "enabled": false, "strategies": [{"name": "default"}]}
 ]}"#;
 
 pub struct Stack {
@@ -24,6 +25,7 @@ pub struct Stack {
     pub admin: String,
     pub monolith: String,
     pub payment: String,
+    pub fulfillment: String,
     pub flags_file: PathBuf,
     pub config_file: PathBuf,
     pub client: reqwest::Client,
@@ -34,7 +36,7 @@ pub struct Stack {
 }
 
 /// A complete proxy settings file: the proxy reloads from it.
-pub fn config(monolith: &str, payment: &str, flags: &std::path::Path) -> String {
+pub fn config(monolith: &str, payment: &str, fulfillment: &str, flags: &std::path::Path) -> String {
     format!(
         r#"
 [proxy]
@@ -58,6 +60,14 @@ timeout_ms = 3000
 shadow = "payments.shadow"
 canary = "payments.canary"
 new = "payments.new"
+
+[[routes]]
+name = "inventory"
+patterns = ["/api/v1/inventory/{{sku}}", "/api/v1/inventory/{{sku}}/adjust"]
+new = "{fulfillment}"
+translator = "inventory"
+[routes.flags]
+new = "inventory.new"
 "#,
         flags = flags.display()
     )
@@ -86,10 +96,21 @@ impl Stack {
         let payment = format!("http://127.0.0.1:{}", pay.port());
         tokio::spawn(pay.run_until_stopped());
 
+        let fulfillment_db = TestDatabase::create(backend);
+        let mut f = fulfillment::settings::load(None).unwrap();
+        (f.server.port, f.server.workers, f.database) = (0, 2, fulfillment_db.settings.clone());
+        let ful = fulfillment::startup::Application::build(f).await.unwrap();
+        let fulfillment = format!("http://127.0.0.1:{}", ful.port());
+        tokio::spawn(ful.run_until_stopped());
+
         let flags_file = dir.join("flags.json");
         std::fs::write(&flags_file, FLAGS).unwrap();
         let config_file = dir.join("strangler.toml");
-        std::fs::write(&config_file, config(&monolith, &payment, &flags_file)).unwrap();
+        std::fs::write(
+            &config_file,
+            config(&monolith, &payment, &fulfillment, &flags_file),
+        )
+        .unwrap();
         let settings = Settings::load(Some(&config_file)).unwrap();
         let app = Application::start(settings, Some(config_file.clone()))
             .await
@@ -99,12 +120,13 @@ impl Stack {
             admin: format!("http://{}", app.admin_addr()),
             monolith,
             payment,
+            fulfillment,
             flags_file,
             config_file,
             client: reqwest::Client::new(),
             _app: app,
             dir,
-            _dbs: vec![monolith_db, payment_db],
+            _dbs: vec![monolith_db, payment_db, fulfillment_db],
         }
     }
 
@@ -218,7 +240,7 @@ impl Stack {
     pub async fn repoint_payments(&self, payment: &str) -> reqwest::Response {
         std::fs::write(
             &self.config_file,
-            config(&self.monolith, payment, &self.flags_file),
+            config(&self.monolith, payment, &self.fulfillment, &self.flags_file),
         )
         .unwrap();
         self.client
