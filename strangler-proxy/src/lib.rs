@@ -21,5 +21,6 @@ pub mod reload;
 pub mod routes;
 pub mod server;
 pub mod settings;
+pub mod shadow;
 pub mod stats;
 pub mod upstream;

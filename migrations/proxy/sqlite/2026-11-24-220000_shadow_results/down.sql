@@ -1,0 +1,2 @@
+DROP TABLE shadow_differences;
+DROP TABLE shadow_results;

@@ -1,0 +1,99 @@
+//! Storage and reports of shadow comparison results (diesel; SQLite by
+//! default, PostgreSQL by URL; migrations in `migrations/proxy/{sqlite,postgres}`).
+//!
+//! Owns the `shadow_results` and `shadow_differences` tables and nothing else:
+//! it does not compare responses (that is `shadow::compare`), serve HTTP or
+//! print (the admin API and the CLI call these functions).
+//!
+//! - [`ShadowStore::record`] keeps one [`NewResult`] with its differences in one
+//!   transaction; skips and drops are recorded too, as counted verdicts.
+//! - [`ShadowStore::prune`] and [`spawn_pruner`] keep the tables bounded by
+//!   count and by age.
+//! - [`ShadowStore::report`] summarises a window per route and per field
+//!   pattern ([`Report`], where the rates are defined);
+//!   [`ShadowStore::gate_stats`] gives the promotion gate its counts;
+//!   [`ShadowStore::example`] returns one result for a side-by-side view.
+//! - [`Window`] parses the `since` an operator types (`30s`, `15m`, `1h`, `7d`).
+
+mod aggregate;
+mod model;
+mod read;
+mod report;
+mod retention;
+mod schema;
+mod window;
+mod write;
+
+pub use model::{DiffKind, NewDifference, NewResult, RequestExample, Verdict};
+pub use read::{Side, StoredDifference, StoredResult};
+pub use report::{FieldReport, GateStats, MismatchGroup, Report, RouteReport, VerdictCounts};
+pub use retention::spawn_pruner;
+pub use window::{MAX_WINDOW, Window, WindowError};
+
+use platform::db::{Db, DbError, Migrations};
+use platform::settings::DatabaseSettings;
+
+/// The proxy's shadow database migrations, one set per backend.
+pub fn migrations() -> Migrations {
+    use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+    const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/proxy/postgres");
+    const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/proxy/sqlite");
+    Migrations {
+        postgres: POSTGRES,
+        sqlite: SQLITE,
+    }
+}
+
+/// What can go wrong storing or reading shadow results.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or migrated.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A query failed.
+    #[error("shadow store query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// The result to record breaks a rule of [`NewResult::validate`]; nothing
+    /// was written.
+    #[error("invalid shadow result: {0}")]
+    Invalid(String),
+    /// A stored row cannot be read back (edited by hand, or a newer version).
+    #[error("unreadable shadow result {id}: {reason}")]
+    Corrupt {
+        /// The result id.
+        id: i64,
+        /// What could not be read.
+        reason: String,
+    },
+}
+
+impl From<StoreError> for platform::problem::Problem {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(detail) => Self::unprocessable(detail),
+            StoreError::Db(DbError::Unavailable(detail)) => Self::unavailable(detail),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+/// Handle on the shadow results database; cheap to clone.
+#[derive(Clone)]
+pub struct ShadowStore {
+    db: Db,
+}
+
+impl ShadowStore {
+    /// Connects to `settings.url` (default `sqlite://data/strangler-shadow.db`;
+    /// a `postgres://` URL selects PostgreSQL) and runs pending migrations.
+    pub fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        Ok(Self {
+            db: Db::connect(settings, migrations())?,
+        })
+    }
+
+    /// The underlying database handle (health checks).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}

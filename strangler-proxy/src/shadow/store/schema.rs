@@ -1,0 +1,41 @@
+//! The diesel schema of the shadow tables (`migrations/proxy/{sqlite,postgres}`).
+
+#![allow(missing_docs)]
+
+diesel::table! {
+    shadow_results (id) {
+        id -> BigInt,
+        route -> Text,
+        method -> Text,
+        path_template -> Text,
+        path -> Text,
+        correlation_id -> Text,
+        primary_status -> Integer,
+        candidate_status -> Nullable<Integer>,
+        primary_latency_ms -> BigInt,
+        candidate_latency_ms -> Nullable<BigInt>,
+        verdict -> Text,
+        request -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shadow_differences (id) {
+        id -> BigInt,
+        result_id -> BigInt,
+        path -> Text,
+        pattern -> Text,
+        kind -> Text,
+        primary_value -> Nullable<Text>,
+        candidate_value -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(shadow_differences -> shadow_results (result_id));
+diesel::allow_tables_to_appear_in_same_query!(shadow_results, shadow_differences);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    shadow_results::route,
+    shadow_differences::pattern,
+    shadow_differences::kind,
+);
