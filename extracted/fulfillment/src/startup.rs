@@ -4,7 +4,7 @@
 use crate::domain::LegacyIdRange;
 use crate::settings::Settings;
 use crate::{http, migrations, store};
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use platform::Problem;
@@ -45,6 +45,12 @@ impl Application {
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle to stop the server from elsewhere (tests stop it before they
+    /// drop their database, so no pooled connection outlives it).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGTERM/Ctrl-C, then lets in-flight requests finish.

@@ -1,6 +1,7 @@
 //! `TestApp`: the service on 127.0.0.1:0 with a fresh database, and one
 //! helper per endpoint.
 
+use actix_web::dev::ServerHandle;
 use fulfillment::settings::{DEFAULTS, Settings};
 use fulfillment::startup::Application;
 use platform::db::Db;
@@ -16,7 +17,20 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
+    server: ServerHandle,
     _database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    /// Stops the server (and with it the app's connection pool) before the
+    /// database is dropped: a pool left reconnecting to a dropped PostgreSQL
+    /// database while the test process exits can crash libpq's clean-up.
+    fn drop(&mut self) {
+        let server = self.server.clone();
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(server.stop(false));
+        });
+    }
 }
 
 pub async fn spawn(backend: TestBackend) -> TestApp {
@@ -32,8 +46,11 @@ pub async fn spawn(backend: TestBackend) -> TestApp {
     settings.database = database.settings.clone();
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
-    let db_settings = database.settings.clone();
+    // The tests' own handle only reads the outbox: two connections suffice.
+    let mut db_settings = database.settings.clone();
+    db_settings.pool_size = 2;
     let db = tokio::task::spawn_blocking(move || {
         Db::connect(&db_settings, fulfillment::migrations()).unwrap()
     })
@@ -43,6 +60,7 @@ pub async fn spawn(backend: TestBackend) -> TestApp {
         address,
         client: reqwest::Client::new(),
         db,
+        server,
         _database: database,
     }
 }
