@@ -5,14 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Duration as Age, Utc};
+use chrono::{DateTime, Duration as Age, Utc};
 use diesel::prelude::*;
 use platform::testing::{TestBackend, TestDatabase};
 use serde_json::json;
 use std::time::Duration;
 use strangler_proxy::shadow::store::{
-    DiffKind, NewDifference, NewResult, RequestExample, ShadowStore, StoreError, Verdict, Window,
-    spawn_pruner,
+    DiffKind, GateStats, NewDifference, NewResult, RequestExample, ShadowStore, StoreError,
+    Verdict, Window, spawn_pruner,
 };
 
 const HOUR: Duration = Duration::from_secs(3_600);
@@ -25,21 +25,25 @@ fn open(backend: TestBackend) -> (TestDatabase, ShadowStore) {
 }
 
 fn diff(path: &str, pattern: &str, kind: DiffKind) -> NewDifference {
+    let (primary, candidate) = (Some(json!(1250)), Some(json!("12.50")));
+    let (path, pattern) = (path.into(), pattern.into());
     NewDifference {
-        path: path.into(),
-        pattern: pattern.into(),
+        path,
+        pattern,
         kind,
-        primary: Some(json!(1250)),
-        candidate: Some(json!("12.50")),
+        primary,
+        candidate,
     }
 }
 
 fn result(route: &str, verdict: Verdict, differences: Vec<NewDifference>) -> NewResult {
+    let path = format!("/api/v1/{route}/7");
+    let headers = [("accept".to_owned(), "application/json".to_owned())].into();
     NewResult {
         route: route.into(),
         method: "GET".into(),
         path_template: format!("/api/v1/{route}/{{id}}"),
-        path: format!("/api/v1/{route}/7"),
+        path: path.clone(),
         correlation_id: "corr-1".into(),
         primary_status: 200,
         candidate_status: Some(200),
@@ -48,12 +52,16 @@ fn result(route: &str, verdict: Verdict, differences: Vec<NewDifference>) -> New
         verdict,
         request: RequestExample {
             method: "GET".into(),
-            path: format!("/api/v1/{route}/7"),
-            headers: [("accept".to_owned(), "application/json".to_owned())].into(),
+            path,
+            headers,
             body: None,
         },
         differences,
     }
+}
+
+fn matched(route: &str) -> NewResult {
+    result(route, Verdict::Match, vec![])
 }
 
 fn mismatch_on(route: &str, pattern: &str) -> NewResult {
@@ -64,16 +72,23 @@ fn mismatch_on(route: &str, pattern: &str) -> NewResult {
     )
 }
 
+async fn put(store: &ShadowStore, result: NewResult) -> i64 {
+    store.record(result).await.unwrap()
+}
+
+async fn put_at(store: &ShadowStore, result: NewResult, at: DateTime<Utc>) -> i64 {
+    store.record_at(result, at).await.unwrap()
+}
+
 /// Rows left in the differences table (to see that children go with parents).
 async fn difference_rows(store: &ShadowStore) -> i64 {
+    let count = "(SELECT COUNT(*) FROM shadow_differences)";
     store
         .db()
-        .read(|conn| {
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT COUNT(*) FROM shadow_differences)",
-            ))
-            .get_result::<i64>(conn)
-            .map_err(platform::db::DbError::from)
+        .read(move |conn| {
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(count))
+                .get_result::<i64>(conn)
+                .map_err(platform::db::DbError::from)
         })
         .await
         .unwrap()
@@ -95,67 +110,45 @@ async fn record_and_read_back(backend: TestBackend) {
     new.method = "POST".into();
     new.candidate_status = Some(502);
     new.request.body = Some(json!({"amt": 1250, "card": "[redacted]"}));
-    let id = store.record(new.clone()).await.unwrap();
+    let id = put(&store, new.clone()).await;
 
     let stored = store.example(id).await.unwrap().expect("stored result");
-    assert_eq!(stored.id, id);
-    assert_eq!(
-        (stored.route.as_str(), stored.method.as_str()),
-        ("payments", "POST")
-    );
-    assert_eq!(stored.path_template, "/api/v1/payments/{id}");
-    assert_eq!(stored.correlation_id, "corr-1");
-    assert_eq!(stored.verdict, Verdict::Mismatch);
-    assert_eq!(
-        (stored.primary.status, stored.primary.latency_ms),
-        (Some(200), Some(12))
-    );
-    assert_eq!(
-        (stored.candidate.status, stored.candidate.latency_ms),
-        (Some(502), Some(30))
-    );
     assert_eq!(stored.request, new.request);
-    assert_eq!(stored.differences.len(), 2);
-    let first = &stored.differences[0];
-    assert_eq!(
-        (first.path.as_str(), first.pattern.as_str()),
-        ("$.items[0].amt", "$.items[*].amt")
-    );
-    assert_eq!(
-        (first.primary.clone(), first.candidate.clone()),
-        (Some(json!(1250)), Some(json!("12.50")))
-    );
-    assert_eq!(stored.differences[1].kind, DiffKind::Ignored);
-    assert_eq!(stored.differences[1].primary, None);
     assert!((Utc::now() - stored.created_at).num_seconds().abs() < 60);
-
-    // The JSON view labels each side.
-    let view = serde_json::to_value(&stored).unwrap();
-    assert_eq!(view["primary"]["status"], 200);
-    assert_eq!(view["candidate"]["status"], 502);
-    assert_eq!(view["verdict"], "mismatch");
+    let mut view = serde_json::to_value(&stored).unwrap();
+    view.as_object_mut().unwrap().remove("created_at");
+    view.as_object_mut().unwrap().remove("request");
+    let expected = json!({
+        "id": id, "route": "payments", "method": "POST",
+        "path_template": "/api/v1/payments/{id}", "path": "/api/v1/payments/7",
+        "correlation_id": "corr-1", "verdict": "mismatch",
+        "primary": {"status": 200, "latency_ms": 12},
+        "candidate": {"status": 502, "latency_ms": 30},
+        "differences": [
+            {"path": "$.items[0].amt", "pattern": "$.items[*].amt", "kind": "mismatch",
+             "primary": 1250, "candidate": "12.50"},
+            {"path": "$.ts", "pattern": "$.ts", "kind": "ignored",
+             "primary": null, "candidate": "12.50"},
+        ],
+    });
+    assert_eq!(view, expected);
     assert_eq!(store.example(id + 1000).await.unwrap(), None);
 }
 
 async fn invalid_results_are_refused_without_a_write(backend: TestBackend) {
     let (_db, store) = open(backend);
+    let mut noise_with_mismatch = mismatch_on("payments", "$.amt");
+    noise_with_mismatch.verdict = Verdict::Noise;
+    let mut bad_status = matched("payments");
+    bad_status.primary_status = 42;
     let cases = [
         (
             result("payments", Verdict::Mismatch, vec![]),
             "needs at least one mismatch",
         ),
-        (
-            mismatch_on("payments", "$.amt").tap(|r| r.verdict = Verdict::Noise),
-            "cannot carry",
-        ),
-        (
-            result("", Verdict::Match, vec![]),
-            "route must not be empty",
-        ),
-        (
-            result("payments", Verdict::Match, vec![]).tap(|r| r.primary_status = 42),
-            "statuses",
-        ),
+        (noise_with_mismatch, "cannot carry"),
+        (matched(""), "route must not be empty"),
+        (bad_status, "statuses"),
     ];
     for (bad, expected) in cases {
         match store.record(bad).await {
@@ -166,54 +159,39 @@ async fn invalid_results_are_refused_without_a_write(backend: TestBackend) {
     assert!(store.report(None, DAY).await.unwrap().routes.is_empty());
 }
 
-async fn report_rates_from_planted_data(backend: TestBackend) {
-    let (_db, store) = open(backend);
-    let mut mismatch_ids = Vec::new();
+/// payments: 95 matches, 5 mismatches on `$.amt`. orders: one mismatch with
+/// two differences on `$.items[*].qty`, 2 ignored, 1 noise, 1 candidate error,
+/// 1 skipped. Returns the mismatch ids of payments and of orders.
+async fn plant(store: &ShadowStore) -> (Vec<i64>, i64) {
+    let mut payments = Vec::new();
     for i in 0..100 {
         if i % 20 == 7 {
-            mismatch_ids.push(
-                store
-                    .record(mismatch_on("payments", "$.amt"))
-                    .await
-                    .unwrap(),
-            );
+            payments.push(put(store, mismatch_on("payments", "$.amt")).await);
         } else {
-            store
-                .record(result("payments", Verdict::Match, vec![]))
-                .await
-                .unwrap();
+            put(store, matched("payments")).await;
         }
     }
-    // One result with two differences on one pattern counts once.
     let items = vec![
         diff("$.items[0].qty", "$.items[*].qty", DiffKind::Mismatch),
         diff("$.items[1].qty", "$.items[*].qty", DiffKind::Mismatch),
     ];
-    let items_id = store
-        .record(result("orders", Verdict::Mismatch, items))
-        .await
-        .unwrap();
-    let ignored = || {
-        result(
-            "orders",
-            Verdict::Ignored,
-            vec![diff("$.ts", "$.ts", DiffKind::Ignored)],
-        )
-    };
-    store.record(ignored()).await.unwrap();
-    store.record(ignored()).await.unwrap();
-    let noise = vec![diff("$.etag", "$.etag", DiffKind::Noise)];
-    store
-        .record(result("orders", Verdict::Noise, noise))
-        .await
-        .unwrap();
+    let orders = put(store, result("orders", Verdict::Mismatch, items)).await;
+    for _ in 0..2 {
+        let ts = vec![diff("$.ts", "$.ts", DiffKind::Ignored)];
+        put(store, result("orders", Verdict::Ignored, ts)).await;
+    }
+    let etag = vec![diff("$.etag", "$.etag", DiffKind::Noise)];
+    put(store, result("orders", Verdict::Noise, etag)).await;
     let mut failed = result("orders", Verdict::CandidateError, vec![]);
     failed.candidate_status = None;
-    store.record(failed).await.unwrap();
-    store
-        .record(result("orders", Verdict::SkippedUnsafe, vec![]))
-        .await
-        .unwrap();
+    put(store, failed).await;
+    put(store, result("orders", Verdict::SkippedUnsafe, vec![])).await;
+    (payments, orders)
+}
+
+async fn report_rates_from_planted_data(backend: TestBackend) {
+    let (_db, store) = open(backend);
+    let (payment_mismatches, order_mismatch) = plant(&store).await;
 
     let report = store.report(None, HOUR).await.unwrap();
     let names: Vec<_> = report.routes.iter().map(|r| r.route.as_str()).collect();
@@ -227,14 +205,9 @@ async fn report_rates_from_planted_data(backend: TestBackend) {
     );
     assert_eq!(payments.match_rate, Some(0.95));
     assert_eq!(payments.fields.len(), 1);
-    assert_eq!(
-        (
-            payments.fields[0].pattern.as_str(),
-            payments.fields[0].mismatches
-        ),
-        ("$.amt", 5)
-    );
-    assert_eq!(payments.fields[0].mismatch_rate, Some(0.05));
+    let amt = &payments.fields[0];
+    assert_eq!((amt.pattern.as_str(), amt.mismatches), ("$.amt", 5));
+    assert_eq!(amt.mismatch_rate, Some(0.05));
 
     let orders = &report.routes[0];
     assert_eq!(orders.samples, 5, "skips are not samples");
@@ -242,7 +215,11 @@ async fn report_rates_from_planted_data(backend: TestBackend) {
     assert_eq!(orders.match_rate, Some(0.0));
     assert_eq!(orders.agreement_rate, Some(0.6), "ignored 2 + noise 1 of 5");
     let field = |p: &str| orders.fields.iter().find(|f| f.pattern == p).unwrap();
-    assert_eq!(field("$.items[*].qty").mismatches, 1);
+    assert_eq!(
+        field("$.items[*].qty").mismatches,
+        1,
+        "results, not differences"
+    );
     assert_eq!((field("$.ts").ignored, field("$.ts").mismatches), (2, 0));
     assert_eq!(field("$.etag").noise, 1);
     assert_eq!(
@@ -252,52 +229,52 @@ async fn report_rates_from_planted_data(backend: TestBackend) {
 
     let top = &report.top_mismatches;
     assert_eq!(top.len(), 2);
-    assert_eq!(
-        (top[0].route.as_str(), top[0].pattern.as_str(), top[0].count),
-        ("payments", "$.amt", 5)
-    );
-    let newest: Vec<i64> = mismatch_ids.iter().rev().take(3).copied().collect();
+    let first = (top[0].route.as_str(), top[0].pattern.as_str(), top[0].count);
+    assert_eq!(first, ("payments", "$.amt", 5));
+    let newest: Vec<i64> = payment_mismatches.iter().rev().take(3).copied().collect();
     assert_eq!(top[0].examples, newest);
-    assert_eq!(top[1].examples, [items_id]);
+    assert_eq!(top[1].examples, [order_mismatch]);
+}
 
+async fn gate_stats_and_route_filters(backend: TestBackend) {
+    let (_db, store) = open(backend);
+    plant(&store).await;
     let gate = store.gate_stats("orders", HOUR).await.unwrap();
-    assert_eq!(
-        (
-            gate.samples,
-            gate.matches,
-            gate.mismatches,
-            gate.ignored_only,
-            gate.noise_only,
-            gate.candidate_errors
-        ),
-        (5, 0, 1, 2, 1, 1)
-    );
+    let expected = GateStats {
+        samples: 5,
+        matches: 0,
+        mismatches: 1,
+        ignored_only: 2,
+        noise_only: 1,
+        candidate_errors: 1,
+    };
+    assert_eq!(gate, expected);
     let gate = store.gate_stats("payments", HOUR).await.unwrap();
     assert_eq!((gate.samples, gate.matches, gate.mismatches), (100, 95, 5));
 
     // A route filter, and a route that does not exist: an empty report.
     let only = store.report(Some("orders"), HOUR).await.unwrap();
     assert_eq!(only.routes.len(), 1);
+    assert_eq!(only.routes[0].route, "orders");
     assert!(only.top_mismatches.iter().all(|g| g.route == "orders"));
     let none = store.report(Some("nope"), HOUR).await.unwrap();
     assert!(none.routes.is_empty() && none.top_mismatches.is_empty());
-    assert_eq!(store.gate_stats("nope", HOUR).await.unwrap().samples, 0);
+    assert_eq!(
+        store.gate_stats("nope", HOUR).await.unwrap(),
+        GateStats::default()
+    );
 }
 
 async fn window_selects_recent_results(backend: TestBackend) {
     let (_db, store) = open(backend);
     let now = Utc::now();
-    store
-        .record_at(mismatch_on("payments", "$.old"), now - Age::hours(2))
-        .await
-        .unwrap();
-    store
-        .record_at(
-            result("payments", Verdict::Match, vec![]),
-            now - Age::minutes(10),
-        )
-        .await
-        .unwrap();
+    put_at(
+        &store,
+        mismatch_on("payments", "$.old"),
+        now - Age::hours(2),
+    )
+    .await;
+    put_at(&store, matched("payments"), now - Age::minutes(10)).await;
 
     let recent = store.report(None, HOUR).await.unwrap();
     assert_eq!(recent.routes[0].samples, 1);
@@ -310,14 +287,8 @@ async fn window_selects_recent_results(backend: TestBackend) {
     assert_eq!(wider.routes[0].samples, 2);
     assert_eq!(wider.top_mismatches[0].pattern, "$.old");
     assert_eq!(store.gate_stats("payments", HOUR).await.unwrap().samples, 1);
-    assert!(
-        store
-            .report(None, Duration::from_secs(60))
-            .await
-            .unwrap()
-            .routes
-            .is_empty()
-    );
+    let minute = store.report(None, Duration::from_secs(60)).await.unwrap();
+    assert!(minute.routes.is_empty());
 }
 
 async fn retention_by_count_keeps_the_newest(backend: TestBackend) {
@@ -327,12 +298,7 @@ async fn retention_by_count_keeps_the_newest(backend: TestBackend) {
     for i in 0..10 {
         // Pairs share a timestamp, so ties are broken by id.
         let at = base + Age::minutes(i / 2);
-        ids.push(
-            store
-                .record_at(mismatch_on("payments", "$.amt"), at)
-                .await
-                .unwrap(),
-        );
+        ids.push(put_at(&store, mismatch_on("payments", "$.amt"), at).await);
     }
     assert_eq!(store.prune(5, DAY).await.unwrap(), 5);
     for (i, id) in ids.iter().enumerate() {
@@ -355,24 +321,9 @@ async fn retention_by_count_keeps_the_newest(backend: TestBackend) {
 async fn retention_by_age_and_in_the_background(backend: TestBackend) {
     let (_db, store) = open(backend);
     let now = Utc::now();
-    let old = store
-        .record_at(mismatch_on("payments", "$.amt"), now - Age::days(3))
-        .await
-        .unwrap();
-    let day_old = store
-        .record_at(
-            result("payments", Verdict::Match, vec![]),
-            now - Age::hours(25),
-        )
-        .await
-        .unwrap();
-    let fresh = store
-        .record_at(
-            result("payments", Verdict::Match, vec![]),
-            now - Age::hours(2),
-        )
-        .await
-        .unwrap();
+    let old = put_at(&store, mismatch_on("payments", "$.amt"), now - Age::days(3)).await;
+    let day_old = put_at(&store, matched("payments"), now - Age::hours(25)).await;
+    let fresh = put_at(&store, matched("payments"), now - Age::hours(2)).await;
 
     assert_eq!(store.prune(1_000, 2 * DAY).await.unwrap(), 1);
     assert_eq!(store.example(old).await.unwrap(), None);
@@ -393,6 +344,7 @@ platform::both_backends!(
     record_and_read_back,
     invalid_results_are_refused_without_a_write,
     report_rates_from_planted_data,
+    gate_stats_and_route_filters,
     window_selects_recent_results,
     retention_by_count_keeps_the_newest,
     retention_by_age_and_in_the_background,
@@ -422,21 +374,12 @@ fn since_parser_explains_bad_windows() {
         ("367d", "at most 366d"),
         ("99999999999999999999d", "too large"),
     ] {
-        let err = Window::parse(bad).unwrap_err();
-        let message = err.to_string();
+        let message = Window::parse(bad).unwrap_err().to_string();
         assert!(message.contains(reason), "{bad:?}: {message}");
         assert!(message.contains(&format!("`{bad}`")), "{message}");
         assert!(message.contains("30s, 15m, 1h or 7d"), "{message}");
     }
     let problem = platform::problem::Problem::from(Window::parse("soon").unwrap_err());
     assert_eq!(problem.status().as_u16(), 400);
+    assert!(problem.detail().contains("`soon`"));
 }
-
-/// Small builder helper: change a value in place and hand it back.
-trait Tap: Sized {
-    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
-        f(&mut self);
-        self
-    }
-}
-impl Tap for NewResult {}
