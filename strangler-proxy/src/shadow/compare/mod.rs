@@ -46,7 +46,9 @@
 //! Each [`Difference`] is a [`DifferenceKind::Mismatch`], an
 //! [`Ignored`](DifferenceKind::Ignored) one (silenced by a rule: counted
 //! apart, **never** as a match) or [`Noise`](DifferenceKind::Noise) (see
-//! below). The [`Verdict`] is `Match` only when there is no difference at all.
+//! below). The [`Verdict`] is `Match` only when there is no difference at
+//! all; otherwise `Mismatch` if any mismatch, else `NoiseOnly` if any noise,
+//! else `IgnoredOnly` (the shadow store's `mismatch`, `noise`, `ignored`).
 //!
 //! # Noise ([`NoiseModel`], [`compare_with_noise`])
 //!

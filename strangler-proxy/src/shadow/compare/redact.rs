@@ -169,9 +169,15 @@ impl Redactor {
         self.value_at(&JsonPath::root(), value)
     }
 
-    /// Redacts `value`, found at `path` (whose last key and patterns count).
+    /// Redacts `value`, found at `path` (every key on the path and the
+    /// `paths` patterns count).
     pub fn value_at(&self, path: &JsonPath, value: &Value) -> Value {
-        let named = path.last_key().is_some_and(|k| self.is_sensitive_name(k));
+        // Any key on the way counts: a difference deep inside `token: {..}`
+        // is as secret as the whole object would have been.
+        let named = path.segments().iter().any(|segment| match segment {
+            Segment::Key(key) => self.is_sensitive_name(key),
+            Segment::Index(_) => false,
+        });
         if named || self.paths.iter().any(|p| p.covers(path)) {
             return match value {
                 Value::Null | Value::Bool(_) => value.clone(),
@@ -224,17 +230,22 @@ impl Redactor {
     /// Redacts a request target (`/path?query`): sensitive parameter values
     /// are replaced, then detectors run over the whole target.
     pub fn target(&self, target: &str) -> String {
-        let Some((path, query)) = target.split_once('?') else {
-            return self.text(target);
-        };
-        let params: Vec<String> = query
+        match target.split_once('?') {
+            Some((path, query)) => self.text(&format!("{path}?{}", self.form(query))),
+            None => self.text(target),
+        }
+    }
+
+    /// Replaces the values of sensitive parameters in `k=v&k=v` text.
+    fn form(&self, query: &str) -> String {
+        query
             .split('&')
             .map(|pair| match pair.split_once('=') {
                 Some((k, _)) if self.is_sensitive_name(k) => format!("{k}={REDACTED}"),
                 _ => pair.to_owned(),
             })
-            .collect();
-        self.text(&format!("{path}?{}", params.join("&")))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     /// Redacts a body: JSON documents value by value, anything else as text
@@ -243,11 +254,16 @@ impl Redactor {
         if let Ok(json) = serde_json::from_slice::<Value>(body) {
             return self.value(&json);
         }
-        let text: String = String::from_utf8_lossy(body)
-            .chars()
-            .take(max_chars)
-            .collect();
-        Value::String(self.text(&text))
+        let text = String::from_utf8_lossy(body);
+        // A form body (`a=1&b=2`, no spaces) has its sensitive fields
+        // redacted by name before it is cut, like a query string.
+        let form = text.contains('=') && !text.chars().any(char::is_whitespace);
+        let text = if form {
+            self.form(&text)
+        } else {
+            text.into_owned()
+        };
+        Value::String(self.text(&text.chars().take(max_chars).collect::<String>()))
     }
 }
 

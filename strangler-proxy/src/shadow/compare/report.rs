@@ -96,9 +96,9 @@ pub struct RouteCounts {
     pub matched: u64,
     /// Comparisons with at least one mismatch.
     pub mismatched: u64,
-    /// Comparisons with only ignored (and noise) differences.
+    /// Comparisons with only ignored differences.
     pub ignored_only: u64,
-    /// Comparisons with only noise.
+    /// Comparisons with noise and perhaps ignored differences, no mismatch.
     pub noise_only: u64,
 }
 

@@ -48,6 +48,16 @@ pub enum Observed {
     Missing,
 }
 
+impl Observed {
+    /// The value, `None` when missing (the shape the shadow store keeps).
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            Self::Present(value) => Some(value),
+            Self::Missing => None,
+        }
+    }
+}
+
 /// Which part of the response a difference is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -99,10 +109,14 @@ pub enum Verdict {
     Match,
     /// At least one difference counted as a mismatch.
     Mismatch,
-    /// No mismatch, but at least one difference silenced by an ignore rule:
-    /// not a match (as GitHub's Scientist counts ignored mismatches apart).
+    /// No mismatch and no noise, but at least one difference silenced by an
+    /// ignore rule: not a match (as GitHub's Scientist counts ignored
+    /// mismatches apart). Serialized `ignored`, as the shadow store names it.
+    #[serde(rename = "ignored")]
     IgnoredOnly,
-    /// No mismatch and nothing ignored, only differences on noisy fields.
+    /// No mismatch, at least one difference on a noisy field (ignored ones
+    /// may come with it). Serialized `noise`, as the shadow store names it.
+    #[serde(rename = "noise")]
     NoiseOnly,
 }
 
@@ -119,10 +133,10 @@ impl Comparison {
         let has = |kind| self.differences.iter().any(|d| d.kind == kind);
         if has(DifferenceKind::Mismatch) {
             Verdict::Mismatch
-        } else if has(DifferenceKind::Ignored) {
-            Verdict::IgnoredOnly
         } else if has(DifferenceKind::Noise) {
             Verdict::NoiseOnly
+        } else if has(DifferenceKind::Ignored) {
+            Verdict::IgnoredOnly
         } else {
             Verdict::Match
         }

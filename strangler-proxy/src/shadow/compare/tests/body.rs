@@ -230,3 +230,35 @@ fn status_and_configured_headers() {
     // `date` differs but is not configured.
     assert!(c.differences.iter().all(|d| d.path != "headers.date"));
 }
+
+#[test]
+fn verdict_precedence_follows_the_store() {
+    use super::super::{Comparison, Difference};
+    let diff = |kind| Difference {
+        section: Section::Body,
+        path: "$.a".into(),
+        pattern: "$.a".into(),
+        primary: Observed::Missing,
+        candidate: Observed::Missing,
+        kind,
+    };
+    let verdict = |kinds: &[DifferenceKind]| {
+        Comparison {
+            differences: kinds.iter().map(|k| diff(*k)).collect(),
+        }
+        .verdict()
+    };
+    use DifferenceKind::{Ignored, Mismatch, Noise};
+    assert_eq!(verdict(&[]), Verdict::Match);
+    assert_eq!(verdict(&[Ignored]), Verdict::IgnoredOnly);
+    assert_eq!(verdict(&[Ignored, Noise]), Verdict::NoiseOnly);
+    assert_eq!(verdict(&[Noise, Ignored, Mismatch]), Verdict::Mismatch);
+    assert_eq!(
+        serde_json::to_value(Verdict::IgnoredOnly).unwrap(),
+        json!("ignored")
+    );
+    assert_eq!(
+        serde_json::to_value(Verdict::NoiseOnly).unwrap(),
+        json!("noise")
+    );
+}

@@ -126,3 +126,39 @@ fn detectors_and_builtin_names_can_be_switched_off() {
     let doc = json!({"eml": "a@example.com", "n": 4111111111111111_u64});
     assert_eq!(none.value(&doc), doc);
 }
+
+#[test]
+fn a_difference_deep_under_a_sensitive_name_is_redacted() {
+    let p = ok(json!({"payment": {"token": {"v": "abc", "n": [1]}}}));
+    let c = ok(json!({"payment": {"token": {"v": "abd", "n": [2]}}}));
+    let comparison = compare(&p, &c, &defaults());
+    assert_eq!(comparison.differences.len(), 2);
+    for d in &comparison.differences {
+        assert_eq!(
+            d.primary,
+            Observed::Present(json!("[redacted]")),
+            "{}",
+            d.path
+        );
+        assert_eq!(
+            d.candidate,
+            Observed::Present(json!("[redacted]")),
+            "{}",
+            d.path
+        );
+    }
+}
+
+#[test]
+fn form_and_text_bodies_are_redacted() {
+    let r = builtin();
+    assert_eq!(
+        r.body(b"user=ada&password=hunter2&note=hi", 200),
+        json!("user=ada&password=[redacted]&note=hi")
+    );
+    assert_eq!(
+        r.body(b"mail me: ada@example.com", 200),
+        json!("mail me: [redacted email]")
+    );
+    assert_eq!(r.body(b"abcdef", 3), json!("abc"));
+}
