@@ -38,7 +38,7 @@ fn diff(path: &str, pattern: &str, kind: DiffKind) -> NewDifference {
 
 fn result(route: &str, verdict: Verdict, differences: Vec<NewDifference>) -> NewResult {
     let path = format!("/api/v1/{route}/7");
-    let headers = [("accept".to_owned(), "application/json".to_owned())].into();
+    let headers = vec![("accept".to_owned(), "application/json".to_owned())];
     NewResult {
         route: route.into(),
         method: "GET".into(),
@@ -141,12 +141,20 @@ async fn invalid_results_are_refused_without_a_write(backend: TestBackend) {
     noise_with_mismatch.verdict = Verdict::Noise;
     let mut bad_status = matched("payments");
     bad_status.primary_status = 42;
+    let ignored = vec![diff("$.ts", "$.ts", DiffKind::Ignored)];
+    let mut failed_with_diffs = mismatch_on("payments", "$.amt");
+    failed_with_diffs.verdict = Verdict::CandidateError;
     let cases = [
         (
             result("payments", Verdict::Mismatch, vec![]),
-            "needs at least one mismatch",
+            "which make it `match`",
         ),
-        (noise_with_mismatch, "cannot carry"),
+        (noise_with_mismatch, "which make it `mismatch`"),
+        (
+            result("payments", Verdict::Match, ignored),
+            "which make it `ignored`",
+        ),
+        (failed_with_diffs, "cannot carry differences"),
         (matched(""), "route must not be empty"),
         (bad_status, "statuses"),
     ];

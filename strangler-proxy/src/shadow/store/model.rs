@@ -3,7 +3,6 @@
 //! Pure types and checks, no I/O.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -62,6 +61,30 @@ impl Verdict {
             Self::SkippedTooLarge => "skipped_too_large",
             Self::DroppedOverflow => "dropped_overflow",
         }
+    }
+
+    /// The compared verdict `differences` imply: `mismatch` with any mismatch,
+    /// else `noise` with any noise, else `ignored` with any ignored
+    /// difference, else `match` (as `shadow::compare` decides it).
+    pub fn implied_by(differences: &[NewDifference]) -> Self {
+        let has = |kind| differences.iter().any(|d: &NewDifference| d.kind == kind);
+        if has(DiffKind::Mismatch) {
+            Self::Mismatch
+        } else if has(DiffKind::Noise) {
+            Self::Noise
+        } else if has(DiffKind::Ignored) {
+            Self::Ignored
+        } else {
+            Self::Match
+        }
+    }
+
+    /// True for the four verdicts a comparison produces.
+    pub fn is_compared(self) -> bool {
+        matches!(
+            self,
+            Self::Match | Self::Mismatch | Self::Ignored | Self::Noise
+        )
     }
 
     /// True when the result is a *sample*: the candidate was asked and either
@@ -146,8 +169,8 @@ pub struct RequestExample {
     pub method: String,
     /// Path and query as received (redacted).
     pub path: String,
-    /// Header name → value (repeated headers joined with `, `; redacted).
-    pub headers: BTreeMap<String, String>,
+    /// Headers in arrival order, repeats kept (redacted).
+    pub headers: Vec<(String, String)>,
     /// The body as JSON (a string for non-JSON bodies), `None` when empty.
     pub body: Option<serde_json::Value>,
 }
@@ -183,9 +206,10 @@ pub struct NewResult {
 
 impl NewResult {
     /// Checks what the store relies on: names present, statuses valid, and the
-    /// verdict consistent with the differences (`mismatch` if and only if at
-    /// least one difference is a mismatch), so reports never contradict
-    /// themselves. Returns what is wrong.
+    /// verdict consistent with the differences, so reports never contradict
+    /// themselves: a compared verdict must be the one its differences imply
+    /// ([`Verdict::implied_by`]), and a result without a comparison (candidate
+    /// error, skip, drop) carries no differences. Returns what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         for (name, value) in [
             ("route", &self.route),
@@ -200,17 +224,19 @@ impl NewResult {
         if !valid(self.primary_status) || !self.candidate_status.is_none_or(valid) {
             return Err("statuses must be between 100 and 599".into());
         }
-        let has_mismatch = self
-            .differences
-            .iter()
-            .any(|d| d.kind == DiffKind::Mismatch);
-        match (self.verdict, has_mismatch) {
-            (Verdict::Mismatch, false) => {
-                Err("verdict `mismatch` needs at least one mismatch difference".into())
+        let implied = Verdict::implied_by(&self.differences);
+        match self.verdict {
+            Verdict::Match | Verdict::Mismatch | Verdict::Ignored | Verdict::Noise
+                if self.verdict != implied =>
+            {
+                Err(format!(
+                    "verdict `{}` does not fit its differences, which make it `{implied}`",
+                    self.verdict
+                ))
             }
-            (v, true) if v != Verdict::Mismatch => {
-                Err(format!("verdict `{v}` cannot carry a mismatch difference"))
-            }
+            v if !v.is_compared() && !self.differences.is_empty() => Err(format!(
+                "verdict `{v}` means no comparison ran, so it cannot carry differences"
+            )),
             _ => Ok(()),
         }
     }
@@ -229,5 +255,29 @@ mod tests {
         assert!("matched".parse::<Verdict>().is_err());
         assert!(!Verdict::DroppedOverflow.is_sample());
         assert!(Verdict::CandidateError.is_sample());
+    }
+
+    #[test]
+    fn differences_imply_the_verdict() {
+        let d = |kind| NewDifference {
+            path: "$.a".into(),
+            pattern: "$.a".into(),
+            kind,
+            primary: None,
+            candidate: None,
+        };
+        assert_eq!(Verdict::implied_by(&[]), Verdict::Match);
+        assert_eq!(
+            Verdict::implied_by(&[d(DiffKind::Ignored)]),
+            Verdict::Ignored
+        );
+        let noisy = [d(DiffKind::Ignored), d(DiffKind::Noise)];
+        assert_eq!(Verdict::implied_by(&noisy), Verdict::Noise);
+        let all = [
+            d(DiffKind::Noise),
+            d(DiffKind::Mismatch),
+            d(DiffKind::Ignored),
+        ];
+        assert_eq!(Verdict::implied_by(&all), Verdict::Mismatch);
     }
 }
