@@ -49,11 +49,11 @@ pub fn compare(primary: &Response, candidate: &Response, rules: &Rules) -> Compa
     Comparison { differences }
 }
 
-/// [`compare`], then Diffy's noise filter: a mismatch on a pattern that is
-/// noise in `model` (under the route's thresholds), or that differed between
-/// `primary` and `secondary` on this very request, becomes
-/// [`DifferenceKind::Noise`]. When a secondary answer is given the model
-/// learns from it first.
+/// [`compare`], then Diffy's noise filter: the model counts this comparison
+/// (and learns from `secondary`, the monolith's second answer, when given),
+/// then a mismatch becomes [`DifferenceKind::Noise`] when its pattern is
+/// noise in `model` under the route's [`NoiseThresholds`](super::NoiseThresholds),
+/// or differed between `primary` and `secondary` on this very request.
 pub fn compare_with_noise(
     primary: &Response,
     secondary: Option<&Response>,
@@ -66,6 +66,7 @@ pub fn compare_with_noise(
         None => BTreeSet::new(),
     };
     let mut comparison = compare(primary, candidate, rules);
+    model.count_candidate(&comparison);
     let thresholds = rules.noise_thresholds();
     for difference in &mut comparison.differences {
         let noisy = this_time.contains(&difference.pattern)

@@ -32,6 +32,8 @@
 //! | `redact` | built-in names + all detectors | see [`redact`](self::Redactor) |
 //! | `noise.relative` | `0.01` | see [`NoiseThresholds`] |
 //! | `noise.absolute` | `3` | see [`NoiseThresholds`] |
+//! | `noise.excess_relative` | `0.2` | see [`NoiseThresholds`] (Diffy's 20 %) |
+//! | `noise.excess_absolute` | `0.0003` | see [`NoiseThresholds`] (Diffy's 0.03 %) |
 //!
 //! Unknown settings are refused, and [`Rules::new`] (also run when `Rules` is
 //! deserialized) checks every pattern, regex and number, naming the entry in
@@ -55,10 +57,14 @@
 //! Optionally the shadow stage asks the monolith twice (primary and
 //! secondary). Fields on which the monolith disagrees with itself are noise
 //! for the route: their differences with the candidate are reported apart,
-//! not counted as mismatches. The model keeps plain counters (pairs seen, per
-//! pattern how many pairs differed), persists with serde and merges across
-//! instances; a pattern is noise once it differed in at least
-//! `noise.absolute` pairs and in at least a `noise.relative` share of pairs.
+//! not counted as mismatches. The model keeps plain counters (legacy pairs
+//! seen and, per pattern, how many differed; comparisons with the candidate
+//! and, per pattern, how many differed), persists with serde and merges
+//! across instances. A pattern is noisy once it differed in at least
+//! `noise.absolute` pairs and in at least a `noise.relative` share of pairs;
+//! its differences are noise unless the candidate differs there clearly more
+//! often than the monolith does with itself (Diffy's relative and absolute
+//! thresholds on the gap between the two rates).
 //!
 //! # Redaction ([`Redactor`])
 //!
@@ -80,9 +86,10 @@
 //! - **Twitter's Diffy**: primary/secondary/candidate, and noise as the
 //!   differences between two calls to the known-good system; counters per
 //!   endpoint and field; flattened field paths to group by; relative and
-//!   absolute thresholds (Diffy: `threshold.relative` 20 %,
-//!   `threshold.absolute` 0.03 %, applied to raw minus noise counts; ours
-//!   decide per field from the legacy pairs, see [`NoiseThresholds`]);
+//!   absolute thresholds on the gap between the candidate's difference
+//!   rate and the monolith's own, with Diffy's defaults (`threshold.relative`
+//!   20 %, `threshold.absolute` 0.03 %), plus a minimum count and share before
+//!   a field is called noisy at all (see [`NoiseThresholds`]);
 //!   missing versus extra fields as differences of their own.
 //! - **GitHub's Scientist**: the control (legacy) always answers the client;
 //!   results are `matched`, `mismatched` or `ignored`, and an ignored

@@ -93,10 +93,12 @@ fn thresholds_relative_and_absolute() {
     let thresholds = NoiseThresholds {
         relative: 0.05,
         absolute: 3,
+        ..NoiseThresholds::default()
     };
     let model = |pairs, count| NoiseModel {
         pairs,
         differed: [("$.x".to_owned(), count)].into(),
+        ..NoiseModel::default()
     };
     assert!(
         model(100, 5).is_noise("$.x", &thresholds),
@@ -142,15 +144,65 @@ fn models_merge_and_persist() {
     let mut a = NoiseModel {
         pairs: 10,
         differed: [("$.a".to_owned(), 2), ("status".to_owned(), 1)].into(),
+        compared: 20,
+        candidate_differed: [("$.a".to_owned(), 7)].into(),
     };
     let b = NoiseModel {
         pairs: 5,
         differed: [("$.a".to_owned(), 3), ("$.b".to_owned(), 1)].into(),
+        compared: 4,
+        candidate_differed: [("$.a".to_owned(), 1), ("$.c".to_owned(), 2)].into(),
     };
     a.merge(&b);
     assert_eq!(a.pairs, 15);
     assert_eq!(a.differed.get("$.a"), Some(&5));
     assert_eq!(a.differed.get("$.b"), Some(&1));
+    assert_eq!(a.compared, 24);
+    assert_eq!(a.candidate_differed.get("$.a"), Some(&8));
+    assert_eq!(a.candidate_differed.get("$.c"), Some(&2));
     let stored = serde_json::to_string(&a).unwrap();
     assert_eq!(serde_json::from_str::<NoiseModel>(&stored).unwrap(), a);
+}
+
+#[test]
+fn a_noisy_field_the_candidate_gets_wrong_far_more_often_stays_a_mismatch() {
+    let rules = defaults();
+    let mut model = NoiseModel::new();
+    let stable = json!({"tot": 100, "upd": "10:00"});
+    let moved = json!({"tot": 100, "upd": "10:01"});
+    // The monolith changes `upd` between its two calls in 1 pair out of 10.
+    for i in 0..100 {
+        let secondary = if i % 10 == 0 { &moved } else { &stable };
+        let c = compare_with_noise(
+            &ok(stable.clone()),
+            Some(&ok(secondary.clone())),
+            &ok(stable.clone()),
+            &rules,
+            &mut model,
+        );
+        assert!(
+            c.differences
+                .iter()
+                .all(|d| d.kind == DifferenceKind::Noise)
+        );
+    }
+    assert!(model.is_noisy("$.upd", &rules.noise_thresholds()));
+    assert!(model.is_noise("$.upd", &rules.noise_thresholds()));
+    // A candidate that always differs there stands out after a few calls:
+    // at first its rate is near the monolith's own, then clearly above.
+    let mut kinds = Vec::new();
+    for _ in 0..20 {
+        let c = compare_with_noise(
+            &ok(stable.clone()),
+            None,
+            &ok(moved.clone()),
+            &rules,
+            &mut model,
+        );
+        kinds.push(c.differences[0].kind);
+    }
+    assert_eq!(kinds.first(), Some(&DifferenceKind::Noise));
+    assert_eq!(kinds.last(), Some(&DifferenceKind::Mismatch));
+    assert!(model.candidate_stands_out("$.upd", &rules.noise_thresholds()));
+    assert!(!model.is_noise("$.upd", &rules.noise_thresholds()));
 }

@@ -15,12 +15,11 @@ fn defaults_are_as_documented() {
     assert!(rules.headers().is_empty());
     assert_eq!(rules.tolerance().absolute, 0.0);
     assert_eq!(rules.tolerance().relative, 0.0);
+    let noise: NoiseThresholds = rules.noise_thresholds();
+    assert_eq!((noise.relative, noise.absolute), (0.01, 3));
     assert_eq!(
-        rules.noise_thresholds(),
-        NoiseThresholds {
-            relative: 0.01,
-            absolute: 3
-        }
+        (noise.excess_relative, noise.excess_absolute),
+        (0.2, 0.0003)
     );
     assert!(rules.redactor().is_sensitive_name("Authorization"));
 }
@@ -55,6 +54,8 @@ fn bad_numbers_and_names_are_refused() {
     );
     let e = error(json!({"noise": {"relative": 1.5}}));
     assert!(e.starts_with("noise.relative"), "{e}");
+    let e = error(json!({"noise": {"excess_absolute": 2.0}}));
+    assert!(e.starts_with("noise.excess_absolute"), "{e}");
     let e = error(json!({"noise": {"absolute": 0}}));
     assert!(e.starts_with("noise.absolute"), "{e}");
     let e = error(json!({"headers": ["etag", " "]}));
