@@ -66,7 +66,10 @@ impl TestDatabase {
                     .batch_execute(&format!("CREATE DATABASE \"{name}\""))
                     .expect("create test database");
                 let url = match admin_url.rsplit_once('/') {
-                    Some((server, _)) => format!("{server}/{name}"),
+                    Some((server, rest)) => match rest.split_once('?') {
+                        Some((_, query)) => format!("{server}/{name}?{query}"),
+                        None => format!("{server}/{name}"),
+                    },
                     None => panic!("TEST_POSTGRES_URL must end in /<database>"),
                 };
                 Self {

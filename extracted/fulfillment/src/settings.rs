@@ -14,7 +14,7 @@ pub const ENV_PREFIX: &str = "FULFILLMENT";
 pub const DEFAULTS: &str = r#"
 [server]
 host = "127.0.0.1"
-port = 8082
+port = 8083
 workers = 0
 max_body_bytes = 65536
 shutdown_timeout_secs = 10
