@@ -13,14 +13,19 @@
 //!   pattern ([`Report`], where the rates are defined);
 //!   [`ShadowStore::gate_stats`] gives the promotion gate its counts;
 //!   [`ShadowStore::example`] returns one result for a side-by-side view.
-//! - [`Window`] parses the `since` an operator types (`30s`, `15m`, `1h`, `7d`).
+//! - [`Window`] parses the `since` an operator types (`30s`, `15m`, `1h`, `7d`);
+//!   [`Report::to_table`] prints a report for the CLI.
+//! - `From` conversions turn `shadow::compare`'s verdict, differences and
+//!   redacted request into [`Verdict`], [`NewDifference`] and [`RequestExample`].
 
 mod aggregate;
+mod convert;
 mod model;
 mod read;
 mod report;
 mod retention;
 mod schema;
+mod table;
 mod window;
 mod write;
 
