@@ -13,6 +13,22 @@ use super::types::{Comparison, Difference, DifferenceKind, Observed, Response, S
 /// How much of a non-JSON body an example shows (characters, after decoding).
 pub const TEXT_PREVIEW_CHARS: usize = 200;
 
+/// Largest value (as compact JSON, in bytes) kept whole in a difference or a
+/// request example; a larger one (say a whole document that changed type)
+/// becomes a string: the start of its redacted JSON and its full size, so
+/// one odd response cannot bloat the store.
+pub const MAX_VALUE_BYTES: usize = 4096;
+
+/// Applies [`MAX_VALUE_BYTES`] to an already redacted value.
+pub(crate) fn bounded(value: Value) -> Value {
+    let json = value.to_string();
+    if json.len() <= MAX_VALUE_BYTES {
+        return value;
+    }
+    let preview: String = json.chars().take(TEXT_PREVIEW_CHARS).collect();
+    Value::String(format!("{preview}… ({} bytes of JSON in all)", json.len()))
+}
+
 /// Compares the primary (legacy) response with the candidate (new service,
 /// translated back by the ACL) under `rules`. Pure and total: any input gives
 /// a [`Comparison`], never a panic.
@@ -124,7 +140,7 @@ fn classify(raw: RawDifference<'_>, rules: &Rules) -> Difference {
         };
     let redactor = rules.redactor();
     let observed = |v: Option<&Value>| match v {
-        Some(v) => Observed::Present(redactor.value_at(&raw.path, v)),
+        Some(v) => Observed::Present(bounded(redactor.value_at(&raw.path, v))),
         None => Observed::Missing,
     };
     Difference {

@@ -74,6 +74,9 @@
 //! configured names and paths, and detectors for card numbers (Luhn-checked),
 //! e-mail addresses and tokens inside any string.
 //!
+//! Values larger than [`MAX_VALUE_BYTES`] of JSON (a whole document that
+//! changed type, a huge request body) are cut to a preview after redaction.
+//!
 //! # Reports ([`Report`])
 //!
 //! Comparisons are grouped by `(route, pattern)` with counts per kind and a
@@ -111,7 +114,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{TEXT_PREVIEW_CHARS, compare, compare_with_noise};
+pub use engine::{MAX_VALUE_BYTES, TEXT_PREVIEW_CHARS, compare, compare_with_noise};
 pub use noise::{NoiseModel, NoiseThresholds};
 pub use pattern::{JsonPath, Pattern, PatternError, Segment};
 pub use redact::{Detector, REDACTED, RedactConfig, Redactor};

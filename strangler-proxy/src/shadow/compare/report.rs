@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::engine::TEXT_PREVIEW_CHARS;
+use super::engine::{TEXT_PREVIEW_CHARS, bounded};
 use super::redact::Redactor;
 use super::types::{Comparison, DifferenceKind, Observed, Section, Verdict};
 
@@ -35,15 +35,15 @@ pub struct RedactedRequest {
     /// Headers, sensitive ones redacted.
     pub headers: Vec<(String, String)>,
     /// The body (JSON redacted field by field, other bodies as redacted
-    /// text preview); `None` when empty.
+    /// text preview, either cut to `MAX_VALUE_BYTES`); `None` when empty.
     pub body: Option<Value>,
 }
 
 impl RedactedRequest {
     /// Redacts `request` with `redactor`.
     pub fn new(request: &RequestSample, redactor: &Redactor) -> Self {
-        let body =
-            (!request.body.is_empty()).then(|| redactor.body(&request.body, TEXT_PREVIEW_CHARS));
+        let body = (!request.body.is_empty())
+            .then(|| bounded(redactor.body(&request.body, TEXT_PREVIEW_CHARS)));
         Self {
             method: request.method.clone(),
             target: redactor.target(&request.target),

@@ -262,3 +262,40 @@ fn verdict_precedence_follows_the_store() {
         json!("noise")
     );
 }
+
+#[test]
+fn the_wire_shape_of_a_difference() {
+    let mut candidate = order();
+    candidate["lines"][0].as_object_mut().unwrap().remove("amt");
+    let c = compare(&ok(order()), &ok(candidate), &defaults());
+    assert_eq!(
+        serde_json::to_value(&c).unwrap(),
+        json!({"differences": [{
+            "section": "body",
+            "path": "$.lines[0].amt",
+            "pattern": "$.lines[*].amt",
+            "primary": {"state": "present", "value": 999},
+            "candidate": {"state": "missing"},
+            "kind": "mismatch"
+        }]})
+    );
+}
+
+#[test]
+fn huge_values_are_cut_to_a_preview() {
+    use super::super::{MAX_VALUE_BYTES, TEXT_PREVIEW_CHARS};
+    let big: Vec<u64> = (0..2000).collect();
+    let c = compare(
+        &ok(json!({"a": big})),
+        &ok(json!({"a": "gone"})),
+        &defaults(),
+    );
+    let Observed::Present(serde_json::Value::String(preview)) = &only(&c).primary else {
+        panic!("expected a string preview: {c:#?}");
+    };
+    assert!(preview.starts_with("[0,1,2,3"), "{preview}");
+    assert!(preview.ends_with("bytes of JSON in all)"), "{preview}");
+    assert!(preview.chars().count() < TEXT_PREVIEW_CHARS + 40);
+    assert!(json!(big).to_string().len() > MAX_VALUE_BYTES);
+    assert_eq!(only(&c).candidate, present(json!("gone")));
+}

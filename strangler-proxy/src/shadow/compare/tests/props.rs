@@ -60,3 +60,42 @@ proptest! {
         let _ = compare(&response(a), &response(b), &defaults());
     }
 }
+
+/// A Luhn-valid 16-digit number from 15 random digits and its check digit.
+fn card() -> impl Strategy<Value = String> {
+    prop::collection::vec(0u32..10, 15).prop_map(|digits| {
+        let sum: u32 = digits
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, d)| {
+                if i % 2 == 0 {
+                    let x = d * 2;
+                    if x > 9 { x - 9 } else { x }
+                } else {
+                    *d
+                }
+            })
+            .sum();
+        let check = (10 - sum % 10) % 10;
+        digits
+            .iter()
+            .chain(std::iter::once(&check))
+            .map(|d| char::from_digit(*d, 10).unwrap_or('0'))
+            .collect()
+    })
+}
+
+proptest! {
+    #[test]
+    fn card_numbers_never_survive_redaction(number in card(), before in "[a-z ]{0,8}", after in "[a-z ]{0,8}", key in "[a-z]{1,6}") {
+        let redactor = super::super::Redactor::new(&super::super::RedactConfig::default()).unwrap();
+        let text = format!("{before} {number} {after}");
+        let doc = serde_json::json!({"note": {key.clone(): [text]}, "n": number.parse::<u64>().unwrap()});
+        let out = redactor.value(&doc).to_string();
+        prop_assert!(!out.contains(&number), "{} kept in {}", number, out);
+        let spaced = format!("{} {} {} {}", &number[0..4], &number[4..8], &number[8..12], &number[12..16]);
+        let sentence = format!("pay {spaced}.");
+        prop_assert!(!redactor.text(&sentence).contains(&spaced));
+    }
+}
