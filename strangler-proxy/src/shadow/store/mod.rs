@@ -10,7 +10,7 @@
 //! - [`ShadowStore::prune`] and [`spawn_pruner`] keep the tables bounded by
 //!   count and by age.
 //! - [`ShadowStore::report`] summarises a window per route and per field
-//!   pattern ([`Report`], where the rates are defined);
+//!   pattern ([`Report`] defines the rates);
 //!   [`ShadowStore::gate_stats`] gives the promotion gate its counts;
 //!   [`ShadowStore::example`] returns one result for a side-by-side view.
 //! - [`Window`] parses the `since` an operator types (`30s`, `15m`, `1h`, `7d`);
@@ -100,5 +100,20 @@ impl ShadowStore {
     /// The underlying database handle (health checks).
     pub fn db(&self) -> &Db {
         &self.db
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platform::problem::Problem;
+
+    #[test]
+    fn client_mistakes_are_422_and_an_unreachable_database_503() {
+        let invalid = Problem::from(StoreError::Invalid("route must not be empty".into()));
+        assert_eq!(invalid.status().as_u16(), 422);
+        assert!(invalid.detail().contains("route must not be empty"));
+        let down = Problem::from(StoreError::Db(DbError::Unavailable("refused".into())));
+        assert_eq!(down.status().as_u16(), 503);
     }
 }

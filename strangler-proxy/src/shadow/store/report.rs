@@ -1,21 +1,5 @@
 //! What a report says, per route and per field pattern over a window (the
-//! queries are in `aggregate.rs`).
-//!
-//! Definitions (all counts are results created at or after `now - since`):
-//! - **samples**: results whose candidate was asked: `match + mismatch +
-//!   ignored + noise + candidate_error`. Skips and drops are counted in
-//!   [`VerdictCounts`] but are not samples.
-//! - **match rate** = `match / samples`: exact agreement only; results whose
-//!   only differences were ignored fields or learned noise are *not* matches,
-//!   and a candidate error counts against the rate.
-//! - **agreement rate** = `(match + ignored + noise) / samples`: no real
-//!   difference and no candidate error.
-//! - a field pattern's **mismatch rate** = results with at least one mismatch
-//!   on that pattern / the route's samples.
-//!
-//! Rates are fractions in 0..=1, `None` (JSON `null`) without samples. A route
-//! that has no result in the window (or does not exist) is simply absent: an
-//! unknown route name yields an empty report, not an error.
+//! queries are in `aggregate.rs`). The rates are defined on [`Report`].
 
 use super::model::Verdict;
 use chrono::{DateTime, Utc};
@@ -84,7 +68,7 @@ pub struct FieldReport {
 pub struct RouteReport {
     /// Route group name.
     pub route: String,
-    /// See the module docs.
+    /// Results whose candidate was asked (see [`Report`]).
     pub samples: u64,
     /// `match / samples`.
     pub match_rate: Option<f64>,
@@ -109,7 +93,23 @@ pub struct MismatchGroup {
     pub examples: Vec<i64>,
 }
 
-/// The answer to [`ShadowStore::report`].
+/// The answer to [`ShadowStore::report`](super::ShadowStore::report).
+///
+/// Definitions (all counts are results created at or after `now - since`):
+/// - **samples**: results whose candidate was asked: `match + mismatch +
+///   ignored + noise + candidate_error`. Skips and drops are counted in
+///   [`VerdictCounts`] but are not samples.
+/// - **match rate** = `match / samples`: exact agreement only; results whose
+///   only differences were ignored fields or learned noise are *not* matches,
+///   and a candidate error counts against the rate.
+/// - **agreement rate** = `(match + ignored + noise) / samples`: no real
+///   difference and no candidate error.
+/// - a field pattern's **mismatch rate** = results with at least one mismatch
+///   on that pattern / the route's samples.
+///
+/// Rates are fractions in 0..=1, `None` (JSON `null`) without samples. A route
+/// that has no result in the window (or does not exist) is simply absent: an
+/// unknown route name yields an empty report, not an error.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// Start of the window (inclusive).
@@ -123,9 +123,9 @@ pub struct Report {
     pub top_mismatches: Vec<MismatchGroup>,
 }
 
-/// What the promotion gate needs for one route over a window (see the module
-/// docs: `samples = matches + mismatches + ignored_only + noise_only +
-/// candidate_errors`).
+/// What the promotion gate needs for one route over a window (definitions on
+/// [`Report`]): `samples = matches + mismatches + ignored_only + noise_only +
+/// candidate_errors`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct GateStats {
     /// Results whose candidate was asked.
