@@ -125,9 +125,10 @@ pub(crate) fn compile_regex(field: String, regex: &str) -> Result<Regex, RuleErr
 }
 
 /// Validated rules for one route; build with [`Rules::new`] or deserialize
-/// (deserializing validates too).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "RulesConfig")]
+/// (deserializing validates too). Serializes as the [`RulesConfig`] it was
+/// built from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "RulesConfig", into = "RulesConfig")]
 pub struct Rules {
     config: RulesConfig,
     headers: Vec<String>,
@@ -227,6 +228,12 @@ impl Rules {
         self.ignore_values.iter().any(|(pattern, regex)| {
             pattern.covers(path) && regex.is_match(primary) && regex.is_match(candidate)
         })
+    }
+}
+
+impl From<Rules> for RulesConfig {
+    fn from(rules: Rules) -> Self {
+        rules.config
     }
 }
 

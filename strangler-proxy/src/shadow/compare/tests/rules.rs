@@ -79,4 +79,7 @@ fn unknown_settings_are_refused_and_deserializing_validates() {
     assert!(invalid.unwrap_err().to_string().contains("ignore[0]"));
     let valid = serde_json::from_value::<Rules>(json!({"ignore": ["$.crt"]})).unwrap();
     assert_eq!(valid.config().ignore, ["$.crt"]);
+    let echoed = serde_json::to_value(&valid).unwrap();
+    assert_eq!(echoed["ignore"], json!(["$.crt"]));
+    assert_eq!(echoed["noise"]["absolute"], json!(3));
 }
