@@ -5,6 +5,44 @@
 //! state; mirroring the request and storing the results belong to the other
 //! `shadow` modules, not here.
 //!
+//! ```
+//! use serde_json::json;
+//! use strangler_proxy::shadow::compare::{
+//!     DifferenceKind, Observed, Response, Rules, RulesConfig, Verdict, compare,
+//! };
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config: RulesConfig = serde_json::from_value(json!({
+//!     "ignore": ["$.upd"],
+//!     "array_keys": {"$.lines": "sku"},
+//! }))?;
+//! let rules = Rules::new(config)?;
+//! let legacy = Response::json(200, &json!({
+//!     "id": 41, "eml": "ada@example.com", "upd": "10:00",
+//!     "lines": [{"sku": "A", "amt": 999}, {"sku": "B", "amt": 1598}],
+//! }));
+//! let new = Response::json(200, &json!({
+//!     "id": 41, "eml": "eve@example.com", "upd": "10:01",
+//!     "lines": [{"sku": "B", "amt": 1598}, {"sku": "A", "amt": 998}],
+//! }));
+//! let comparison = compare(&legacy, &new, &rules);
+//! assert_eq!(comparison.verdict(), Verdict::Mismatch);
+//! let found: Vec<(&str, &str, DifferenceKind)> = comparison
+//!     .differences
+//!     .iter()
+//!     .map(|d| (d.path.as_str(), d.pattern.as_str(), d.kind))
+//!     .collect();
+//! assert_eq!(found, [
+//!     ("$.eml", "$.eml", DifferenceKind::Mismatch),
+//!     ("$.lines[0].amt", "$.lines[*].amt", DifferenceKind::Mismatch),
+//!     ("$.upd", "$.upd", DifferenceKind::Ignored),
+//! ]);
+//! // Values leave the engine redacted.
+//! assert_eq!(comparison.differences[0].primary, Observed::Present(json!("[redacted]")));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # What is compared ([`compare`])
 //!
 //! 1. The **status** code (`status`).
