@@ -8,8 +8,10 @@ use crate::proxy::{Proxy, ProxyConfig};
 use crate::reload::Reloader;
 use crate::routes::RouteTable;
 use crate::settings::{FlagSource, Settings};
+use crate::shadow::store::{ShadowStore, Window, spawn_pruner};
 use crate::stats::Stats;
 use anyhow::Context;
+use platform::settings::DatabaseSettings;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +26,7 @@ pub struct Application {
     data_plane: tokio::task::JoinHandle<()>,
     admin: actix_web::dev::ServerHandle,
     admin_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pruner: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -53,6 +56,12 @@ impl Application {
             })?,
         };
         let stats = Arc::new(Stats::default());
+        let store = shadow_store(&settings).await?;
+        let (age, every) = (
+            window(&settings.shadow.retention_age)?,
+            window(&settings.shadow.prune_every)?,
+        );
+        let pruner = spawn_pruner(store.clone(), every, settings.shadow.retention_rows, age);
         let table = RouteTable::build(&settings, &settings.registry(), &stats)?;
         let identity = IdentityHeaders {
             user: http::HeaderName::from_bytes(settings.proxy.identity_header.as_bytes())?,
@@ -62,11 +71,14 @@ impl Application {
             table,
             flags,
             stats,
+            store,
             ProxyConfig {
                 identity,
                 expose_route_headers: settings.proxy.expose_route_headers,
                 unrouted_timeout: Duration::from_millis(settings.proxy.timeout_ms),
                 connect_timeout: Duration::from_millis(settings.proxy.connect_timeout_ms),
+                shadow_queue: settings.shadow.queue_capacity,
+                shadow_concurrency: settings.shadow.concurrency,
             },
         ));
         let reloader = Arc::new(Reloader::new(proxy.clone(), config));
@@ -104,6 +116,7 @@ impl Application {
             data_plane,
             admin,
             admin_task,
+            pruner,
         })
     }
 
@@ -123,6 +136,7 @@ impl Application {
         self.admin.stop(true).await;
         let _ = self.data_plane.await;
         let _ = self.admin_task.await;
+        self.pruner.abort();
     }
 
     /// Runs until SIGTERM or Ctrl-C, then stops gracefully.
@@ -133,6 +147,28 @@ impl Application {
         tracing::info!("strangler proxy stopped");
         Ok(())
     }
+}
+
+/// Opens (and migrates) the shadow results database off the async threads.
+async fn shadow_store(settings: &Settings) -> anyhow::Result<ShadowStore> {
+    let db = DatabaseSettings {
+        url: settings.shadow.database_url.clone(),
+        pool_size: settings.shadow.pool_size,
+    };
+    let store = tokio::task::spawn_blocking(move || ShadowStore::connect(&db)).await?;
+    store.with_context(|| {
+        format!(
+            "cannot open the shadow results database {}",
+            settings.shadow.database_url
+        )
+    })
+}
+
+fn window(text: &str) -> anyhow::Result<Duration> {
+    Ok(text
+        .parse::<Window>()
+        .map_err(anyhow::Error::msg)?
+        .duration())
 }
 
 async fn shutdown_signal() {

@@ -21,6 +21,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// Where flags come from.
     pub flags: FlagsSettings,
+    /// Shadow traffic: queue, concurrency, results database, retention.
+    pub shadow: ShadowSettings,
     /// The anti-corruption layer.
     pub acl: AclSettings,
     /// Logs.
@@ -92,6 +94,57 @@ pub struct FlagsSettings {
     pub poll_interval_ms: u64,
 }
 
+/// Shadow traffic, for every route.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShadowSettings {
+    /// Where results are kept (`sqlite://…` or `postgres://…`).
+    pub database_url: String,
+    /// Connections to that database.
+    pub pool_size: u32,
+    /// Shadow copies that may wait; beyond it new copies are dropped and counted.
+    pub queue_capacity: usize,
+    /// Shadow copies in flight at once.
+    pub concurrency: usize,
+    /// Results kept at most.
+    pub retention_rows: u64,
+    /// Results kept at most this long (`30s`, `15m`, `1h`, `7d`).
+    pub retention_age: String,
+    /// How often old results are pruned.
+    pub prune_every: String,
+}
+
+/// What a route does with writes in shadow mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShadowWrites {
+    /// Not shadowed; counted as `skipped_unsafe` (the default: safe first).
+    #[default]
+    Skip,
+    /// Sent with `X-Strangler-Dry-Run: 1`: the candidate rolls its transaction
+    /// back and performs no side effect.
+    DryRun,
+}
+
+/// A route's shadow settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteShadow {
+    /// Largest request or response body compared (default the route's
+    /// `max_body_bytes`); larger ones are counted as `skipped_too_large`.
+    pub max_body_bytes: Option<usize>,
+    /// `skip` (default) or `dry-run` for requests that change state.
+    #[serde(default)]
+    pub writes: ShadowWrites,
+    /// Also ask the monolith a second time (safe requests only) to learn which
+    /// fields differ by nature (noise), as Diffy does.
+    #[serde(default)]
+    pub secondary: bool,
+    /// Comparison rules: ignored fields, array keys, tolerance, redaction, noise.
+    #[serde(default)]
+    pub compare: crate::shadow::compare::RulesConfig,
+}
+
 /// The anti-corruption layer's settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,6 +208,9 @@ pub struct RouteSettings {
     /// The flags deciding the mode.
     #[serde(default)]
     pub flags: RouteFlags,
+    /// Shadow traffic for this route.
+    #[serde(default)]
+    pub shadow: RouteShadow,
 }
 
 impl Validate for Settings {
@@ -205,6 +261,25 @@ impl Validate for Settings {
             return Err(InvalidSetting::new(
                 "flags.poll_interval_ms",
                 "must be greater than 0",
+            ));
+        }
+        for (key, value) in [
+            ("shadow.retention_age", &self.shadow.retention_age),
+            ("shadow.prune_every", &self.shadow.prune_every),
+        ] {
+            value
+                .parse::<crate::shadow::store::Window>()
+                .map_err(|e| InvalidSetting::new(key, e.to_string()))?;
+        }
+        platform::db::Target::parse(&self.shadow.database_url)
+            .map_err(|e| InvalidSetting::new("shadow.database_url", e))?;
+        if self.shadow.queue_capacity == 0
+            || self.shadow.concurrency == 0
+            || self.shadow.pool_size == 0
+        {
+            return Err(InvalidSetting::new(
+                "shadow",
+                "queue_capacity, concurrency and pool_size must be greater than 0",
             ));
         }
         acl::LegacyClock::from_name(&self.acl.timezone)

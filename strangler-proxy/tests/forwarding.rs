@@ -74,8 +74,12 @@ async fn upstream() -> SocketAddr {
 }
 
 async fn proxy(name: &str, legacy: SocketAddr) -> Application {
+    let dir = std::env::temp_dir().join(format!("strangler-fwd-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     let routes = format!(
         r#"
+[shadow]
+database_url = "sqlite://{shadow_db}"
 [proxy]
 listen = "127.0.0.1:0"
 legacy = "http://{legacy}"
@@ -87,10 +91,9 @@ token = "forwarding-test-token-0123"
 name = "kept-host"
 patterns = ["/kept/**"]
 host = "keep"
-"#
+"#,
+        shadow_db = dir.join("shadow.db").display()
     );
-    let dir = std::env::temp_dir().join(format!("strangler-fwd-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("strangler.toml");
     std::fs::write(&config, routes).unwrap();
     let flags = dir.join("flags.json");

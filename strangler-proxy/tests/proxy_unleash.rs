@@ -78,6 +78,8 @@ async fn routing_follows_toggles_flipped_on_the_unleash_server() {
         &config,
         format!(
             r#"
+[shadow]
+database_url = "sqlite://{shadow_db}"
 [proxy]
 listen = "127.0.0.1:0"
 legacy = "{legacy}"
@@ -96,7 +98,8 @@ new = "{new}"
 [routes.flags]
 new = "orders.new"
 "#,
-            api = server.api_url()
+            api = server.api_url(),
+            shadow_db = dir.path().join("shadow.db").display()
         ),
     )
     .unwrap();

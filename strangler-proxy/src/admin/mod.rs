@@ -5,6 +5,7 @@
 
 mod auth;
 mod handlers;
+mod shadow;
 pub mod views;
 
 use crate::proxy::Proxy;
@@ -45,7 +46,9 @@ pub fn server(
                     .route("/flags", web::get().to(handlers::flags))
                     .route("/stats", web::get().to(handlers::stats))
                     .route("/status", web::get().to(handlers::status))
-                    .route("/reload", web::post().to(handlers::reload)),
+                    .route("/reload", web::post().to(handlers::reload))
+                    .route("/shadow/report", web::get().to(shadow::report))
+                    .route("/shadow/results/{id}", web::get().to(shadow::result)),
             )
     })
     .workers(1)

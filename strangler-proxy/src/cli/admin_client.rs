@@ -5,11 +5,13 @@ use crate::admin::views::{RouteView, StatusView};
 use crate::settings::Settings;
 use anyhow::{Context, bail};
 
+/// Calls the admin API; the body as text, or the problem's detail as the error.
 fn call(
     settings: &Settings,
     method: reqwest::Method,
     path: &str,
-) -> anyhow::Result<serde_json::Value> {
+    query: &[(&str, &str)],
+) -> anyhow::Result<String> {
     let url = format!("http://{}/admin/{path}", settings.admin.listen);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -17,6 +19,7 @@ fn call(
     runtime.block_on(async {
         let res = reqwest::Client::new()
             .request(method, &url)
+            .query(query)
             .bearer_auth(&settings.admin.token)
             .send()
             .await
@@ -26,39 +29,59 @@ fn call(
                 )
             })?;
         let status = res.status();
-        let body: serde_json::Value = res.json().await.unwrap_or(serde_json::Value::Null);
+        let text = res.text().await?;
         if !status.is_success() {
+            let problem: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             bail!(
                 "the admin API answered {status}: {}",
-                body["detail"].as_str().unwrap_or("no detail")
+                problem["detail"].as_str().unwrap_or("no detail")
             );
         }
-        Ok(body)
+        Ok(text)
     })
+}
+
+fn call_json<T: serde::de::DeserializeOwned>(
+    settings: &Settings,
+    method: reqwest::Method,
+    path: &str,
+) -> anyhow::Result<T> {
+    Ok(serde_json::from_str(&call(settings, method, path, &[])?)?)
 }
 
 /// `strangler routes`.
 pub fn routes(settings: &Settings) -> anyhow::Result<()> {
-    let routes: Vec<RouteView> =
-        serde_json::from_value(call(settings, reqwest::Method::GET, "routes")?)?;
+    let routes: Vec<RouteView> = call_json(settings, reqwest::Method::GET, "routes")?;
     print!("{}", output::routes_table(&routes));
     Ok(())
 }
 
 /// `strangler status`.
 pub fn status(settings: &Settings) -> anyhow::Result<()> {
-    let status: StatusView =
-        serde_json::from_value(call(settings, reqwest::Method::GET, "status")?)?;
+    let status: StatusView = call_json(settings, reqwest::Method::GET, "status")?;
     print!("{}", output::status(&status));
     Ok(())
 }
 
 /// `strangler reload`.
 pub fn reload(settings: &Settings) -> anyhow::Result<()> {
-    let answer = call(settings, reqwest::Method::POST, "reload")?;
+    let answer: serde_json::Value = call_json(settings, reqwest::Method::POST, "reload")?;
     println!("reloaded: {} routes in force", answer["routes"]);
     if let Some(e) = answer["flags_error"].as_str() {
         println!("flags: {e}");
     }
+    Ok(())
+}
+
+/// `strangler shadow report`.
+pub fn shadow_report(settings: &Settings, route: Option<&str>, since: &str) -> anyhow::Result<()> {
+    let mut query = vec![("since", since), ("format", "table")];
+    if let Some(route) = route {
+        query.push(("route", route));
+    }
+    print!(
+        "{}",
+        call(settings, reqwest::Method::GET, "shadow/report", &query)?
+    );
     Ok(())
 }

@@ -35,6 +35,12 @@ pub enum Command {
     Status,
     /// Reload the route table from the settings file (admin API).
     Reload,
+    /// Shadow traffic: how the new side answers compared with the monolith.
+    Shadow {
+        /// What to show.
+        #[command(subcommand)]
+        action: ShadowAction,
+    },
     /// Read or change the local flags file (source "file").
     Flags {
         /// The flags file (default: flags.file from the settings).
@@ -43,6 +49,20 @@ pub enum Command {
         /// What to do with it.
         #[command(subcommand)]
         action: FlagsAction,
+    },
+}
+
+/// `strangler shadow …`.
+#[derive(Debug, Subcommand)]
+pub enum ShadowAction {
+    /// Match rates per route and field over a window, and the top mismatch groups.
+    Report {
+        /// One route only.
+        #[arg(long)]
+        route: Option<String>,
+        /// The window: 30s, 15m, 1h, 7d.
+        #[arg(long, default_value = "1h")]
+        since: String,
     },
 }
 
@@ -85,6 +105,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Routes => admin_client::routes(&settings),
         Command::Status => admin_client::status(&settings),
         Command::Reload => admin_client::reload(&settings),
+        Command::Shadow {
+            action: ShadowAction::Report { route, since },
+        } => admin_client::shadow_report(&settings, route.as_deref(), &since),
         Command::Flags { file, action } => {
             output::flags(&file.unwrap_or_else(|| settings.flags.file.clone()), action)
         }

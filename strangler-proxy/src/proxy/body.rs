@@ -61,6 +61,22 @@ where
     }
 }
 
+/// [`read`] for a [`Body`], frame by frame: `Limited` over a boxed error
+/// type trips the compiler's higher-ranked `Send` check inside spawned tasks.
+pub async fn read_boxed(mut body: Body, limit: usize) -> Result<Bytes, ReadError> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(ReadError::Broken)?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(ReadError::TooLarge);
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.freeze())
+}
+
 /// An `application/problem+json` response made by the proxy itself.
 pub fn problem(status: StatusCode, slug: &str, detail: &str) -> Response<Body> {
     let body = json!({

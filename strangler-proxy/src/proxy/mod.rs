@@ -8,18 +8,21 @@ pub mod decide;
 pub mod forward;
 pub mod headers;
 pub mod identity;
+mod shadowed;
 pub mod translate;
 mod upgrade;
 
 use crate::flags::Flags;
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
+use crate::shadow::mirror::Shadow;
+use crate::shadow::store::ShadowStore;
 use crate::stats::{Backend, Stats};
 use crate::upstream::Upstream;
 use arc_swap::ArcSwap;
 use body::Body;
 use bytes::Bytes;
-use decide::{Side, decide};
+use decide::{Mode, Side, decide};
 use forward::Client;
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
@@ -44,6 +47,7 @@ pub struct Proxy {
     expose_route_headers: bool,
     unrouted_timeout: Duration,
     stats: Arc<Stats>,
+    shadow: Shadow,
 }
 
 /// How the data plane is set up.
@@ -56,15 +60,32 @@ pub struct ProxyConfig {
     pub unrouted_timeout: Duration,
     /// Connect timeout to upstreams.
     pub connect_timeout: Duration,
+    /// Shadow copies that may wait.
+    pub shadow_queue: usize,
+    /// Shadow copies in flight.
+    pub shadow_concurrency: usize,
 }
 
 impl Proxy {
     /// A data plane over `table`, deciding with `flags`.
-    pub fn new(table: RouteTable, flags: Flags, stats: Arc<Stats>, config: ProxyConfig) -> Self {
+    pub fn new(
+        table: RouteTable,
+        flags: Flags,
+        stats: Arc<Stats>,
+        store: ShadowStore,
+        config: ProxyConfig,
+    ) -> Self {
+        let client = forward::client(config.connect_timeout);
         Self {
             table: ArcSwap::from_pointee(table),
             flags,
-            client: forward::client(config.connect_timeout),
+            shadow: Shadow::start(
+                store,
+                client.clone(),
+                config.shadow_queue,
+                config.shadow_concurrency,
+            ),
+            client,
             identity: config.identity,
             expose_route_headers: config.expose_route_headers,
             unrouted_timeout: config.unrouted_timeout,
@@ -92,6 +113,11 @@ impl Proxy {
         &self.stats
     }
 
+    /// The shadow stage.
+    pub fn shadow(&self) -> &Shadow {
+        &self.shadow
+    }
+
     /// Serves one client request.
     pub async fn handle(&self, mut req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
         let correlation = correlation_id(&mut req);
@@ -107,9 +133,12 @@ impl Proxy {
                     &found.params,
                     peer.ip(),
                 );
-                (found.route, ctx)
+                let decision = decide(&self.flags, &route.flags, &ctx);
+                // The pattern is only kept (allocated) for a shadowed request.
+                let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
+                (found.route, ctx, decision, pattern)
             });
-        let Some((index, ctx)) = found else {
+        let Some((index, ctx, decision, pattern)) = found else {
             let res = self
                 .pass(
                     req,
@@ -125,15 +154,19 @@ impl Proxy {
             return res;
         };
         let route = &table.routes()[index];
-        let decision = decide(&self.flags, &route.flags, &ctx);
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-        let (mut res, backend) = match decision.side {
-            Side::Legacy => (
+        let (mut res, backend) = match (decision.side, pattern) {
+            (Side::New, _) => self.serve_new(req, route, peer).await,
+            (Side::Legacy, Some(pattern)) => (
+                self.serve_shadowed(req, route, pattern, peer, &correlation)
+                    .await,
+                Backend::Legacy,
+            ),
+            (Side::Legacy, None) => (
                 self.pass(req, &route.legacy, route.host, peer, route.timeout)
                     .await,
                 Backend::Legacy,
             ),
-            Side::New => self.serve_new(req, route, peer).await,
         };
         route.counters.answered(backend, res.status().as_u16());
         tracing::info!(

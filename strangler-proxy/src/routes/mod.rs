@@ -7,7 +7,8 @@ pub mod methods;
 pub mod pattern;
 pub mod trie;
 
-use crate::settings::{HostPolicy, RouteFlags, Settings};
+use crate::settings::{HostPolicy, RouteFlags, Settings, ShadowWrites};
+use crate::shadow::compare::Rules;
 use crate::stats::{Counters, Stats};
 use crate::upstream::Upstream;
 use acl::{Registry, RouteTranslator};
@@ -44,6 +45,21 @@ pub struct Route {
     pub flags: RouteFlags,
     /// Its counters (kept across reloads).
     pub counters: Arc<Counters>,
+    /// How it is shadowed.
+    pub shadow: Arc<ShadowPlan>,
+}
+
+/// A route's shadow settings, checked.
+#[derive(Debug)]
+pub struct ShadowPlan {
+    /// Largest body compared.
+    pub max_body_bytes: usize,
+    /// What happens to writes.
+    pub writes: ShadowWrites,
+    /// Ask the monolith twice (noise).
+    pub secondary: bool,
+    /// Comparison rules.
+    pub rules: Rules,
 }
 
 /// A route table that could not be built; names the route.
@@ -141,6 +157,17 @@ impl RouteTable {
                     "customer_param `{param}` is not a parameter of any pattern"
                 )));
             }
+            let rules = Rules::new(config.shadow.compare.clone())
+                .map_err(|e| fail(format!("shadow.compare: {e}")))?;
+            let max_body_bytes = config
+                .max_body_bytes
+                .unwrap_or(settings.proxy.max_body_bytes);
+            let shadow = Arc::new(ShadowPlan {
+                max_body_bytes: config.shadow.max_body_bytes.unwrap_or(max_body_bytes),
+                writes: config.shadow.writes,
+                secondary: config.shadow.secondary,
+                rules,
+            });
             for pattern in &patterns {
                 trie.insert(index, pattern, methods, config.priority).map_err(|(other, with)| {
                     fail(format!(
@@ -166,6 +193,7 @@ impl RouteTable {
                 customer_param: config.customer_param.clone(),
                 flags: config.flags.clone(),
                 counters: stats.route(&config.name),
+                shadow,
             });
         }
         Ok(Self {

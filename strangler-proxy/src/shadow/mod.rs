@@ -2,4 +2,5 @@
 //! compared with the monolith's off the client's path, and the results are kept.
 
 pub mod compare;
+pub mod mirror;
 pub mod store;

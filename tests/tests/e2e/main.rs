@@ -8,4 +8,5 @@ mod contract;
 mod fallback;
 mod modes;
 mod operator_errors;
+mod shadow;
 mod stack;

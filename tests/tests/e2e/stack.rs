@@ -26,6 +26,8 @@ pub struct Stack {
     pub monolith: String,
     pub payment: String,
     pub fulfillment: String,
+    /// The payment service's own database.
+    pub payment_db: platform::settings::DatabaseSettings,
     pub flags_file: PathBuf,
     pub config_file: PathBuf,
     pub client: reqwest::Client,
@@ -50,6 +52,9 @@ token = "{TOKEN}"
 [flags]
 file = "{flags}"
 
+[shadow]
+database_url = "sqlite://{shadow_db}"
+
 [[routes]]
 name = "payments"
 patterns = ["/api/v1/payments/{{id}}", "/api/v1/payments/{{id}}/refunds", "/api/v1/orders/{{id}}/payments"]
@@ -60,6 +65,8 @@ timeout_ms = 3000
 shadow = "payments.shadow"
 canary = "payments.canary"
 new = "payments.new"
+[routes.shadow]
+writes = "dry-run"
 
 [[routes]]
 name = "inventory"
@@ -69,7 +76,8 @@ translator = "inventory"
 [routes.flags]
 new = "inventory.new"
 "#,
-        flags = flags.display()
+        flags = flags.display(),
+        shadow_db = flags.with_file_name("shadow.db").display()
     )
 }
 
@@ -121,6 +129,7 @@ impl Stack {
             monolith,
             payment,
             fulfillment,
+            payment_db: payment_db.settings.clone(),
             flags_file,
             config_file,
             client: reqwest::Client::new(),

@@ -1,0 +1,362 @@
+//! The shadow stage: in `shadow` mode the monolith serves the client as usual
+//! while a copy of the request goes to the new service, off the client's path.
+//!
+//! On the request path only cheap things happen: the request body (up to the
+//! route's shadow limit) is buffered so it can be sent twice, the monolith's
+//! response streams to the client through a [`tee::TeeBody`] that keeps a copy,
+//! and a [`Job`] is offered to a bounded [`queue::JobQueue`] — when it is full
+//! the copy is dropped and counted, never waited for. The job then asks the
+//! candidate (through the ACL; writes only as dry runs), optionally asks the
+//! monolith a second time to learn noise, waits for the primary's copy,
+//! compares (`shadow::compare`) and records the result (`shadow::store`).
+
+pub mod queue;
+pub mod tee;
+
+use crate::proxy::body;
+use crate::proxy::forward::{self, Client};
+use crate::proxy::translate::{self, Outcome};
+use crate::routes::ShadowPlan;
+use crate::shadow::compare::{self, NoiseModel, RedactedRequest, RequestSample};
+use crate::shadow::store::{NewResult, RequestExample, ShadowStore, Verdict};
+use crate::upstream::Upstream;
+use acl::RouteTranslator;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request};
+use queue::{JobQueue, QueueSnapshot};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tee::Captured;
+use tokio::sync::oneshot;
+
+/// The header that makes a v2 write a dry run.
+pub const DRY_RUN_HEADER: &str = "x-strangler-dry-run";
+
+/// Everything a shadow copy needs, taken from the request path.
+pub struct Job {
+    /// Route group name.
+    pub route: String,
+    /// The matched pattern.
+    pub path_template: String,
+    /// Correlation id of the client's request.
+    pub correlation_id: String,
+    /// The client's request (body buffered).
+    pub request: http::request::Parts,
+    /// Its body.
+    pub body: Bytes,
+    /// The route's shadow plan.
+    pub plan: Arc<ShadowPlan>,
+    /// The candidate.
+    pub new: Upstream,
+    /// The translator to the candidate, if it speaks v2.
+    pub translator: Option<Arc<dyn RouteTranslator>>,
+    /// The monolith (for the secondary call).
+    pub legacy: Upstream,
+    /// Candidate timeout.
+    pub timeout: Duration,
+    /// Send the candidate a dry run.
+    pub dry_run: bool,
+    /// The primary's status and headers.
+    pub primary_head: (u16, Vec<(String, String)>),
+    /// The primary's latency until its head arrived.
+    pub primary_latency: Duration,
+    /// The primary's body, once it has streamed to the client (taken by the run).
+    pub primary_body: Option<oneshot::Receiver<Captured>>,
+}
+
+/// The shadow stage: queue, store, and what it learned about noise.
+pub struct Shadow {
+    queue: JobQueue<Job>,
+    store: ShadowStore,
+}
+
+/// What the stage shares with its jobs.
+struct Worker {
+    client: Client,
+    store: ShadowStore,
+    noise: Mutex<HashMap<String, NoiseModel>>,
+}
+
+impl Shadow {
+    /// Starts the stage: at most `capacity` jobs wait and `concurrency` run.
+    pub fn start(store: ShadowStore, client: Client, capacity: usize, concurrency: usize) -> Self {
+        let worker = Arc::new(Worker {
+            client,
+            store: store.clone(),
+            noise: Mutex::default(),
+        });
+        let queue = JobQueue::start(capacity, concurrency, move |job: Job| {
+            let worker = worker.clone();
+            async move { worker.run(job).await }
+        });
+        Self { queue, store }
+    }
+
+    /// Hands a copy to the queue; `false` when it was full (counted).
+    pub fn offer(&self, job: Job) -> bool {
+        let route = job.route.clone();
+        let accepted = self.queue.offer(job);
+        if !accepted {
+            tracing::debug!(%route, "shadow queue full: copy dropped");
+        }
+        accepted
+    }
+
+    /// Records a request that was not shadowed (unsafe write, too large), so it
+    /// is counted, not lost.
+    #[allow(clippy::too_many_arguments)]
+    pub fn skipped(
+        &self,
+        route: &str,
+        plan: &ShadowPlan,
+        path_template: &str,
+        parts: &http::request::Parts,
+        correlation_id: &str,
+        verdict: Verdict,
+        primary_status: u16,
+    ) {
+        let store = self.store.clone();
+        let sample = sample(parts, &Bytes::new());
+        let result = NewResult {
+            route: route.to_owned(),
+            method: parts.method.to_string(),
+            path_template: path_template.to_owned(),
+            path: plan.rules.redactor().target(&parts.uri.to_string()),
+            correlation_id: correlation_id.to_owned(),
+            primary_status,
+            candidate_status: None,
+            primary_latency_ms: 0,
+            candidate_latency_ms: None,
+            verdict,
+            request: RequestExample::from(&RedactedRequest::new(&sample, plan.rules.redactor())),
+            differences: Vec::new(),
+        };
+        tokio::spawn(async move {
+            if let Err(e) = store.record(result).await {
+                tracing::warn!(error = %e, "shadow result not recorded");
+            }
+        });
+    }
+
+    /// Copies queued and dropped so far.
+    pub fn queue(&self) -> QueueSnapshot {
+        self.queue.counters()
+    }
+
+    /// The results store.
+    pub fn store(&self) -> &ShadowStore {
+        &self.store
+    }
+}
+
+impl Worker {
+    async fn run(&self, mut job: Job) {
+        let Some(primary_body) = job.primary_body.take() else {
+            return;
+        };
+        let started = Instant::now();
+        let candidate = self.candidate(&job).await;
+        let candidate_latency = started.elapsed();
+        let secondary = match job.plan.secondary && job.request.method.is_safe() {
+            true => self.ask(&job, &job.legacy, false).await.ok(),
+            false => None,
+        };
+        let primary_body = match primary_body.await {
+            Ok(Captured::Complete(bytes)) => bytes,
+            Ok(Captured::TooLarge) => {
+                return self
+                    .record(&job, Verdict::SkippedTooLarge, None, None, Vec::new())
+                    .await;
+            }
+            // The client went away before the primary finished: nothing to compare.
+            Err(_) => return,
+        };
+        let primary = compare::Response {
+            status: job.primary_head.0,
+            headers: job.primary_head.1.clone(),
+            body: primary_body.to_vec(),
+        };
+        let candidate = match candidate {
+            Some(Ok(response)) => response,
+            Some(Err(why)) => {
+                tracing::debug!(route = %job.route, reason = %why, "shadow candidate failed");
+                return self
+                    .record(
+                        &job,
+                        Verdict::CandidateError,
+                        None,
+                        Some(candidate_latency),
+                        Vec::new(),
+                    )
+                    .await;
+            }
+            None => return,
+        };
+        let comparison = {
+            let mut models = self.noise.lock().unwrap_or_else(|p| p.into_inner());
+            let model = models.entry(job.route.clone()).or_default();
+            compare::compare_with_noise(
+                &primary,
+                secondary.as_ref(),
+                &candidate,
+                &job.plan.rules,
+                model,
+            )
+        };
+        let differences = comparison.differences.iter().map(Into::into).collect();
+        let verdict = comparison.verdict().into();
+        self.record(
+            &job,
+            verdict,
+            Some(candidate.status),
+            Some(candidate_latency),
+            differences,
+        )
+        .await;
+    }
+
+    /// The candidate's answer in the legacy shape; `None` when the translator
+    /// leaves the request to the monolith (nothing to compare).
+    async fn candidate(&self, job: &Job) -> Option<Result<compare::Response, String>> {
+        let Some(translator) = &job.translator else {
+            return Some(self.ask(job, &job.new, job.dry_run).await);
+        };
+        let legacy = translate::to_acl(&job.request, &job.body)?;
+        let mut extra = vec![];
+        if let Some(id) = job.request.headers.get(platform::correlation::HEADER) {
+            extra.push((
+                HeaderName::from_static(platform::correlation::HEADER),
+                id.clone(),
+            ));
+        }
+        if job.dry_run {
+            extra.push((
+                HeaderName::from_static(DRY_RUN_HEADER),
+                HeaderValue::from_static("1"),
+            ));
+        }
+        match translate::serve(
+            &self.client,
+            translator.as_ref(),
+            &legacy,
+            &job.new,
+            job.timeout,
+            &extra,
+        )
+        .await
+        {
+            Outcome::Answer(res) => Some(read(res, job.plan.max_body_bytes).await),
+            Outcome::NotTranslated(_) => None,
+            Outcome::Failed(failure) => Some(Err(failure.to_string())),
+        }
+    }
+
+    /// Sends the buffered request to `upstream` as it is.
+    async fn ask(
+        &self,
+        job: &Job,
+        upstream: &Upstream,
+        dry_run: bool,
+    ) -> Result<compare::Response, String> {
+        let mut headers = job.request.headers.clone();
+        crate::proxy::headers::strip_hop_by_hop(&mut headers, false);
+        headers.insert(
+            http::header::HOST,
+            HeaderValue::from_str(upstream.authority().as_str()).map_err(|e| e.to_string())?,
+        );
+        if dry_run {
+            headers.insert(DRY_RUN_HEADER, HeaderValue::from_static("1"));
+        }
+        let uri = upstream
+            .uri(job.request.uri.path_and_query())
+            .map_err(|e| e.to_string())?;
+        let mut req = Request::new(body::full(job.body.clone()));
+        (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
+            (job.request.method.clone(), uri, headers);
+        let res = forward::send(&self.client, req, job.timeout)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (parts, incoming) = res.into_parts();
+        read(
+            http::Response::from_parts(parts, body::stream(incoming)),
+            job.plan.max_body_bytes,
+        )
+        .await
+    }
+
+    async fn record(
+        &self,
+        job: &Job,
+        verdict: Verdict,
+        candidate_status: Option<u16>,
+        candidate_latency: Option<Duration>,
+        differences: Vec<crate::shadow::store::NewDifference>,
+    ) {
+        let redactor = job.plan.rules.redactor();
+        let result = NewResult {
+            route: job.route.clone(),
+            method: job.request.method.to_string(),
+            path_template: job.path_template.clone(),
+            path: redactor.target(&job.request.uri.to_string()),
+            correlation_id: job.correlation_id.clone(),
+            primary_status: job.primary_head.0,
+            candidate_status,
+            primary_latency_ms: millis(job.primary_latency),
+            candidate_latency_ms: candidate_latency.map(millis),
+            verdict,
+            request: RequestExample::from(&RedactedRequest::new(
+                &sample(&job.request, &job.body),
+                redactor,
+            )),
+            differences,
+        };
+        if let Err(e) = self.store.record(result).await {
+            tracing::warn!(route = %job.route, error = %e, "shadow result not recorded");
+        }
+    }
+}
+
+async fn read(res: http::Response<body::Body>, limit: usize) -> Result<compare::Response, String> {
+    let (parts, incoming) = res.into_parts();
+    let bytes = body::read_boxed(incoming, limit)
+        .await
+        .map_err(|e| match e {
+            body::ReadError::TooLarge => format!("answer larger than {limit} bytes"),
+            body::ReadError::Broken(e) => e.to_string(),
+        })?;
+    Ok(compare::Response {
+        status: parts.status.as_u16(),
+        headers: header_pairs(&parts.headers),
+        body: bytes.to_vec(),
+    })
+}
+
+/// Headers as name/value pairs (values that are not text are left out).
+pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(n, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (n.as_str().to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+fn sample(parts: &http::request::Parts, body: &Bytes) -> RequestSample {
+    RequestSample {
+        method: parts.method.to_string(),
+        target: parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned(),
+        headers: header_pairs(&parts.headers),
+        body: body.to_vec(),
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,393 @@
+//! Shadow traffic against real servers on loopback: planted differences are
+//! caught at the right rate and field, legacy noise is learned, a slow
+//! candidate delays no client and overflow is counted, and writes are shadowed
+//! only as dry runs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use std::convert::Infallible;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use strangler_proxy::app::Application;
+use strangler_proxy::settings::Settings;
+
+const TOKEN: &str = "shadow-test-token-0123456789";
+
+type Handler = Arc<
+    dyn Fn(u64, Request<Incoming>) -> Pin<Box<dyn Future<Output = (u16, Value)> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// A JSON server; `handler` gets the request number (from 1) and the request.
+async fn stub(handler: Handler) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicU64::new(0));
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (handler, count) = (handler.clone(), count.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let (handler, n) = (handler.clone(), count.fetch_add(1, Ordering::SeqCst) + 1);
+                    async move {
+                        let (status, body) = handler(n, req).await;
+                        let res = Response::builder()
+                            .status(status)
+                            .header("content-type", "application/json")
+                            .body(Full::new(Bytes::from(body.to_string())))
+                            .unwrap();
+                        Ok::<_, Infallible>(res)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn handler<F, Fut>(f: F) -> Handler
+where
+    F: Fn(u64, Request<Incoming>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = (u16, Value)> + Send + 'static,
+{
+    Arc::new(move |n, req| Box::pin(f(n, req)))
+}
+
+struct Proxy {
+    app: Application,
+    base: String,
+    admin: String,
+    _dir: PathBuf,
+}
+
+async fn proxy(legacy: &str, new: &str, shadow: &str, queue: &str) -> Proxy {
+    let dir = std::env::temp_dir().join(format!(
+        "strangler-shadow-{}-{}",
+        std::process::id(),
+        rand()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let flags = dir.join("flags.json");
+    std::fs::write(
+        &flags,
+        r#"{"version": 2, "features": [{"name": "orders.shadow", "enabled": true, "strategies": [{"name": "default"}]}]}"#,
+    )
+    .unwrap();
+    let config = dir.join("strangler.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[proxy]
+listen = "127.0.0.1:0"
+legacy = "{legacy}"
+[admin]
+listen = "127.0.0.1:0"
+token = "{TOKEN}"
+[flags]
+file = "{flags}"
+[shadow]
+database_url = "sqlite://{db}"
+{queue}
+[[routes]]
+name = "orders"
+patterns = ["/api/v1/orders/{{id}}", "/api/v1/orders"]
+new = "{new}"
+[routes.flags]
+shadow = "orders.shadow"
+[routes.shadow]
+{shadow}
+"#,
+            flags = flags.display(),
+            db = dir.join("shadow.db").display()
+        ),
+    )
+    .unwrap();
+    let app = Application::start(Settings::load(Some(&config)).unwrap(), Some(config))
+        .await
+        .unwrap();
+    Proxy {
+        base: format!("http://{}", app.proxy_addr()),
+        admin: format!("http://{}", app.admin_addr()),
+        app,
+        _dir: dir,
+    }
+}
+
+fn rand() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+impl Proxy {
+    async fn report(&self) -> Value {
+        let url = format!("{}/admin/shadow/report?since=1h", self.admin);
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits (bounded) until the route has `n` results of any kind.
+    async fn wait_for_results(&self, n: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let report = self.report().await;
+            let route = &report["report"]["routes"][0];
+            let counted: u64 = route["verdicts"]
+                .as_object()
+                .map(|v| v.values().filter_map(Value::as_u64).sum())
+                .unwrap_or(0);
+            if counted >= n {
+                return report;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "only {counted} of {n} shadow results arrived: {report}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn order(n: u64) -> Value {
+    json!({"id": n, "cust": 7, "st": "C", "cur": "EUR", "tot": 1999})
+}
+
+fn id_of(req: &Request<Incoming>) -> u64 {
+    req.uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_difference_is_caught_at_its_rate_and_field() {
+    let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    // The candidate gets `tot` wrong for every 20th request: 5 %.
+    let new = stub(handler(|n, req| async move {
+        let mut body = order(id_of(&req));
+        if n % 20 == 0 {
+            body["tot"] = json!(1998);
+        }
+        (200, body)
+    }))
+    .await;
+    let proxy = proxy(&legacy, &new, "", "").await;
+    let client = reqwest::Client::new();
+    for id in 1..=200 {
+        let res = client
+            .get(format!("{}/api/v1/orders/{id}", proxy.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.json::<Value>().await.unwrap(),
+            order(id),
+            "the client always gets the monolith's answer"
+        );
+    }
+    let report = proxy.wait_for_results(200).await;
+    let route = &report["report"]["routes"][0];
+    assert_eq!(route["samples"], 200);
+    let rate = route["match_rate"].as_f64().unwrap();
+    assert!((0.94..=0.96).contains(&rate), "match rate {rate}");
+    assert_eq!(route["fields"][0]["pattern"], "$.tot");
+    assert_eq!(route["fields"][0]["mismatches"], 10);
+    let top = &report["report"]["top_mismatches"][0];
+    assert_eq!(
+        (top["route"].as_str(), top["pattern"].as_str()),
+        (Some("orders"), Some("$.tot"))
+    );
+
+    // One example, side by side, the request included.
+    let id = top["examples"][0].as_i64().unwrap();
+    let url = format!("{}/admin/shadow/results/{id}", proxy.admin);
+    let example: Value = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(example["verdict"], "mismatch");
+    let diff = &example["differences"][0];
+    assert_eq!(
+        (diff["primary"].as_i64(), diff["candidate"].as_i64()),
+        (Some(1999), Some(1998)),
+        "{example}"
+    );
+    assert!(
+        example["request"]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("/api/v1/orders/")
+    );
+    proxy.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_random_on_the_legacy_side_is_noise() {
+    let nonce = |mut body: Value| {
+        body["nonce"] = json!(rand().to_string());
+        body
+    };
+    let legacy = stub(handler(move |_, req| async move {
+        (200, nonce(order(id_of(&req))))
+    }))
+    .await;
+    let new = stub(handler(move |_, req| async move {
+        (200, nonce(order(id_of(&req))))
+    }))
+    .await;
+    let proxy = proxy(&legacy, &new, "secondary = true", "").await;
+    let client = reqwest::Client::new();
+    for id in 1..=30 {
+        client
+            .get(format!("{}/api/v1/orders/{id}", proxy.base))
+            .send()
+            .await
+            .unwrap();
+    }
+    let report = proxy.wait_for_results(30).await;
+    let verdicts = &report["report"]["routes"][0]["verdicts"];
+    assert_eq!(
+        (verdicts["mismatch"].as_u64(), verdicts["noise"].as_u64()),
+        (Some(0), Some(30)),
+        "{report}"
+    );
+    let field = &report["report"]["routes"][0]["fields"][0];
+    assert_eq!(
+        (field["pattern"].as_str(), field["mismatches"].as_u64()),
+        (Some("$.nonce"), Some(0))
+    );
+    proxy.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_candidate_delays_no_client_and_overflow_is_counted() {
+    let in_flight = Arc::new(AtomicU64::new(0));
+    let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let pending = in_flight.clone();
+    let new = stub(handler(move |_, req| {
+        let pending = pending.clone();
+        async move {
+            pending.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            pending.fetch_sub(1, Ordering::SeqCst);
+            (200, order(id_of(&req)))
+        }
+    }))
+    .await;
+    let proxy = proxy(&legacy, &new, "", "queue_capacity = 2\nconcurrency = 1").await;
+    let client = reqwest::Client::new();
+    let answers = futures_util::future::join_all((1..=10).map(|id| {
+        client
+            .get(format!("{}/api/v1/orders/{id}", proxy.base))
+            .send()
+    }))
+    .await;
+    assert!(
+        answers
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|r| r.status() == 200))
+    );
+    assert!(
+        in_flight.load(Ordering::SeqCst) >= 1,
+        "every client was answered while a candidate call was still pending"
+    );
+    let report = proxy.report().await;
+    let dropped = report["queue"]["dropped"].as_u64().unwrap();
+    assert!(
+        dropped >= 5,
+        "a full queue drops copies and counts them: {report}"
+    );
+    assert_eq!(report["queue"]["accepted"].as_u64().unwrap() + dropped, 10);
+    proxy.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_shadowed_only_as_dry_runs() {
+    let legacy = stub(handler(|n, _| async move { (201, order(n)) })).await;
+    let dry_runs = Arc::new(AtomicU64::new(0));
+    let seen = dry_runs.clone();
+    let new = stub(handler(move |n, req| {
+        let seen = seen.clone();
+        async move {
+            if req
+                .headers()
+                .get("x-strangler-dry-run")
+                .is_some_and(|v| v == "1")
+            {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+            (201, order(n))
+        }
+    }))
+    .await;
+    let client = reqwest::Client::new();
+
+    let unsafe_writes = proxy(&legacy, &new, "", "").await;
+    let res = client
+        .post(format!("{}/api/v1/orders", unsafe_writes.base))
+        .json(&json!({"cust": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let report = unsafe_writes.wait_for_results(1).await;
+    assert_eq!(
+        report["report"]["routes"][0]["verdicts"]["skipped_unsafe"], 1,
+        "{report}"
+    );
+    assert_eq!(
+        dry_runs.load(Ordering::SeqCst),
+        0,
+        "the candidate never saw the write"
+    );
+    unsafe_writes.app.stop().await;
+
+    let dry = proxy(&legacy, &new, "writes = \"dry-run\"", "").await;
+    let res = client
+        .post(format!("{}/api/v1/orders", dry.base))
+        .json(&json!({"cust": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    dry.wait_for_results(1).await;
+    assert_eq!(
+        dry_runs.load(Ordering::SeqCst),
+        1,
+        "the candidate got the write as a dry run"
+    );
+    dry.app.stop().await;
+}
