@@ -98,10 +98,12 @@ impl Application {
         let admin_listener = std::net::TcpListener::bind(&settings.admin.listen)
             .with_context(|| format!("cannot bind admin.listen {}", settings.admin.listen))?;
         let admin_addr = admin_listener.local_addr()?;
+        let gate = crate::gate::Gate::new(&settings).map_err(anyhow::Error::msg)?;
         let admin_server = admin::server(
             admin_listener,
             proxy,
             reloader.clone(),
+            gate,
             settings.admin.token.clone(),
         )?;
         let admin = admin_server.handle();

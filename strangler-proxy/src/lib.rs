@@ -16,6 +16,7 @@ pub mod admin;
 pub mod app;
 pub mod cli;
 pub mod flags;
+pub mod gate;
 pub mod proxy;
 pub mod reload;
 pub mod routes;

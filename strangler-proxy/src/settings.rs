@@ -23,6 +23,8 @@ pub struct Settings {
     pub flags: FlagsSettings,
     /// Shadow traffic: queue, concurrency, results database, retention.
     pub shadow: ShadowSettings,
+    /// The promotion gate.
+    pub gate: GateSettings,
     /// The anti-corruption layer.
     pub acl: AclSettings,
     /// Logs.
@@ -112,6 +114,18 @@ pub struct ShadowSettings {
     pub retention_age: String,
     /// How often old results are pruned.
     pub prune_every: String,
+}
+
+/// When a route may move to `canary` or `new`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSettings {
+    /// The shadow match rate required, 0 to 1 (e.g. 0.999).
+    pub match_rate: f64,
+    /// The samples required at least.
+    pub min_samples: u64,
+    /// The window the rate is taken over (`15m`, `1h`, `7d`).
+    pub window: String,
 }
 
 /// What a route does with writes in shadow mode.
@@ -270,6 +284,16 @@ impl Validate for Settings {
             value
                 .parse::<crate::shadow::store::Window>()
                 .map_err(|e| InvalidSetting::new(key, e.to_string()))?;
+        }
+        self.gate
+            .window
+            .parse::<crate::shadow::store::Window>()
+            .map_err(|e| InvalidSetting::new("gate.window", e.to_string()))?;
+        if !(0.0..=1.0).contains(&self.gate.match_rate) {
+            return Err(InvalidSetting::new(
+                "gate.match_rate",
+                "must be between 0 and 1 (e.g. 0.999)",
+            ));
         }
         platform::db::Target::parse(&self.shadow.database_url)
             .map_err(|e| InvalidSetting::new("shadow.database_url", e))?;

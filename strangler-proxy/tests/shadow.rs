@@ -74,10 +74,13 @@ struct Proxy {
     app: Application,
     base: String,
     admin: String,
+    flags: PathBuf,
     _dir: PathBuf,
 }
 
-async fn proxy(legacy: &str, new: &str, shadow: &str, queue: &str) -> Proxy {
+/// A proxy with route `orders` shadowed to `new`; `shadow` goes into the
+/// route's `[routes.shadow]`, `extra` after the `[shadow]` settings.
+async fn proxy(legacy: &str, new: &str, shadow: &str, extra: &str) -> Proxy {
     let dir = std::env::temp_dir().join(format!(
         "strangler-shadow-{}-{}",
         std::process::id(),
@@ -87,7 +90,10 @@ async fn proxy(legacy: &str, new: &str, shadow: &str, queue: &str) -> Proxy {
     let flags = dir.join("flags.json");
     std::fs::write(
         &flags,
-        r#"{"version": 2, "features": [{"name": "orders.shadow", "enabled": true, "strategies": [{"name": "default"}]}]}"#,
+        r#"{"version": 2, "features": [
+            {"name": "orders.shadow", "enabled": true, "strategies": [{"name": "default"}]},
+            {"name": "orders.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "10", "stickiness": "userId", "groupId": "orders"}}]},
+            {"name": "orders.new", "enabled": false, "strategies": [{"name": "default"}]}]}"#,
     )
     .unwrap();
     let config = dir.join("strangler.toml");
@@ -105,13 +111,15 @@ token = "{TOKEN}"
 file = "{flags}"
 [shadow]
 database_url = "sqlite://{db}"
-{queue}
+{extra}
 [[routes]]
 name = "orders"
 patterns = ["/api/v1/orders/{{id}}", "/api/v1/orders"]
 new = "{new}"
 [routes.flags]
 shadow = "orders.shadow"
+canary = "orders.canary"
+new = "orders.new"
 [routes.shadow]
 {shadow}
 "#,
@@ -127,6 +135,7 @@ shadow = "orders.shadow"
         base: format!("http://{}", app.proxy_addr()),
         admin: format!("http://{}", app.admin_addr()),
         app,
+        flags,
         _dir: dir,
     }
 }
@@ -139,6 +148,25 @@ fn rand() -> u128 {
 }
 
 impl Proxy {
+    async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.admin))
+            .bearer_auth(TOKEN);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        (
+            res.status().as_u16(),
+            res.json().await.unwrap_or(Value::Null),
+        )
+    }
+
     async fn report(&self) -> Value {
         let url = format!("{}/admin/shadow/report?since=1h", self.admin);
         reqwest::Client::new()
@@ -390,4 +418,137 @@ async fn writes_are_shadowed_only_as_dry_runs() {
         "the candidate got the write as a dry run"
     );
     dry.app.stop().await;
+}
+
+const GATE: &str = "[gate]\nmatch_rate = 0.99\nmin_samples = 50\nwindow = \"1h\"";
+
+async fn shadowed_requests(proxy: &Proxy, from: u64, to: u64) {
+    let client = reqwest::Client::new();
+    for id in from..=to {
+        client
+            .get(format!("{}/api/v1/orders/{id}", proxy.base))
+            .send()
+            .await
+            .unwrap();
+    }
+    proxy.wait_for_results(to).await;
+}
+
+fn flag_on(proxy: &Proxy, flag: &str) -> bool {
+    strangler_proxy::flags::file::list(&proxy.flags)
+        .unwrap()
+        .iter()
+        .any(|f| f.name == flag && f.enabled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_refuses_below_the_bar_and_records_a_forced_override() {
+    let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let new = stub(handler(|n, req| async move {
+        let mut body = order(id_of(&req));
+        if n % 20 == 0 {
+            body["tot"] = json!(1);
+        }
+        (200, body)
+    }))
+    .await;
+    let proxy = proxy(&legacy, &new, "", GATE).await;
+    shadowed_requests(&proxy, 1, 100).await;
+
+    let (status, gate) = proxy
+        .admin(reqwest::Method::GET, "/admin/routes/orders/gate", None)
+        .await;
+    assert_eq!(
+        (status, gate["open"].as_bool()),
+        (200, Some(false)),
+        "{gate}"
+    );
+    let promote = |body| {
+        proxy.admin(
+            reqwest::Method::POST,
+            "/admin/routes/orders/promote",
+            Some(body),
+        )
+    };
+    let (status, problem) = promote(json!({"to": "canary"})).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("match rate 95.00 %"),
+        "{problem}"
+    );
+    assert!(!flag_on(&proxy, "orders.canary"));
+    let (status, _) = promote(json!({"to": "canary", "force": true})).await;
+    assert_eq!(status, 422, "forcing needs a reason");
+    let (status, _) = promote(json!({"to": "sideways"})).await;
+    assert_eq!(status, 422, "an unknown stage is a bad body");
+    let (status, answer) = promote(
+        json!({"to": "canary", "force": true, "reason": "tot rounding accepted by finance"}),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["outcome"].as_str()),
+        (200, Some("forced")),
+        "{answer}"
+    );
+    assert!(flag_on(&proxy, "orders.canary"), "the canary flag is on");
+
+    let (_, decisions) = proxy
+        .admin(reqwest::Method::GET, "/admin/decisions?route=orders", None)
+        .await;
+    let outcomes: Vec<&str> = decisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["forced", "refused"], "newest first");
+    assert_eq!(decisions[0]["reason"], "tot rounding accepted by finance");
+    assert_eq!(decisions[0]["evidence"]["samples"], 100);
+    let (status, _) = proxy
+        .admin(reqwest::Method::GET, "/admin/routes/nope/gate", None)
+        .await;
+    assert_eq!(status, 404);
+    proxy.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_opens_on_enough_matching_samples() {
+    let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let new = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let proxy = proxy(&legacy, &new, "", GATE).await;
+    shadowed_requests(&proxy, 1, 10).await;
+    let (_, gate) = proxy
+        .admin(reqwest::Method::GET, "/admin/routes/orders/gate", None)
+        .await;
+    assert!(
+        gate["why"]
+            .as_str()
+            .unwrap()
+            .contains("only 10 shadow samples"),
+        "{gate}"
+    );
+
+    shadowed_requests(&proxy, 11, 60).await;
+    let (status, answer) = proxy
+        .admin(
+            reqwest::Method::POST,
+            "/admin/routes/orders/promote",
+            Some(json!({"to": "new"})),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["outcome"].as_str()),
+        (200, Some("granted")),
+        "{answer}"
+    );
+    assert!(flag_on(&proxy, "orders.new"));
+    // The flags are reloaded at once: the route is served by the new side now.
+    let res = reqwest::get(format!("{}/api/v1/orders/1", proxy.base))
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-strangler-backend"], "new");
+    proxy.app.stop().await;
 }

@@ -8,6 +8,7 @@ mod handlers;
 mod shadow;
 pub mod views;
 
+use crate::gate::Gate;
 use crate::proxy::Proxy;
 use crate::reload::Reloader;
 use actix_web::dev::Server;
@@ -22,6 +23,8 @@ pub struct AdminState {
     pub proxy: Arc<Proxy>,
     /// The reloader.
     pub reloader: Arc<Reloader>,
+    /// The promotion gate.
+    pub gate: Gate,
 }
 
 /// Builds the admin server on `listener` (start it by awaiting it).
@@ -29,9 +32,14 @@ pub fn server(
     listener: TcpListener,
     proxy: Arc<Proxy>,
     reloader: Arc<Reloader>,
+    gate: Gate,
     token: String,
 ) -> std::io::Result<Server> {
-    let state = web::Data::new(AdminState { proxy, reloader });
+    let state = web::Data::new(AdminState {
+        proxy,
+        reloader,
+        gate,
+    });
     let token = web::Data::new(auth::Token::new(token));
     Ok(HttpServer::new(move || {
         platform::server::base_app(64 * 1024)
@@ -48,7 +56,10 @@ pub fn server(
                     .route("/status", web::get().to(handlers::status))
                     .route("/reload", web::post().to(handlers::reload))
                     .route("/shadow/report", web::get().to(shadow::report))
-                    .route("/shadow/results/{id}", web::get().to(shadow::result)),
+                    .route("/shadow/results/{id}", web::get().to(shadow::result))
+                    .route("/routes/{name}/gate", web::get().to(shadow::gate))
+                    .route("/routes/{name}/promote", web::post().to(shadow::promote))
+                    .route("/decisions", web::get().to(shadow::decisions)),
             )
     })
     .workers(1)

@@ -68,3 +68,60 @@ pub async fn result(
         None => Err(Problem::not_found(format!("no shadow result {id}"))),
     }
 }
+
+/// `GET /admin/routes/{name}/gate`: would the gate let the route move now?
+pub async fn gate(
+    state: web::Data<AdminState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let name = name.into_inner();
+    if !state.proxy.table().routes().iter().any(|r| r.name == name) {
+        return Err(Problem::not_found(format!("no route named `{name}`")));
+    }
+    Ok(HttpResponse::Ok().json(state.gate.verdict(&state.proxy, &name).await?))
+}
+
+/// `POST /admin/routes/{name}/promote` `{"to": "canary"|"new", "force"?, "reason"?}`.
+pub async fn promote(
+    state: web::Data<AdminState>,
+    name: web::Path<String>,
+    body: platform::json::Json<crate::gate::Promotion>,
+) -> Result<HttpResponse, Problem> {
+    let answer = state
+        .gate
+        .promote(&state.proxy, &name.into_inner(), body.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// `?route=&limit=`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionsQuery {
+    /// One route only.
+    pub route: Option<String>,
+    /// At most this many, newest first (default 50, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// `GET /admin/decisions`: promotions and rollbacks, newest first.
+pub async fn decisions(
+    state: web::Data<AdminState>,
+    query: web::Query<DecisionsQuery>,
+) -> Result<HttpResponse, Problem> {
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(Problem::bad_request(format!(
+            "limit must be 1 to 1000, got {limit}"
+        )));
+    }
+    Ok(HttpResponse::Ok().json(
+        state
+            .proxy
+            .shadow()
+            .store()
+            .decisions(query.route, limit)
+            .await?,
+    ))
+}

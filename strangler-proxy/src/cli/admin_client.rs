@@ -4,6 +4,7 @@ use super::output;
 use crate::admin::views::{RouteView, StatusView};
 use crate::settings::Settings;
 use anyhow::{Context, bail};
+use serde_json::Value;
 
 /// Calls the admin API; the body as text, or the problem's detail as the error.
 fn call(
@@ -11,27 +12,27 @@ fn call(
     method: reqwest::Method,
     path: &str,
     query: &[(&str, &str)],
+    body: Option<Value>,
 ) -> anyhow::Result<String> {
     let url = format!("http://{}/admin/{path}", settings.admin.listen);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let res = reqwest::Client::new()
+        let mut req = reqwest::Client::new()
             .request(method, &url)
             .query(query)
-            .bearer_auth(&settings.admin.token)
-            .send()
-            .await
-            .with_context(|| {
-                format!(
-                    "the proxy's admin API does not answer at {url}; is `strangler serve` running?"
-                )
-            })?;
+            .bearer_auth(&settings.admin.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.with_context(|| {
+            format!("the proxy's admin API does not answer at {url}; is `strangler serve` running?")
+        })?;
         let status = res.status();
         let text = res.text().await?;
         if !status.is_success() {
-            let problem: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            let problem: Value = serde_json::from_str(&text).unwrap_or_default();
             bail!(
                 "the admin API answered {status}: {}",
                 problem["detail"].as_str().unwrap_or("no detail")
@@ -46,7 +47,13 @@ fn call_json<T: serde::de::DeserializeOwned>(
     method: reqwest::Method,
     path: &str,
 ) -> anyhow::Result<T> {
-    Ok(serde_json::from_str(&call(settings, method, path, &[])?)?)
+    Ok(serde_json::from_str(&call(
+        settings,
+        method,
+        path,
+        &[],
+        None,
+    )?)?)
 }
 
 /// `strangler routes`.
@@ -65,7 +72,7 @@ pub fn status(settings: &Settings) -> anyhow::Result<()> {
 
 /// `strangler reload`.
 pub fn reload(settings: &Settings) -> anyhow::Result<()> {
-    let answer: serde_json::Value = call_json(settings, reqwest::Method::POST, "reload")?;
+    let answer: Value = call_json(settings, reqwest::Method::POST, "reload")?;
     println!("reloaded: {} routes in force", answer["routes"]);
     if let Some(e) = answer["flags_error"].as_str() {
         println!("flags: {e}");
@@ -81,7 +88,45 @@ pub fn shadow_report(settings: &Settings, route: Option<&str>, since: &str) -> a
     }
     print!(
         "{}",
-        call(settings, reqwest::Method::GET, "shadow/report", &query)?
+        call(
+            settings,
+            reqwest::Method::GET,
+            "shadow/report",
+            &query,
+            None
+        )?
+    );
+    Ok(())
+}
+
+/// `strangler promote`.
+pub fn promote(
+    settings: &Settings,
+    route: &str,
+    to: &str,
+    force: bool,
+    reason: Option<&str>,
+) -> anyhow::Result<()> {
+    let body = serde_json::json!({ "to": to, "force": force, "reason": reason });
+    let text = call(
+        settings,
+        reqwest::Method::POST,
+        &format!("routes/{route}/promote"),
+        &[],
+        Some(body),
+    )?;
+    let answer: Value = serde_json::from_str(&text)?;
+    let gate = &answer["gate"];
+    println!(
+        "{route}: {} -> {} ({}); shadow match rate {} over {} samples in the last {}",
+        answer["from"].as_str().unwrap_or("?"),
+        answer["to"].as_str().unwrap_or("?"),
+        answer["outcome"].as_str().unwrap_or("?"),
+        gate["match_rate"]
+            .as_f64()
+            .map_or("n/a".into(), |r| format!("{:.2} %", r * 100.0)),
+        gate["samples"],
+        gate["window"].as_str().unwrap_or("?"),
     );
     Ok(())
 }

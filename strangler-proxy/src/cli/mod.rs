@@ -35,6 +35,20 @@ pub enum Command {
     Status,
     /// Reload the route table from the settings file (admin API).
     Reload,
+    /// Move a route to canary or new, if the promotion gate allows it.
+    Promote {
+        /// The route.
+        route: String,
+        /// `canary` or `new`.
+        #[arg(long, value_parser = ["canary", "new"])]
+        to: String,
+        /// Override a closed gate (needs --reason; recorded).
+        #[arg(long, requires = "reason")]
+        force: bool,
+        /// Why (recorded with the decision).
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Shadow traffic: how the new side answers compared with the monolith.
     Shadow {
         /// What to show.
@@ -105,6 +119,12 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Routes => admin_client::routes(&settings),
         Command::Status => admin_client::status(&settings),
         Command::Reload => admin_client::reload(&settings),
+        Command::Promote {
+            route,
+            to,
+            force,
+            reason,
+        } => admin_client::promote(&settings, &route, &to, force, reason.as_deref()),
         Command::Shadow {
             action: ShadowAction::Report { route, since },
         } => admin_client::shadow_report(&settings, route.as_deref(), &since),

@@ -20,6 +20,7 @@
 
 mod aggregate;
 mod convert;
+mod decisions;
 mod model;
 mod read;
 mod report;
@@ -29,6 +30,7 @@ mod table;
 mod window;
 mod write;
 
+pub use decisions::{Decision, StoredDecision};
 pub use model::{DiffKind, NewDifference, NewResult, RequestExample, Verdict};
 pub use read::{Side, StoredDifference, StoredResult};
 pub use report::{FieldReport, GateStats, MismatchGroup, Report, RouteReport, VerdictCounts};

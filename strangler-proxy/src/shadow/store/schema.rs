@@ -39,3 +39,18 @@ diesel::allow_columns_to_appear_in_same_group_by_clause!(
     shadow_differences::pattern,
     shadow_differences::kind,
 );
+
+diesel::table! {
+    route_decisions (id) {
+        id -> BigInt,
+        route -> Text,
+        action -> Text,
+        from_mode -> Text,
+        to_mode -> Text,
+        outcome -> Text,
+        forced -> Bool,
+        reason -> Text,
+        evidence -> Text,
+        created_at -> Timestamp,
+    }
+}
