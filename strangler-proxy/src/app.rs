@@ -101,13 +101,18 @@ impl Application {
         let gate = crate::gate::Gate::new(&settings).map_err(anyhow::Error::msg)?;
         let admin_server = admin::server(
             admin_listener,
-            proxy,
+            proxy.clone(),
             reloader.clone(),
             gate,
             settings.admin.token.clone(),
         )?;
         let admin = admin_server.handle();
         let admin_task = tokio::spawn(admin_server);
+        if let Some(watchdog) =
+            crate::watchdog::Watchdog::new(&settings).map_err(anyhow::Error::msg)?
+        {
+            tokio::spawn(watchdog.run(proxy, stopped.clone()));
+        }
         tokio::spawn(reloader.watch(stopped));
 
         tracing::info!(%proxy_addr, %admin_addr, "strangler proxy listening");

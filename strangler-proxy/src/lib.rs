@@ -25,3 +25,4 @@ pub mod settings;
 pub mod shadow;
 pub mod stats;
 pub mod upstream;
+pub mod watchdog;

@@ -25,6 +25,8 @@ pub struct Settings {
     pub shadow: ShadowSettings,
     /// The promotion gate.
     pub gate: GateSettings,
+    /// The watchdog of routes on the new side.
+    pub watchdog: WatchdogSettings,
     /// The anti-corruption layer.
     pub acl: AclSettings,
     /// Logs.
@@ -126,6 +128,26 @@ pub struct GateSettings {
     pub min_samples: u64,
     /// The window the rate is taken over (`15m`, `1h`, `7d`).
     pub window: String,
+}
+
+/// When a route in `canary` or `new` is stepped back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchdogSettings {
+    /// On or off.
+    pub enabled: bool,
+    /// How often it looks (`5s`).
+    pub interval: String,
+    /// The window of new-side requests it judges (`1m`).
+    pub window: String,
+    /// It acts only on at least this many requests in the window.
+    pub min_requests: u64,
+    /// Largest share of failed new-side requests, 0 to 1.
+    pub max_error_rate: f64,
+    /// Largest share of fallbacks to the monolith, 0 to 1.
+    pub max_fallback_rate: f64,
+    /// Largest p99 latency of new-side requests, in ms.
+    pub max_p99_ms: u64,
 }
 
 /// What a route does with writes in shadow mode.

@@ -4,8 +4,10 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 /// The counters of one route (or of unrouted traffic).
 #[derive(Debug, Default)]
@@ -17,7 +19,25 @@ pub struct Counters {
     upstream_failures: AtomicU64,
     untranslated: AtomicU64,
     status_classes: [AtomicU64; 5],
+    /// The new side's recent requests, for the watchdog.
+    recent: Mutex<VecDeque<NewSideOutcome>>,
 }
+
+/// One request the new side was asked to serve.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSideOutcome {
+    /// When it ended.
+    pub at: Instant,
+    /// How long it took, in ms.
+    pub latency_ms: u64,
+    /// The new side failed (5xx, no answer, untranslatable).
+    pub failed: bool,
+    /// The monolith served it instead.
+    pub fell_back: bool,
+}
+
+/// The most outcomes kept per route; older ones fall off first.
+const RECENT_MAX: usize = 10_000;
 
 /// Who answered a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,6 +81,30 @@ impl Counters {
     /// Counts a failure of an upstream (whether or not a fallback followed).
     pub fn upstream_failed(&self) {
         self.upstream_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Remembers how the new side did on one request.
+    pub fn new_side(&self, outcome: NewSideOutcome) {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() == RECENT_MAX {
+            recent.pop_front();
+        }
+        recent.push_back(outcome);
+    }
+
+    /// The new side's outcomes since `since`.
+    pub fn new_side_since(&self, since: Instant) -> Vec<NewSideOutcome> {
+        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.iter().filter(|o| o.at >= since).copied().collect()
+    }
+
+    /// Forgets the new side's outcomes (after a rollback, so old failures are
+    /// not judged twice).
+    pub fn forget_new_side(&self) {
+        self.recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// Counts a request the translator left to the monolith.

@@ -552,3 +552,79 @@ async fn the_gate_opens_on_enough_matching_samples() {
     assert_eq!(res.headers()["x-strangler-backend"], "new");
     proxy.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watchdog_rolls_a_failing_canary_back() {
+    let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let new = stub(handler(|_, _| async move {
+        (500, json!({"detail": "the new side is broken"}))
+    }))
+    .await;
+    let watchdog =
+        "[watchdog]\ninterval = \"1s\"\nwindow = \"1m\"\nmin_requests = 10\nmax_error_rate = 0.05";
+    let proxy = proxy(&legacy, &new, "", watchdog).await;
+    strangler_proxy::flags::file::rollout(&proxy.flags, "orders.canary", "100".parse().unwrap())
+        .unwrap();
+    strangler_proxy::flags::file::enable(&proxy.flags, "orders.canary").unwrap();
+
+    let client = reqwest::Client::new();
+    let get = |id: u64| {
+        client
+            .get(format!("{}/api/v1/orders/{id}", proxy.base))
+            .header("x-customer-id", "customer-1")
+            .send()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while get(1).await.unwrap().headers()["x-strangler-backend"] != "legacy-fallback" {
+        assert!(
+            Instant::now() < deadline,
+            "the canary never took the customer"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for id in 2..=20 {
+        let res = get(id).await.unwrap();
+        assert_eq!(
+            res.status(),
+            200,
+            "clients are served by the fallback meanwhile"
+        );
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let rollback = loop {
+        let (_, decisions) = proxy
+            .admin(reqwest::Method::GET, "/admin/decisions?route=orders", None)
+            .await;
+        if let Some(d) = decisions
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["action"] == "rollback"))
+        {
+            break d.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the watchdog never acted: {decisions}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        (rollback["from_mode"].as_str(), rollback["outcome"].as_str()),
+        (Some("canary"), Some("applied")),
+        "{rollback}"
+    );
+    assert!(
+        rollback["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("error rate 100.0 %"),
+        "{rollback}"
+    );
+    assert!(!flag_on(&proxy, "orders.canary"), "the canary flag is off");
+    assert_eq!(
+        get(21).await.unwrap().headers()["x-strangler-backend"],
+        "legacy",
+        "back to the monolith (shadowed)"
+    );
+    proxy.app.stop().await;
+}

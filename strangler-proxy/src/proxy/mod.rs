@@ -17,7 +17,7 @@ use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::Shadow;
 use crate::shadow::store::ShadowStore;
-use crate::stats::{Backend, Stats};
+use crate::stats::{Backend, NewSideOutcome, Stats};
 use crate::upstream::Upstream;
 use arc_swap::ArcSwap;
 use body::Body;
@@ -155,6 +155,7 @@ impl Proxy {
         };
         let route = &table.routes()[index];
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let started = std::time::Instant::now();
         let (mut res, backend) = match (decision.side, pattern) {
             (Side::New, _) => self.serve_new(req, route, peer).await,
             (Side::Legacy, Some(pattern)) => (
@@ -169,6 +170,15 @@ impl Proxy {
             ),
         };
         route.counters.answered(backend, res.status().as_u16());
+        if decision.side == Side::New && backend != Backend::Legacy {
+            let fell_back = backend == Backend::LegacyFallback;
+            route.counters.new_side(NewSideOutcome {
+                at: std::time::Instant::now(),
+                latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                failed: fell_back || res.status().is_server_error(),
+                fell_back,
+            });
+        }
         tracing::info!(
             correlation_id = %correlation, route = %route.name, mode = ?decision.mode, backend = backend.as_str(),
             user = ctx.user_id.as_deref().unwrap_or("-"), %method, %path, status = res.status().as_u16(), "proxied"
