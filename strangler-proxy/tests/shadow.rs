@@ -628,3 +628,143 @@ async fn the_watchdog_rolls_a_failing_canary_back() {
     );
     proxy.app.stop().await;
 }
+
+/// Headless Chromium (Debian's, installed by scripts/test): the page's DOM
+/// after scripts and redirects, or a screenshot.
+fn chromium(args: &[&str], url: &str) -> std::process::Output {
+    let profile = std::env::temp_dir().join(format!("strangler-chromium-{}", rand()));
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+        ])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .output()
+        .unwrap_or_else(|e| panic!("chromium is not installed (scripts/test installs it): {e}"));
+    let _ = std::fs::remove_dir_all(profile);
+    out
+}
+
+/// The visible text of an HTML document, roughly: tags out, whitespace folded.
+fn text_of(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    let body = html.split("<body").nth(1).unwrap_or(html);
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("&gt;", ">")
+        .replace("&lt;", "<")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_what_a_person_needs() {
+    let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let new = stub(handler(|n, req| async move {
+        let mut body = order(id_of(&req));
+        if n % 20 == 0 {
+            body["tot"] = json!(1998);
+        }
+        (200, body)
+    }))
+    .await;
+    let proxy = proxy(&legacy, &new, "", GATE).await;
+    shadowed_requests(&proxy, 1, 100).await;
+    let login = |next: &str| format!("{}/dashboard/login?token={TOKEN}&next={next}", proxy.admin);
+
+    // Without signing in, a page sends the person to the sign-in form.
+    let page = tokio::task::block_in_place(|| {
+        chromium(&["--dump-dom"], &format!("{}/dashboard", proxy.admin))
+    });
+    assert!(text_of(&String::from_utf8_lossy(&page.stdout)).contains("Admin token"));
+
+    let overview = tokio::task::block_in_place(|| chromium(&["--dump-dom"], &login("/dashboard")));
+    let seen = text_of(&String::from_utf8_lossy(&overview.stdout));
+    for expected in [
+        "orders",
+        "shadow",
+        "95.0 %",
+        "100",
+        "closed",
+        "below the required 99.00 %",
+    ] {
+        assert!(
+            seen.contains(expected),
+            "the overview lacks {expected:?}: {seen}"
+        );
+    }
+
+    let detail = tokio::task::block_in_place(|| {
+        chromium(&["--dump-dom"], &login("/dashboard/routes/orders"))
+    });
+    let seen = text_of(&String::from_utf8_lossy(&detail.stdout));
+    for expected in ["Fields", "$.tot", "Mismatch groups", "#"] {
+        assert!(
+            seen.contains(expected),
+            "the route page lacks {expected:?}: {seen}"
+        );
+    }
+
+    let report = proxy.report().await;
+    let id = report["report"]["top_mismatches"][0]["examples"][0]
+        .as_i64()
+        .unwrap();
+    let side_by_side = tokio::task::block_in_place(|| {
+        chromium(&["--dump-dom"], &login(&format!("/dashboard/results/{id}")))
+    });
+    let seen = text_of(&String::from_utf8_lossy(&side_by_side.stdout));
+    for expected in [
+        "Monolith (primary)",
+        "New service (candidate)",
+        "1999",
+        "1998",
+        "$.tot",
+        "Request (redacted)",
+    ] {
+        assert!(
+            seen.contains(expected),
+            "the result page lacks {expected:?}: {seen}"
+        );
+    }
+
+    // A picture of it, for the docs (copied to docs/dashboard.png by hand).
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
+    let out = tokio::task::block_in_place(|| {
+        chromium(
+            &[
+                "--window-size=1280,640",
+                &format!("--screenshot={}", shot.display()),
+            ],
+            &login("/dashboard/routes/orders"),
+        )
+    });
+    assert!(
+        shot.metadata().is_ok_and(|m| m.len() > 10_000),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    proxy.app.stop().await;
+}

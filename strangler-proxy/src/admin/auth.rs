@@ -12,13 +12,16 @@ use subtle::ConstantTimeEq;
 /// The configured admin token.
 pub struct Token(Vec<u8>);
 
+/// The cookie the dashboard keeps the token in after signing in.
+pub const COOKIE: &str = "strangler_admin";
+
 impl Token {
     /// Wraps the token.
     pub fn new(token: String) -> Self {
         Self(token.into_bytes())
     }
 
-    fn matches(&self, presented: &[u8]) -> bool {
+    pub(in crate::admin) fn matches(&self, presented: &[u8]) -> bool {
         // `ct_eq` is constant-time for equal lengths; a length mismatch is
         // refused without comparing, which only reveals the length.
         presented.len() == self.0.len() && bool::from(presented.ct_eq(&self.0))

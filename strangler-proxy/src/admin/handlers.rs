@@ -11,7 +11,7 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-fn route_views(state: &AdminState) -> Vec<RouteView> {
+pub(super) fn route_views(state: &AdminState) -> Vec<RouteView> {
     let table = state.proxy.table();
     let flags = state.proxy.flags().snapshot();
     table

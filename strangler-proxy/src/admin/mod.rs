@@ -4,6 +4,7 @@
 //! `/healthz` answers without it, for probes.
 
 mod auth;
+mod dashboard;
 mod handlers;
 mod shadow;
 pub mod views;
@@ -44,7 +45,9 @@ pub fn server(
     Ok(HttpServer::new(move || {
         platform::server::base_app(64 * 1024)
             .app_data(state.clone())
+            .app_data(token.clone())
             .route("/healthz", web::get().to(handlers::health))
+            .configure(dashboard::configure)
             .service(
                 web::scope("/admin")
                     .app_data(token.clone())

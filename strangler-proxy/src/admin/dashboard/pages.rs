@@ -1,0 +1,194 @@
+//! The dashboard's pages as HTML, escaped by `maud`: what a person sees.
+
+use crate::admin::views::RouteView;
+use crate::gate::Verdict as Gate;
+use crate::shadow::store::{MismatchGroup, RouteReport, StoredDecision, StoredResult};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+const STYLE: &str = include_str!("style.css");
+
+fn page(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · strangler" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header { h1 { "strangler" } a href="/dashboard" { "routes" } span.muted { (title) } }
+                main { (body) }
+            }
+        }
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "no samples".into(), |r| format!("{:.1} %", r * 100.0))
+}
+
+/// A horizontal bar for a rate in 0..=1, coloured by how close it is to 1.
+fn bar(rate: Option<f64>) -> Markup {
+    let r = rate.unwrap_or(0.0).clamp(0.0, 1.0);
+    let class = if rate.is_none() || r < 0.95 {
+        "bar low"
+    } else if r < 0.999 {
+        "bar mid"
+    } else {
+        "bar"
+    };
+    html! {
+        span class=(class) role="img" aria-label=(percent(rate)) { span style=(format!("width: {:.1}%", r * 100.0)) {} }
+        span.num { (percent(rate)) }
+    }
+}
+
+fn gate_cell(gate: &Gate) -> Markup {
+    html! {
+        @if gate.open { span.gate.open { "open" } } @else { span.gate.closed { "closed" } }
+        @if let Some(why) = &gate.why { div.muted { (why) } }
+    }
+}
+
+fn mode(name: &str) -> Markup {
+    html! { span class=(format!("mode {name}")) { (name) } }
+}
+
+/// One route's line of the overview.
+pub struct RouteLine {
+    /// Route, mode, counters.
+    pub view: RouteView,
+    /// Its shadow report, if it has results in the window.
+    pub report: Option<RouteReport>,
+    /// The gate now.
+    pub gate: Gate,
+}
+
+fn mode_name(view: &RouteView) -> String {
+    serde_json::to_value(view.mode)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// `/dashboard`: every route with its mode, shadow match rate and gate.
+pub fn overview(lines: &[RouteLine], window: &str) -> Markup {
+    page(
+        "routes",
+        html! {
+            h2 { "Routes" span.muted { " — shadow match rate over the last " (window) } }
+            div.card { table {
+                thead { tr { th { "Route" } th { "Mode" } th { "Shadow match rate" } th { "Samples" } th { "Promotion gate" } th { "Requests" } } }
+                tbody {
+                    @for line in lines {
+                        tr {
+                            td { a href=(format!("/dashboard/routes/{}", line.view.name)) { (line.view.name) } }
+                            td { (mode(&mode_name(&line.view))) }
+                            td { (bar(line.report.as_ref().and_then(|r| r.match_rate))) }
+                            td.num { (line.report.as_ref().map_or(0, |r| r.samples)) }
+                            td { (gate_cell(&line.gate)) }
+                            td.num { (line.view.counters.requests) }
+                        }
+                    }
+                    @if lines.is_empty() { tr { td colspan="6" .empty { "No routes: everything goes to the monolith." } } }
+                }
+            } }
+        },
+    )
+}
+
+/// `/dashboard/routes/{name}`: field breakdown, mismatch groups, decisions.
+pub fn route(
+    view: &RouteView,
+    report: Option<&RouteReport>,
+    groups: &[MismatchGroup],
+    gate: &Gate,
+    decisions: &[StoredDecision],
+) -> Markup {
+    page(
+        &view.name,
+        html! {
+            h2 { (view.name) " " (mode(&mode_name(view))) }
+            p { "Shadow match rate " (bar(report.and_then(|r| r.match_rate))) " over " (report.map_or(0, |r| r.samples)) " samples. Gate: " (gate_cell(gate)) }
+            h2 { "Fields" }
+            div.card { table {
+                thead { tr { th { "Field" } th { "Mismatches" } th { "Mismatch rate" } th { "Ignored" } th { "Noise" } } }
+                tbody {
+                    @for f in report.map(|r| r.fields.as_slice()).unwrap_or_default() {
+                        tr { td { code { (f.pattern) } } td.num { (f.mismatches) } td.num { (percent(f.mismatch_rate)) } td.num { (f.ignored) } td.num { (f.noise) } }
+                    }
+                    @if report.is_none_or(|r| r.fields.is_empty()) { tr { td colspan="5" .empty { "No differences in the window." } } }
+                }
+            } }
+            h2 { "Mismatch groups" }
+            div.card { table {
+                thead { tr { th { "Field" } th { "Results" } th { "Examples" } } }
+                tbody {
+                    @for g in groups {
+                        tr { td { code { (g.pattern) } } td.num { (g.count) }
+                            td { @for id in &g.examples { a href=(format!("/dashboard/results/{id}")) { "#" (id) } " " } } }
+                    }
+                    @if groups.is_empty() { tr { td colspan="3" .empty { "No mismatches." } } }
+                }
+            } }
+            h2 { "Decisions" }
+            div.card { table {
+                thead { tr { th { "When" } th { "Action" } th { "From → to" } th { "Outcome" } th { "Why" } } }
+                tbody {
+                    @for d in decisions {
+                        tr { td.muted { (d.at.format("%Y-%m-%d %H:%M:%S UTC")) } td { (d.decision.action) }
+                            td { (d.decision.from_mode) " → " (d.decision.to_mode) } td { (d.decision.outcome) } td { (d.decision.reason) } }
+                    }
+                    @if decisions.is_empty() { tr { td colspan="5" .empty { "No promotions or rollbacks yet." } } }
+                }
+            } }
+        },
+    )
+}
+
+fn json(value: &Option<serde_json::Value>) -> String {
+    match value {
+        Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+        None => "(absent)".into(),
+    }
+}
+
+/// `/dashboard/results/{id}`: one shadowed request, the two answers side by side.
+pub fn result(r: &StoredResult) -> Markup {
+    let status = |s: Option<u16>| s.map_or_else(|| "no answer".into(), |s| s.to_string());
+    page(
+        &format!("result #{}", r.id),
+        html! {
+            h2 { "Result #" (r.id) " — " (r.verdict.as_str()) }
+            p.muted { (r.method) " " code { (r.path) } " · route " a href=(format!("/dashboard/routes/{}", r.route)) { (r.route) }
+                " · correlation id " code { (r.correlation_id) } " · " (r.created_at.format("%Y-%m-%d %H:%M:%S UTC")) }
+            h2 { "Request (redacted)" }
+            div.card { pre { (serde_json::to_string_pretty(&r.request).unwrap_or_default()) } }
+            h2 { "Differences" }
+            div.sides {
+                div.card.side.primary { h3 { "Monolith (primary) — status " (status(r.primary.status)) }
+                    @for d in &r.differences { pre { code { (d.path) } "\n" (json(&d.primary)) } } }
+                div.card.side.candidate { h3 { "New service (candidate) — status " (status(r.candidate.status)) }
+                    @for d in &r.differences { pre { code { (d.path) } "\n" (json(&d.candidate)) } } }
+            }
+            @if r.differences.is_empty() { p.muted { "No differences." } }
+        },
+    )
+}
+
+/// The login form.
+pub fn login(failed: bool) -> Markup {
+    page(
+        "sign in",
+        html! {
+            form.login method="post" action="/dashboard/login" {
+                h2 { "Admin token" }
+                @if failed { p.gate.closed { "That is not the admin token." } }
+                input type="password" name="token" autocomplete="current-password" aria-label="admin token";
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
