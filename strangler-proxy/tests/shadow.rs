@@ -1,7 +1,8 @@
 //! Shadow traffic against real servers on loopback: planted differences are
 //! caught at the right rate and field, legacy noise is learned, a slow
-//! candidate delays no client and overflow is counted, and writes are shadowed
-//! only as dry runs.
+//! candidate delays no client and overflow is counted, writes are shadowed
+//! only as dry runs; the report API and CLI, the promotion gate, the watchdog,
+//! and the dashboard in a real browser.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -765,6 +766,89 @@ async fn the_dashboard_shows_what_a_person_needs() {
         shot.metadata().is_ok_and(|m| m.len() > 10_000),
         "no screenshot: {}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    proxy.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_cli_prints_a_table_and_the_api_refuses_bad_input() {
+    let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let new = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let proxy = proxy(&legacy, &new, "", "").await;
+    shadowed_requests(&proxy, 1, 5).await;
+
+    for (query, needle) in [
+        ("since=forever", "not a window"),
+        ("since=0m", "0m"),
+        ("format=xml", "format"),
+        ("limit=3", "limit"),
+    ] {
+        let (status, problem) = proxy
+            .admin(
+                reqwest::Method::GET,
+                &format!("/admin/shadow/report?{query}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 400, "{query}: {problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(needle),
+            "{query}: {problem}"
+        );
+    }
+    let (status, empty) = proxy
+        .admin(
+            reqwest::Method::GET,
+            "/admin/shadow/report?route=nope",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, empty["report"]["routes"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "an unknown route has no results"
+    );
+
+    let admin = proxy.admin.trim_start_matches("http://").to_owned();
+    let out = tokio::task::block_in_place(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_strangler"))
+            .args(["shadow", "report", "--route", "orders", "--since", "1h"])
+            .env("STRANGLER__ADMIN__TOKEN", TOKEN)
+            .env("STRANGLER__ADMIN__LISTEN", &admin)
+            .output()
+            .unwrap()
+    });
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("orders") && l.contains('5')),
+        "{table}"
+    );
+    assert!(
+        table.contains("shadow queue: 5 copies queued, 0 dropped"),
+        "{table}"
+    );
+    let out = tokio::task::block_in_place(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_strangler"))
+            .args(["shadow", "report", "--since", "soon"])
+            .env("STRANGLER__ADMIN__TOKEN", TOKEN)
+            .env("STRANGLER__ADMIN__LISTEN", &admin)
+            .output()
+            .unwrap()
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.lines().count() == 1 && stderr.contains("soon"),
+        "{stderr}"
     );
     proxy.app.stop().await;
 }
