@@ -834,7 +834,7 @@ async fn the_report_cli_prints_a_table_and_the_api_refuses_bad_input() {
         "{table}"
     );
     assert!(
-        table.contains("shadow queue: 5 copies queued, 0 dropped"),
+        table.contains("shadow queue: 5 jobs queued, 0 dropped"),
         "{table}"
     );
     let out = tokio::task::block_in_place(|| {

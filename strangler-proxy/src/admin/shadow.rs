@@ -44,7 +44,7 @@ pub async fn report(
     if table {
         let queue = shadow.queue();
         let text = format!(
-            "{}\nshadow queue: {} copies queued, {} dropped (queue full)\n",
+            "{}\nshadow queue: {} jobs queued, {} dropped (queue full)\n",
             report.to_table(),
             queue.accepted,
             queue.dropped

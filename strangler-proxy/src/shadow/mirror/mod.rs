@@ -65,9 +65,17 @@ pub struct Job {
     pub primary_body: Option<oneshot::Receiver<Captured>>,
 }
 
+/// What the shadow stage's tasks do.
+enum Work {
+    /// Ask the candidate, compare, record.
+    Compare(Box<Job>),
+    /// Record a request that was not shadowed.
+    Record(Box<NewResult>),
+}
+
 /// The shadow stage: queue, store, and what it learned about noise.
 pub struct Shadow {
-    queue: JobQueue<Job>,
+    queue: JobQueue<Work>,
     store: ShadowStore,
 }
 
@@ -86,9 +94,14 @@ impl Shadow {
             store: store.clone(),
             noise: Mutex::default(),
         });
-        let queue = JobQueue::start(capacity, concurrency, move |job: Job| {
+        let queue = JobQueue::start(capacity, concurrency, move |work: Work| {
             let worker = worker.clone();
-            async move { worker.run(job).await }
+            async move {
+                match work {
+                    Work::Compare(job) => worker.run(*job).await,
+                    Work::Record(result) => worker.store_result(*result).await,
+                }
+            }
         });
         Self { queue, store }
     }
@@ -96,7 +109,7 @@ impl Shadow {
     /// Hands a copy to the queue; `false` when it was full (counted).
     pub fn offer(&self, job: Job) -> bool {
         let route = job.route.clone();
-        let accepted = self.queue.offer(job);
+        let accepted = self.queue.offer(Work::Compare(Box::new(job)));
         if !accepted {
             tracing::debug!(%route, "shadow queue full: copy dropped");
         }
@@ -104,7 +117,8 @@ impl Shadow {
     }
 
     /// Records a request that was not shadowed (unsafe write, too large), so it
-    /// is counted, not lost.
+    /// is counted, not lost. The record goes through the same bounded queue as
+    /// the copies, so a burst of writes cannot pile up database inserts.
     #[allow(clippy::too_many_arguments)]
     pub fn skipped(
         &self,
@@ -116,7 +130,6 @@ impl Shadow {
         verdict: Verdict,
         primary_status: u16,
     ) {
-        let store = self.store.clone();
         let sample = sample(parts, &Bytes::new());
         let result = NewResult {
             route: route.to_owned(),
@@ -132,11 +145,7 @@ impl Shadow {
             request: RequestExample::from(&RedactedRequest::new(&sample, plan.rules.redactor())),
             differences: Vec::new(),
         };
-        tokio::spawn(async move {
-            if let Err(e) = store.record(result).await {
-                tracing::warn!(error = %e, "shadow result not recorded");
-            }
-        });
+        self.queue.offer(Work::Record(Box::new(result)));
     }
 
     /// Copies queued and dropped so far.
@@ -151,6 +160,13 @@ impl Shadow {
 }
 
 impl Worker {
+    async fn store_result(&self, result: NewResult) {
+        let route = result.route.clone();
+        if let Err(e) = self.store.record(result).await {
+            tracing::warn!(%route, error = %e, "shadow result not recorded");
+        }
+    }
+
     async fn run(&self, mut job: Job) {
         let Some(primary_body) = job.primary_body.take() else {
             return;
@@ -311,9 +327,7 @@ impl Worker {
             )),
             differences,
         };
-        if let Err(e) = self.store.record(result).await {
-            tracing::warn!(route = %job.route, error = %e, "shadow result not recorded");
-        }
+        self.store_result(result).await;
     }
 }
 
