@@ -6,13 +6,15 @@
 use crate::correlation::{self, CorrelatedRootSpan};
 use crate::problem::{MEDIA_TYPE, Problem};
 use crate::settings::ServerSettings;
+use actix_http::Request;
+use actix_service::IntoServiceFactory;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{AppConfig, Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
-use actix_web::{App, HttpRequest, ResponseError, web};
+use actix_web::{App, HttpRequest, HttpServer, ResponseError, web};
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
@@ -43,7 +45,39 @@ pub fn base_app(
 
 /// Binds the configured address (port 0 picks a free port).
 pub fn bind(settings: &ServerSettings) -> std::io::Result<TcpListener> {
-    TcpListener::bind((settings.host.as_str(), settings.port))
+    TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot bind {}:{}: {e}", settings.host, settings.port),
+        )
+    })
+}
+
+/// Binds the configured address and starts `server` on it with the configured
+/// workers and shutdown grace period; returns the bound port and the running
+/// server (await it to serve until SIGTERM/Ctrl-C).
+pub fn start<F, I, S, B>(
+    settings: &ServerSettings,
+    server: HttpServer<F, I, S, B>,
+) -> std::io::Result<(u16, Server)>
+where
+    F: Fn() -> I + Send + Clone + 'static,
+    I: IntoServiceFactory<S, Request>,
+    S: ServiceFactory<Request, Config = AppConfig> + 'static,
+    S::Error: Into<actix_web::Error> + 'static,
+    S::InitError: std::fmt::Debug,
+    S::Response: Into<actix_web::dev::Response<B>> + 'static,
+    <S::Service as Service<Request>>::Future: 'static,
+    S::Service: 'static,
+    B: MessageBody + 'static,
+{
+    let listener = bind(settings)?;
+    let port = listener.local_addr()?.port();
+    let mut server = server.shutdown_timeout(settings.shutdown_timeout_secs);
+    if settings.workers > 0 {
+        server = server.workers(settings.workers);
+    }
+    Ok((port, server.listen(listener)?.run()))
 }
 
 /// JSON bodies: syntax errors are 400, well-formed JSON of the wrong shape

@@ -9,7 +9,6 @@ use actix_web::{HttpServer, web};
 use anyhow::Context;
 use platform::Problem;
 use platform::db::Db;
-use std::net::TcpListener;
 use std::time::Duration;
 
 /// The service, bound and ready to run.
@@ -31,14 +30,7 @@ impl Application {
         db.write(move |conn| store::legacy_ids::ensure_range(conn, range))
             .await
             .map_err(|p: Problem| anyhow::anyhow!("cannot prepare legacy-id counters: {p}"))?;
-        let listener = platform::server::bind(&settings.server).with_context(|| {
-            format!(
-                "cannot bind {}:{}",
-                settings.server.host, settings.server.port
-            )
-        })?;
-        let port = listener.local_addr()?.port();
-        let server = serve(listener, db, http::Config { legacy_ids: range }, &settings)?;
+        let (port, server) = serve(db, http::Config { legacy_ids: range }, &settings)?;
         Ok(Self { port, server })
     }
 
@@ -59,26 +51,17 @@ impl Application {
     }
 }
 
-fn serve(
-    listener: TcpListener,
-    db: Db,
-    config: http::Config,
-    settings: &Settings,
-) -> anyhow::Result<Server> {
+fn serve(db: Db, config: http::Config, settings: &Settings) -> anyhow::Result<(u16, Server)> {
     let max_body = settings.server.max_body_bytes;
     let db = web::Data::new(db);
     let config = web::Data::new(config);
-    let mut server = HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         platform::server::base_app(max_body)
             .app_data(db.clone())
             .app_data(config.clone())
             .configure(platform::health::configure)
             .configure(http::configure)
     })
-    .shutdown_timeout(settings.server.shutdown_timeout_secs)
     .client_request_timeout(Duration::from_secs(30));
-    if settings.server.workers > 0 {
-        server = server.workers(settings.server.workers);
-    }
-    Ok(server.listen(listener)?.run())
+    Ok(platform::server::start(&settings.server, server)?)
 }

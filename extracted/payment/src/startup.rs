@@ -73,23 +73,11 @@ impl Application {
     /// Connects, migrates, binds (port 0 picks a free port) and starts serving.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = AppState::connect(settings).await?;
-        let listener = platform::server::bind(&settings.server).with_context(|| {
-            format!(
-                "cannot bind {}:{}",
-                settings.server.host, settings.server.port
-            )
-        })?;
-        let port = listener.local_addr()?.port();
-        let mut server = HttpServer::new(move || app(state.clone()))
-            .listen(listener)?
-            .shutdown_timeout(settings.server.shutdown_timeout_secs);
-        if settings.server.workers > 0 {
-            server = server.workers(settings.server.workers);
-        }
-        Ok(Self {
-            port,
-            server: server.run(),
-        })
+        let (port, server) = platform::server::start(
+            &settings.server,
+            HttpServer::new(move || app(state.clone())),
+        )?;
+        Ok(Self { port, server })
     }
 
     /// The bound port.

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full, Limited, combinators::BoxBody};
+use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use serde_json::json;
 
 /// Any error a body stream can raise.
@@ -46,23 +46,15 @@ pub enum ReadError {
 /// Reads a whole body, refusing more than `limit` bytes.
 pub async fn read<B>(body: B, limit: usize) -> Result<Bytes, ReadError>
 where
-    B: hyper::body::Body<Data = Bytes>,
+    B: hyper::body::Body<Data = Bytes> + Send + Sync + 'static,
     B::Error: Into<BoxError>,
 {
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(ReadError::TooLarge)
-        }
-        Err(e) => Err(ReadError::Broken(e)),
-    }
+    read_boxed(stream(body), limit).await
 }
 
-/// [`read`] for a [`Body`], frame by frame: `Limited` over a boxed error
-/// type trips the compiler's higher-ranked `Send` check inside spawned tasks.
+/// [`read`] for a [`Body`], frame by frame. Not generic on purpose: `Limited`
+/// (or a generic reader) over a boxed error type trips the compiler's
+/// higher-ranked `Send` check inside spawned tasks.
 pub async fn read_boxed(mut body: Body, limit: usize) -> Result<Bytes, ReadError> {
     let mut buf = bytes::BytesMut::new();
     while let Some(frame) = body.frame().await {
