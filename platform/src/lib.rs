@@ -23,5 +23,6 @@ pub mod settings;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trace_context;
 
 pub use problem::Problem;
