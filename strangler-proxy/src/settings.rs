@@ -27,6 +27,8 @@ pub struct Settings {
     pub gate: GateSettings,
     /// The watchdog of routes on the new side.
     pub watchdog: WatchdogSettings,
+    /// Circuit breaker, bulkhead and retries towards the upstreams.
+    pub resilience: ResilienceSettings,
     /// The anti-corruption layer.
     pub acl: AclSettings,
     /// Logs.
@@ -181,6 +183,84 @@ pub struct RouteShadow {
     pub compare: crate::shadow::compare::RulesConfig,
 }
 
+/// Circuit breaker and bulkhead per new-side upstream, retries of refused
+/// connections (read at start; a change needs a restart).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResilienceSettings {
+    /// The breaker judges this many of an upstream's last calls.
+    pub breaker_window: u32,
+    /// It judges only once the window holds at least this many calls.
+    pub breaker_min_calls: u32,
+    /// It opens when this share of the window failed, 0 to 1 (0 excluded).
+    pub breaker_failure_rate: f64,
+    /// It stays open this long, in ms, then lets probes through (half-open).
+    pub breaker_cooldown_ms: u64,
+    /// Probe requests let through half-open; all must succeed to close it.
+    pub breaker_probes: u32,
+    /// Requests in flight to one new-side upstream at most (the bulkhead).
+    pub max_concurrent: u32,
+    /// Extra tries of an idempotent request whose connection was refused (0: none).
+    pub retry_attempts: u32,
+    /// The first retry waits at least this long, in ms (jittered, doubling).
+    pub retry_min_delay_ms: u64,
+    /// No retry waits longer than this, in ms.
+    pub retry_max_delay_ms: u64,
+}
+
+impl ResilienceSettings {
+    fn validate(&self) -> Result<(), InvalidSetting> {
+        let fail = |key: &str, why: String| Err(InvalidSetting::new(key, why));
+        if !(1..=10_000).contains(&self.breaker_window) {
+            return fail(
+                "resilience.breaker_window",
+                format!("{} must be between 1 and 10000 calls", self.breaker_window),
+            );
+        }
+        if self.breaker_min_calls == 0 || self.breaker_min_calls > self.breaker_window {
+            return fail(
+                "resilience.breaker_min_calls",
+                format!(
+                    "{} must be between 1 and breaker_window ({})",
+                    self.breaker_min_calls, self.breaker_window
+                ),
+            );
+        }
+        if !(self.breaker_failure_rate > 0.0 && self.breaker_failure_rate <= 1.0) {
+            return fail(
+                "resilience.breaker_failure_rate",
+                format!(
+                    "{} must be above 0 and at most 1 (e.g. 0.5)",
+                    self.breaker_failure_rate
+                ),
+            );
+        }
+        if self.breaker_cooldown_ms == 0 || self.breaker_probes == 0 || self.max_concurrent == 0 {
+            return fail(
+                "resilience",
+                "breaker_cooldown_ms, breaker_probes and max_concurrent must be greater than 0"
+                    .into(),
+            );
+        }
+        if self.retry_attempts > 10 {
+            return fail(
+                "resilience.retry_attempts",
+                format!("{} is too many: at most 10", self.retry_attempts),
+            );
+        }
+        if self.retry_min_delay_ms == 0 || self.retry_min_delay_ms > self.retry_max_delay_ms {
+            return fail(
+                "resilience.retry_min_delay_ms",
+                format!(
+                    "{} must be greater than 0 and at most retry_max_delay_ms ({})",
+                    self.retry_min_delay_ms, self.retry_max_delay_ms
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// The anti-corruption layer's settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -328,6 +408,7 @@ impl Validate for Settings {
                 "queue_capacity, concurrency and pool_size must be greater than 0",
             ));
         }
+        self.resilience.validate()?;
         acl::LegacyClock::from_name(&self.acl.timezone)
             .map_err(|e| InvalidSetting::new("acl.timezone", e.to_string()))?;
         self.telemetry.validate()

@@ -57,6 +57,7 @@ pub async fn status(state: web::Data<AdminState>) -> HttpResponse {
         unrouted: state.proxy.stats().unrouted().snapshot(),
         flags_error: state.proxy.flags().last_error(),
         reload: state.reloader.state().into(),
+        backends: state.proxy.resilience().snapshot(),
     })
 }
 

@@ -2,6 +2,7 @@
 
 use crate::proxy::decide::Mode;
 use crate::reload::ReloadState;
+use crate::resilience::GuardSnapshot;
 use crate::stats::CountersSnapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -40,6 +41,9 @@ pub struct StatusView {
     pub flags_error: Option<String>,
     /// The last reload.
     pub reload: ReloadOutcome,
+    /// Each new-side upstream's breaker and bulkhead.
+    #[serde(default)]
+    pub backends: Vec<GuardSnapshot>,
 }
 
 /// The last reload, as shown.

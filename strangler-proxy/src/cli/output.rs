@@ -3,6 +3,7 @@
 use super::FlagsAction;
 use crate::admin::views::{RouteView, StatusView};
 use crate::flags::file::{self, Percent};
+use crate::resilience::GuardSnapshot;
 use crate::routes::RouteTable;
 use crate::settings::Settings;
 use crate::stats::Stats;
@@ -63,9 +64,41 @@ pub fn routes_table(routes: &[RouteView]) -> String {
     )
 }
 
+/// The new-side upstreams' breakers and bulkheads as a table.
+pub fn backends_table(backends: &[GuardSnapshot]) -> String {
+    let rows: Vec<Vec<String>> = backends
+        .iter()
+        .map(|b| {
+            vec![
+                b.backend.clone(),
+                format!("{:?}", b.breaker).to_lowercase(),
+                format!("{}/{}", b.in_flight, b.capacity),
+                b.rejected_total.to_string(),
+                b.breaker_opened_total.to_string(),
+                b.retries_total.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "NEW UPSTREAM",
+            "BREAKER",
+            "IN FLIGHT",
+            "REJECTED",
+            "OPENED",
+            "RETRIES",
+        ],
+        &rows,
+    )
+}
+
 /// `strangler status` output.
 pub fn status(s: &StatusView) -> String {
     let mut out = routes_table(&s.routes);
+    if !s.backends.is_empty() {
+        out.push('\n');
+        out.push_str(&backends_table(&s.backends));
+    }
     let _ = writeln!(out, "\nunrouted requests: {}", s.unrouted.requests);
     let _ = writeln!(out, "flags: {}", s.flags_error.as_deref().unwrap_or("ok"));
     let _ = writeln!(

@@ -1,7 +1,8 @@
 //! The data plane, one stage per file: match the route ([`crate::routes`]) →
 //! build the flag context ([`identity`]) → decide the mode ([`decide`]) →
 //! forward ([`forward`], [`headers`]) or translate through the ACL
-//! ([`translate`]) with fallback to the monolith → label and count.
+//! ([`translate`]) with fallback to the monolith → label and count. The new
+//! side is guarded by a breaker and a bulkhead ([`crate::resilience`]).
 
 pub mod body;
 pub mod decide;
@@ -13,8 +14,10 @@ pub mod translate;
 mod upgrade;
 
 use crate::flags::Flags;
+use crate::resilience::retry::Sender;
+use crate::resilience::{Rejection, Resilience};
 use crate::routes::{Route, RouteTable};
-use crate::settings::HostPolicy;
+use crate::settings::{HostPolicy, ResilienceSettings};
 use crate::shadow::mirror::Shadow;
 use crate::shadow::store::ShadowStore;
 use crate::stats::{Backend, NewSideOutcome, Stats};
@@ -30,6 +33,7 @@ use identity::IdentityHeaders;
 use platform::correlation::{CorrelationId, HEADER as CORRELATION};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use translate::Outcome;
 
@@ -48,6 +52,7 @@ pub struct Proxy {
     unrouted_timeout: Duration,
     stats: Arc<Stats>,
     shadow: Shadow,
+    resilience: Resilience,
 }
 
 /// How the data plane is set up.
@@ -64,6 +69,8 @@ pub struct ProxyConfig {
     pub shadow_queue: usize,
     /// Shadow copies in flight.
     pub shadow_concurrency: usize,
+    /// Breakers, bulkheads and retries.
+    pub resilience: ResilienceSettings,
 }
 
 impl Proxy {
@@ -76,8 +83,12 @@ impl Proxy {
         config: ProxyConfig,
     ) -> Self {
         let client = forward::client(config.connect_timeout);
+        let resilience = Resilience::new(config.resilience);
+        let mut table = table;
+        table.guard_new_sides(&resilience);
         Self {
             table: ArcSwap::from_pointee(table),
+            resilience,
             flags,
             shadow: Shadow::start(
                 store,
@@ -99,7 +110,8 @@ impl Proxy {
     }
 
     /// Puts a new route table in force (requests in flight finish on the old one).
-    pub fn replace_table(&self, table: RouteTable) {
+    pub fn replace_table(&self, mut table: RouteTable) {
+        table.guard_new_sides(&self.resilience);
         self.table.store(Arc::new(table));
     }
 
@@ -111,6 +123,11 @@ impl Proxy {
     /// The counters.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The breakers, bulkheads and retry policy.
+    pub fn resilience(&self) -> &Resilience {
+        &self.resilience
     }
 
     /// The shadow stage.
@@ -230,7 +247,9 @@ impl Proxy {
         }
     }
 
-    /// Sends a buffered request to `upstream`; `Err` when it failed or answered 5xx.
+    /// Sends a buffered request to `upstream` (retrying a refused connection,
+    /// counted in `retries`); `Err` when it failed or answered 5xx.
+    #[allow(clippy::too_many_arguments)]
     async fn send_buffered(
         &self,
         parts: &http::request::Parts,
@@ -239,19 +258,23 @@ impl Proxy {
         host: HostPolicy,
         peer: SocketAddr,
         timeout: Duration,
+        retries: Option<&AtomicU64>,
     ) -> Result<Response<Body>, (Response<Body>, String)> {
-        let mut headers = parts.headers.clone();
-        headers::to_upstream(&mut headers, peer.ip(), upstream, host);
         let uri = upstream.uri(parts.uri.path_and_query()).map_err(|e| {
             (
                 body::problem(StatusCode::BAD_REQUEST, "bad-target", &e.to_string()),
                 e.to_string(),
             )
         })?;
-        let mut req = Request::new(body::full(bytes.clone()));
-        (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
-            (parts.method.clone(), uri, headers);
-        match forward::send(&self.client, req, timeout).await {
+        let build = || {
+            let mut headers = parts.headers.clone();
+            headers::to_upstream(&mut headers, peer.ip(), upstream, host);
+            let mut req = Request::new(body::full(bytes.clone()));
+            (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
+                (parts.method.clone(), uri.clone(), headers);
+            req
+        };
+        match self.sender(retries).send(timeout, build).await {
             Ok(res) => {
                 let (mut parts, incoming) = res.into_parts();
                 headers::to_client(&mut parts.headers, false);
@@ -266,9 +289,18 @@ impl Proxy {
         }
     }
 
+    fn sender<'a>(&'a self, retries: Option<&'a AtomicU64>) -> Sender<'a> {
+        Sender {
+            client: &self.client,
+            policy: self.resilience.retry(),
+            retries,
+        }
+    }
+
     /// Serves from the new side, translating through the ACL where the route
     /// has a translator, falling back to the monolith when the new side fails
-    /// and the request is safe to repeat.
+    /// and the request is safe to repeat, or when its guard refuses the
+    /// request (breaker open, bulkhead full).
     async fn serve_new(
         &self,
         req: Request<Incoming>,
@@ -283,12 +315,23 @@ impl Proxy {
             );
         };
         let replayable = is_replayable(req.method(), req.headers());
+        let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
+            Some((guard, Err(rejection))) => {
+                return self
+                    .refused(req, route, peer, replayable, guard.backend(), rejection)
+                    .await;
+            }
+            Some((_, Ok(pass))) => Some(pass),
+            None => None,
+        };
+        let retries = route.guard.as_deref().map(|guard| guard.retries());
         if route.translator.is_none() && !replayable {
             // Nothing to translate and no second chance: stream straight through.
-            return (
-                self.pass(req, new, route.host, peer, route.timeout).await,
-                Backend::New,
-            );
+            let res = self.pass(req, new, route.host, peer, route.timeout).await;
+            if let Some(pass) = pass {
+                pass.finish(res.status().is_server_error());
+            }
+            return (res, Backend::New);
         }
         let (parts, incoming) = req.into_parts();
         let bytes = match body::read(incoming, route.max_body_bytes).await {
@@ -310,16 +353,19 @@ impl Proxy {
                         .await;
                 };
                 let extra = forwarded_extras(&parts.headers);
-                match translate::serve(
-                    &self.client,
+                let outcome = translate::serve(
+                    &self.sender(retries),
                     translator.as_ref(),
                     &legacy_req,
                     new,
                     route.timeout,
                     &extra,
                 )
-                .await
-                {
+                .await;
+                if let (Some(pass), Some(failed)) = (pass, new_side_failed(&outcome)) {
+                    pass.finish(failed);
+                }
+                match outcome {
                     Outcome::Answer(res) => return (res, Backend::New),
                     Outcome::NotTranslated(why) => {
                         tracing::debug!(route = %route.name, reason = %why, "left to the monolith");
@@ -341,13 +387,29 @@ impl Proxy {
                     }
                 }
             }
-            None => match self
-                .send_buffered(&parts, &bytes, new, route.host, peer, route.timeout)
-                .await
-            {
-                Ok(res) => return (res, Backend::New),
-                Err(failed) => failed,
-            },
+            None => {
+                let sent = self
+                    .send_buffered(
+                        &parts,
+                        &bytes,
+                        new,
+                        route.host,
+                        peer,
+                        route.timeout,
+                        retries,
+                    )
+                    .await;
+                if let Some(pass) = pass {
+                    pass.finish(
+                        sent.as_ref()
+                            .is_err_and(|(res, _)| res.status().is_server_error()),
+                    );
+                }
+                match sent {
+                    Ok(res) => return (res, Backend::New),
+                    Err(failed) => failed,
+                }
+            }
         };
         route.counters.upstream_failed();
         let (answer, why) = failure;
@@ -360,6 +422,27 @@ impl Proxy {
             .await
     }
 
+    /// A request the new side's guard refused: the monolith serves it when
+    /// it is safe to repeat (it streams, nothing was read), else 503.
+    async fn refused(
+        &self,
+        req: Request<Incoming>,
+        route: &Route,
+        peer: SocketAddr,
+        replayable: bool,
+        backend: &str,
+        rejection: Rejection,
+    ) -> (Response<Body>, Backend) {
+        tracing::debug!(route = %route.name, backend, reason = rejection.as_str(), fallback = replayable, "new side refused by its guard");
+        if replayable {
+            let res = self
+                .pass(req, &route.legacy, route.host, peer, route.timeout)
+                .await;
+            return (res, Backend::LegacyFallback);
+        }
+        (rejection.response(&route.name, backend), Backend::New)
+    }
+
     async fn legacy_after(
         &self,
         parts: &http::request::Parts,
@@ -369,7 +452,15 @@ impl Proxy {
         backend: Backend,
     ) -> (Response<Body>, Backend) {
         match self
-            .send_buffered(parts, bytes, &route.legacy, route.host, peer, route.timeout)
+            .send_buffered(
+                parts,
+                bytes,
+                &route.legacy,
+                route.host,
+                peer,
+                route.timeout,
+                None,
+            )
             .await
         {
             Ok(res) | Err((res, _)) => (res, backend),
@@ -381,6 +472,18 @@ impl Proxy {
 fn is_replayable(method: &Method, headers: &http::HeaderMap) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
         || headers.contains_key("idempotency-key")
+}
+
+/// Whether the new side failed the call, for its breaker: `None` when it was
+/// not called (the translator left the request to the monolith).
+fn new_side_failed(outcome: &Outcome) -> Option<bool> {
+    match outcome {
+        Outcome::Answer(_) => Some(false),
+        Outcome::NotTranslated(_) => None,
+        // It answered; the ACL could not use the answer.
+        Outcome::Failed(translate::NewSideFailure::Untranslatable(_)) => Some(false),
+        Outcome::Failed(_) => Some(true),
+    }
 }
 
 /// Headers that travel with translated v2 calls.

@@ -100,6 +100,7 @@ impl Proxy {
                 route.host,
                 peer,
                 route.timeout,
+                None,
             )
             .await
         {

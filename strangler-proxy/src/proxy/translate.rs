@@ -4,7 +4,8 @@
 //! side is returned as [`NewSideFailure`] so the caller can fall back.
 
 use super::body::{self, Body};
-use super::forward::{self, Client, UpstreamError};
+use super::forward::UpstreamError;
+use crate::resilience::retry::Sender;
 use crate::upstream::Upstream;
 use acl::{RouteTranslator, Step, TranslateError};
 use bytes::Bytes;
@@ -47,7 +48,7 @@ pub enum Outcome {
 
 /// Runs the exchange for `legacy` against `new` within `timeout`.
 pub async fn serve(
-    client: &Client,
+    sender: &Sender<'_>,
     translator: &dyn RouteTranslator,
     legacy: &acl::Request,
     new: &Upstream,
@@ -64,7 +65,7 @@ pub async fn serve(
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let v2 = match call(client, new, exchange.request(), left, extra).await {
+        let v2 = match call(sender, new, exchange.request(), left, extra).await {
             Ok(v2) => v2,
             Err(e) => return Outcome::Failed(e),
         };
@@ -80,7 +81,7 @@ pub async fn serve(
 }
 
 async fn call(
-    client: &Client,
+    sender: &Sender<'_>,
     new: &Upstream,
     v2: &acl::Request,
     timeout: Duration,
@@ -91,20 +92,34 @@ async fn call(
         new.uri(Some(&target.parse().map_err(|e| {
             untranslatable(format!("bad v2 target `{target}`: {e}"))
         })?));
-    let mut req = Request::builder()
-        .method(v2.method.as_str())
-        .uri(uri.map_err(|e| untranslatable(e.to_string()))?);
+    let uri = uri.map_err(|e| untranslatable(e.to_string()))?;
+    let method = http::Method::from_bytes(v2.method.as_str().as_bytes())
+        .map_err(|e| untranslatable(e.to_string()))?;
+    let mut headers = http::HeaderMap::with_capacity(v2.headers.iter().count() + extra.len() + 1);
     for (name, value) in v2.headers.iter() {
-        req = req.header(name, value);
+        headers.append(
+            HeaderName::from_bytes(name.as_bytes()).map_err(|e| untranslatable(e.to_string()))?,
+            HeaderValue::from_str(value).map_err(|e| untranslatable(e.to_string()))?,
+        );
     }
     for (name, value) in extra {
-        req = req.header(name, value);
+        headers.append(name, value.clone());
     }
-    let req = req
-        .header(http::header::HOST, new.authority().as_str())
-        .body(body::full(Bytes::from(v2.body.clone())))
-        .map_err(|e| untranslatable(e.to_string()))?;
-    let res = forward::send(client, req, timeout)
+    headers.insert(
+        http::header::HOST,
+        HeaderValue::from_str(new.authority().as_str())
+            .map_err(|e| untranslatable(e.to_string()))?,
+    );
+    let body = Bytes::from(v2.body.clone());
+    // Built again only when a refused connection is retried.
+    let build = || {
+        let mut req = Request::new(body::full(body.clone()));
+        (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
+            (method.clone(), uri.clone(), headers.clone());
+        req
+    };
+    let res = sender
+        .send(timeout, build)
         .await
         .map_err(NewSideFailure::Upstream)?;
     let status = res.status().as_u16();

@@ -7,6 +7,7 @@ pub mod methods;
 pub mod pattern;
 pub mod trie;
 
+use crate::resilience::{Guard, Resilience};
 use crate::settings::{HostPolicy, RouteFlags, Settings, ShadowWrites};
 use crate::shadow::compare::Rules;
 use crate::stats::{Counters, Stats};
@@ -47,6 +48,9 @@ pub struct Route {
     pub counters: Arc<Counters>,
     /// How it is shadowed.
     pub shadow: Arc<ShadowPlan>,
+    /// The new side's breaker and bulkhead, given when the proxy puts the
+    /// table in force ([`RouteTable::guard_new_sides`]).
+    pub guard: Option<Arc<Guard>>,
 }
 
 /// A route's shadow settings, checked.
@@ -194,6 +198,7 @@ impl RouteTable {
                 flags: config.flags.clone(),
                 counters: stats.route(&config.name),
                 shadow,
+                guard: None,
             });
         }
         Ok(Self {
@@ -216,6 +221,13 @@ impl RouteTable {
     /// All routes, in configuration order.
     pub fn routes(&self) -> &[Route] {
         &self.routes
+    }
+
+    /// Gives every route with a new side the guard of its upstream.
+    pub fn guard_new_sides(&mut self, resilience: &Resilience) {
+        for route in &mut self.routes {
+            route.guard = route.new.as_ref().map(|new| resilience.guard(new));
+        }
     }
 
     /// Where unclaimed requests go.

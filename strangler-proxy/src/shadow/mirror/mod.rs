@@ -16,6 +16,7 @@ pub mod tee;
 use crate::proxy::body;
 use crate::proxy::forward::{self, Client};
 use crate::proxy::translate::{self, Outcome};
+use crate::resilience::retry::{RetryPolicy, Sender};
 use crate::routes::ShadowPlan;
 use crate::shadow::compare::{self, NoiseModel, RedactedRequest, RequestSample};
 use crate::shadow::store::{NewResult, RequestExample, ShadowStore, Verdict};
@@ -252,8 +253,14 @@ impl Worker {
                 HeaderValue::from_static("1"),
             ));
         }
+        // Shadow copies are best effort: never retried.
+        let sender = Sender {
+            client: &self.client,
+            policy: &RetryPolicy::NONE,
+            retries: None,
+        };
         match translate::serve(
-            &self.client,
+            &sender,
             translator.as_ref(),
             &legacy,
             &job.new,
