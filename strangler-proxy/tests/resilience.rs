@@ -1,0 +1,457 @@
+//! Resilience against real upstreams on loopback: a failing new side opens
+//! its circuit breaker (requests then fall back without calling it, writes
+//! get 503), a cool-down lets a probe through that closes it again or opens
+//! it anew; a bulkhead of 2 in front of a slow upstream sends 3 of 5
+//! concurrent requests to the monolith; a refused connection is retried and
+//! succeeds on a later attempt; bad settings are refused by name.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/unleash_files.rs"]
+mod unleash_files;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::Duration;
+use strangler_proxy::app::Application;
+use strangler_proxy::settings::Settings;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use unleash_files::{TempDir, document, eventually, simple_flag};
+
+const TOKEN: &str = "resilience-test-token-0123";
+
+/// How the fake upstream answers.
+const ANSWER: u8 = 0;
+const FAIL: u8 = 1;
+const HOLD: u8 = 2;
+
+/// A fake upstream: counts its calls and answers 200 `name`, 500, or holds
+/// each request until [`Fake::release`].
+struct Fake {
+    addr: SocketAddr,
+    mode: AtomicU8,
+    calls: AtomicU64,
+    gate: Semaphore,
+}
+
+impl Fake {
+    async fn start(name: &'static str) -> Arc<Self> {
+        Self::serve(name, TcpListener::bind("127.0.0.1:0").await.unwrap())
+    }
+
+    fn serve(name: &'static str, listener: TcpListener) -> Arc<Self> {
+        let fake = Arc::new(Self {
+            addr: listener.local_addr().unwrap(),
+            mode: AtomicU8::new(ANSWER),
+            calls: AtomicU64::new(0),
+            gate: Semaphore::new(0),
+        });
+        let state = fake.clone();
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |_req: Request<Incoming>| {
+                        let state = state.clone();
+                        async move {
+                            state.calls.fetch_add(1, Ordering::SeqCst);
+                            let mode = state.mode.load(Ordering::SeqCst);
+                            if mode == HOLD {
+                                state.gate.acquire().await.unwrap().forget();
+                            }
+                            let status = if mode == FAIL {
+                                StatusCode::INTERNAL_SERVER_ERROR
+                            } else {
+                                StatusCode::OK
+                            };
+                            let res = Response::builder()
+                                .status(status)
+                                .body(Full::new(Bytes::from(name)))
+                                .unwrap();
+                            Ok::<_, Infallible>(res)
+                        }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        fake
+    }
+
+    fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
+    }
+
+    fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn release(&self) {
+        self.gate.add_permits(1000);
+    }
+}
+
+struct Proxy {
+    app: Application,
+    base: String,
+    admin: String,
+    client: reqwest::Client,
+    _dir: TempDir,
+}
+
+/// A proxy with route `things` (`/things/**`) on the new side `new`, the
+/// monolith at `legacy`, and `[resilience]` set to `resilience`.
+async fn proxy(legacy: SocketAddr, new: SocketAddr, resilience: &str) -> Proxy {
+    let dir = TempDir::new();
+    let flags = dir.write_json(
+        "flags.json",
+        &document(vec![simple_flag("things.new", true)]),
+    );
+    let config = dir.path().join("strangler.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[shadow]
+database_url = "sqlite://{shadow_db}"
+[proxy]
+listen = "127.0.0.1:0"
+legacy = "http://{legacy}"
+[admin]
+listen = "127.0.0.1:0"
+token = "{TOKEN}"
+[flags]
+file = "{flags}"
+[resilience]
+{resilience}
+[[routes]]
+name = "things"
+patterns = ["/things/**"]
+new = "http://{new}"
+[routes.flags]
+new = "things.new"
+"#,
+            shadow_db = dir.path().join("shadow.db").display(),
+            flags = flags.display(),
+        ),
+    )
+    .unwrap();
+    let settings = Settings::load(Some(&config)).unwrap();
+    let app = Application::start(settings, Some(config)).await.unwrap();
+    Proxy {
+        base: format!("http://{}", app.proxy_addr()),
+        admin: format!("http://{}", app.admin_addr()),
+        app,
+        client: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl Proxy {
+    /// Sends `method /things/1`; returns the status, backend header and body.
+    async fn send(&self, method: reqwest::Method) -> (StatusCode, String, reqwest::Response) {
+        let res = self
+            .client
+            .request(method, format!("{}/things/1", self.base))
+            .send()
+            .await
+            .unwrap();
+        let backend = res.headers()["x-strangler-backend"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (res.status(), backend, res)
+    }
+
+    async fn get(&self) -> (StatusCode, String) {
+        let (status, backend, _) = self.send(reqwest::Method::GET).await;
+        (status, backend)
+    }
+
+    /// What `strangler status` prints.
+    async fn cli_status(&self) -> String {
+        let admin = self.app.admin_addr().to_string();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_strangler"))
+                .arg("status")
+                .env("STRANGLER__ADMIN__LISTEN", admin)
+                .env("STRANGLER__ADMIN__TOKEN", TOKEN)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The one guarded upstream's state from `/admin/status`.
+    async fn backend(&self) -> Value {
+        let status: Value = self
+            .client
+            .get(format!("{}/admin/status", self.admin))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let backends = status["backends"].as_array().unwrap();
+        assert_eq!(backends.len(), 1, "{status}");
+        backends[0].clone()
+    }
+}
+
+const BREAKER: &str = "breaker_window = 4\nbreaker_min_calls = 4\nbreaker_failure_rate = 0.5\n\
+                       breaker_cooldown_ms = 2000\nbreaker_probes = 1";
+
+#[tokio::test]
+async fn a_failing_new_side_opens_the_breaker_and_a_probe_closes_it() {
+    let (legacy, new) = (Fake::start("legacy").await, Fake::start("new").await);
+    let proxy = proxy(legacy.addr, new.addr, BREAKER).await;
+    assert_eq!(proxy.get().await, (StatusCode::OK, "new".into()));
+
+    new.set(FAIL);
+    for _ in 0..2 {
+        assert_eq!(
+            proxy.get().await,
+            (StatusCode::OK, "legacy-fallback".into())
+        );
+    }
+    assert_eq!(
+        proxy.backend().await["breaker"],
+        "closed",
+        "3 calls < min_calls 4"
+    );
+    assert_eq!(
+        proxy.get().await,
+        (StatusCode::OK, "legacy-fallback".into())
+    );
+    let open = proxy.backend().await;
+    assert_eq!(open["breaker"], "open", "3 of 4 failed: {open}");
+    assert_eq!(open["breaker_opened_total"], 1);
+    assert_eq!(new.calls(), 4);
+
+    // Open: safe requests go to the monolith, the new side is not called.
+    for _ in 0..3 {
+        assert_eq!(
+            proxy.get().await,
+            (StatusCode::OK, "legacy-fallback".into())
+        );
+    }
+    let (status, backend, res) = proxy.send(reqwest::Method::POST).await;
+    assert_eq!(
+        (status, backend.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "new")
+    );
+    let retry_after: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "Retry-After: {retry_after}");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let problem: Value = res.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("`things`") && detail.contains("circuit breaker"),
+        "{detail}"
+    );
+    assert_eq!(
+        new.calls(),
+        4,
+        "an open breaker keeps requests off the new side"
+    );
+    assert_eq!(proxy.backend().await["breaker"], "open");
+    let shown = proxy.cli_status().await;
+    let row = format!("http://{}  open", new.addr);
+    assert!(
+        shown.contains(&row),
+        "`strangler status` shows the breaker:\n{shown}"
+    );
+
+    // After the cool-down one probe goes through; it succeeds: closed.
+    new.set(ANSWER);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(proxy.get().await, (StatusCode::OK, "new".into()));
+    assert_eq!(new.calls(), 5);
+    assert_eq!(proxy.backend().await["breaker"], "closed");
+
+    // Failing again: open again; a failed probe opens it anew.
+    new.set(FAIL);
+    for _ in 0..4 {
+        assert_eq!(
+            proxy.get().await,
+            (StatusCode::OK, "legacy-fallback".into())
+        );
+    }
+    assert_eq!(proxy.backend().await["breaker"], "open");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        proxy.get().await,
+        (StatusCode::OK, "legacy-fallback".into())
+    );
+    assert_eq!(new.calls(), 10, "4 failures and 1 probe");
+    let reopened = proxy.backend().await;
+    assert_eq!(reopened["breaker"], "open", "{reopened}");
+    assert_eq!(reopened["breaker_opened_total"], 3);
+    assert_eq!(
+        proxy.get().await,
+        (StatusCode::OK, "legacy-fallback".into())
+    );
+    assert_eq!(new.calls(), 10);
+    proxy.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_bulkhead_sends_the_rest_to_the_monolith() {
+    let (legacy, new) = (Fake::start("legacy").await, Fake::start("new").await);
+    let proxy = Arc::new(proxy(legacy.addr, new.addr, "max_concurrent = 2").await);
+    new.set(HOLD);
+    let done = Arc::new(AtomicU64::new(0));
+    let requests: Vec<_> = (0..5)
+        .map(|_| {
+            let (proxy, done) = (proxy.clone(), done.clone());
+            tokio::spawn(async move {
+                let answer = proxy.get().await;
+                done.fetch_add(1, Ordering::SeqCst);
+                answer
+            })
+        })
+        .collect();
+    assert!(
+        eventually(Duration::from_secs(10), || new.calls() == 2
+            && done.load(Ordering::SeqCst) == 3)
+        .await,
+        "2 held by the new side, 3 answered: calls {}, answered {}",
+        new.calls(),
+        done.load(Ordering::SeqCst)
+    );
+    let full = proxy.backend().await;
+    assert_eq!(
+        (full["in_flight"].as_u64(), full["capacity"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(full["rejected_total"], 3);
+
+    // A request not safe to repeat gets 503 while it is full.
+    let (status, _, res) = proxy.send(reqwest::Method::POST).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let problem: Value = res.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2 requests in flight"),
+        "{problem}"
+    );
+
+    new.release();
+    let mut backends = Vec::new();
+    for request in requests {
+        let (status, backend) = request.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        backends.push(backend);
+    }
+    backends.sort();
+    assert_eq!(
+        backends,
+        [
+            "legacy-fallback",
+            "legacy-fallback",
+            "legacy-fallback",
+            "new",
+            "new"
+        ]
+    );
+    let after = proxy.backend().await;
+    assert_eq!(
+        (
+            after["in_flight"].as_u64(),
+            after["rejected_total"].as_u64()
+        ),
+        (Some(0), Some(4))
+    );
+    assert_eq!(
+        after["breaker"], "closed",
+        "a full bulkhead is not a failure"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried() {
+    let legacy = Fake::start("legacy").await;
+    // A port nothing listens on yet: connections are refused.
+    let reserved = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let new_addr = reserved.local_addr().unwrap();
+    drop(reserved);
+    let proxy = Arc::new(
+        proxy(
+            legacy.addr,
+            new_addr,
+            "retry_attempts = 4\nretry_min_delay_ms = 300\nretry_max_delay_ms = 600",
+        )
+        .await,
+    );
+    let request = tokio::spawn({
+        let proxy = proxy.clone();
+        async move { proxy.get().await }
+    });
+    let mut retried = false;
+    for _ in 0..250 {
+        if proxy.backend().await["retries_total"].as_u64() >= Some(1) {
+            retried = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(retried, "the refused connection was not retried");
+    // Now the new side comes up; the next attempt reaches it.
+    let new = Fake::serve("new", TcpListener::bind(new_addr).await.unwrap());
+    assert_eq!(request.await.unwrap(), (StatusCode::OK, "new".into()));
+    assert_eq!(new.calls(), 1);
+    assert_eq!(legacy.calls(), 0, "no fallback was needed");
+}
+
+#[test]
+fn bad_resilience_settings_are_refused_by_name() {
+    let dir = TempDir::new();
+    for (line, key) in [
+        (
+            "breaker_failure_rate = 0.0",
+            "resilience.breaker_failure_rate",
+        ),
+        ("breaker_min_calls = 50", "resilience.breaker_min_calls"),
+        ("max_concurrent = 0", "max_concurrent"),
+        ("retry_min_delay_ms = 900", "resilience.retry_min_delay_ms"),
+    ] {
+        let config = dir.path().join("strangler.toml");
+        std::fs::write(
+            &config,
+            format!("[admin]\ntoken = \"{TOKEN}\"\n[resilience]\n{line}\n"),
+        )
+        .unwrap();
+        let err = Settings::load(Some(&config)).unwrap_err().to_string();
+        assert!(err.contains(key) && !err.contains('\n'), "{line}: {err}");
+    }
+}
