@@ -58,6 +58,8 @@ pub struct Refused {
 /// A circuit breaker for one upstream.
 #[derive(Debug)]
 pub struct Breaker {
+    /// The upstream, for logs.
+    name: String,
     policy: BreakerPolicy,
     /// The reference for `opened_at`.
     base: Instant,
@@ -84,9 +86,10 @@ fn next(phase: u64, state: u64) -> u64 {
 }
 
 impl Breaker {
-    /// A closed breaker; `now` is the reference of its clock.
-    pub fn new(policy: BreakerPolicy, now: Instant) -> Self {
+    /// A closed breaker for upstream `name`; `now` is the reference of its clock.
+    pub fn new(name: String, policy: BreakerPolicy, now: Instant) -> Self {
         Self {
+            name,
             window: Window::new(policy.window),
             policy,
             base: now,
@@ -131,7 +134,7 @@ impl Breaker {
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    tracing::info!("circuit breaker half-open: probing the upstream");
+                    tracing::info!(upstream = %self.name, "circuit breaker half-open: probing the upstream");
                     half_open
                 }
                 Err(current) => current,
@@ -201,6 +204,7 @@ impl Breaker {
         {
             self.opened_total.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
+                upstream = %self.name,
                 cooldown_ms = u64::try_from(self.policy.cooldown.as_millis()).unwrap_or(u64::MAX),
                 "circuit breaker open: the upstream is not called during the cool-down"
             );
@@ -219,7 +223,7 @@ impl Breaker {
             .is_ok()
         {
             self.window.clear();
-            tracing::info!("circuit breaker closed: the upstream recovered");
+            tracing::info!(upstream = %self.name, "circuit breaker closed: the upstream recovered");
         }
     }
 }
@@ -354,7 +358,7 @@ mod tests {
     #[test]
     fn opens_only_past_min_calls_and_rate() {
         let t0 = Instant::now();
-        let b = Breaker::new(policy(), t0);
+        let b = Breaker::new("test".into(), policy(), t0);
         calls(&b, t0, &[true, true, true]);
         assert_eq!(b.state(), BreakerState::Closed, "3 calls < min_calls 4");
         calls(&b, t0, &[false]);
@@ -367,7 +371,7 @@ mod tests {
     #[test]
     fn the_window_forgets_old_calls() {
         let t0 = Instant::now();
-        let b = Breaker::new(policy(), t0);
+        let b = Breaker::new("test".into(), policy(), t0);
         // 4 failures then 10 successes: the failures fall out of the window.
         calls(&b, t0, &[false; 4]);
         calls(&b, t0, &[false; 10]);
@@ -380,7 +384,7 @@ mod tests {
     #[test]
     fn open_refuses_until_cooldown_then_probes_close_it() {
         let t0 = Instant::now();
-        let b = Breaker::new(policy(), t0);
+        let b = Breaker::new("test".into(), policy(), t0);
         calls(&b, t0, &[true; 4]);
         assert_eq!(b.state(), BreakerState::Open);
         let refused = b.admit(t0 + Duration::from_secs(2)).unwrap_err();
@@ -402,7 +406,7 @@ mod tests {
     #[test]
     fn a_failed_probe_opens_it_again() {
         let t0 = Instant::now();
-        let b = Breaker::new(policy(), t0);
+        let b = Breaker::new("test".into(), policy(), t0);
         calls(&b, t0, &[true; 4]);
         let t1 = t0 + Duration::from_secs(6);
         let probe = b.admit(t1).unwrap();
@@ -420,7 +424,7 @@ mod tests {
     #[test]
     fn an_unreported_probe_frees_its_place() {
         let t0 = Instant::now();
-        let b = Breaker::new(policy(), t0);
+        let b = Breaker::new("test".into(), policy(), t0);
         calls(&b, t0, &[true; 4]);
         let t1 = t0 + Duration::from_secs(5);
         let (a, c) = (b.admit(t1).unwrap(), b.admit(t1).unwrap());
@@ -435,7 +439,7 @@ mod tests {
     #[test]
     fn outcomes_of_an_earlier_epoch_are_ignored() {
         let t0 = Instant::now();
-        let b = Breaker::new(policy(), t0);
+        let b = Breaker::new("test".into(), policy(), t0);
         let slow = b.admit(t0).unwrap();
         calls(&b, t0, &[true; 4]);
         let t1 = t0 + Duration::from_secs(5);
@@ -455,6 +459,7 @@ mod tests {
     fn concurrent_outcomes_keep_the_counts_true() {
         let t0 = Instant::now();
         let b = Breaker::new(
+            "test".into(),
             BreakerPolicy {
                 window: 64,
                 min_calls: 64,

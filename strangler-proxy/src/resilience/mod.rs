@@ -111,8 +111,8 @@ impl Rejection {
 impl Guard {
     fn new(backend: String, settings: &ResilienceSettings) -> Self {
         Self {
-            backend,
             breaker: Breaker::new(
+                backend.clone(),
                 BreakerPolicy {
                     window: settings.breaker_window,
                     min_calls: settings.breaker_min_calls,
@@ -122,6 +122,7 @@ impl Guard {
                 },
                 Instant::now(),
             ),
+            backend,
             bulkhead: Bulkhead::new(settings.max_concurrent),
             retries: AtomicU64::new(0),
         }
