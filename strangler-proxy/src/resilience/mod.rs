@@ -21,7 +21,7 @@ use crate::proxy::body::{self, Body};
 use crate::settings::ResilienceSettings;
 use crate::upstream::Upstream;
 use breaker::{Breaker, BreakerPolicy, BreakerState, Call};
-use bulkhead::Bulkhead;
+use bulkhead::{Bulkhead, Slot};
 use http::{HeaderValue, Response, StatusCode};
 use retry::RetryPolicy;
 use serde::{Deserialize, Serialize};
@@ -29,7 +29,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::SemaphorePermit;
 
 /// The breaker and bulkhead of one upstream.
 #[derive(Debug)]
@@ -45,7 +44,7 @@ pub struct Guard {
 #[derive(Debug)]
 pub struct Pass<'a> {
     call: Call<'a>,
-    _slot: SemaphorePermit<'a>,
+    _slot: Slot<'a>,
 }
 
 impl Pass<'_> {
