@@ -1,7 +1,7 @@
 //! Resilience against real upstreams on loopback: a failing new side opens
 //! its circuit breaker (requests then fall back without calling it, writes
 //! get 503), a cool-down lets a probe through that closes it again or opens
-//! it anew; a bulkhead of 2 in front of a slow upstream sends 3 of 5
+//! it anew, and failed ACL exchanges count the same; a bulkhead of 2 in front of a slow upstream sends 3 of 5
 //! concurrent requests to the monolith; a refused connection is retried and
 //! succeeds on a later attempt; bad settings are refused by name.
 
@@ -107,6 +107,7 @@ impl Fake {
 
 struct Proxy {
     app: Application,
+    path: &'static str,
     base: String,
     admin: String,
     client: reqwest::Client,
@@ -116,6 +117,27 @@ struct Proxy {
 /// A proxy with route `things` (`/things/**`) on the new side `new`, the
 /// monolith at `legacy`, and `[resilience]` set to `resilience`.
 async fn proxy(legacy: SocketAddr, new: SocketAddr, resilience: &str) -> Proxy {
+    proxy_of(legacy, new, resilience, Things::Plain).await
+}
+
+/// What route `things` is.
+#[derive(PartialEq)]
+enum Things {
+    /// `/things/**`, the new side speaks the legacy contract.
+    Plain,
+    /// `/api/v1/payments/{id}` through the ACL's `payments` translator.
+    Translated,
+}
+
+async fn proxy_of(legacy: SocketAddr, new: SocketAddr, resilience: &str, things: Things) -> Proxy {
+    let (pattern, translator, path) = match things {
+        Things::Plain => ("/things/**", "", "/things/1"),
+        Things::Translated => (
+            "/api/v1/payments/{id}",
+            "translator = \"payments\"",
+            "/api/v1/payments/1",
+        ),
+    };
     let dir = TempDir::new();
     let flags = dir.write_json(
         "flags.json",
@@ -140,8 +162,9 @@ file = "{flags}"
 {resilience}
 [[routes]]
 name = "things"
-patterns = ["/things/**"]
+patterns = ["{pattern}"]
 new = "http://{new}"
+{translator}
 [routes.flags]
 new = "things.new"
 "#,
@@ -153,6 +176,7 @@ new = "things.new"
     let settings = Settings::load(Some(&config)).unwrap();
     let app = Application::start(settings, Some(config)).await.unwrap();
     Proxy {
+        path,
         base: format!("http://{}", app.proxy_addr()),
         admin: format!("http://{}", app.admin_addr()),
         app,
@@ -162,11 +186,11 @@ new = "things.new"
 }
 
 impl Proxy {
-    /// Sends `method /things/1`; returns the status, backend header and body.
+    /// Sends `method` to the route; returns the status, backend header and body.
     async fn send(&self, method: reqwest::Method) -> (StatusCode, String, reqwest::Response) {
         let res = self
             .client
-            .request(method, format!("{}/things/1", self.base))
+            .request(method, format!("{}{}", self.base, self.path))
             .send()
             .await
             .unwrap();
@@ -319,6 +343,37 @@ async fn a_failing_new_side_opens_the_breaker_and_a_probe_closes_it() {
         (StatusCode::OK, "legacy-fallback".into())
     );
     assert_eq!(new.calls(), 10);
+    proxy.app.stop().await;
+}
+
+#[tokio::test]
+async fn failed_acl_exchanges_open_the_breaker_too() {
+    let (legacy, new) = (Fake::start("legacy").await, Fake::start("new").await);
+    let proxy = proxy_of(legacy.addr, new.addr, BREAKER, Things::Translated).await;
+    new.set(FAIL);
+    for _ in 0..3 {
+        assert_eq!(
+            proxy.get().await,
+            (StatusCode::OK, "legacy-fallback".into())
+        );
+    }
+    assert_eq!(new.calls(), 3, "one v2 call per request, each answered 500");
+    let open = proxy.backend().await;
+    assert_eq!(open["breaker"], "closed", "3 calls < min_calls 4: {open}");
+    assert_eq!(
+        proxy.get().await,
+        (StatusCode::OK, "legacy-fallback".into())
+    );
+    assert_eq!(proxy.backend().await["breaker"], "open");
+    assert_eq!(
+        proxy.get().await,
+        (StatusCode::OK, "legacy-fallback".into())
+    );
+    assert_eq!(
+        new.calls(),
+        4,
+        "the open breaker kept the last request off the new side"
+    );
     proxy.app.stop().await;
 }
 
