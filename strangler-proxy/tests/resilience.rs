@@ -1,9 +1,10 @@
 //! Resilience against real upstreams on loopback: a failing new side opens
 //! its circuit breaker (requests then fall back without calling it, writes
 //! get 503), a cool-down lets a probe through that closes it again or opens
-//! it anew, and failed ACL exchanges count the same; a bulkhead of 2 in front of a slow upstream sends 3 of 5
-//! concurrent requests to the monolith; a refused connection is retried and
-//! succeeds on a later attempt; bad settings are refused by name.
+//! it anew, and failed ACL exchanges count the same; a bulkhead of 2 in
+//! front of a slow upstream sends 3 of 5 concurrent requests to the
+//! monolith; a refused connection is retried and succeeds on a later
+//! attempt; bad settings are refused by name.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
