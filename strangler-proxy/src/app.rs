@@ -79,7 +79,6 @@ impl Application {
                 connect_timeout: Duration::from_millis(settings.proxy.connect_timeout_ms),
                 shadow_queue: settings.shadow.queue_capacity,
                 shadow_concurrency: settings.shadow.concurrency,
-                resilience: settings.resilience.clone(),
             },
         ));
         let reloader = Arc::new(Reloader::new(proxy.clone(), config));

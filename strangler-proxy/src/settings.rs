@@ -184,8 +184,8 @@ pub struct RouteShadow {
 }
 
 /// Circuit breaker and bulkhead per new-side upstream, retries of refused
-/// connections (read at start; a change needs a restart).
-#[derive(Debug, Clone, Deserialize)]
+/// connections; a route may set its own (`[routes.resilience]`).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResilienceSettings {
     /// The breaker judges this many of an upstream's last calls.
@@ -209,7 +209,25 @@ pub struct ResilienceSettings {
 }
 
 impl ResilienceSettings {
-    fn validate(&self) -> Result<(), InvalidSetting> {
+    /// These settings with a route's own values over them.
+    pub fn with(&self, own: &RouteResilience) -> Self {
+        Self {
+            breaker_window: own.breaker_window.unwrap_or(self.breaker_window),
+            breaker_min_calls: own.breaker_min_calls.unwrap_or(self.breaker_min_calls),
+            breaker_failure_rate: own
+                .breaker_failure_rate
+                .unwrap_or(self.breaker_failure_rate),
+            breaker_cooldown_ms: own.breaker_cooldown_ms.unwrap_or(self.breaker_cooldown_ms),
+            breaker_probes: own.breaker_probes.unwrap_or(self.breaker_probes),
+            max_concurrent: own.max_concurrent.unwrap_or(self.max_concurrent),
+            retry_attempts: own.retry_attempts.unwrap_or(self.retry_attempts),
+            retry_min_delay_ms: own.retry_min_delay_ms.unwrap_or(self.retry_min_delay_ms),
+            retry_max_delay_ms: own.retry_max_delay_ms.unwrap_or(self.retry_max_delay_ms),
+        }
+    }
+
+    /// Checks the values; the error names the key.
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
         let fail = |key: &str, why: String| Err(InvalidSetting::new(key, why));
         if !(1..=10_000).contains(&self.breaker_window) {
             return fail(
@@ -259,6 +277,31 @@ impl ResilienceSettings {
         }
         Ok(())
     }
+}
+
+/// A route's own resilience settings (`[routes.resilience]`); each one left
+/// out is `[resilience]`'s.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteResilience {
+    /// Overrides `resilience.breaker_window`.
+    pub breaker_window: Option<u32>,
+    /// Overrides `resilience.breaker_min_calls`.
+    pub breaker_min_calls: Option<u32>,
+    /// Overrides `resilience.breaker_failure_rate`.
+    pub breaker_failure_rate: Option<f64>,
+    /// Overrides `resilience.breaker_cooldown_ms`.
+    pub breaker_cooldown_ms: Option<u64>,
+    /// Overrides `resilience.breaker_probes`.
+    pub breaker_probes: Option<u32>,
+    /// Overrides `resilience.max_concurrent`.
+    pub max_concurrent: Option<u32>,
+    /// Overrides `resilience.retry_attempts`.
+    pub retry_attempts: Option<u32>,
+    /// Overrides `resilience.retry_min_delay_ms`.
+    pub retry_min_delay_ms: Option<u64>,
+    /// Overrides `resilience.retry_max_delay_ms`.
+    pub retry_max_delay_ms: Option<u64>,
 }
 
 /// The anti-corruption layer's settings.
@@ -327,6 +370,9 @@ pub struct RouteSettings {
     /// Shadow traffic for this route.
     #[serde(default)]
     pub shadow: RouteShadow,
+    /// Its own breaker, bulkhead and retry settings.
+    #[serde(default)]
+    pub resilience: RouteResilience,
 }
 
 impl Validate for Settings {

@@ -17,7 +17,7 @@ use crate::flags::Flags;
 use crate::resilience::retry::Sender;
 use crate::resilience::{Rejection, Resilience};
 use crate::routes::{Route, RouteTable};
-use crate::settings::{HostPolicy, ResilienceSettings};
+use crate::settings::HostPolicy;
 use crate::shadow::mirror::Shadow;
 use crate::shadow::store::ShadowStore;
 use crate::stats::{Backend, NewSideOutcome, Stats};
@@ -69,8 +69,6 @@ pub struct ProxyConfig {
     pub shadow_queue: usize,
     /// Shadow copies in flight.
     pub shadow_concurrency: usize,
-    /// Breakers, bulkheads and retries.
-    pub resilience: ResilienceSettings,
 }
 
 impl Proxy {
@@ -83,7 +81,7 @@ impl Proxy {
         config: ProxyConfig,
     ) -> Self {
         let client = forward::client(config.connect_timeout);
-        let resilience = Resilience::new(config.resilience);
+        let resilience = Resilience::default();
         let mut table = table;
         table.guard_new_sides(&resilience);
         Self {
@@ -125,7 +123,7 @@ impl Proxy {
         &self.stats
     }
 
-    /// The breakers, bulkheads and retry policy.
+    /// The breakers and bulkheads.
     pub fn resilience(&self) -> &Resilience {
         &self.resilience
     }
@@ -247,17 +245,15 @@ impl Proxy {
         }
     }
 
-    /// Sends a buffered request to `upstream` (retrying a refused connection,
-    /// counted in `retries`); `Err` when it failed or answered 5xx.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends a buffered request to `upstream` (retrying a refused connection
+    /// as `route` says); `Err` when it failed or answered 5xx.
     async fn send_buffered(
         &self,
         parts: &http::request::Parts,
         bytes: &Bytes,
         upstream: &Upstream,
-        host: HostPolicy,
+        route: &Route,
         peer: SocketAddr,
-        timeout: Duration,
         retries: Option<&AtomicU64>,
     ) -> Result<Response<Body>, (Response<Body>, String)> {
         let uri = upstream.uri(parts.uri.path_and_query()).map_err(|e| {
@@ -268,13 +264,18 @@ impl Proxy {
         })?;
         let build = || {
             let mut headers = parts.headers.clone();
-            headers::to_upstream(&mut headers, peer.ip(), upstream, host);
+            headers::to_upstream(&mut headers, peer.ip(), upstream, route.host);
             let mut req = Request::new(body::full(bytes.clone()));
             (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
                 (parts.method.clone(), uri.clone(), headers);
             req
         };
-        match self.sender(retries).send(timeout, build).await {
+        let sender = Sender {
+            client: &self.client,
+            policy: &route.retry,
+            retries,
+        };
+        match sender.send(route.timeout, build).await {
             Ok(res) => {
                 let (mut parts, incoming) = res.into_parts();
                 headers::to_client(&mut parts.headers, false);
@@ -286,14 +287,6 @@ impl Proxy {
                 Ok(res)
             }
             Err(e) => Err((e.response(&upstream.to_string()), e.to_string())),
-        }
-    }
-
-    fn sender<'a>(&'a self, retries: Option<&'a AtomicU64>) -> Sender<'a> {
-        Sender {
-            client: &self.client,
-            policy: self.resilience.retry(),
-            retries,
         }
     }
 
@@ -353,8 +346,13 @@ impl Proxy {
                         .await;
                 };
                 let extra = forwarded_extras(&parts.headers);
+                let sender = Sender {
+                    client: &self.client,
+                    policy: &route.retry,
+                    retries,
+                };
                 let outcome = translate::serve(
-                    &self.sender(retries),
+                    &sender,
                     translator.as_ref(),
                     &legacy_req,
                     new,
@@ -389,15 +387,7 @@ impl Proxy {
             }
             None => {
                 let sent = self
-                    .send_buffered(
-                        &parts,
-                        &bytes,
-                        new,
-                        route.host,
-                        peer,
-                        route.timeout,
-                        retries,
-                    )
+                    .send_buffered(&parts, &bytes, new, route, peer, retries)
                     .await;
                 if let Some(pass) = pass {
                     pass.finish(
@@ -452,15 +442,7 @@ impl Proxy {
         backend: Backend,
     ) -> (Response<Body>, Backend) {
         match self
-            .send_buffered(
-                parts,
-                bytes,
-                &route.legacy,
-                route.host,
-                peer,
-                route.timeout,
-                None,
-            )
+            .send_buffered(parts, bytes, &route.legacy, route, peer, None)
             .await
         {
             Ok(res) | Err((res, _)) => (res, backend),

@@ -93,15 +93,7 @@ impl Proxy {
         };
         let started = Instant::now();
         let primary = match self
-            .send_buffered(
-                &parts,
-                &bytes,
-                &route.legacy,
-                route.host,
-                peer,
-                route.timeout,
-                None,
-            )
+            .send_buffered(&parts, &bytes, &route.legacy, route, peer, None)
             .await
         {
             Ok(res) | Err((res, _)) => res,

@@ -11,7 +11,8 @@
 //! feeds the breaker.
 //!
 //! Guards live as long as the proxy and are found by upstream, so a reload
-//! keeps their state and routes sharing an upstream share its guard.
+//! keeps their state (unless it changes their settings) and routes sharing an
+//! upstream share its guard (the route table refuses them different settings).
 
 pub mod breaker;
 pub mod bulkhead;
@@ -23,7 +24,6 @@ use crate::upstream::Upstream;
 use breaker::{Breaker, BreakerPolicy, BreakerState, Call};
 use bulkhead::{Bulkhead, Slot};
 use http::{HeaderValue, Response, StatusCode};
-use retry::RetryPolicy;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct Guard {
     backend: String,
+    settings: ResilienceSettings,
     breaker: Breaker,
     bulkhead: Bulkhead,
     retries: AtomicU64,
@@ -122,6 +123,7 @@ impl Guard {
                 Instant::now(),
             ),
             backend,
+            settings: *settings,
             bulkhead: Bulkhead::new(settings.max_concurrent),
             retries: AtomicU64::new(0),
         }
@@ -184,43 +186,30 @@ pub struct GuardSnapshot {
     pub retries_total: u64,
 }
 
-/// Every guard, by upstream, and the retry policy.
-#[derive(Debug)]
+/// Every guard, by upstream.
+#[derive(Debug, Default)]
 pub struct Resilience {
-    settings: ResilienceSettings,
-    retry: RetryPolicy,
     guards: Mutex<BTreeMap<String, Arc<Guard>>>,
 }
 
 impl Resilience {
-    /// Guards built from `settings` as upstreams appear.
-    pub fn new(settings: ResilienceSettings) -> Self {
-        Self {
-            retry: RetryPolicy {
-                attempts: settings.retry_attempts,
-                min_delay: Duration::from_millis(settings.retry_min_delay_ms),
-                max_delay: Duration::from_millis(settings.retry_max_delay_ms),
-            },
-            settings,
-            guards: Mutex::default(),
-        }
-    }
-
-    /// How refused connections are retried.
-    pub fn retry(&self) -> &RetryPolicy {
-        &self.retry
-    }
-
-    /// The guard of `upstream`, created on first use (when a route table is
-    /// put in force, never on the request path).
-    pub fn guard(&self, upstream: &Upstream) -> Arc<Guard> {
+    /// The guard of `upstream` under `settings`: the one it has, or a new one
+    /// when it has none or the settings changed (on reload). Called when a
+    /// route table is put in force, never on the request path.
+    pub fn guard(&self, upstream: &Upstream, settings: &ResilienceSettings) -> Arc<Guard> {
         let backend = upstream.to_string();
-        self.guards
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(backend.clone())
-            .or_insert_with(|| Arc::new(Guard::new(backend, &self.settings)))
-            .clone()
+        let mut guards = self.guards.lock().unwrap_or_else(|p| p.into_inner());
+        match guards.get(&backend) {
+            Some(guard) if guard.settings == *settings => guard.clone(),
+            known => {
+                if known.is_some() {
+                    tracing::info!(upstream = %backend, "resilience settings changed: the upstream's breaker and bulkhead start afresh");
+                }
+                let guard = Arc::new(Guard::new(backend.clone(), settings));
+                guards.insert(backend, guard.clone());
+                guard
+            }
+        }
     }
 
     /// Every guarded upstream's state, ordered by upstream.

@@ -7,6 +7,7 @@
 
 use crate::proxy::body::Body;
 use crate::proxy::forward::{self, Client, UpstreamError};
+use crate::settings::ResilienceSettings;
 use backon::{ExponentialBuilder, Retryable};
 use http::{HeaderMap, Method, Request, Response};
 use hyper::body::Incoming;
@@ -26,6 +27,15 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The policy these settings describe.
+    pub fn of(settings: &ResilienceSettings) -> Self {
+        Self {
+            attempts: settings.retry_attempts,
+            min_delay: Duration::from_millis(settings.retry_min_delay_ms),
+            max_delay: Duration::from_millis(settings.retry_max_delay_ms),
+        }
+    }
+
     /// No retries.
     pub const NONE: Self = Self {
         attempts: 0,

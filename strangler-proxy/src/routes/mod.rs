@@ -7,8 +7,9 @@ pub mod methods;
 pub mod pattern;
 pub mod trie;
 
+use crate::resilience::retry::RetryPolicy;
 use crate::resilience::{Guard, Resilience};
-use crate::settings::{HostPolicy, RouteFlags, Settings, ShadowWrites};
+use crate::settings::{HostPolicy, ResilienceSettings, RouteFlags, Settings, ShadowWrites};
 use crate::shadow::compare::Rules;
 use crate::stats::{Counters, Stats};
 use crate::upstream::Upstream;
@@ -48,6 +49,11 @@ pub struct Route {
     pub counters: Arc<Counters>,
     /// How it is shadowed.
     pub shadow: Arc<ShadowPlan>,
+    /// Its breaker, bulkhead and retry settings (`[resilience]` with the
+    /// route's own over them).
+    pub resilience: ResilienceSettings,
+    /// How its buffered requests retry a refused connection.
+    pub retry: RetryPolicy,
     /// The new side's breaker and bulkhead, given when the proxy puts the
     /// table in force ([`RouteTable::guard_new_sides`]).
     pub guard: Option<Arc<Guard>>,
@@ -161,6 +167,19 @@ impl RouteTable {
                     "customer_param `{param}` is not a parameter of any pattern"
                 )));
             }
+            let resilience = settings.resilience.with(&config.resilience);
+            resilience.validate().map_err(|e| fail(e.to_string()))?;
+            if let Some(new) = &new
+                && let Some(other) = routes
+                    .iter()
+                    .find(|r| r.new.as_ref() == Some(new) && r.resilience != resilience)
+            {
+                return Err(fail(format!(
+                    "shares its new upstream {new} with route `{}` but not its resilience \
+                     settings; one breaker and bulkhead guard an upstream, so give both the same",
+                    other.name
+                )));
+            }
             let rules = Rules::new(config.shadow.compare.clone())
                 .map_err(|e| fail(format!("shadow.compare: {e}")))?;
             let max_body_bytes = config
@@ -198,6 +217,8 @@ impl RouteTable {
                 flags: config.flags.clone(),
                 counters: stats.route(&config.name),
                 shadow,
+                resilience,
+                retry: RetryPolicy::of(&resilience),
                 guard: None,
             });
         }
@@ -226,7 +247,10 @@ impl RouteTable {
     /// Gives every route with a new side the guard of its upstream.
     pub fn guard_new_sides(&mut self, resilience: &Resilience) {
         for route in &mut self.routes {
-            route.guard = route.new.as_ref().map(|new| resilience.guard(new));
+            route.guard = route
+                .new
+                .as_ref()
+                .map(|new| resilience.guard(new, &route.resilience));
         }
     }
 

@@ -99,3 +99,68 @@ fn priority_resolves_an_overlap() {
         "other"
     );
 }
+
+const REFUNDS: &str = r#"
+[[routes]]
+name = "refunds"
+patterns = ["/api/v1/refunds/{id}"]
+new = "http://127.0.0.1:9001"
+"#;
+
+#[test]
+fn a_route_sets_its_own_resilience_and_shares_a_guard_only_alike() {
+    let own = "[routes.resilience]\nmax_concurrent = 8\nretry_attempts = 0\n";
+    let table = build(&format!("{PAYMENTS}{own}")).unwrap();
+    let payments = &table.routes()[0];
+    assert_eq!(payments.resilience.max_concurrent, 8);
+    assert_eq!(payments.retry.attempts, 0);
+    let defaults = settings("").resilience;
+    assert_eq!(
+        payments.resilience.breaker_window, defaults.breaker_window,
+        "what the route leaves out is [resilience]'s"
+    );
+
+    // Two routes on one upstream: alike is fine, different is refused.
+    assert!(build(&format!("{PAYMENTS}{own}{REFUNDS}{own}")).is_ok());
+    let err = build(&format!("{PAYMENTS}{own}{REFUNDS}"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "route `refunds`: shares its new upstream http://127.0.0.1:9001 with route `payments`"
+        ),
+        "{err}"
+    );
+    let err = build(&format!(
+        "{PAYMENTS}[routes.resilience]\nbreaker_probes = 0\n"
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("route `payments`") && err.contains("breaker_probes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn routes_on_one_upstream_get_one_guard_kept_until_its_settings_change() {
+    let resilience = Resilience::default();
+    let mut first = build(&format!("{PAYMENTS}{REFUNDS}")).unwrap();
+    first.guard_new_sides(&resilience);
+    let guard = |t: &RouteTable, i: usize| t.routes()[i].guard.clone().unwrap();
+    assert!(Arc::ptr_eq(&guard(&first, 0), &guard(&first, 1)));
+
+    let mut reloaded = build(&format!("{PAYMENTS}{REFUNDS}")).unwrap();
+    reloaded.guard_new_sides(&resilience);
+    assert!(
+        Arc::ptr_eq(&guard(&first, 0), &guard(&reloaded, 0)),
+        "a reload keeps the guard"
+    );
+
+    let own = "[routes.resilience]\nmax_concurrent = 8\n";
+    let mut changed = build(&format!("{PAYMENTS}{own}{REFUNDS}{own}")).unwrap();
+    changed.guard_new_sides(&resilience);
+    assert!(!Arc::ptr_eq(&guard(&first, 0), &guard(&changed, 0)));
+    assert_eq!(guard(&changed, 1).snapshot().capacity, 8);
+    assert_eq!(resilience.snapshot().len(), 1);
+}
