@@ -17,6 +17,7 @@ pub mod app;
 pub mod cli;
 pub mod flags;
 pub mod gate;
+pub mod metrics;
 pub mod proxy;
 pub mod reload;
 pub mod routes;
