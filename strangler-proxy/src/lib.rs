@@ -5,7 +5,8 @@
 //! ([`routes`]: a segment trie, most specific wins) → build the Unleash
 //! context → decide the mode from [`flags`] (`legacy`, `shadow`, `canary`,
 //! `new`) → forward to the monolith, or translate through the ACL to the new
-//! service with fallback to the monolith → label and count ([`stats`]).
+//! service with fallback to the monolith → label and count ([`stats`], exposed
+//! to Prometheus by [`metrics`]).
 //! Around it: [`settings`] (the route table lives in the settings file),
 //! [`reload`] without restart, the [`admin`] API, and the [`cli`].
 //!
