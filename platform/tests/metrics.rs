@@ -133,4 +133,18 @@ async fn a_snapshot_family_reads_its_numbers_at_scrape_time() {
             .is_err(),
         "a name is registered once"
     );
+
+    metrics
+        .register_snapshot(
+            "widget_state",
+            "0 idle, 2 spinning.",
+            Kind::Gauge,
+            &["widget"],
+            || vec![Sample::new(["a"], 2.0), Sample::new(["b"], 0.0)],
+        )
+        .unwrap();
+    let text = scrape(&app).await;
+    assert!(text.contains("# TYPE widget_state gauge"), "{text}");
+    assert_eq!(value(&text, r#"widget_state{widget="a"}"#), Some(2.0));
+    assert_eq!(value(&text, r#"widget_state{widget="b"}"#), Some(0.0));
 }

@@ -171,7 +171,7 @@ impl RouteSeries {
     /// Counts one answered request and its latency.
     pub fn observe(&self, mode: Mode, backend: Backend, status: u16, elapsed: Duration) {
         let (mode_label, backend_label) = (mode_label(mode), backend.as_str());
-        let series = self.by[mode as usize][backend_index(backend)].get_or_init(|| Series {
+        let series = self.by[mode_index(mode)][backend_index(backend)].get_or_init(|| Series {
             duration: self.duration.with_label_values(&[
                 self.route.as_str(),
                 mode_label,
@@ -205,6 +205,15 @@ fn mode_label(mode: Mode) -> &'static str {
         Mode::Shadow => "shadow",
         Mode::Canary => "canary",
         Mode::New => "new",
+    }
+}
+
+fn mode_index(mode: Mode) -> usize {
+    match mode {
+        Mode::Legacy => 0,
+        Mode::Shadow => 1,
+        Mode::Canary => 2,
+        Mode::New => 3,
     }
 }
 

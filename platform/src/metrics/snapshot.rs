@@ -33,6 +33,14 @@ impl Sample {
             value,
         }
     }
+
+    /// A sample of a family without labels.
+    pub fn unlabelled(value: f64) -> Self {
+        Self {
+            labels: Vec::new(),
+            value,
+        }
+    }
 }
 
 type Read = Box<dyn Fn() -> Vec<Sample> + Send + Sync>;

@@ -190,12 +190,7 @@ fn expose_queue(metrics: &ProxyMetrics, counters: Arc<QueueCounters>) {
     ];
     for (name, help, field) in families {
         let counters = counters.clone();
-        let read = move || {
-            vec![Sample::new(
-                Vec::<String>::new(),
-                field(&counters.snapshot()) as f64,
-            )]
-        };
+        let read = move || vec![Sample::unlabelled(field(&counters.snapshot()) as f64)];
         if let Err(e) = metrics.register_snapshot(name, help, Kind::Counter, &[], read) {
             tracing::warn!(metric = name, error = %e, "shadow queue metric not registered");
         }
