@@ -1,5 +1,5 @@
 //! Builds the monolith: database (migrated), ports, the `/api/v1` app with its
-//! generated OpenAPI document, health endpoints, and the HTTP server.
+//! generated OpenAPI document, health endpoints, `/metrics`, and the HTTP server.
 
 use crate::legacy::LegacyClock;
 use crate::ports::Ports;
@@ -10,6 +10,7 @@ use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use platform::db::Db;
+use platform::metrics::Metrics;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, UtoipaApp};
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The `/api/v1` OpenAPI document, built once.
     pub openapi: web::Data<utoipa::openapi::OpenApi>,
+    /// Its Prometheus registry (`/metrics`).
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
             clock: web::Data::new(clock),
             max_body_bytes: settings.server.max_body_bytes,
             openapi: web::Data::new(openapi()),
+            metrics: Metrics::new()?,
         })
     }
 }
@@ -87,7 +91,7 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let app = platform::server::base_app(state.max_body_bytes)
+    let app = platform::server::base_app(state.max_body_bytes, state.metrics)
         .app_data(state.db)
         .app_data(state.ports)
         .app_data(state.clock)

@@ -2,7 +2,8 @@
 //! needs the same way: typed [`settings`], [`telemetry`] with [`correlation`] ids,
 //! one [`problem`] error type rendered as `application/problem+json`, [`db`]
 //! access for SQLite and PostgreSQL with embedded migrations, [`health`]
-//! endpoints and a [`server`] runner with graceful shutdown.
+//! endpoints, Prometheus [`metrics`] on `/metrics`, and a [`server`] runner
+//! with graceful shutdown.
 //!
 //! The service toolkit: [`idempotency`] keys for creates, [`dry_run`]
 //! requests rolled back in full, and the transactional [`outbox`].
@@ -16,6 +17,7 @@ pub mod dry_run;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod metrics;
 pub mod outbox;
 pub mod problem;
 pub mod server;

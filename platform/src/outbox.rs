@@ -169,6 +169,30 @@ pub fn pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<StoredEv
         .load(conn)
 }
 
+/// How far delivery is behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lag {
+    /// Undelivered events.
+    pub pending: i64,
+    /// When the oldest undelivered event happened (UTC); `None` when none waits.
+    pub oldest_pending: Option<NaiveDateTime>,
+}
+
+/// Counts the undelivered events and finds the oldest (one indexed query).
+pub fn lag(conn: &mut AnyConnection) -> QueryResult<Lag> {
+    let (pending, oldest_pending) = outbox::table
+        .filter(outbox::delivered_at.is_null())
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(outbox::occurred_at),
+        ))
+        .first::<(i64, Option<NaiveDateTime>)>(conn)?;
+    Ok(Lag {
+        pending,
+        oldest_pending,
+    })
+}
+
 /// Every event of one aggregate, oldest first (for tests and audits).
 pub fn for_aggregate(
     conn: &mut AnyConnection,

@@ -104,7 +104,55 @@ async fn rolled_back_and_dry_run_writes_leave_no_event(backend: TestBackend) {
     assert!(stored.is_empty(), "{stored:?}");
 }
 
+async fn lag_counts_pending_events_and_finds_the_oldest(backend: TestBackend) {
+    let (_guard, db) = setup(backend).await;
+    let lag_now = || db.read(|c| lag(c).map_err(Problem::from));
+    assert_eq!(
+        lag_now().await.unwrap(),
+        Lag {
+            pending: 0,
+            oldest_pending: None
+        }
+    );
+    let (mut first, second) = (event(1), event(2));
+    first.occurred_at -= chrono::Duration::seconds(90);
+    let oldest = first.occurred_at.naive_utc();
+    let (a, b) = (first.clone(), second.clone());
+    db.write(move |c| {
+        record(c, &b)?;
+        record(c, &a).map_err(Problem::from)
+    })
+    .await
+    .unwrap();
+    let before = lag_now().await.unwrap();
+    assert_eq!(before.pending, 2);
+    // PostgreSQL keeps microseconds, so compare at that precision.
+    let micros = |t: NaiveDateTime| t.and_utc().timestamp_micros();
+    assert_eq!(before.oldest_pending.map(micros), Some(micros(oldest)));
+
+    let pending_now = db
+        .read(|c| pending(c, 10).map_err(Problem::from))
+        .await
+        .unwrap();
+    let older = pending_now
+        .iter()
+        .find(|e| e.event_id == first.event_id.to_string())
+        .unwrap()
+        .seq;
+    db.write(move |c| mark_delivered(c, older, Utc::now()).map_err(Problem::from))
+        .await
+        .unwrap();
+    let after = lag_now().await.unwrap();
+    assert_eq!(after.pending, 1, "a delivered event no longer counts");
+    assert_eq!(
+        after.oldest_pending.map(micros),
+        Some(micros(second.occurred_at.naive_utc())),
+        "the oldest is now the one still pending"
+    );
+}
+
 crate::both_backends!(
     committed_events_are_kept_in_order,
     rolled_back_and_dry_run_writes_leave_no_event,
+    lag_counts_pending_events_and_finds_the_oldest,
 );

@@ -1,9 +1,11 @@
 //! The HTTP scaffolding every deployable shares: the base `App` with correlation
 //! ids, request tracing and problem+json for every error the framework itself
 //! raises (bad JSON, oversize bodies, bad paths and queries, unknown routes,
-//! wrong methods), and the listener.
+//! wrong methods), Prometheus metrics (every request counted and timed,
+//! `GET /metrics`), and the listener.
 
 use crate::correlation::{self, CorrelatedRootSpan};
+use crate::metrics::Metrics;
 use crate::problem::{MEDIA_TYPE, Problem};
 use crate::settings::ServerSettings;
 use actix_http::Request;
@@ -18,10 +20,13 @@ use actix_web::{App, HttpRequest, HttpServer, ResponseError, web};
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
-/// The base app: wrap order (outermost first) is correlation id → tracing →
-/// problem+json for bare errors. Request bodies are limited to `max_body_bytes`.
+/// The base app: wrap order (outermost first) is metrics → correlation id →
+/// tracing → problem+json for bare errors. Request bodies are limited to
+/// `max_body_bytes`. `metrics` (built once, outside the per-worker factory,
+/// and cloned into it, so every worker counts into the same registry) is served on `GET /metrics`.
 pub fn base_app(
     max_body_bytes: usize,
+    metrics: Metrics,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -37,10 +42,13 @@ pub fn base_app(
         .app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::Data::new(metrics))
+        .route("/metrics", web::get().to(crate::metrics::scrape))
         .default_service(web::to(unknown_route))
         .wrap(ErrorHandlers::new().default_handler(bare_error_to_problem))
         .wrap(TracingLogger::<CorrelatedRootSpan>::new())
         .wrap(from_fn(correlation::middleware))
+        .wrap(from_fn(crate::metrics::http::middleware))
 }
 
 /// Binds the configured address (port 0 picks a free port).

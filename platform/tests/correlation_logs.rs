@@ -37,9 +37,11 @@ async fn log_lines_of_a_request_carry_its_correlation_id() {
         .with_writer(move || writer.clone())
         .init();
 
-    let app =
-        test::init_service(platform::server::base_app(1024).route("/work", web::get().to(handler)))
-            .await;
+    let app = test::init_service(
+        platform::server::base_app(1024, platform::metrics::Metrics::new().unwrap())
+            .route("/work", web::get().to(handler)),
+    )
+    .await;
     let req = test::TestRequest::get()
         .uri("/work")
         .insert_header(("x-correlation-id", "trace-me-42"))

@@ -55,7 +55,7 @@ impl Application {
                 )
             })?,
         };
-        let stats = Arc::new(Stats::default());
+        let stats = Stats::new().context("cannot set up the metrics registry")?;
         let store = shadow_store(&settings).await?;
         let (age, every) = (
             window(&settings.shadow.retention_age)?,

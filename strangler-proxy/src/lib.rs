@@ -5,9 +5,10 @@
 //! ([`routes`]: a segment trie, most specific wins) → build the Unleash
 //! context → decide the mode from [`flags`] (`legacy`, `shadow`, `canary`,
 //! `new`) → forward to the monolith, or translate through the ACL to the new
-//! service with fallback to the monolith → label and count ([`stats`]).
-//! Calls to the new side pass a circuit breaker and a bulkhead per upstream,
-//! and refused connections are retried ([`resilience`]).
+//! service with fallback to the monolith → label and count ([`stats`], exposed
+//! to Prometheus by [`metrics`]). Calls to the new side pass a circuit
+//! breaker and a bulkhead per upstream, and refused connections are retried
+//! ([`resilience`]).
 //! Around it: [`settings`] (the route table lives in the settings file),
 //! [`reload`] without restart, the [`admin`] API, and the [`cli`].
 //!
@@ -19,6 +20,7 @@ pub mod app;
 pub mod cli;
 pub mod flags;
 pub mod gate;
+pub mod metrics;
 pub mod proxy;
 pub mod reload;
 pub mod resilience;

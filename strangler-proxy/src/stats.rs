@@ -1,16 +1,22 @@
 //! Per-route and per-backend counters for the admin API: plain atomics bumped
 //! on the request path, read as a snapshot. A route keeps its counters across
-//! reloads (they are found by name when the table is rebuilt).
+//! reloads (they are found by name when the table is rebuilt). The same
+//! counters feed the Prometheus families of [`crate::metrics`]: each route's
+//! [`RouteSeries`] is bumped alongside, and fallbacks, upstream failures and
+//! untranslated requests are read from these atomics at scrape time.
 
+use crate::metrics::{ProxyMetrics, RouteSeries, SnapshotCounter, UNROUTED};
+use crate::proxy::decide::Mode;
+use platform::metrics::{Kind, Sample};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The counters of one route (or of unrouted traffic).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Counters {
     requests: AtomicU64,
     served_by_legacy: AtomicU64,
@@ -21,6 +27,8 @@ pub struct Counters {
     status_classes: [AtomicU64; 5],
     /// The new side's recent requests, for the watchdog.
     recent: Mutex<VecDeque<NewSideOutcome>>,
+    /// Its Prometheus request series.
+    series: RouteSeries,
 }
 
 /// One request the new side was asked to serve.
@@ -63,8 +71,24 @@ impl Backend {
 }
 
 impl Counters {
-    /// Counts one answered request.
-    pub fn answered(&self, backend: Backend, status: u16) {
+    /// Zeroed counters feeding `series`.
+    pub fn new(series: RouteSeries) -> Self {
+        Self {
+            requests: AtomicU64::default(),
+            served_by_legacy: AtomicU64::default(),
+            served_by_new: AtomicU64::default(),
+            fallbacks: AtomicU64::default(),
+            upstream_failures: AtomicU64::default(),
+            untranslated: AtomicU64::default(),
+            status_classes: Default::default(),
+            recent: Mutex::default(),
+            series,
+        }
+    }
+
+    /// Counts one answered request, served in `mode`, `elapsed` after it came in.
+    pub fn answered(&self, mode: Mode, backend: Backend, status: u16, elapsed: Duration) {
+        self.series.observe(mode, backend, status, elapsed);
         self.requests.fetch_add(1, Ordering::Relaxed);
         let by = match backend {
             Backend::New => &self.served_by_new,
@@ -150,14 +174,76 @@ pub struct CountersSnapshot {
     pub status: BTreeMap<String, u64>,
 }
 
-/// All counters, by route name.
-#[derive(Debug, Default)]
+/// All counters, by route name, and the Prometheus registry they feed.
 pub struct Stats {
     routes: RwLock<BTreeMap<String, Arc<Counters>>>,
     unrouted: Arc<Counters>,
+    metrics: ProxyMetrics,
+}
+
+impl std::fmt::Debug for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stats")
+            .field("routes", &self.routes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Stats {
+    /// Empty counters with a fresh registry; the per-route totals kept here
+    /// are exposed as `strangler_fallbacks_total`,
+    /// `strangler_upstream_failures_total` and `strangler_untranslated_total`.
+    pub fn new() -> prometheus::Result<Arc<Self>> {
+        let metrics = ProxyMetrics::new()?;
+        let stats = Arc::new(Self {
+            routes: RwLock::default(),
+            unrouted: Arc::new(Counters::new(metrics.route(UNROUTED))),
+            metrics: metrics.clone(),
+        });
+        let families: [SnapshotCounter<CountersSnapshot>; 3] = [
+            (
+                "strangler_fallbacks_total",
+                "Requests the monolith answered because the new side failed, by route group.",
+                |c| c.fallbacks,
+            ),
+            (
+                "strangler_upstream_failures_total",
+                "New-side failures (no answer, timeout, 5xx, untranslatable answer), by route group.",
+                |c| c.upstream_failures,
+            ),
+            (
+                "strangler_untranslated_total",
+                "Requests the ACL translator left to the monolith, by route group.",
+                |c| c.untranslated,
+            ),
+        ];
+        for (name, help, field) in families {
+            // Weak: the registry lives inside `Stats`; a strong handle would be a cycle.
+            let weak = Arc::downgrade(&stats);
+            metrics.register_snapshot(name, help, Kind::Counter, &["route"], move || {
+                weak.upgrade()
+                    .map(|stats| stats.route_samples(field))
+                    .unwrap_or_default()
+            })?;
+        }
+        Ok(stats)
+    }
+
+    /// One sample per configured route (unrouted traffic has none of these).
+    fn route_samples(&self, field: fn(&CountersSnapshot) -> u64) -> Vec<Sample> {
+        self.routes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(name, c)| Sample::new([name.as_str()], field(&c.snapshot()) as f64))
+            .collect()
+    }
+
+    /// The Prometheus registry these counters feed.
+    pub fn metrics(&self) -> &ProxyMetrics {
+        &self.metrics
+    }
+
     /// The counters of `route`, created on first use.
     pub fn route(&self, route: &str) -> Arc<Counters> {
         if let Some(c) = self
@@ -172,7 +258,7 @@ impl Stats {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .entry(route.to_owned())
-            .or_default()
+            .or_insert_with(|| Arc::new(Counters::new(self.metrics.route(route))))
             .clone()
     }
 

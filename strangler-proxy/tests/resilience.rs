@@ -244,6 +244,25 @@ impl Proxy {
         assert_eq!(backends.len(), 1, "{status}");
         backends[0].clone()
     }
+
+    /// The value of `family{backend="<the new side>"}` on `/metrics`.
+    async fn metric(&self, family: &str, new: SocketAddr) -> f64 {
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.admin))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let series = format!("{family}{{backend=\"http://{new}\"}} ");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&series))
+            .unwrap_or_else(|| panic!("no {series} in:\n{text}"));
+        line[series.len()..].parse().unwrap()
+    }
 }
 
 const BREAKER: &str = "breaker_window = 4\nbreaker_min_calls = 4\nbreaker_failure_rate = 0.5\n\
@@ -275,6 +294,13 @@ async fn a_failing_new_side_opens_the_breaker_and_a_probe_closes_it() {
     assert_eq!(open["breaker"], "open", "3 of 4 failed: {open}");
     assert_eq!(open["breaker_opened_total"], 1);
     assert_eq!(new.calls(), 4);
+    assert_eq!(proxy.metric("strangler_breaker_state", new.addr).await, 2.0);
+    assert_eq!(
+        proxy
+            .metric("strangler_breaker_opened_total", new.addr)
+            .await,
+        1.0
+    );
 
     // Open: safe requests go to the monolith, the new side is not called.
     for _ in 0..3 {
@@ -408,6 +434,17 @@ async fn a_full_bulkhead_sends_the_rest_to_the_monolith() {
         (Some(2), Some(2))
     );
     assert_eq!(full["rejected_total"], 3);
+    assert_eq!(
+        proxy.metric("strangler_bulkhead_in_flight", new.addr).await,
+        proxy.metric("strangler_bulkhead_capacity", new.addr).await,
+        "saturated"
+    );
+    assert_eq!(
+        proxy
+            .metric("strangler_bulkhead_rejected_total", new.addr)
+            .await,
+        3.0
+    );
 
     // A request not safe to repeat gets 503 while it is full.
     let (status, _, res) = proxy.send(reqwest::Method::POST).await;

@@ -1,5 +1,6 @@
 //! Builds the running service: database (migrated), legacy-id counters,
-//! listener, HTTP server. Tests build it on port 0 and read [`Application::port`].
+//! listener, HTTP server with `/metrics` (outbox lag included). Tests build
+//! it on port 0 and read [`Application::port`].
 
 use crate::domain::LegacyIdRange;
 use crate::settings::Settings;
@@ -55,8 +56,9 @@ fn serve(db: Db, config: http::Config, settings: &Settings) -> anyhow::Result<(u
     let max_body = settings.server.max_body_bytes;
     let db = web::Data::new(db);
     let config = web::Data::new(config);
+    let metrics = platform::metrics::Metrics::with_outbox_lag()?;
     let server = HttpServer::new(move || {
-        platform::server::base_app(max_body)
+        platform::server::base_app(max_body, metrics.clone())
             .app_data(db.clone())
             .app_data(config.clone())
             .configure(platform::health::configure)

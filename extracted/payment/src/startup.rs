@@ -1,6 +1,6 @@
 //! Builds the service: database (migrated, legacy id counters seeded), the
-//! `/v2` app, health endpoints, and the HTTP server; and the offline
-//! projection rebuild.
+//! `/v2` app, health endpoints, `/metrics` (outbox lag included), and the
+//! HTTP server; and the offline projection rebuild.
 
 use crate::error::CommandError;
 use crate::legacy_ids::LegacyIds;
@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use platform::Problem;
 use platform::db::Db;
+use platform::metrics::Metrics;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub ids: web::Data<LegacyIds>,
     /// Request body limit.
     pub max_body_bytes: usize,
+    /// Its Prometheus registry (`/metrics`, outbox lag included).
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             db: web::Data::new(db),
             ids: web::Data::new(ids),
             max_body_bytes: settings.server.max_body_bytes,
+            metrics: Metrics::with_outbox_lag()?,
         })
     }
 }
@@ -56,7 +60,7 @@ pub fn app(
         InitError = (),
     >,
 > {
-    platform::server::base_app(state.max_body_bytes)
+    platform::server::base_app(state.max_body_bytes, state.metrics)
         .app_data(state.db)
         .app_data(state.ids)
         .configure(crate::http::routes)

@@ -1,7 +1,8 @@
 //! The admin listener (loopback by default): routes with their current mode,
 //! flag state, counters, reload, health. Everything under `/admin/` needs
 //! `Authorization: Bearer <admin.token>` (compared in constant time); only
-//! `/healthz` answers without it, for probes.
+//! `/healthz` (for probes) and `/metrics` (Prometheus text, for scrapers; see
+//! [`crate::metrics`]) answer without it.
 
 mod auth;
 mod dashboard;
@@ -42,8 +43,9 @@ pub fn server(
         gate,
     });
     let token = web::Data::new(auth::Token::new(token));
+    let metrics = state.proxy.stats().metrics().base().clone();
     Ok(HttpServer::new(move || {
-        platform::server::base_app(64 * 1024)
+        platform::server::base_app(64 * 1024, metrics.clone())
             .app_data(state.clone())
             .app_data(token.clone())
             .route("/healthz", web::get().to(handlers::health))

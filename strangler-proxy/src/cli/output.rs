@@ -112,7 +112,7 @@ pub fn status(s: &StatusView) -> String {
 
 /// `strangler check`.
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
-    let table = RouteTable::build(settings, &settings.registry(), &Stats::default())?;
+    let table = RouteTable::build(settings, &settings.registry(), &*Stats::new()?)?;
     let rows: Vec<Vec<String>> = table
         .routes()
         .iter()

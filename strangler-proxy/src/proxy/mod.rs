@@ -82,6 +82,7 @@ impl Proxy {
     ) -> Self {
         let client = forward::client(config.connect_timeout);
         let resilience = Resilience::default();
+        resilience.expose(stats.metrics());
         let mut table = table;
         table.guard_new_sides(&resilience);
         Self {
@@ -93,6 +94,7 @@ impl Proxy {
                 client.clone(),
                 config.shadow_queue,
                 config.shadow_concurrency,
+                stats.metrics(),
             ),
             client,
             identity: config.identity,
@@ -135,6 +137,7 @@ impl Proxy {
 
     /// Serves one client request.
     pub async fn handle(&self, mut req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+        let started = std::time::Instant::now();
         let correlation = correlation_id(&mut req);
         let table = self.table.load_full();
         let found = table
@@ -163,14 +166,16 @@ impl Proxy {
                     self.unrouted_timeout,
                 )
                 .await;
-            self.stats
-                .unrouted()
-                .answered(Backend::Legacy, res.status().as_u16());
+            self.stats.unrouted().answered(
+                Mode::Legacy,
+                Backend::Legacy,
+                res.status().as_u16(),
+                started.elapsed(),
+            );
             return res;
         };
         let route = &table.routes()[index];
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-        let started = std::time::Instant::now();
         let (mut res, backend) = match (decision.side, pattern) {
             (Side::New, _) => self.serve_new(req, route, peer).await,
             (Side::Legacy, Some(pattern)) => (
@@ -184,7 +189,12 @@ impl Proxy {
                 Backend::Legacy,
             ),
         };
-        route.counters.answered(backend, res.status().as_u16());
+        route.counters.answered(
+            decision.mode,
+            backend,
+            res.status().as_u16(),
+            started.elapsed(),
+        );
         if decision.side == Side::New && backend != Backend::Legacy {
             let fell_back = backend == Backend::LegacyFallback;
             route.counters.new_side(NewSideOutcome {

@@ -33,6 +33,17 @@ pub enum BreakerState {
     HalfOpen,
 }
 
+impl BreakerState {
+    /// The state as a gauge value: 0 closed, 1 half-open, 2 open.
+    pub fn level(self) -> f64 {
+        match self {
+            Self::Closed => 0.0,
+            Self::HalfOpen => 1.0,
+            Self::Open => 2.0,
+        }
+    }
+}
+
 /// When the breaker opens and how it recovers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BreakerPolicy {

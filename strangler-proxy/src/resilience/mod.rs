@@ -16,6 +16,7 @@
 
 pub mod breaker;
 pub mod bulkhead;
+mod metrics;
 pub mod retry;
 
 use crate::proxy::body::{self, Body};
@@ -189,8 +190,11 @@ pub struct GuardSnapshot {
 /// Every guard, by upstream.
 #[derive(Debug, Default)]
 pub struct Resilience {
-    guards: Mutex<BTreeMap<String, Arc<Guard>>>,
+    // Shared with the metrics families, which read it at scrape time.
+    guards: Arc<Mutex<Guards>>,
 }
+
+type Guards = BTreeMap<String, Arc<Guard>>;
 
 impl Resilience {
     /// The guard of `upstream` under `settings`: the one it has, or a new one
@@ -214,11 +218,15 @@ impl Resilience {
 
     /// Every guarded upstream's state, ordered by upstream.
     pub fn snapshot(&self) -> Vec<GuardSnapshot> {
-        self.guards
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .map(|g| g.snapshot())
-            .collect()
+        snapshot_of(&self.guards)
     }
+}
+
+fn snapshot_of(guards: &Mutex<Guards>) -> Vec<GuardSnapshot> {
+    guards
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .map(|g| g.snapshot())
+        .collect()
 }

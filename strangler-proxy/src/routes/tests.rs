@@ -16,7 +16,7 @@ fn build(routes: &str) -> Result<RouteTable, RouteError> {
     RouteTable::build(
         &settings(routes),
         &Registry::standard(acl::LegacyClock::default()),
-        &Stats::default(),
+        &Stats::new().unwrap(),
     )
 }
 

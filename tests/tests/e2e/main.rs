@@ -6,6 +6,7 @@
 mod canary;
 mod contract;
 mod fallback;
+mod metrics;
 mod modes;
 mod operator_errors;
 mod shadow;

@@ -9,10 +9,13 @@
 //! candidate (through the ACL; writes only as dry runs), optionally asks the
 //! monolith a second time to learn noise, waits for the primary's copy,
 //! compares (`shadow::compare`) and records the result (`shadow::store`).
+//! Each result is also counted in the proxy's metrics (`crate::metrics`), and
+//! the queue's own counters are read from it at scrape time.
 
 pub mod queue;
 pub mod tee;
 
+use crate::metrics::{ProxyMetrics, SnapshotCounter};
 use crate::proxy::body;
 use crate::proxy::forward::{self, Client};
 use crate::proxy::translate::{self, Outcome};
@@ -24,7 +27,8 @@ use crate::upstream::Upstream;
 use acl::RouteTranslator;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request};
-use queue::{JobQueue, QueueSnapshot};
+use platform::metrics::{Kind, Sample};
+use queue::{JobQueue, QueueCounters, QueueSnapshot};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -84,15 +88,24 @@ pub struct Shadow {
 struct Worker {
     client: Client,
     store: ShadowStore,
+    metrics: ProxyMetrics,
     noise: Mutex<HashMap<String, NoiseModel>>,
 }
 
 impl Shadow {
-    /// Starts the stage: at most `capacity` jobs wait and `concurrency` run.
-    pub fn start(store: ShadowStore, client: Client, capacity: usize, concurrency: usize) -> Self {
+    /// Starts the stage: at most `capacity` jobs wait and `concurrency` run;
+    /// results and queue counters are exposed through `metrics`.
+    pub fn start(
+        store: ShadowStore,
+        client: Client,
+        capacity: usize,
+        concurrency: usize,
+        metrics: &ProxyMetrics,
+    ) -> Self {
         let worker = Arc::new(Worker {
             client,
             store: store.clone(),
+            metrics: metrics.clone(),
             noise: Mutex::default(),
         });
         let queue = JobQueue::start(capacity, concurrency, move |work: Work| {
@@ -104,6 +117,7 @@ impl Shadow {
                 }
             }
         });
+        expose_queue(metrics, queue.counters_handle());
         Self { queue, store }
     }
 
@@ -160,8 +174,33 @@ impl Shadow {
     }
 }
 
+/// `strangler_shadow_queued_total` and `strangler_shadow_dropped_total`,
+/// read from the queue's own counters.
+fn expose_queue(metrics: &ProxyMetrics, counters: Arc<QueueCounters>) {
+    let families: [SnapshotCounter<QueueSnapshot>; 2] = [
+        (
+            "strangler_shadow_queued_total",
+            "Shadow copies and skip records accepted by the shadow queue.",
+            |q| q.accepted,
+        ),
+        (
+            "strangler_shadow_dropped_total",
+            "Shadow copies and skip records dropped because the shadow queue was full.",
+            |q| q.dropped,
+        ),
+    ];
+    for (name, help, field) in families {
+        let counters = counters.clone();
+        let read = move || vec![Sample::unlabelled(field(&counters.snapshot()) as f64)];
+        if let Err(e) = metrics.register_snapshot(name, help, Kind::Counter, &[], read) {
+            tracing::warn!(metric = name, error = %e, "shadow queue metric not registered");
+        }
+    }
+}
+
 impl Worker {
     async fn store_result(&self, result: NewResult) {
+        self.metrics.shadow_result(&result.route, result.verdict);
         let route = result.route.clone();
         if let Err(e) = self.store.record(result).await {
             tracing::warn!(%route, error = %e, "shadow result not recorded");

@@ -1,0 +1,331 @@
+//! The proxy's Prometheus metrics, served on the admin listener's
+//! `GET /metrics` (no bearer token: scrapers, like `/healthz`; the admin
+//! listener is loopback by default). One registry per proxy, owned by
+//! [`crate::stats::Stats`].
+//!
+//! Labels are bounded by configuration: `route` is a route group name (or
+//! `unrouted`), `mode` one of the four modes, `backend` one of `legacy`,
+//! `new`, `legacy-fallback`, `status` an HTTP status code.
+//!
+//! The request path does no label lookup once warm: each route's
+//! [`RouteSeries`] resolves the handle of a mode × backend (and of each
+//! status code seen) on first use and keeps it, so a request costs a few
+//! atomic increments. A route keeps its series across reloads, like its
+//! counters. Numbers already kept elsewhere (fallbacks, the shadow queue) are
+//! read at scrape time by snapshot families, never counted twice; other parts
+//! add their own gauges the same way with [`ProxyMetrics::register_snapshot`].
+
+use crate::proxy::decide::Mode;
+use crate::shadow::store::Verdict;
+use crate::stats::Backend;
+use platform::metrics::{Kind, LATENCY_BUCKETS, Metrics, Sample};
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The `route` label of requests no route claims.
+pub const UNROUTED: &str = "unrouted";
+
+/// A counter family read from one field of a snapshot: name, help, field.
+pub type SnapshotCounter<T> = (&'static str, &'static str, fn(&T) -> u64);
+
+/// The proxy's registry and the families it feeds directly.
+#[derive(Clone)]
+pub struct ProxyMetrics {
+    base: Metrics,
+    requests: IntCounterVec,
+    duration: HistogramVec,
+    shadow_comparisons: IntCounterVec,
+    shadow_skipped: IntCounterVec,
+}
+
+impl ProxyMetrics {
+    /// A fresh registry: the admin listener's HTTP and process metrics plus
+    /// the proxy's own families.
+    pub fn new() -> prometheus::Result<Self> {
+        let base = Metrics::new()?;
+        let registry = base.registry();
+        let requests = counter_vec(
+            registry,
+            "strangler_requests_total",
+            "Client requests answered by the proxy, by route group, mode, backend that answered and status code.",
+            &["route", "mode", "backend", "status"],
+        )?;
+        let duration = HistogramVec::new(
+            HistogramOpts::new(
+                "strangler_request_duration_seconds",
+                "Time from receiving a client request to having the response head ready, in seconds.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route", "mode", "backend"],
+        )?;
+        registry.register(Box::new(duration.clone()))?;
+        let shadow_comparisons = counter_vec(
+            registry,
+            "strangler_shadow_comparisons_total",
+            "Shadowed requests by outcome: match, ignored, noise, mismatch, or candidate_error (no comparison possible).",
+            &["route", "outcome"],
+        )?;
+        let shadow_skipped = counter_vec(
+            registry,
+            "strangler_shadow_skipped_total",
+            "Requests of a shadowed route not compared, by reason: unsafe (a write without dry run) or too_large.",
+            &["route", "reason"],
+        )?;
+        Ok(Self {
+            base,
+            requests,
+            duration,
+            shadow_comparisons,
+            shadow_skipped,
+        })
+    }
+
+    /// The platform registry (for the admin app and `/metrics`).
+    pub fn base(&self) -> &Metrics {
+        &self.base
+    }
+
+    /// The series of one route group (`UNROUTED` for unclaimed traffic).
+    pub fn route(&self, route: &str) -> RouteSeries {
+        RouteSeries {
+            route: route.to_owned(),
+            requests: self.requests.clone(),
+            duration: self.duration.clone(),
+            by: Default::default(),
+        }
+    }
+
+    /// Counts one shadow result (`DroppedOverflow` is counted by the queue).
+    pub fn shadow_result(&self, route: &str, verdict: Verdict) {
+        let (family, label) = match verdict {
+            Verdict::SkippedUnsafe => (&self.shadow_skipped, "unsafe"),
+            Verdict::SkippedTooLarge => (&self.shadow_skipped, "too_large"),
+            Verdict::DroppedOverflow => return,
+            compared => (&self.shadow_comparisons, compared.as_str()),
+        };
+        family.with_label_values(&[route, label]).inc();
+    }
+
+    /// Adds a family read from `read` at each scrape: the way to expose state
+    /// kept elsewhere (breaker state, bulkhead occupancy) without a second
+    /// counter. Fails when the name is taken.
+    pub fn register_snapshot(
+        &self,
+        name: &str,
+        help: &str,
+        kind: Kind,
+        label_names: &[&str],
+        read: impl Fn() -> Vec<Sample> + Send + Sync + 'static,
+    ) -> prometheus::Result<()> {
+        self.base
+            .register_snapshot(name, help, kind, label_names, read)
+    }
+
+    /// Prometheus text of everything (for tests and the CLI).
+    pub fn render(&self) -> prometheus::Result<String> {
+        self.base.render()
+    }
+}
+
+fn counter_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::Result<IntCounterVec> {
+    let family = IntCounterVec::new(Opts::new(name, help), labels)?;
+    registry.register(Box::new(family.clone()))?;
+    Ok(family)
+}
+
+/// Status codes with a slot of their own (100–599); others are looked up.
+const STATUS_SLOTS: usize = 500;
+
+/// One route's request series, resolved on first use and kept.
+pub struct RouteSeries {
+    route: String,
+    requests: IntCounterVec,
+    duration: HistogramVec,
+    /// By mode, then backend.
+    by: [[OnceLock<Series>; 3]; 4],
+}
+
+impl std::fmt::Debug for RouteSeries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteSeries")
+            .field("route", &self.route)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The handles of one route × mode × backend.
+struct Series {
+    duration: Histogram,
+    statuses: Box<[OnceLock<IntCounter>]>,
+}
+
+impl RouteSeries {
+    /// Counts one answered request and its latency.
+    pub fn observe(&self, mode: Mode, backend: Backend, status: u16, elapsed: Duration) {
+        let (mode_label, backend_label) = (mode_label(mode), backend.as_str());
+        let series = self.by[mode_index(mode)][backend_index(backend)].get_or_init(|| Series {
+            duration: self.duration.with_label_values(&[
+                self.route.as_str(),
+                mode_label,
+                backend_label,
+            ]),
+            statuses: (0..STATUS_SLOTS).map(|_| OnceLock::new()).collect(),
+        });
+        series.duration.observe(elapsed.as_secs_f64());
+        let labels = || {
+            let status = status.to_string();
+            self.requests.with_label_values(&[
+                self.route.as_str(),
+                mode_label,
+                backend_label,
+                status.as_str(),
+            ])
+        };
+        match usize::from(status)
+            .checked_sub(100)
+            .and_then(|slot| series.statuses.get(slot))
+        {
+            Some(slot) => slot.get_or_init(labels).inc(),
+            None => labels().inc(),
+        }
+    }
+}
+
+fn mode_label(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Legacy => "legacy",
+        Mode::Shadow => "shadow",
+        Mode::Canary => "canary",
+        Mode::New => "new",
+    }
+}
+
+fn mode_index(mode: Mode) -> usize {
+    match mode {
+        Mode::Legacy => 0,
+        Mode::Shadow => 1,
+        Mode::Canary => 2,
+        Mode::New => 3,
+    }
+}
+
+fn backend_index(backend: Backend) -> usize {
+    match backend {
+        Backend::Legacy => 0,
+        Backend::New => 1,
+        Backend::LegacyFallback => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The value of the series `name` with exactly `labels` (any order).
+    fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let mut want: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+        want.sort();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .find_map(|line| {
+                let (series, value) = line.rsplit_once(' ')?;
+                let (n, rest) = series.split_once('{').unwrap_or((series, "}"));
+                let body = rest.strip_suffix('}')?;
+                let mut got: Vec<String> = body
+                    .split(",")
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                got.sort();
+                (n == name && got == want).then(|| value.parse().unwrap())
+            })
+    }
+
+    #[test]
+    fn route_series_count_by_mode_backend_and_status() {
+        let metrics = ProxyMetrics::new().unwrap();
+        let series = metrics.route("payments");
+        let ms = Duration::from_millis(3);
+        series.observe(Mode::Canary, Backend::New, 200, ms);
+        series.observe(Mode::Canary, Backend::New, 200, ms);
+        series.observe(Mode::Canary, Backend::LegacyFallback, 502, ms);
+        series.observe(Mode::Legacy, Backend::Legacy, 999, ms);
+        let text = metrics.render().unwrap();
+        let requests = |mode, backend, status| {
+            let labels = [
+                ("route", "payments"),
+                ("mode", mode),
+                ("backend", backend),
+                ("status", status),
+            ];
+            sample(&text, "strangler_requests_total", &labels)
+        };
+        assert_eq!(requests("canary", "new", "200"), Some(2.0), "{text}");
+        assert_eq!(requests("canary", "legacy-fallback", "502"), Some(1.0));
+        assert_eq!(
+            requests("legacy", "legacy", "999"),
+            Some(1.0),
+            "a code without a slot is still counted"
+        );
+        let fast = [
+            ("route", "payments"),
+            ("mode", "canary"),
+            ("backend", "new"),
+            ("le", "0.005"),
+        ];
+        let bucket = sample(&text, "strangler_request_duration_seconds_bucket", &fast);
+        assert_eq!(bucket, Some(2.0), "{text}");
+        assert!(
+            !text.contains(r#"mode="shadow""#),
+            "series appear once used, not before"
+        );
+    }
+
+    #[test]
+    fn shadow_results_are_split_into_comparisons_and_skips() {
+        let metrics = ProxyMetrics::new().unwrap();
+        for verdict in Verdict::ALL {
+            metrics.shadow_result("orders", verdict);
+        }
+        metrics.shadow_result("orders", Verdict::Mismatch);
+        let text = metrics.render().unwrap();
+        for (name, label, value, n) in [
+            (
+                "strangler_shadow_comparisons_total",
+                "outcome",
+                "match",
+                1.0,
+            ),
+            (
+                "strangler_shadow_comparisons_total",
+                "outcome",
+                "mismatch",
+                2.0,
+            ),
+            (
+                "strangler_shadow_comparisons_total",
+                "outcome",
+                "candidate_error",
+                1.0,
+            ),
+            ("strangler_shadow_skipped_total", "reason", "unsafe", 1.0),
+            ("strangler_shadow_skipped_total", "reason", "too_large", 1.0),
+        ] {
+            let labels = [("route", "orders"), (label, value)];
+            assert_eq!(
+                sample(&text, name, &labels),
+                Some(n),
+                "{name} {value}\n{text}"
+            );
+        }
+        assert!(!text.contains("dropped_overflow"), "{text}");
+    }
+}
