@@ -25,9 +25,12 @@ async fn setup(backend: TestBackend) -> (TestDatabase, Db) {
         Target::Postgres(_) => DDL_POSTGRES,
         Target::Sqlite(_) => DDL_SQLITE,
     };
-    db.write(move |c| c.batch_execute(ddl).map_err(Problem::from))
-        .await
-        .unwrap();
+    db.write(move |c| {
+        c.batch_execute(ddl)?;
+        c.batch_execute(DDL_TRACE_CONTEXT).map_err(Problem::from)
+    })
+    .await
+    .unwrap();
     (test_db, db)
 }
 
