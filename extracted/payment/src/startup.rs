@@ -1,6 +1,6 @@
 //! Builds the service: database (migrated, legacy id counters seeded), the
-//! `/v2` app, health endpoints, and the HTTP server; and the offline
-//! projection rebuild.
+//! `/v2` app, health endpoints, the HTTP server and the outbox relay; and
+//! the offline projection rebuild.
 
 use crate::error::CommandError;
 use crate::legacy_ids::LegacyIds;
@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use platform::Problem;
 use platform::db::Db;
+use platform::relay::Relay;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -67,17 +68,24 @@ pub fn app(
 pub struct Application {
     port: u16,
     server: Server,
+    relay: Option<Relay>,
 }
 
 impl Application {
     /// Connects, migrates, binds (port 0 picks a free port) and starts serving.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = AppState::connect(settings).await?;
+        let db = state.db.get_ref().clone();
         let (port, server) = platform::server::start(
             &settings.server,
             HttpServer::new(move || app(state.clone())),
         )?;
-        Ok(Self { port, server })
+        let relay = Relay::spawn(db, &settings.events).context("cannot start the outbox relay")?;
+        Ok(Self {
+            port,
+            server,
+            relay,
+        })
     }
 
     /// The bound port.
@@ -85,9 +93,14 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish
+    /// and stops the outbox relay after the event in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(relay) = self.relay {
+            relay.stop().await;
+        }
+        served
     }
 }
 
