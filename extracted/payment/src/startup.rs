@@ -6,7 +6,7 @@ use crate::error::CommandError;
 use crate::legacy_ids::LegacyIds;
 use crate::settings::Settings;
 use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use platform::Problem;
@@ -91,6 +91,11 @@ impl Application {
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle to stop the server (and with it the relay) from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish

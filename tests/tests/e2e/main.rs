@@ -5,6 +5,7 @@
 
 mod canary;
 mod contract;
+mod events;
 mod fallback;
 mod modes;
 mod operator_errors;
