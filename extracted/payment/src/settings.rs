@@ -81,4 +81,14 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn the_events_defaults_are_quoted_in_the_docs() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let events = &DEFAULTS[DEFAULTS.find("[events]").unwrap()..];
+        assert!(
+            doc.contains(events.trim_end()),
+            "docs/configuration.md must quote the [events] defaults verbatim"
+        );
+    }
 }
