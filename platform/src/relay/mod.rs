@@ -142,11 +142,14 @@ impl Rounds {
         let mut backoff = self.poll;
         loop {
             let wait = match self.round().await {
-                // A full batch: more may be waiting.
-                Ok(n) if n as i64 == self.batch_size => Duration::ZERO,
-                Ok(_) => {
+                Ok(n) => {
                     backoff = self.poll;
-                    self.poll
+                    // A full batch: more may be waiting.
+                    if n as i64 == self.batch_size {
+                        Duration::ZERO
+                    } else {
+                        self.poll
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "outbox relay");
