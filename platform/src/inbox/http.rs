@@ -1,5 +1,5 @@
 //! `POST /inbox`: the HTTP door of the [`Inbox`]. The body is an
-//! [`Envelope`](crate::outbox::Envelope); `traceparent`/`tracestate` headers
+//! [`Envelope`]; `traceparent`/`tracestate` headers
 //! (when valid) make the handler's span part of the sender's trace; an
 //! `Idempotency-Key` header, when sent, must be the body's `event_id`.
 //!

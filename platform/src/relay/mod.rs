@@ -1,5 +1,5 @@
 //! The outbox relay: a background task per service that publishes what the
-//! [`outbox`](crate::outbox) holds, **at least once and in `seq` order**.
+//! outbox ([`crate::outbox`]) holds, **at least once and in `seq` order**.
 //!
 //! Each round reads up to `batch_size` pending events, publishes them one by
 //! one and marks each delivered only after its publish was acknowledged (a
