@@ -304,7 +304,10 @@ where
     E: From<DbError> + Send + 'static,
     F: FnOnce() -> Result<T, E> + Send + 'static,
 {
-    match tokio::task::spawn_blocking(f).await {
+    // The caller's span goes along: log lines and outbox events recorded on
+    // the blocking thread stay in the request's trace.
+    let span = tracing::Span::current();
+    match tokio::task::spawn_blocking(move || span.in_scope(f)).await {
         Ok(result) => result,
         Err(join) => Err(DbError::Task(join.to_string()).into()),
     }

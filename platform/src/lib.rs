@@ -6,7 +6,10 @@
 //! with graceful shutdown.
 //!
 //! The service toolkit: [`idempotency`] keys for creates, [`dry_run`]
-//! requests rolled back in full, and the transactional [`outbox`].
+//! requests rolled back in full, the transactional [`outbox`] with its
+//! [`relay`] (over HTTP to subscribers' inboxes, or NATS JetStream), and the
+//! [`inbox`] that applies each received event exactly once, in the producer's
+//! trace ([`trace_context`]).
 //!
 //! It depends on no project crate: everything here is generic plumbing, never a
 //! domain rule.
@@ -16,10 +19,12 @@ pub mod db;
 pub mod dry_run;
 pub mod health;
 pub mod idempotency;
+pub mod inbox;
 pub mod json;
 pub mod metrics;
 pub mod outbox;
 pub mod problem;
+pub mod relay;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

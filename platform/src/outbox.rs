@@ -22,11 +22,23 @@
 //! ```
 //!
 //! SQLite: the same with `seq INTEGER PRIMARY KEY AUTOINCREMENT` ([`DDL_SQLITE`]).
+//! A later migration adds the W3C trace context of the transaction that
+//! recorded each event ([`DDL_TRACE_CONTEXT`], the same on both backends), so
+//! the work a consumer does for the event joins the producer's trace:
+//!
+//! ```sql
+//! ALTER TABLE outbox ADD COLUMN traceparent TEXT NULL;
+//! ALTER TABLE outbox ADD COLUMN tracestate TEXT NULL;
+//! ```
+//!
+//! [`crate::relay`] publishes what is pending; what it sends is an
+//! [`Envelope`].
 
 use crate::db::AnyConnection;
+use crate::trace_context::TraceContext;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The table's DDL on PostgreSQL.
@@ -55,6 +67,10 @@ pub const DDL_SQLITE: &str = "CREATE TABLE outbox (
 );
 CREATE INDEX outbox_undelivered ON outbox (seq) WHERE delivered_at IS NULL;";
 
+/// The migration that adds the trace context columns (both backends).
+pub const DDL_TRACE_CONTEXT: &str = "ALTER TABLE outbox ADD COLUMN traceparent TEXT NULL;
+ALTER TABLE outbox ADD COLUMN tracestate TEXT NULL;";
+
 /// The diesel schema of the table.
 #[allow(missing_docs)]
 pub mod schema {
@@ -68,6 +84,8 @@ pub mod schema {
             payload -> Text,
             occurred_at -> Timestamp,
             delivered_at -> Nullable<Timestamp>,
+            traceparent -> Nullable<Text>,
+            tracestate -> Nullable<Text>,
         }
     }
 }
@@ -89,10 +107,13 @@ pub struct Event {
     pub payload: serde_json::Value,
     /// When it happened (UTC).
     pub occurred_at: DateTime<Utc>,
+    /// The trace of the work that made the change, when there is one.
+    pub trace: Option<TraceContext>,
 }
 
 impl Event {
-    /// An event with a fresh id (UUID v7, so ids sort by time), now.
+    /// An event with a fresh id (UUID v7, so ids sort by time), now, in the
+    /// current span's trace.
     pub fn new(
         aggregate_type: &str,
         aggregate_id: impl ToString,
@@ -106,6 +127,7 @@ impl Event {
             event_type: event_type.to_owned(),
             payload: serde_json::to_value(payload)?,
             occurred_at: Utc::now(),
+            trace: TraceContext::current(),
         })
     }
 }
@@ -130,6 +152,49 @@ pub struct StoredEvent {
     pub occurred_at: NaiveDateTime,
     /// When a relay delivered it; `None` until then.
     pub delivered_at: Option<NaiveDateTime>,
+    /// See [`Event::trace`].
+    pub traceparent: Option<String>,
+    /// See [`Event::trace`].
+    pub tracestate: Option<String>,
+}
+
+impl StoredEvent {
+    /// The recorded trace context, when it is (still) a valid one.
+    pub fn trace(&self) -> Option<TraceContext> {
+        TraceContext::parse(self.traceparent.as_deref()?, self.tracestate.as_deref())
+    }
+
+    /// What a relay publishes; the payload text must be the JSON it was
+    /// recorded as.
+    pub fn envelope(&self) -> Result<Envelope, serde_json::Error> {
+        Ok(Envelope {
+            event_id: self.event_id.clone(),
+            event_type: self.event_type.clone(),
+            aggregate_type: self.aggregate_type.clone(),
+            aggregate_id: self.aggregate_id.clone(),
+            occurred_at: self.occurred_at.and_utc(),
+            payload: serde_json::from_str(&self.payload)?,
+        })
+    }
+}
+
+/// An event as published to subscribers and the broker (JSON). The trace
+/// context travels beside it, in the `traceparent`/`tracestate` headers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// Unique per event: consumers dedupe on it.
+    pub event_id: String,
+    /// What happened, e.g. `payment.refunded`.
+    pub event_type: String,
+    /// The kind of thing that changed, e.g. `payment`.
+    pub aggregate_type: String,
+    /// Which one.
+    pub aggregate_id: String,
+    /// When it happened (RFC 3339, UTC).
+    pub occurred_at: DateTime<Utc>,
+    /// The event's body.
+    pub payload: serde_json::Value,
 }
 
 #[derive(Insertable)]
@@ -141,6 +206,8 @@ struct NewEvent<'a> {
     event_type: &'a str,
     payload: String,
     occurred_at: NaiveDateTime,
+    traceparent: Option<&'a str>,
+    tracestate: Option<&'a str>,
 }
 
 /// Writes `event` with the caller's connection: call it inside the write
@@ -154,6 +221,8 @@ pub fn record(conn: &mut AnyConnection, event: &Event) -> QueryResult<()> {
             event_type: &event.event_type,
             payload: event.payload.to_string(),
             occurred_at: event.occurred_at.naive_utc(),
+            traceparent: event.trace.as_ref().map(|t| t.traceparent.as_str()),
+            tracestate: event.trace.as_ref().and_then(|t| t.tracestate.as_deref()),
         })
         .execute(conn)
         .map(|_| ())

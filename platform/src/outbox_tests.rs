@@ -9,6 +9,7 @@ use crate::db::{Db, Migrations, Target};
 use crate::testing::{TestBackend, TestDatabase};
 use diesel::connection::SimpleConnection;
 use diesel_migrations::EmbeddedMigrations;
+use tracing::Instrument;
 
 async fn setup(backend: TestBackend) -> (TestDatabase, Db) {
     let test_db = TestDatabase::create(backend);
@@ -25,9 +26,12 @@ async fn setup(backend: TestBackend) -> (TestDatabase, Db) {
         Target::Postgres(_) => DDL_POSTGRES,
         Target::Sqlite(_) => DDL_SQLITE,
     };
-    db.write(move |c| c.batch_execute(ddl).map_err(Problem::from))
-        .await
-        .unwrap();
+    db.write(move |c| {
+        c.batch_execute(ddl)?;
+        c.batch_execute(DDL_TRACE_CONTEXT).map_err(Problem::from)
+    })
+    .await
+    .unwrap();
     (test_db, db)
 }
 
@@ -151,7 +155,38 @@ async fn lag_counts_pending_events_and_finds_the_oldest(backend: TestBackend) {
     );
 }
 
+async fn an_event_keeps_the_trace_it_was_recorded_in(backend: TestBackend) {
+    crate::telemetry::init_for_tests();
+    let (_guard, db) = setup(backend).await;
+    let span = tracing::info_span!("request");
+    let request = crate::trace_context::TraceContext::of(&span).unwrap();
+    // Recorded on the database's blocking thread, still in the request's span.
+    db.write(|c| record(c, &event(1)).map_err(Problem::from))
+        .instrument(span)
+        .await
+        .unwrap();
+    let untraced = Event {
+        trace: None,
+        ..event(2)
+    };
+    db.write(move |c| record(c, &untraced).map_err(Problem::from))
+        .await
+        .unwrap();
+    let stored = db
+        .read(|c| pending(c, 10).map_err(Problem::from))
+        .await
+        .unwrap();
+    let recorded = stored[0].trace().expect("the request's trace");
+    assert_eq!(recorded, request, "the span that recorded it");
+    assert_eq!(stored[1].trace(), None);
+    let envelope = stored[0].envelope().unwrap();
+    assert_eq!(envelope.event_id, stored[0].event_id);
+    assert_eq!(envelope.payload, serde_json::json!({ "n": 1 }));
+    assert_eq!(envelope.occurred_at.naive_utc(), stored[0].occurred_at);
+}
+
 crate::both_backends!(
+    an_event_keeps_the_trace_it_was_recorded_in,
     committed_events_are_kept_in_order,
     rolled_back_and_dry_run_writes_leave_no_event,
     lag_counts_pending_events_and_finds_the_oldest,

@@ -7,12 +7,15 @@
 //! Rooms: [`settings`] and [`startup`] (the deployable), `domain` (rules, no
 //! I/O), `store` (its tables only), `http` (the `/v2` handlers and the
 //! generated OpenAPI document), `events` (what it tells the world through the
-//! outbox). It must not depend on the monolith, the proxy or the ACL.
+//! outbox, relayed as `[events]` says), `reactions` (what it does when other
+//! services' events reach its inbox: a payment refunded in full cancels the
+//! unshipped order). It must not depend on the monolith, the proxy or the ACL.
 
 mod actions;
 mod domain;
 mod events;
 mod http;
+mod reactions;
 pub mod settings;
 pub mod startup;
 mod store;
@@ -25,5 +28,40 @@ pub fn migrations() -> platform::db::Migrations {
     platform::db::Migrations {
         postgres: POSTGRES,
         sqlite: SQLITE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Whitespace-insensitive, so formatting never fails the check.
+    fn squash(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn migrations_carry_the_event_tables_as_platform_defines_them() {
+        let trace = squash(platform::outbox::DDL_TRACE_CONTEXT);
+        let inbox = squash(platform::inbox::DDL);
+        for (trace_up, inbox_up) in [
+            (
+                include_str!(
+                    "../../../migrations/fulfillment/postgres/2026-11-25-000000_outbox_trace_context/up.sql"
+                ),
+                include_str!(
+                    "../../../migrations/fulfillment/postgres/2026-11-25-000001_inbox/up.sql"
+                ),
+            ),
+            (
+                include_str!(
+                    "../../../migrations/fulfillment/sqlite/2026-11-25-000000_outbox_trace_context/up.sql"
+                ),
+                include_str!(
+                    "../../../migrations/fulfillment/sqlite/2026-11-25-000001_inbox/up.sql"
+                ),
+            ),
+        ] {
+            assert!(squash(trace_up).contains(&trace));
+            assert!(squash(inbox_up).contains(&inbox));
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The service's typed settings: embedded defaults, an optional TOML file,
 //! then `FULFILLMENT__SECTION__KEY` variables (see `platform::settings`).
 
+use platform::relay::EventsSettings;
 use platform::settings::{
     DatabaseSettings, InvalidSetting, ServerSettings, SettingsError, TelemetrySettings, Validate,
 };
@@ -29,6 +30,22 @@ filter = "info"
 
 [legacy_ids]
 start = 1000000000
+
+[events]
+# How the outbox is relayed: "http" POSTs each event to every subscriber's
+# inbox (none by default: events wait until one is configured), "nats"
+# publishes to JetStream and consumes payment.refunded from it, "off" neither.
+# POST /inbox always accepts events (payment.refunded cancels an unshipped order).
+transport = "http"
+subscribers = []
+nats_url = "127.0.0.1:4222"
+stream = "EVENTS"            # created at start when missing; holds <subject_prefix>.>
+subject_prefix = "events"    # events.order.cancelled, ...
+consumer = "fulfillment"     # durable NATS consumer name
+poll_interval_ms = 500
+batch_size = 100
+max_backoff_ms = 30000       # retries back off from poll_interval_ms up to this
+publish_timeout_ms = 5000
 "#;
 
 /// Everything the service reads at start.
@@ -43,6 +60,8 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// Where the legacy ids the service assigns begin.
     pub legacy_ids: LegacyIdSettings,
+    /// How its outbox is relayed and where it consumes events from.
+    pub events: EventsSettings,
 }
 
 /// The legacy-id range the service assigns from.
@@ -60,6 +79,7 @@ impl Validate for Settings {
         self.server.validate()?;
         self.database.validate()?;
         self.telemetry.validate()?;
+        self.events.validate()?;
         if self.legacy_ids.start < 2 {
             return Err(InvalidSetting::new(
                 "legacy_ids.start",
@@ -94,5 +114,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("legacy_ids.start"), "{err}");
+    }
+
+    #[test]
+    fn the_events_defaults_are_quoted_in_the_docs() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let events = &DEFAULTS[DEFAULTS.find("[events]").unwrap()..];
+        assert!(
+            doc.contains(events.trim_end()),
+            "docs/configuration.md must quote the [events] defaults verbatim"
+        );
     }
 }

@@ -1,21 +1,27 @@
 //! Builds the running service: database (migrated), legacy-id counters,
-//! listener, HTTP server with `/metrics` (outbox lag included). Tests build
-//! it on port 0 and read [`Application::port`].
+//! listener, HTTP server with `/metrics` (outbox lag included) and the event
+//! inbox, the outbox relay and (with NATS) the inbox consumer. Tests build it
+//! on port 0 and read [`Application::port`].
 
 use crate::domain::LegacyIdRange;
 use crate::settings::Settings;
-use crate::{http, migrations, store};
+use crate::{http, migrations, reactions, store};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use platform::Problem;
 use platform::db::Db;
+use platform::inbox::Inbox;
+use platform::inbox::nats::Consumer;
+use platform::relay::{Relay, Transport};
 use std::time::Duration;
 
 /// The service, bound and ready to run.
 pub struct Application {
     port: u16,
     server: Server,
+    relay: Option<Relay>,
+    consumer: Option<Consumer>,
 }
 
 impl Application {
@@ -31,8 +37,20 @@ impl Application {
         db.write(move |conn| store::legacy_ids::ensure_range(conn, range))
             .await
             .map_err(|p: Problem| anyhow::anyhow!("cannot prepare legacy-id counters: {p}"))?;
-        let (port, server) = serve(db, http::Config { legacy_ids: range }, &settings)?;
-        Ok(Self { port, server })
+        let inbox = reactions::inbox(db.clone());
+        let consumer = match settings.events.transport {
+            Transport::Nats => Consumer::spawn(inbox.clone(), &settings.events),
+            Transport::Http | Transport::Off => None,
+        };
+        let relay =
+            Relay::spawn(db.clone(), &settings.events).context("cannot start the outbox relay")?;
+        let (port, server) = serve(db, inbox, http::Config { legacy_ids: range }, &settings)?;
+        Ok(Self {
+            port,
+            server,
+            relay,
+            consumer,
+        })
     }
 
     /// The bound port.
@@ -46,21 +64,37 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM/Ctrl-C, then lets in-flight requests finish.
+    /// Serves until SIGTERM/Ctrl-C, then lets in-flight requests finish and
+    /// stops the relay and the consumer after the event each has in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(consumer) = self.consumer {
+            consumer.stop().await;
+        }
+        if let Some(relay) = self.relay {
+            relay.stop().await;
+        }
+        served
     }
 }
 
-fn serve(db: Db, config: http::Config, settings: &Settings) -> anyhow::Result<(u16, Server)> {
+fn serve(
+    db: Db,
+    inbox: Inbox,
+    config: http::Config,
+    settings: &Settings,
+) -> anyhow::Result<(u16, Server)> {
     let max_body = settings.server.max_body_bytes;
     let db = web::Data::new(db);
+    let inbox = web::Data::new(inbox);
     let config = web::Data::new(config);
     let metrics = platform::metrics::Metrics::with_outbox_lag()?;
     let server = HttpServer::new(move || {
         platform::server::base_app(max_body, metrics.clone())
             .app_data(db.clone())
             .app_data(config.clone())
+            .app_data(inbox.clone())
+            .configure(platform::inbox::http::configure)
             .configure(platform::health::configure)
             .configure(http::configure)
     })

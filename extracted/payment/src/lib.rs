@@ -7,7 +7,10 @@
 //!   `payment rebuild-projections`.
 //! - Every create takes an `Idempotency-Key`, every write honours
 //!   `X-Strangler-Dry-Run: 1`, every state change records an outbox event in
-//!   its own transaction (the `platform` toolkit).
+//!   its own transaction (the `platform` toolkit), in the request's trace; a
+//!   relay publishes them (`[events]`: over HTTP to subscribers' inboxes, the
+//!   fulfillment service's by default, or to NATS JetStream), so a refund
+//!   reaches fulfillment as `payment.refunded`.
 //! - Entities get legacy ids from a range the monolith never uses
 //!   ([`legacy_ids`]); imports keep theirs.
 //!
@@ -63,5 +66,16 @@ mod tests {
         assert!(postgres.contains(&idempotency) && sqlite.contains(&idempotency));
         assert!(postgres.contains(&squash(platform::outbox::DDL_POSTGRES)));
         assert!(sqlite.contains(&squash(platform::outbox::DDL_SQLITE)));
+        let trace = squash(platform::outbox::DDL_TRACE_CONTEXT);
+        for migration in [
+            include_str!(
+                "../../../migrations/payment/postgres/2026-11-25-000000_outbox_trace_context/up.sql"
+            ),
+            include_str!(
+                "../../../migrations/payment/sqlite/2026-11-25-000000_outbox_trace_context/up.sql"
+            ),
+        ] {
+            assert!(squash(migration).contains(&trace));
+        }
     }
 }

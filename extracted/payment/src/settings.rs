@@ -2,6 +2,7 @@
 //! (`config/default.toml`), an optional file, then `PAYMENT__SECTION__KEY`
 //! variables.
 
+use platform::relay::EventsSettings;
 use platform::settings::{
     self, DatabaseSettings, InvalidSetting, ServerSettings, SettingsError, TelemetrySettings,
     Validate,
@@ -24,6 +25,8 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// The legacy id range the service assigns from.
     pub legacy_ids: LegacyIdSettings,
+    /// How its outbox events are relayed.
+    pub events: EventsSettings,
 }
 
 /// Where the service's own legacy ids start.
@@ -39,6 +42,7 @@ impl Validate for Settings {
         self.server.validate()?;
         self.database.validate()?;
         self.telemetry.validate()?;
+        self.events.validate()?;
         if self.legacy_ids.start < 2 {
             return Err(InvalidSetting::new(
                 "legacy_ids.start",
@@ -75,6 +79,16 @@ mod tests {
             err.to_string()
                 .starts_with("invalid setting `legacy_ids.start`"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_events_defaults_are_quoted_in_the_docs() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let events = &DEFAULTS[DEFAULTS.find("[events]").unwrap()..];
+        assert!(
+            doc.contains(events.trim_end()),
+            "docs/configuration.md must quote the [events] defaults verbatim"
         );
     }
 }

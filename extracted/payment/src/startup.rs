@@ -1,17 +1,18 @@
 //! Builds the service: database (migrated, legacy id counters seeded), the
-//! `/v2` app, health endpoints, `/metrics` (outbox lag included), and the
-//! HTTP server; and the offline projection rebuild.
+//! `/v2` app, health endpoints, `/metrics` (outbox lag included), the HTTP
+//! server and the outbox relay; and the offline projection rebuild.
 
 use crate::error::CommandError;
 use crate::legacy_ids::LegacyIds;
 use crate::settings::Settings;
 use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use platform::Problem;
 use platform::db::Db;
 use platform::metrics::Metrics;
+use platform::relay::Relay;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -71,17 +72,24 @@ pub fn app(
 pub struct Application {
     port: u16,
     server: Server,
+    relay: Option<Relay>,
 }
 
 impl Application {
     /// Connects, migrates, binds (port 0 picks a free port) and starts serving.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = AppState::connect(settings).await?;
+        let db = state.db.get_ref().clone();
         let (port, server) = platform::server::start(
             &settings.server,
             HttpServer::new(move || app(state.clone())),
         )?;
-        Ok(Self { port, server })
+        let relay = Relay::spawn(db, &settings.events).context("cannot start the outbox relay")?;
+        Ok(Self {
+            port,
+            server,
+            relay,
+        })
     }
 
     /// The bound port.
@@ -89,9 +97,19 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    /// A handle to stop the server (and with it the relay) from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish
+    /// and stops the outbox relay after the event in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(relay) = self.relay {
+            relay.stop().await;
+        }
+        served
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod canary;
 mod contract;
+mod events;
 mod fallback;
 mod metrics;
 mod modes;

@@ -100,6 +100,9 @@ impl Stack {
             platform::settings::load(payment::settings::DEFAULTS, None, "PAYMENT_E2E_NONE")
                 .unwrap();
         (p.server.port, p.server.workers, p.database) = (0, 2, payment_db.settings.clone());
+        // Events are tested on their own (events.rs); nothing listens on the
+        // default subscriber's port here.
+        p.events.transport = platform::relay::Transport::Off;
         let pay = payment::startup::Application::build(&p).await.unwrap();
         let payment = format!("http://127.0.0.1:{}", pay.port());
         tokio::spawn(pay.run_until_stopped());

@@ -12,6 +12,7 @@ mod imports;
 mod legacy_ids;
 mod lifecycle;
 mod listing;
+mod reactions;
 mod service;
 mod snapshots;
 mod transitions;

@@ -27,6 +27,8 @@ pub async fn spawn_app(backend: TestBackend) -> TestApp {
     settings.server.port = 0;
     settings.server.workers = 2;
     settings.database = database.settings.clone();
+    // The tests read the outbox themselves: no relay marks events delivered.
+    settings.events.transport = platform::relay::Transport::Off;
     let app = Application::build(&settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
