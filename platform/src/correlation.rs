@@ -7,6 +7,7 @@
 //! `.wrap`ped after it.
 
 use crate::problem::Problem;
+use crate::trace_context::{self, TRACEPARENT, TRACESTATE, trace_id_of};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -101,7 +102,9 @@ pub async fn middleware(
     Ok(res)
 }
 
-/// `TracingLogger` root span with the correlation id as a field.
+/// `TracingLogger` root span with the correlation id and the trace id as
+/// fields. The span continues the trace of the request's `traceparent` (and
+/// `tracestate`); a missing or invalid one starts a new trace, never an error.
 pub struct CorrelatedRootSpan;
 
 impl RootSpanBuilder for CorrelatedRootSpan {
@@ -111,7 +114,20 @@ impl RootSpanBuilder for CorrelatedRootSpan {
             .get::<CorrelationId>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
-        tracing_actix_web::root_span!(request, correlation_id = %id)
+        let span = tracing_actix_web::root_span!(
+            request,
+            correlation_id = %id,
+            trace_id = tracing::field::Empty
+        );
+        let headers = request.headers();
+        if let Some(traceparent) = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()) {
+            let tracestate = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
+            trace_context::adopt(&span, traceparent, tracestate);
+        }
+        if let Some(trace_id) = trace_id_of(&span) {
+            span.record("trace_id", trace_id);
+        }
+        span
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {

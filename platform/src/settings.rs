@@ -154,13 +154,36 @@ pub struct TelemetrySettings {
     pub format: LogFormat,
     /// An `EnvFilter` directive such as `info,monolith=debug`; `RUST_LOG` wins when set.
     pub filter: String,
+    /// OTLP/HTTP collector base URL (`http://collector:4318`; spans go to
+    /// `/v1/traces` as JSON). Empty: spans are not exported.
+    pub otlp_endpoint: String,
+    /// The `service.name` exported spans carry.
+    pub service_name: String,
 }
 
 impl Validate for TelemetrySettings {
     fn validate(&self) -> Result<(), InvalidSetting> {
         tracing_subscriber::EnvFilter::try_new(&self.filter)
-            .map(|_| ())
-            .map_err(|e| InvalidSetting::new("telemetry.filter", e.to_string()))
+            .map_err(|e| InvalidSetting::new("telemetry.filter", e.to_string()))?;
+        let endpoint = self.otlp_endpoint.trim();
+        if !endpoint.is_empty() {
+            let uri = endpoint.parse::<http::Uri>().map_err(|e| {
+                InvalidSetting::new("telemetry.otlp_endpoint", format!("`{endpoint}`: {e}"))
+            })?;
+            if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+                return Err(InvalidSetting::new(
+                    "telemetry.otlp_endpoint",
+                    format!("`{endpoint}` is not an http(s) URL such as http://collector:4318"),
+                ));
+            }
+        }
+        if self.service_name.trim().is_empty() {
+            return Err(InvalidSetting::new(
+                "telemetry.service_name",
+                "must not be empty",
+            ));
+        }
+        Ok(())
     }
 }
 
