@@ -50,11 +50,11 @@ impl Drop for Telemetry {
     }
 }
 
-/// Installs the global subscriber, logging to stderr. `RUST_LOG`, when set,
+/// Installs the global subscriber, logging to stdout. `RUST_LOG`, when set,
 /// overrides the filter. A second call installs nothing (tests start many
 /// apps in one process) but still returns a working guard.
 pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, ExportError> {
-    init_with_writer(settings, std::io::stderr)
+    init_with_writer(settings, std::io::stdout)
 }
 
 /// [`init`] with log lines going to `writer` (tests capture them).
