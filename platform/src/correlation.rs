@@ -14,6 +14,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
 use std::future::{Ready, ready};
+use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
@@ -114,11 +115,8 @@ impl RootSpanBuilder for CorrelatedRootSpan {
             .get::<CorrelationId>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
-        let span = tracing_actix_web::root_span!(
-            request,
-            correlation_id = %id,
-            trace_id = tracing::field::Empty
-        );
+        // The macro declares an empty `trace_id` field; it is filled below.
+        let span = tracing_actix_web::root_span!(request, correlation_id = %id);
         let headers = request.headers();
         if let Some(traceparent) = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()) {
             let tracestate = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
@@ -127,13 +125,29 @@ impl RootSpanBuilder for CorrelatedRootSpan {
         if let Some(trace_id) = trace_id_of(&span) {
             span.record("trace_id", trace_id);
         }
+        request.extensions_mut().insert(Started(Instant::now()));
         span
     }
 
+    /// Also logs one `served` line per answered request, with its status and
+    /// latency, inside the request's span (so with its ids and route).
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        if let Ok(res) = outcome {
+            let latency_ms = res
+                .request()
+                .extensions()
+                .get::<Started>()
+                .map(|s| u64::try_from(s.0.elapsed().as_millis()).unwrap_or(u64::MAX));
+            span.in_scope(|| {
+                tracing::info!(status = res.status().as_u16(), latency_ms, "served");
+            });
+        }
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }
+
+/// When the request's root span started.
+struct Started(Instant);
 
 #[cfg(test)]
 mod tests {

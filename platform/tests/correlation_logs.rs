@@ -74,6 +74,17 @@ async fn log_lines_of_a_request_carry_its_correlation_and_trace_ids() {
         line["span"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736",
         "{line}"
     );
+    let served = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "served")
+        .expect("one line per answered request");
+    assert_eq!(served["fields"]["status"], 200, "{served}");
+    assert!(served["fields"]["latency_ms"].is_u64(), "{served}");
+    assert_eq!(served["span"]["http.route"], "/work", "{served}");
+    assert_eq!(
+        served["span"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736",
+        "{served}"
+    );
 
     // An invalid traceparent starts a new trace; the request is served.
     let req = test::TestRequest::get()
