@@ -111,8 +111,9 @@ impl Validate for ServerSettings {
     }
 }
 
-/// Which database and how many connections.
-#[derive(Debug, Clone, Deserialize)]
+/// Which database and how many connections. Its `Debug` hides the URL's
+/// password, so printing settings never leaks it.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://path/to/file.db` (created with its folder on first start) or
@@ -120,6 +121,15 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Largest number of pooled connections.
     pub pool_size: u32,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &crate::db::redacted(&self.url))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
 }
 
 impl Validate for DatabaseSettings {
@@ -243,6 +253,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("invalid setting `database.url`"), "{err}");
+    }
+
+    #[test]
+    fn printed_database_settings_hide_the_password() {
+        let db = DatabaseSettings {
+            url: "postgres://app:hunter2@db/shop".into(),
+            pool_size: 2,
+        };
+        let shown = format!("{db:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db/shop"), "{shown}");
     }
 
     #[test]
