@@ -128,9 +128,14 @@ where
 {
     tracing_opentelemetry::layer()
         .with_tracer(provider.tracer("strangler-kit"))
-        // Thread names and ids, code locations: noise on every span.
+        // Thread names and ids, code locations, busy/idle times: noise on
+        // every span, and work on every poll of an instrumented future.
         .with_threads(false)
         .with_location(false)
+        .with_tracked_inactivity(false)
+        // Nothing here reads OpenTelemetry's thread-local context; ids come
+        // from the `tracing` span (see `trace_context`).
+        .with_context_activation(false)
 }
 
 /// Tracing for tests: spans always get trace ids (so propagation can be
