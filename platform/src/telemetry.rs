@@ -52,7 +52,8 @@ impl Drop for Telemetry {
 
 /// Installs the global subscriber, logging to stdout. `RUST_LOG`, when set,
 /// overrides the filter. A second call installs nothing (tests start many
-/// apps in one process) but still returns a working guard.
+/// apps in one process): the first subscriber stays, and the guard returned
+/// then exports nothing.
 pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, ExportError> {
     init_with_writer(settings, std::io::stdout)
 }
@@ -65,8 +66,11 @@ pub fn init_with_writer<W>(
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let telemetry = provider(settings)?;
-    install(settings, Some(writer), &telemetry.provider);
+    let mut telemetry = provider(settings)?;
+    if !install(settings, Some(writer), &telemetry.provider) && telemetry.exporting {
+        let _ = telemetry.provider.shutdown();
+        telemetry.exporting = false;
+    }
     Ok(telemetry)
 }
 
@@ -84,7 +88,8 @@ fn provider(settings: &TelemetrySettings) -> Result<Telemetry, ExportError> {
     })
 }
 
-fn install<W>(settings: &TelemetrySettings, writer: Option<W>, provider: &SdkTracerProvider)
+/// Returns whether the subscriber was installed (no other was).
+fn install<W>(settings: &TelemetrySettings, writer: Option<W>, provider: &SdkTracerProvider) -> bool
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -105,10 +110,11 @@ where
             .with_filter(filter())
             .boxed(),
     });
-    let _ = tracing_subscriber::registry()
+    tracing_subscriber::registry()
         .with(fmt)
         .with(layer_of(provider).with_filter(filter()))
-        .try_init();
+        .try_init()
+        .is_ok()
 }
 
 /// The OpenTelemetry layer: spans get trace and span ids and follow remote
@@ -155,7 +161,7 @@ pub fn init_for_tests() {
         service_name: "test".into(),
     };
     let provider = SdkTracerProvider::builder().build();
-    install(
+    let _ = install(
         &settings,
         mode.is_some()
             .then_some(tracing_subscriber::fmt::TestWriter::new()),

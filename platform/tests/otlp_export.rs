@@ -28,6 +28,9 @@ fn spans_reach_the_collector_with_service_ids_and_parents() {
     settings.validate().unwrap();
     let telemetry = platform::telemetry::init_with_writer(&settings, std::io::sink).unwrap();
     assert!(telemetry.exporting());
+    let second = platform::telemetry::init(&settings).unwrap();
+    assert!(!second.exporting(), "the first subscriber stays");
+    drop(second);
 
     let root = tracing::info_span!("handle order");
     assert!(TraceContext::parse(CLIENT, None).unwrap().adopt_by(&root));
