@@ -1,7 +1,8 @@
 //! One trace per client request across the whole stack, exported over OTLP to
 //! a receiver in the test, and the JSON logs of the same requests: a request
 //! through the proxy to the monolith (legacy), to the payment service (new,
-//! through the ACL) and shadowed to it keeps the client's trace id, every
+//! through the ACL), shadowed to it, and falling back to the monolith when the
+//! service is gone keeps the client's trace id, every
 //! backend request span is a child of the proxy's span, and the logs name
 //! correlation id, trace id, route, mode, backend and latency but never the
 //! client's bearer token or cookie, nor the admin token. (Its own test binary:
@@ -17,7 +18,7 @@ use platform::settings::{LogFormat, TelemetrySettings};
 use platform::testing::TestBackend;
 use platform::testing::otlp::{OtlpReceiver, ReceivedSpan};
 use serde_json::Value;
-use stack::{Stack, TOKEN};
+use stack::{Stack, TOKEN, dead_upstream};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -139,6 +140,13 @@ async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_log
     stack.wait_for_backend(None, &path, "new").await;
     assert_eq!(traced_get(&stack, &path, 3, "trace-new").await, "new");
 
+    let repointed = stack.repoint_payments(&dead_upstream()).await;
+    assert_eq!(repointed.status(), 200);
+    assert_eq!(
+        traced_get(&stack, &path, 4, "trace-fallback").await,
+        "legacy-fallback"
+    );
+
     let spans = receiver.wait_for(
         Duration::from_secs(30),
         || telemetry.flush(),
@@ -147,6 +155,7 @@ async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_log
                 && has_child(spans, 2, "/api/v1/")
                 && has_child(spans, 2, "/v2/")
                 && has_child(spans, 3, "/v2/")
+                && has_child(spans, 4, "/api/v1/")
         },
     );
     assert!(spans.iter().all(|s| s.service == "e2e"));
@@ -154,6 +163,7 @@ async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_log
         (1, vec!["/api/v1/"]),
         (2, vec!["/api/v1/", "/v2/"]),
         (3, vec!["/v2/"]),
+        (4, vec!["/api/v1/"]),
     ] {
         let (_, children) = spans_of(&spans, n);
         let routes = routes(&children);
@@ -165,7 +175,7 @@ async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_log
         }
         if n != 2 {
             // Only the shadowed request reaches both sides.
-            let other = if n == 1 { "/v2/" } else { "/api/v1/" };
+            let other = if n == 3 { "/api/v1/" } else { "/v2/" };
             assert!(
                 !routes.iter().any(|r| r.starts_with(other)),
                 "trace {n}: {routes:?}"
@@ -185,6 +195,7 @@ async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_log
         (1, "trace-legacy", "Legacy", "legacy"),
         (2, "trace-shadow", "Shadow", "legacy"),
         (3, "trace-new", "New", "new"),
+        (4, "trace-fallback", "New", "legacy-fallback"),
     ] {
         let (trace, _) = client_trace(n);
         let proxied = lines
