@@ -165,7 +165,7 @@ pub struct TelemetrySettings {
     /// An `EnvFilter` directive such as `info,monolith=debug`; `RUST_LOG` wins when set.
     pub filter: String,
     /// OTLP/HTTP collector base URL (`http://collector:4318`; spans go to
-    /// `/v1/traces` as JSON). Empty: spans are not exported.
+    /// `/v1/traces` as JSON; plain HTTP only). Empty: spans are not exported.
     pub otlp_endpoint: String,
     /// The `service.name` exported spans carry.
     pub service_name: String,
@@ -180,10 +180,21 @@ impl Validate for TelemetrySettings {
             let uri = endpoint.parse::<http::Uri>().map_err(|e| {
                 InvalidSetting::new("telemetry.otlp_endpoint", format!("`{endpoint}`: {e}"))
             })?;
-            if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+            // The exporter speaks plain HTTP: to a collector or agent next to
+            // the process, which forwards (over TLS where needed).
+            if uri.scheme_str() == Some("https") {
                 return Err(InvalidSetting::new(
                     "telemetry.otlp_endpoint",
-                    format!("`{endpoint}` is not an http(s) URL such as http://collector:4318"),
+                    format!(
+                        "`{endpoint}`: https is not supported; export over http to a local \
+                         OpenTelemetry Collector or agent, e.g. http://127.0.0.1:4318"
+                    ),
+                ));
+            }
+            if uri.scheme_str() != Some("http") || uri.host().is_none() {
+                return Err(InvalidSetting::new(
+                    "telemetry.otlp_endpoint",
+                    format!("`{endpoint}` is not an http URL such as http://collector:4318"),
                 ));
             }
         }

@@ -81,6 +81,11 @@ fn a_bad_endpoint_or_service_name_is_refused_by_key() {
         unnamed.validate().unwrap_err().key,
         "telemetry.service_name"
     );
+    let err = settings("https://otel.example:4318")
+        .validate()
+        .unwrap_err();
+    assert_eq!(err.key, "telemetry.otlp_endpoint");
+    assert!(err.reason.contains("https is not supported"), "{err}");
     settings("").validate().unwrap();
-    settings("https://otel.example:4318/").validate().unwrap();
+    settings("http://otel-collector:4318/").validate().unwrap();
 }
