@@ -34,7 +34,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    platform::telemetry::init(&settings.telemetry);
+    // Held until the end: dropping it exports the last spans.
+    let _telemetry = match platform::telemetry::init(&settings.telemetry) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("monolith: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings),
         Command::Seed(args) => monolith::seed::run(&settings, &args),
@@ -51,7 +58,11 @@ fn main() -> ExitCode {
 fn serve(settings: &Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async {
         let app = monolith::startup::Application::build(settings)?;
-        tracing::info!(port = app.port(), database = %settings.database.url, "monolith listening");
+        tracing::info!(
+            port = app.port(),
+            database = %platform::db::redacted(&settings.database.url),
+            "monolith listening"
+        );
         app.run_until_stopped().await?;
         tracing::info!("monolith stopped");
         Ok(())

@@ -43,8 +43,12 @@ pub struct AppState {
 impl AppState {
     /// Connects and migrates the database and wires the ports.
     pub fn connect(settings: &Settings) -> anyhow::Result<Self> {
-        let db = Db::connect(&settings.database, crate::migrations())
-            .with_context(|| format!("cannot open the database at {}", settings.database.url))?;
+        let db = Db::connect(&settings.database, crate::migrations()).with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                platform::db::redacted(&settings.database.url)
+            )
+        })?;
         let clock = LegacyClock::parse(&settings.legacy.timezone).map_err(anyhow::Error::msg)?;
         Ok(Self {
             db: web::Data::new(db),

@@ -1,5 +1,6 @@
 //! The real binary: starts on embedded defaults (a SQLite file it creates),
-//! answers, and on SIGTERM stops gracefully with exit code 0.
+//! answers, and on SIGTERM stops gracefully with exit code 0, exporting its
+//! spans (as `monolith`) to the OTLP endpoint one variable turns on.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,10 +12,12 @@ use std::time::{Duration, Instant};
 fn starts_on_defaults_and_stops_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("monolith-shutdown-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    let otlp = platform::testing::otlp::OtlpReceiver::start();
     let mut child = Command::new(env!("CARGO_BIN_EXE_monolith"))
         .current_dir(&dir)
         .env("MONOLITH__SERVER__PORT", "0")
         .env("MONOLITH__TELEMETRY__FORMAT", "json")
+        .env("MONOLITH__TELEMETRY__OTLP_ENDPOINT", otlp.endpoint())
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .spawn()
@@ -34,7 +37,14 @@ fn starts_on_defaults_and_stops_on_sigterm() {
         "the SQLite file is created on first start"
     );
 
-    let health = reqwest::blocking::get(format!("http://127.0.0.1:{port}/healthz")).unwrap();
+    let health = reqwest::blocking::Client::new()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
+        .send()
+        .unwrap();
     assert!(health.status().is_success());
 
     let status = Command::new("kill")
@@ -58,6 +68,15 @@ fn starts_on_defaults_and_stops_on_sigterm() {
     assert!(
         rest.iter().any(|l| l.contains("monolith stopped")),
         "{rest:?}"
+    );
+    // Buffered spans are exported before the process exits.
+    let spans = otlp.spans();
+    assert!(
+        spans.iter().any(|s| s.service == "monolith"
+            && s.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
+            && s.parent_span_id.as_deref() == Some("00f067aa0ba902b7")
+            && s.attributes.get("http.route").and_then(|r| r.as_str()) == Some("/healthz")),
+        "{spans:#?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

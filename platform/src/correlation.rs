@@ -7,12 +7,14 @@
 //! `.wrap`ped after it.
 
 use crate::problem::Problem;
+use crate::trace_context::{self, TRACEPARENT, TRACESTATE, trace_id_of};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
 use std::future::{Ready, ready};
+use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
@@ -101,7 +103,9 @@ pub async fn middleware(
     Ok(res)
 }
 
-/// `TracingLogger` root span with the correlation id as a field.
+/// `TracingLogger` root span with the correlation id and the trace id as
+/// fields. The span continues the trace of the request's `traceparent` (and
+/// `tracestate`); a missing or invalid one starts a new trace, never an error.
 pub struct CorrelatedRootSpan;
 
 impl RootSpanBuilder for CorrelatedRootSpan {
@@ -111,13 +115,39 @@ impl RootSpanBuilder for CorrelatedRootSpan {
             .get::<CorrelationId>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
-        tracing_actix_web::root_span!(request, correlation_id = %id)
+        // The macro declares an empty `trace_id` field; it is filled below.
+        let span = tracing_actix_web::root_span!(request, correlation_id = %id);
+        let headers = request.headers();
+        if let Some(traceparent) = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()) {
+            let tracestate = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
+            trace_context::adopt(&span, traceparent, tracestate);
+        }
+        if let Some(trace_id) = trace_id_of(&span) {
+            span.record("trace_id", trace_id);
+        }
+        request.extensions_mut().insert(Started(Instant::now()));
+        span
     }
 
+    /// Also logs one `served` line per answered request, with its status and
+    /// latency, inside the request's span (so with its ids and route).
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        if let Ok(res) = outcome {
+            let latency_ms = res
+                .request()
+                .extensions()
+                .get::<Started>()
+                .map(|s| u64::try_from(s.0.elapsed().as_millis()).unwrap_or(u64::MAX));
+            span.in_scope(|| {
+                tracing::info!(status = res.status().as_u16(), latency_ms, "served");
+            });
+        }
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }
+
+/// When the request's root span started.
+struct Started(Instant);
 
 #[cfg(test)]
 mod tests {

@@ -59,7 +59,8 @@ impl Target {
             .or_else(|| url.strip_prefix("sqlite:"))
         {
             Some("") | None => Err(format!(
-                "`{url}` is not a database URL: use sqlite://path/to/file.db or postgres://user@host:port/db"
+                "`{}` is not a database URL: use sqlite://path/to/file.db or postgres://user@host:port/db",
+                redacted(url)
             )),
             Some(path) => Ok(Self::Sqlite(PathBuf::from(path))),
         }
@@ -72,6 +73,54 @@ impl Target {
             Self::Sqlite(_) => "sqlite",
         }
     }
+}
+
+/// `url` fit for logs and error messages: a password in the user part or in a
+/// `password=` parameter is replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    let (head, query) = url
+        .split_once('?')
+        .map_or((url, None), |(h, q)| (h, Some(q)));
+    let mut out = String::with_capacity(url.len());
+    match head.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            out.push_str(scheme);
+            out.push_str("://");
+            match authority.rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    match userinfo.split_once(':') {
+                        Some((user, _)) => {
+                            out.push_str(user);
+                            out.push_str(":***");
+                        }
+                        None => out.push_str(userinfo),
+                    }
+                    out.push('@');
+                    out.push_str(host);
+                }
+                None => out.push_str(authority),
+            }
+            out.push_str(path);
+        }
+        None => out.push_str(head),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        for (i, param) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match param.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                    out.push_str(key);
+                    out.push_str("=***");
+                }
+                _ => out.push_str(param),
+            }
+        }
+    }
+    out
 }
 
 /// Migrations for one database, one set per backend (their SQL differs).
@@ -334,5 +383,29 @@ mod tests {
         let err = Target::parse("mysql://x").unwrap_err();
         assert!(err.contains("sqlite://"), "{err}");
         assert!(Target::parse("sqlite://").is_err());
+        let err = Target::parse("mysql://app:hunter2@db/x").unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        for (url, shown) in [
+            (
+                "postgres://app:hunter2@db:5432/shop?sslmode=disable",
+                "postgres://app:***@db:5432/shop?sslmode=disable",
+            ),
+            (
+                "postgres://app@db/shop?password=hunter2&sslmode=require",
+                "postgres://app@db/shop?password=***&sslmode=require",
+            ),
+            (
+                "postgres://app:p%40ss@db/shop",
+                "postgres://app:***@db/shop",
+            ),
+            ("postgres://app@db/shop", "postgres://app@db/shop"),
+            ("sqlite://data/m.db", "sqlite://data/m.db"),
+        ] {
+            assert_eq!(redacted(url), shown);
+        }
     }
 }

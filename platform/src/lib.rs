@@ -1,5 +1,6 @@
 //! What every strangler-kit deployable (the monolith and the extracted services)
-//! needs the same way: typed [`settings`], [`telemetry`] with [`correlation`] ids,
+//! needs the same way: typed [`settings`], [`telemetry`] (logs, and OTLP span
+//! export when configured) with [`correlation`] ids and W3C [`trace_context`],
 //! one [`problem`] error type rendered as `application/problem+json`, [`db`]
 //! access for SQLite and PostgreSQL with embedded migrations, [`health`]
 //! endpoints, Prometheus [`metrics`] on `/metrics`, and a [`server`] runner

@@ -111,8 +111,9 @@ impl Validate for ServerSettings {
     }
 }
 
-/// Which database and how many connections.
-#[derive(Debug, Clone, Deserialize)]
+/// Which database and how many connections. Its `Debug` hides the URL's
+/// password, so printing settings never leaks it.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://path/to/file.db` (created with its folder on first start) or
@@ -120,6 +121,15 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Largest number of pooled connections.
     pub pool_size: u32,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &crate::db::redacted(&self.url))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
 }
 
 impl Validate for DatabaseSettings {
@@ -154,13 +164,47 @@ pub struct TelemetrySettings {
     pub format: LogFormat,
     /// An `EnvFilter` directive such as `info,monolith=debug`; `RUST_LOG` wins when set.
     pub filter: String,
+    /// OTLP/HTTP collector base URL (`http://collector:4318`; spans go to
+    /// `/v1/traces` as JSON; plain HTTP only). Empty: spans are not exported.
+    pub otlp_endpoint: String,
+    /// The `service.name` exported spans carry.
+    pub service_name: String,
 }
 
 impl Validate for TelemetrySettings {
     fn validate(&self) -> Result<(), InvalidSetting> {
         tracing_subscriber::EnvFilter::try_new(&self.filter)
-            .map(|_| ())
-            .map_err(|e| InvalidSetting::new("telemetry.filter", e.to_string()))
+            .map_err(|e| InvalidSetting::new("telemetry.filter", e.to_string()))?;
+        let endpoint = self.otlp_endpoint.trim();
+        if !endpoint.is_empty() {
+            let uri = endpoint.parse::<http::Uri>().map_err(|e| {
+                InvalidSetting::new("telemetry.otlp_endpoint", format!("`{endpoint}`: {e}"))
+            })?;
+            // The exporter speaks plain HTTP: to a collector or agent next to
+            // the process, which forwards (over TLS where needed).
+            if uri.scheme_str() == Some("https") {
+                return Err(InvalidSetting::new(
+                    "telemetry.otlp_endpoint",
+                    format!(
+                        "`{endpoint}`: https is not supported; export over http to a local \
+                         OpenTelemetry Collector or agent, e.g. http://127.0.0.1:4318"
+                    ),
+                ));
+            }
+            if uri.scheme_str() != Some("http") || uri.host().is_none() {
+                return Err(InvalidSetting::new(
+                    "telemetry.otlp_endpoint",
+                    format!("`{endpoint}` is not an http URL such as http://collector:4318"),
+                ));
+            }
+        }
+        if self.service_name.trim().is_empty() {
+            return Err(InvalidSetting::new(
+                "telemetry.service_name",
+                "must not be empty",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -220,6 +264,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("invalid setting `database.url`"), "{err}");
+    }
+
+    #[test]
+    fn printed_database_settings_hide_the_password() {
+        let db = DatabaseSettings {
+            url: "postgres://app:hunter2@db/shop".into(),
+            pool_size: 2,
+        };
+        let shown = format!("{db:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db/shop"), "{shown}");
     }
 
     #[test]

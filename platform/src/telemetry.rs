@@ -1,44 +1,120 @@
 //! Log and trace set-up: one global `tracing` subscriber with a log layer
 //! (human-readable or JSON) and an OpenTelemetry layer that gives every span
 //! W3C trace and span ids (see [`crate::trace_context`]). Request spans (see
-//! [`crate::correlation`]) carry the correlation id, so every line logged
-//! while a request is handled names it.
+//! [`crate::correlation`]) carry the correlation id and the trace id, so every
+//! line logged while a request is handled names both.
+//!
+//! Spans are exported over OTLP/HTTP (JSON) only when `telemetry.otlp_endpoint`
+//! is set; the [`Telemetry`] guard [`init`] returns flushes and stops the
+//! exporter when it is dropped, so keep it alive until the server has stopped.
+
+mod export;
 
 use crate::settings::{LogFormat, TelemetrySettings};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use tracing::Subscriber;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-/// Installs the global subscriber. `RUST_LOG`, when set, overrides the filter.
-/// A second call is a no-op (tests start many apps in one process).
-pub fn init(settings: &TelemetrySettings) {
-    install(settings, true);
+pub use export::ExportError;
+
+/// Keeps the tracer provider; dropping it exports what is still buffered and
+/// stops the exporter.
+#[must_use = "dropping the guard stops span export"]
+pub struct Telemetry {
+    provider: SdkTracerProvider,
+    exporting: bool,
 }
 
-fn install(settings: &TelemetrySettings, logs: bool) {
+impl Telemetry {
+    /// Whether spans are exported (an OTLP endpoint is configured).
+    pub fn exporting(&self) -> bool {
+        self.exporting
+    }
+
+    /// Exports every finished span now (tests; shutdown does it anyway).
+    pub fn flush(&self) {
+        let _ = self.provider.force_flush();
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if self.exporting {
+            let _ = self.provider.shutdown();
+        }
+    }
+}
+
+/// Installs the global subscriber, logging to stdout. `RUST_LOG`, when set,
+/// overrides the filter. A second call installs nothing (tests start many
+/// apps in one process): the first subscriber stays, and the guard returned
+/// then exports nothing.
+pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, ExportError> {
+    init_with_writer(settings, std::io::stdout)
+}
+
+/// [`init`] with log lines going to `writer` (tests capture them).
+pub fn init_with_writer<W>(
+    settings: &TelemetrySettings,
+    writer: W,
+) -> Result<Telemetry, ExportError>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let mut telemetry = provider(settings)?;
+    if !install(settings, Some(writer), &telemetry.provider) && telemetry.exporting {
+        let _ = telemetry.provider.shutdown();
+        telemetry.exporting = false;
+    }
+    Ok(telemetry)
+}
+
+fn provider(settings: &TelemetrySettings) -> Result<Telemetry, ExportError> {
+    let builder = SdkTracerProvider::builder();
+    Ok(match settings.otlp_endpoint.trim() {
+        "" => Telemetry {
+            provider: builder.build(),
+            exporting: false,
+        },
+        endpoint => Telemetry {
+            provider: export::provider(builder, endpoint, &settings.service_name)?,
+            exporting: true,
+        },
+    })
+}
+
+/// Returns whether the subscriber was installed (no other was).
+fn install<W>(settings: &TelemetrySettings, writer: Option<W>, provider: &SdkTracerProvider) -> bool
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.filter));
-    let fmt = logs.then(|| match settings.format {
+    let fmt = writer.map(|writer| match settings.format {
         LogFormat::Human => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
             .with_target(true)
             .with_filter(filter())
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
+            .with_writer(writer)
             .with_target(true)
             .with_current_span(true)
             .with_span_list(false)
             .with_filter(filter())
             .boxed(),
     });
-    let _ = tracing_subscriber::registry()
+    tracing_subscriber::registry()
         .with(fmt)
-        .with(otel_layer().with_filter(filter()))
-        .try_init();
+        .with(layer_of(provider).with_filter(filter()))
+        .try_init()
+        .is_ok()
 }
 
 /// The OpenTelemetry layer: spans get trace and span ids and follow remote
@@ -47,13 +123,30 @@ pub fn otel_layer<S>() -> tracing_opentelemetry::OpenTelemetryLayer<S, SdkTracer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    let provider = SdkTracerProvider::builder().build();
-    tracing_opentelemetry::layer().with_tracer(provider.tracer("strangler-kit"))
+    layer_of(&SdkTracerProvider::builder().build())
+}
+
+fn layer_of<S>(
+    provider: &SdkTracerProvider,
+) -> tracing_opentelemetry::OpenTelemetryLayer<S, SdkTracer>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("strangler-kit"))
+        // Thread names and ids, code locations, busy/idle times: noise on
+        // every span, and work on every poll of an instrumented future.
+        .with_threads(false)
+        .with_location(false)
+        .with_tracked_inactivity(false)
+        // Nothing here reads OpenTelemetry's thread-local context; ids come
+        // from the `tracing` span (see `trace_context`).
+        .with_context_activation(false)
 }
 
 /// Tracing for tests: spans always get trace ids (so propagation can be
 /// tested); log lines are printed only when `TEST_LOG` is set (human lines,
-/// or JSON when `TEST_LOG=json`).
+/// or JSON when `TEST_LOG=json`). Nothing is exported.
 pub fn init_for_tests() {
     let mode = std::env::var("TEST_LOG").ok();
     let format = if mode.as_deref() == Some("json") {
@@ -64,6 +157,14 @@ pub fn init_for_tests() {
     let settings = TelemetrySettings {
         format,
         filter: "info".into(),
+        otlp_endpoint: String::new(),
+        service_name: "test".into(),
     };
-    install(&settings, mode.is_some());
+    let provider = SdkTracerProvider::builder().build();
+    let _ = install(
+        &settings,
+        mode.is_some()
+            .then_some(tracing_subscriber::fmt::TestWriter::new()),
+        &provider,
+    );
 }

@@ -1,6 +1,7 @@
 //! Test support (feature `testing`): a fresh database per test on either backend,
 //! dropped with its handle, and [`both_backends!`](crate::both_backends) to run
-//! one async test body against SQLite and PostgreSQL.
+//! one async test body against SQLite and PostgreSQL; and an OTLP trace
+//! receiver ([`otlp::OtlpReceiver`]) to check exported spans.
 //!
 //! PostgreSQL is reached through `TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`): each test creates a uniquely
@@ -23,6 +24,8 @@ pub enum TestBackend {
     /// A fresh database on the PostgreSQL server.
     Postgres,
 }
+
+pub mod otlp;
 
 /// The PostgreSQL server's maintenance database URL used to create test databases.
 pub fn postgres_admin_url() -> String {

@@ -61,12 +61,7 @@ impl TraceContext {
     /// Makes this context the remote parent of `span`, so `span` joins its
     /// trace. Call it before `span` is first entered; returns whether it took.
     pub fn adopt_by(&self, span: &Span) -> bool {
-        let carrier = Carrier {
-            traceparent: Some(self.traceparent.clone()),
-            tracestate: self.tracestate.clone(),
-        };
-        span.set_parent(TraceContextPropagator::new().extract(&carrier))
-            .is_ok()
+        adopt(span, &self.traceparent, self.tracestate.as_deref())
     }
 
     /// The trace id, 32 lower-case hex digits.
@@ -107,6 +102,22 @@ fn well_formed(traceparent: &str) -> bool {
         && hex(flags, 2)
 }
 
+/// Makes the context in `traceparent` (and `tracestate`), as received in
+/// headers, the remote parent of `span`, without copying them first (the
+/// proxy does this per request). An invalid `traceparent` is ignored: `span`
+/// then starts a new trace. Returns whether the context took.
+pub fn adopt(span: &Span, traceparent: &str, tracestate: Option<&str>) -> bool {
+    if !well_formed(traceparent) {
+        return false;
+    }
+    let carrier = Received {
+        traceparent,
+        tracestate,
+    };
+    let cx = TraceContextPropagator::new().extract(&carrier);
+    cx.span().span_context().is_valid() && span.set_parent(cx).is_ok()
+}
+
 /// The trace id of `span`, for log fields; `None` as in [`TraceContext::of`].
 pub fn trace_id_of(span: &Span) -> Option<String> {
     let id = span.context().span().span_context().trace_id();
@@ -135,6 +146,26 @@ impl Extractor for Carrier {
         match key {
             TRACEPARENT => self.traceparent.as_deref(),
             TRACESTATE => self.tracestate.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        vec![TRACEPARENT, TRACESTATE]
+    }
+}
+
+/// Borrowed headers, for [`adopt`].
+struct Received<'a> {
+    traceparent: &'a str,
+    tracestate: Option<&'a str>,
+}
+
+impl Extractor for Received<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        match key {
+            TRACEPARENT => Some(self.traceparent),
+            TRACESTATE => self.tracestate,
             _ => None,
         }
     }
@@ -181,6 +212,10 @@ mod tests {
             assert_eq!(outgoing.trace_id(), incoming.trace_id());
             assert_ne!(outgoing.traceparent, incoming.traceparent, "a new span id");
             assert_eq!(trace_id_of(&span).as_deref(), Some(incoming.trace_id()));
+
+            let refused = tracing::info_span!("refused");
+            assert!(!adopt(&refused, "00-zz-00f067aa0ba902b7-01", None));
+            assert_ne!(trace_id_of(&refused).as_deref(), Some(incoming.trace_id()));
 
             let fresh = tracing::info_span!("other");
             let started = TraceContext::of(&fresh).unwrap();

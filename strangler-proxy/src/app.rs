@@ -166,7 +166,7 @@ async fn shadow_store(settings: &Settings) -> anyhow::Result<ShadowStore> {
     store.with_context(|| {
         format!(
             "cannot open the shadow results database {}",
-            settings.shadow.database_url
+            platform::db::redacted(&settings.shadow.database_url)
         )
     })
 }

@@ -1,7 +1,9 @@
 //! The strangler proxy: a team puts it in front of its monolith and then moves
 //! routes to new services without ever restarting it.
 //!
-//! The request path is a pipeline of small stages ([`proxy`]): match the route
+//! The request path is a pipeline of small stages ([`proxy`]), in one span per
+//! request that continues the client's W3C trace and is the parent of every
+//! upstream call: match the route
 //! ([`routes`]: a segment trie, most specific wins) → build the Unleash
 //! context → decide the mode from [`flags`] (`legacy`, `shadow`, `canary`,
 //! `new`) → forward to the monolith, or translate through the ACL to the new

@@ -170,7 +170,7 @@ struct Series {
 impl RouteSeries {
     /// Counts one answered request and its latency.
     pub fn observe(&self, mode: Mode, backend: Backend, status: u16, elapsed: Duration) {
-        let (mode_label, backend_label) = (mode_label(mode), backend.as_str());
+        let (mode_label, backend_label) = (mode.as_str(), backend.as_str());
         let series = self.by[mode_index(mode)][backend_index(backend)].get_or_init(|| Series {
             duration: self.duration.with_label_values(&[
                 self.route.as_str(),
@@ -196,15 +196,6 @@ impl RouteSeries {
             Some(slot) => slot.get_or_init(labels).inc(),
             None => labels().inc(),
         }
-    }
-}
-
-fn mode_label(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Legacy => "legacy",
-        Mode::Shadow => "shadow",
-        Mode::Canary => "canary",
-        Mode::New => "new",
     }
 }
 

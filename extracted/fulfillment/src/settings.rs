@@ -27,6 +27,8 @@ pool_size = 8
 [telemetry]
 format = "human"
 filter = "info"
+otlp_endpoint = ""
+service_name = "fulfillment"
 
 [legacy_ids]
 start = 1000000000

@@ -37,7 +37,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    platform::telemetry::init(&settings.telemetry);
+    // Held until the end: dropping it exports the last spans.
+    let _telemetry = match platform::telemetry::init(&settings.telemetry) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("payment: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings).await,
         Command::RebuildProjections => rebuild_projections(&settings).await.map(|r| {

@@ -45,8 +45,12 @@ impl AppState {
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<Db> {
-    Db::connect(&settings.database, crate::migrations())
-        .with_context(|| format!("cannot open the database at {}", settings.database.url))
+    Db::connect(&settings.database, crate::migrations()).with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            platform::db::redacted(&settings.database.url)
+        )
+    })
 }
 
 /// The whole HTTP app.

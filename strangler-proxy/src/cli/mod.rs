@@ -142,7 +142,8 @@ pub fn main(cli: Cli) -> ExitCode {
 }
 
 fn serve(settings: Settings, config: Option<PathBuf>) -> anyhow::Result<()> {
-    platform::telemetry::init(&settings.telemetry);
+    // Held until the runtime has stopped: dropping it exports the last spans.
+    let _telemetry = platform::telemetry::init(&settings.telemetry)?;
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if settings.proxy.workers > 0 {
         runtime.worker_threads(settings.proxy.workers);

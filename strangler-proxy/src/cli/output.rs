@@ -41,7 +41,7 @@ pub fn routes_table(routes: &[RouteView]) -> String {
         .map(|r| {
             vec![
                 r.name.clone(),
-                format!("{:?}", r.mode).to_lowercase(),
+                r.mode.as_str().to_owned(),
                 r.counters.requests.to_string(),
                 r.counters.served_by_new.to_string(),
                 r.counters.fallbacks.to_string(),

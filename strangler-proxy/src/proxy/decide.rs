@@ -18,6 +18,18 @@ pub enum Mode {
     New,
 }
 
+impl Mode {
+    /// The name used in settings, logs, metrics and the admin API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::Shadow => "shadow",
+            Self::Canary => "canary",
+            Self::New => "new",
+        }
+    }
+}
+
 /// Which side serves one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {

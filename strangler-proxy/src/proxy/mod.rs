@@ -1,4 +1,5 @@
-//! The data plane, one stage per file: match the route ([`crate::routes`]) →
+//! The data plane, one stage per file: start the request's span ([`trace`]) →
+//! match the route ([`crate::routes`]) →
 //! build the flag context ([`identity`]) → decide the mode ([`decide`]) →
 //! forward ([`forward`], [`headers`]) or translate through the ACL
 //! ([`translate`]) with fallback to the monolith → label and count. The new
@@ -10,6 +11,7 @@ pub mod forward;
 pub mod headers;
 pub mod identity;
 mod shadowed;
+pub mod trace;
 pub mod translate;
 mod upgrade;
 
@@ -34,7 +36,8 @@ use platform::correlation::{CorrelationId, HEADER as CORRELATION};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
 use translate::Outcome;
 
 /// Response header naming the route group that served.
@@ -135,9 +138,20 @@ impl Proxy {
         &self.shadow
     }
 
-    /// Serves one client request.
+    /// Serves one client request, in its own span (see [`trace`]).
     pub async fn handle(&self, mut req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
-        let started = std::time::Instant::now();
+        let trace = trace::RequestTrace::start(req.headers_mut());
+        let span = trace.span.clone();
+        self.serve(req, peer, &trace).instrument(span).await
+    }
+
+    async fn serve(
+        &self,
+        mut req: Request<Incoming>,
+        peer: SocketAddr,
+        trace: &trace::RequestTrace,
+    ) -> Response<Body> {
+        let started = Instant::now();
         let correlation = correlation_id(&mut req);
         let table = self.table.load_full();
         let found = table
@@ -189,24 +203,24 @@ impl Proxy {
                 Backend::Legacy,
             ),
         };
-        route.counters.answered(
-            decision.mode,
-            backend,
-            res.status().as_u16(),
-            started.elapsed(),
-        );
+        let elapsed = started.elapsed();
+        route
+            .counters
+            .answered(decision.mode, backend, res.status().as_u16(), elapsed);
+        let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
         if decision.side == Side::New && backend != Backend::Legacy {
             let fell_back = backend == Backend::LegacyFallback;
             route.counters.new_side(NewSideOutcome {
-                at: std::time::Instant::now(),
-                latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                at: Instant::now(),
+                latency_ms,
                 failed: fell_back || res.status().is_server_error(),
                 fell_back,
             });
         }
         tracing::info!(
-            correlation_id = %correlation, route = %route.name, mode = ?decision.mode, backend = backend.as_str(),
-            user = ctx.user_id.as_deref().unwrap_or("-"), %method, %path, status = res.status().as_u16(), "proxied"
+            correlation_id = %correlation, trace_id = trace.trace_id(), route = %route.name, mode = decision.mode.as_str(),
+            backend = backend.as_str(), user = ctx.user_id.as_deref().unwrap_or("-"), %method, %path,
+            status = res.status().as_u16(), latency_ms, "proxied"
         );
         if self.expose_route_headers {
             label(&mut res, &route.name, backend);

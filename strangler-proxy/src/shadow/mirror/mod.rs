@@ -279,13 +279,18 @@ impl Worker {
             return Some(self.ask(job, &job.new, job.dry_run).await);
         };
         let legacy = translate::to_acl(&job.request, &job.body)?;
-        let mut extra = vec![];
-        if let Some(id) = job.request.headers.get(platform::correlation::HEADER) {
-            extra.push((
-                HeaderName::from_static(platform::correlation::HEADER),
-                id.clone(),
-            ));
-        }
+        // The copy joins the client request's trace, under the proxy's span.
+        let mut extra: Vec<(HeaderName, HeaderValue)> = [
+            platform::correlation::HEADER,
+            platform::trace_context::TRACEPARENT,
+            platform::trace_context::TRACESTATE,
+        ]
+        .into_iter()
+        .filter_map(|name| {
+            let value = job.request.headers.get(name)?;
+            Some((HeaderName::from_static(name), value.clone()))
+        })
+        .collect();
         if job.dry_run {
             extra.push((
                 HeaderName::from_static(DRY_RUN_HEADER),
