@@ -114,9 +114,13 @@ impl Inbox {
             "inbox.apply",
             event_id = %event.event_id,
             event_type = %event.event_type,
+            trace_id = tracing::field::Empty,
         );
-        if let Some(trace) = &trace {
-            trace.adopt_by(&span);
+        if let Some(trace) = &trace
+            && trace.adopt_by(&span)
+        {
+            // A field too, so the consumer's log lines name the trace.
+            span.record("trace_id", trace.trace_id());
         }
         let in_handler = span.clone();
         let outcome = self

@@ -83,6 +83,16 @@ new = "inventory.new"
 
 impl Stack {
     pub async fn start(backend: TestBackend) -> Self {
+        Self::build(backend, false).await
+    }
+
+    /// Like [`Stack::start`], with the payment service's outbox relayed to
+    /// fulfillment's inbox over HTTP (the embedded default).
+    pub async fn with_events(backend: TestBackend) -> Self {
+        Self::build(backend, true).await
+    }
+
+    async fn build(backend: TestBackend, events: bool) -> Self {
         platform::telemetry::init_for_tests();
         let dir =
             std::env::temp_dir().join(format!("strangler-e2e-{}", uuid::Uuid::new_v4().simple()));
@@ -95,24 +105,30 @@ impl Stack {
         let monolith = format!("http://127.0.0.1:{}", mono.port());
         tokio::spawn(mono.run_until_stopped());
 
-        let payment_db = TestDatabase::create(backend);
-        let mut p: payment::settings::Settings =
-            platform::settings::load(payment::settings::DEFAULTS, None, "PAYMENT_E2E_NONE")
-                .unwrap();
-        (p.server.port, p.server.workers, p.database) = (0, 2, payment_db.settings.clone());
-        // Events are tested on their own (events.rs); nothing listens on the
-        // default subscriber's port here.
-        p.events.transport = platform::relay::Transport::Off;
-        let pay = payment::startup::Application::build(&p).await.unwrap();
-        let payment = format!("http://127.0.0.1:{}", pay.port());
-        tokio::spawn(pay.run_until_stopped());
-
         let fulfillment_db = TestDatabase::create(backend);
         let mut f = fulfillment::settings::load(None).unwrap();
         (f.server.port, f.server.workers, f.database) = (0, 2, fulfillment_db.settings.clone());
         let ful = fulfillment::startup::Application::build(f).await.unwrap();
         let fulfillment = format!("http://127.0.0.1:{}", ful.port());
         tokio::spawn(ful.run_until_stopped());
+
+        let payment_db = TestDatabase::create(backend);
+        let mut p: payment::settings::Settings =
+            platform::settings::load(payment::settings::DEFAULTS, None, "PAYMENT_E2E_NONE")
+                .unwrap();
+        (p.server.port, p.server.workers, p.database) = (0, 2, payment_db.settings.clone());
+        if events {
+            p.events.transport = platform::relay::Transport::Http;
+            p.events.subscribers = vec![format!("{fulfillment}/inbox")];
+            p.events.poll_interval_ms = 50;
+        } else {
+            // Events are tested on their own (events.rs), and tests that count
+            // outbox rows need no relay taking them.
+            p.events.transport = platform::relay::Transport::Off;
+        }
+        let pay = payment::startup::Application::build(&p).await.unwrap();
+        let payment = format!("http://127.0.0.1:{}", pay.port());
+        tokio::spawn(pay.run_until_stopped());
 
         let flags_file = dir.join("flags.json");
         std::fs::write(&flags_file, FLAGS).unwrap();

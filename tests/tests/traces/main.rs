@@ -1,12 +1,18 @@
 //! One trace per client request across the whole stack, exported over OTLP to
-//! a receiver in the test, and the JSON logs of the same requests: a request
-//! through the proxy to the monolith (legacy), to the payment service (new,
-//! through the ACL), shadowed to it, and falling back to the monolith when the
-//! service is gone keeps the client's trace id, every
-//! backend request span is a child of the proxy's span, and the logs name
-//! correlation id, trace id, route, mode, backend and latency but never the
-//! client's bearer token or cookie, nor the admin token. (Its own test binary:
-//! it owns the process's global subscriber.)
+//! a receiver in the test, and the JSON logs of the same requests:
+//! - a request through the proxy to the monolith (legacy), to the payment
+//!   service (new, through the ACL), shadowed to it, and falling back to the
+//!   monolith when the service is gone keeps the client's trace id, every
+//!   backend request span is a child of the proxy's span, and the logs name
+//!   correlation id, trace id, route, mode, backend and latency but never the
+//!   client's bearer token or cookie, nor the admin token;
+//! - a refund through the proxy reaches the payment service, its
+//!   `payment.refunded` event goes through the outbox and the relay to
+//!   fulfillment's inbox, and the consumer's work (and the `order.cancelled`
+//!   event it records) is in the same trace.
+//!
+//! Its own test binary: it owns the process's global subscriber, installed
+//! once ([`observed`]) and shared by the tests (their traces differ).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,7 +26,7 @@ use platform::testing::otlp::{OtlpReceiver, ReceivedSpan};
 use serde_json::Value;
 use stack::{Stack, TOKEN, dead_upstream};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 const BEARER: &str = "bearer-s3cr3t-e2e-5d1c";
@@ -108,22 +114,46 @@ fn has_child(spans: &[ReceivedSpan], n: u8, route_prefix: &str) -> bool {
     })
 }
 
+/// The receiver, the captured JSON logs and the exporting subscriber of
+/// this process.
+struct Observed {
+    receiver: OtlpReceiver,
+    logs: Captured,
+    telemetry: platform::telemetry::Telemetry,
+}
+
+fn observed() -> &'static Observed {
+    static OBSERVED: OnceLock<Observed> = OnceLock::new();
+    OBSERVED.get_or_init(|| {
+        let receiver = OtlpReceiver::start();
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let telemetry = platform::telemetry::init_with_writer(
+            &TelemetrySettings {
+                format: LogFormat::Json,
+                filter: "info".into(),
+                otlp_endpoint: receiver.endpoint().into(),
+                service_name: "e2e".into(),
+            },
+            move || writer.clone(),
+        )
+        .unwrap();
+        assert!(telemetry.exporting(), "the first subscriber of the process");
+        Observed {
+            receiver,
+            logs,
+            telemetry,
+        }
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_logged() {
-    let receiver = OtlpReceiver::start();
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let telemetry = platform::telemetry::init_with_writer(
-        &TelemetrySettings {
-            format: LogFormat::Json,
-            filter: "info".into(),
-            otlp_endpoint: receiver.endpoint().into(),
-            service_name: "e2e".into(),
-        },
-        move || writer.clone(),
-    )
-    .unwrap();
-
+    let Observed {
+        receiver,
+        logs,
+        telemetry,
+    } = observed();
     let stack = Stack::start(TestBackend::Sqlite).await;
     let pay = stack.paid_order().await;
     stack.backfill_payment(pay).await;
@@ -218,4 +248,158 @@ async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_log
             "no backend line in trace {trace}"
         );
     }
+}
+
+/// The span `id` and its ancestors in `spans`, nearest first.
+fn ancestry<'a>(spans: &'a [ReceivedSpan], id: &str) -> Vec<&'a ReceivedSpan> {
+    let mut chain = Vec::new();
+    let mut next = Some(id.to_owned());
+    while let Some(id) = next {
+        let Some(span) = spans.iter().find(|s| s.span_id == id) else {
+            break;
+        };
+        chain.push(span);
+        next = span.parent_span_id.clone();
+    }
+    chain
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_trace_from_the_proxy_to_the_consumer_of_the_refund_event() {
+    let Observed {
+        receiver,
+        logs,
+        telemetry,
+    } = observed();
+    let stack = Stack::with_events(TestBackend::Sqlite).await;
+    let get = |url: String| {
+        let client = stack.client.clone();
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+
+    // A paid order in the monolith, its payment backfilled into the payment
+    // service and the order imported into fulfillment (both by legacy id).
+    let pay = stack.paid_order().await;
+    stack.backfill_payment(pay).await;
+    let payment = get(format!("{}/api/v1/payments/{pay}", stack.monolith)).await;
+    let order_id = payment["ord"].as_i64().unwrap();
+    let order = get(format!("{}/api/v1/orders/{order_id}", stack.monolith)).await;
+    let f = &stack.fulfillment;
+    let put = stack
+        .client
+        .put(format!("{f}/v2/stock/W-1"))
+        .json(&serde_json::json!({"name": "Widget", "unit_price": {"amount": "19.99", "currency": "EUR"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    let stocked = stack
+        .client
+        .post(format!("{f}/v2/stock/W-1/adjustments"))
+        .header("idempotency-key", "stock-w-1")
+        .json(&serde_json::json!({"delta": 5, "reason": "stock"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(stocked.status().is_success());
+    let now = chrono::Utc::now();
+    let imported = stack
+        .client
+        .post(format!("{}/v2/imports/orders", stack.fulfillment))
+        .json(&serde_json::json!({
+            "legacy_id": order_id, "customer_legacy_id": order["cust"], "state": "confirmed",
+            "lines": [{"sku": "W-1", "quantity": 1, "unit_price": {"amount": "19.99", "currency": "EUR"}}],
+            "payment_legacy_id": pay, "created_at": now, "updated_at": now,
+        }))
+        .send()
+        .await
+        .unwrap();
+    let (status, imported) = (imported.status(), imported.json::<Value>().await.unwrap());
+    assert!(status.is_success(), "{imported}");
+    let fulfillment_order = format!(
+        "{}/v2/orders/{}",
+        stack.fulfillment,
+        imported["id"].as_str().unwrap()
+    );
+
+    // The refund, in client trace 5, through the proxy to the payment service.
+    stack.enable("payments.new");
+    let path = format!("/api/v1/payments/{pay}");
+    stack.wait_for_backend(None, &path, "new").await;
+    let (trace, parent) = client_trace(5);
+    let refund = stack
+        .client
+        .post(format!("{}{path}/refunds", stack.proxy))
+        .header("traceparent", format!("00-{trace}-{parent}-01"))
+        .header("x-correlation-id", "trace-refund")
+        .json(&serde_json::json!({"amt": payment["cap"], "rsn": "changed mind"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refund.status(), 201, "{:?}", refund.text().await);
+    assert_eq!(refund.headers()["x-strangler-backend"], "new");
+
+    // Fulfillment applies `payment.refunded`: the order is cancelled.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while get(fulfillment_order.clone()).await["state"] != "cancelled" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the order was not cancelled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let spans = receiver.wait_for(
+        Duration::from_secs(30),
+        || telemetry.flush(),
+        |spans| {
+            spans
+                .iter()
+                .any(|s| s.trace_id == trace && s.name == "inbox.apply")
+        },
+    );
+    let (proxy, children) = spans_of(&spans, 5);
+    assert!(
+        routes(&children)
+            .iter()
+            .any(|r| r.starts_with("/v2/payments/")),
+        "the payment service's request is under the proxy span: {:?}",
+        routes(&children)
+    );
+    let consumer = spans
+        .iter()
+        .find(|s| s.trace_id == trace && s.name == "inbox.apply")
+        .unwrap();
+    assert_eq!(
+        consumer.attributes["event_type"], "payment.refunded",
+        "{consumer:?}"
+    );
+    let chain = ancestry(&spans, &consumer.span_id);
+    assert!(
+        chain.iter().any(|s| s.span_id == proxy.span_id),
+        "the consumer's span descends from the proxy's: {chain:#?}"
+    );
+    assert!(
+        chain.iter().all(|s| s.trace_id == trace),
+        "one trace id throughout"
+    );
+    // The relay's delivery to the inbox is a request of that trace too.
+    assert!(
+        spans.iter().any(|s| s.trace_id == trace
+            && s.attributes.get("http.route").and_then(Value::as_str) == Some("/inbox")),
+        "the inbox request is in the trace"
+    );
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.lines().any(|l| {
+            let l: Value = serde_json::from_str(l).unwrap();
+            l["fields"]["message"] == "event received" && l.to_string().contains(trace.as_str())
+        }),
+        "the consumer's log line carries the trace id"
+    );
 }
