@@ -88,6 +88,7 @@ impl Stack {
 
     /// Like [`Stack::start`], with the payment service's outbox relayed to
     /// fulfillment's inbox over HTTP (the embedded default).
+    #[allow(dead_code)] // used by the traces binary, which shares this file
     pub async fn with_events(backend: TestBackend) -> Self {
         Self::build(backend, true).await
     }
