@@ -14,6 +14,7 @@ use crate::settings::{LogFormat, TelemetrySettings};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use tracing::Subscriber;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
@@ -93,6 +94,20 @@ fn install<W>(settings: &TelemetrySettings, writer: Option<W>, provider: &SdkTra
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    subscriber(settings, writer, provider).try_init().is_ok()
+}
+
+/// The log layer filtered by `telemetry.filter` (or `RUST_LOG`), and the
+/// OpenTelemetry layer filtered apart at `info`: quieter logs never stop
+/// trace context from being started and propagated.
+fn subscriber<W>(
+    settings: &TelemetrySettings,
+    writer: Option<W>,
+    provider: &SdkTracerProvider,
+) -> impl Subscriber + Send + Sync + for<'a> LookupSpan<'a>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.filter));
     let fmt = writer.map(|writer| match settings.format {
@@ -112,9 +127,7 @@ where
     });
     tracing_subscriber::registry()
         .with(fmt)
-        .with(layer_of(provider).with_filter(filter()))
-        .try_init()
-        .is_ok()
+        .with(layer_of(provider).with_filter(LevelFilter::INFO))
 }
 
 /// The OpenTelemetry layer: spans get trace and span ids and follow remote
@@ -167,4 +180,28 @@ pub fn init_for_tests() {
             .then_some(tracing_subscriber::fmt::TestWriter::new()),
         &provider,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace_context::TraceContext;
+
+    #[test]
+    fn quiet_logs_still_carry_trace_context() {
+        let settings = TelemetrySettings {
+            format: LogFormat::Json,
+            filter: "warn".into(),
+            otlp_endpoint: String::new(),
+            service_name: "test".into(),
+        };
+        let provider = SdkTracerProvider::builder().build();
+        let logs = subscriber(&settings, Some(std::io::sink), &provider);
+        tracing::subscriber::with_default(logs, || {
+            let request = tracing::info_span!("request");
+            assert!(TraceContext::of(&request).is_some(), "info spans get ids");
+            let noisy = tracing::debug_span!("poll");
+            assert_eq!(TraceContext::of(&noisy), None, "debug spans cost nothing");
+        });
+    }
 }
