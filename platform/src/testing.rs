@@ -25,6 +25,7 @@ pub enum TestBackend {
     Postgres,
 }
 
+pub mod captured_logs;
 pub mod otlp;
 
 /// The PostgreSQL server's maintenance database URL used to create test databases.

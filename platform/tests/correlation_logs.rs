@@ -5,29 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::{HttpResponse, test, web};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use platform::testing::captured_logs::CapturedLogs;
 
 async fn handler() -> HttpResponse {
     tracing::info!("inside the handler");
     HttpResponse::Ok().finish()
 }
 
-fn lines_with(captured: &Captured, needle: &str) -> Vec<serde_json::Value> {
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+fn lines_with(captured: &CapturedLogs, needle: &str) -> Vec<serde_json::Value> {
+    let text = captured.text();
     text.lines()
         .filter(|l| l.contains(needle))
         .map(|l| serde_json::from_str(l).unwrap())
@@ -36,7 +22,7 @@ fn lines_with(captured: &Captured, needle: &str) -> Vec<serde_json::Value> {
 
 #[actix_web::test]
 async fn log_lines_of_a_request_carry_its_correlation_and_trace_ids() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let writer = captured.clone();
     let settings = platform::settings::TelemetrySettings {
         format: platform::settings::LogFormat::Json,

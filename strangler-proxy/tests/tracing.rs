@@ -10,9 +10,10 @@
 
 use actix_web::{HttpResponse, HttpServer, web};
 use platform::settings::{LogFormat, TelemetrySettings};
+use platform::testing::captured_logs::CapturedLogs;
 use platform::testing::otlp::OtlpReceiver;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,19 +23,6 @@ const CLIENT_SPAN: &str = "00f067aa0ba902b7";
 const BEARER: &str = "bearer-s3cr3t-7f3a";
 const COOKIE: &str = "c00kie-s3cr3t-91b2";
 const ADMIN_TOKEN: &str = "admin-s3cr3t-token-0123456789";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 async fn payment(path: web::Path<u32>) -> HttpResponse {
     tracing::info!(payment = *path, "payment read");
@@ -93,7 +81,7 @@ fn stop(child: &mut std::process::Child) {
 #[actix_web::test]
 async fn one_trace_from_client_through_proxy_to_app_and_no_secrets_logged() {
     let receiver = OtlpReceiver::start();
-    let app_logs = Captured::default();
+    let app_logs = CapturedLogs::default();
     let writer = app_logs.clone();
     let telemetry = platform::telemetry::init_with_writer(
         &TelemetrySettings {
@@ -183,7 +171,7 @@ patterns = ["/api/v1/payments/{{id}}"]
     assert_eq!(app_span.trace_id, CLIENT_TRACE);
 
     let proxy_logs = proxy_logs.lock().unwrap().join("\n");
-    let app_logs = String::from_utf8(app_logs.0.lock().unwrap().clone()).unwrap();
+    let app_logs = app_logs.text();
     for secret in [BEARER, COOKIE, ADMIN_TOKEN] {
         assert!(
             !proxy_logs.contains(secret),

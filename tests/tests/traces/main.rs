@@ -22,28 +22,15 @@ mod stack;
 
 use platform::settings::{LogFormat, TelemetrySettings};
 use platform::testing::TestBackend;
+use platform::testing::captured_logs::CapturedLogs;
 use platform::testing::otlp::{OtlpReceiver, ReceivedSpan};
 use serde_json::Value;
 use stack::{Stack, TOKEN, dead_upstream};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 const BEARER: &str = "bearer-s3cr3t-e2e-5d1c";
 const COOKIE: &str = "c00kie-s3cr3t-e2e-88a0";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// A client trace: 32 hex digits of trace id, 16 of parent span id.
 fn client_trace(n: u8) -> (String, String) {
@@ -118,7 +105,7 @@ fn has_child(spans: &[ReceivedSpan], n: u8, route_prefix: &str) -> bool {
 /// this process.
 struct Observed {
     receiver: OtlpReceiver,
-    logs: Captured,
+    logs: CapturedLogs,
     telemetry: platform::telemetry::Telemetry,
 }
 
@@ -126,7 +113,7 @@ fn observed() -> &'static Observed {
     static OBSERVED: OnceLock<Observed> = OnceLock::new();
     OBSERVED.get_or_init(|| {
         let receiver = OtlpReceiver::start();
-        let logs = Captured::default();
+        let logs = CapturedLogs::default();
         let writer = logs.clone();
         let telemetry = platform::telemetry::init_with_writer(
             &TelemetrySettings {
@@ -213,7 +200,7 @@ async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_log
         }
     }
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     for secret in [BEARER, COOKIE, TOKEN] {
         assert!(!text.contains(secret), "a secret was logged: {secret}");
     }
@@ -394,7 +381,7 @@ async fn one_trace_from_the_proxy_to_the_consumer_of_the_refund_event() {
         "the inbox request is in the trace"
     );
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(
         text.lines().any(|l| {
             let l: Value = serde_json::from_str(l).unwrap();
