@@ -58,7 +58,10 @@ fn settings_text(flags: &Path) -> String {
             0 => (format!("/api/v1/res{i}/{{id}}"), ""),
             1 => (format!("/api/v1/res{i}/{{id}}/items/{{item}}"), ""),
             2 => (format!("/api/v1/res{i}/**"), ""),
-            _ => (format!("/api/v2/groups/{{g}}/res{i}"), "methods = [\"GET\"]\n"),
+            _ => (
+                format!("/api/v2/groups/{{g}}/res{i}"),
+                "methods = [\"GET\"]\n",
+            ),
         };
         text.push_str(&format!(
             "[[routes]]\nname = \"r{i}\"\npatterns = [\"{pattern}\"]\n{methods}\
@@ -132,8 +135,7 @@ fn route_matching(c: &mut Criterion, f: &Fixture) {
 fn flag_evaluation(c: &mut Criterion, f: &Fixture) {
     let names = IdentityHeaders {
         user: http::HeaderName::from_bytes(f.settings.proxy.identity_header.as_bytes()).unwrap(),
-        session: http::HeaderName::from_bytes(f.settings.proxy.session_header.as_bytes())
-            .unwrap(),
+        session: http::HeaderName::from_bytes(f.settings.proxy.session_header.as_bytes()).unwrap(),
     };
     let mut headers = HeaderMap::new();
     headers.insert("x-customer-id", HeaderValue::from_static("customer-4711"));

@@ -28,13 +28,13 @@ impl Answers {
     /// Builds the bodies.
     pub fn build() -> anyhow::Result<Self> {
         let payment = payment()?;
-        let legacy = acl::records::payments::payment_to_legacy(
-            &payment,
-            &acl::LegacyClock::default(),
-        )
-        .map_err(|e| anyhow::anyhow!("the payment has no legacy form: {e}"))?;
+        let legacy =
+            acl::records::payments::payment_to_legacy(&payment, &acl::LegacyClock::default())
+                .map_err(|e| anyhow::anyhow!("the payment has no legacy form: {e}"))?;
         Ok(Self {
-            small: Bytes::from_static(br#"{"id":1,"name":"widget","price":"9.99","in_stock":true}"#),
+            small: Bytes::from_static(
+                br#"{"id":1,"name":"widget","price":"9.99","in_stock":true}"#,
+            ),
             large: Bytes::from(large()),
             payment_v2: Bytes::from(serde_json::to_vec(&payment)?),
             payment_legacy: Bytes::from(serde_json::to_vec(&legacy)?),

@@ -103,7 +103,10 @@ mod tests {
     use super::*;
 
     fn args(list: &[&str]) -> impl Iterator<Item = String> {
-        list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>().into_iter()
+        list.iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
@@ -117,7 +120,15 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_named() {
-        assert!(listen_address(args(&["--listen"])).unwrap_err().contains("--listen"));
-        assert!(listen_address(args(&["--port"])).unwrap_err().contains("--port"));
+        assert!(
+            listen_address(args(&["--listen"]))
+                .unwrap_err()
+                .contains("--listen")
+        );
+        assert!(
+            listen_address(args(&["--port"]))
+                .unwrap_err()
+                .contains("--port")
+        );
     }
 }

@@ -188,7 +188,10 @@ mod tests {
     #[test]
     fn a_reload_replaces_the_constant_answers() {
         let engine = engine();
-        let doc = DOC.replace(r#""name": "off", "enabled": false"#, r#""name": "off", "enabled": true"#);
+        let doc = DOC.replace(
+            r#""name": "off", "enabled": false"#,
+            r#""name": "off", "enabled": true"#,
+        );
         engine.load(serde_json::from_str(&doc).unwrap()).unwrap();
         assert_eq!(engine.constant("off"), Some(true));
         engine

@@ -145,7 +145,11 @@ mod tests {
         assert_eq!(h.len(), 3);
         let mut h = map(&[("accept", "*/*"), ("keep-alive", "timeout=5")]);
         strip_hop_by_hop(&mut h, false);
-        assert_eq!(h.len(), 1, "keep-alive alone (without Connection) is dropped too");
+        assert_eq!(
+            h.len(),
+            1,
+            "keep-alive alone (without Connection) is dropped too"
+        );
     }
 
     #[test]
@@ -155,7 +159,10 @@ mod tests {
         to_upstream(&mut h, "::1".parse().unwrap(), &up, HostPolicy::Rewrite);
         assert_eq!(h["x-forwarded-for"], "::1");
         assert_eq!(h["via"], "1.1 strangler");
-        assert!(!h.contains_key("x-forwarded-host"), "no Host, nothing to forward");
+        assert!(
+            !h.contains_key("x-forwarded-host"),
+            "no Host, nothing to forward"
+        );
     }
 
     #[test]
