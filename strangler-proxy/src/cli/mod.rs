@@ -144,12 +144,33 @@ pub fn main(cli: Cli) -> ExitCode {
 fn serve(settings: Settings, config: Option<PathBuf>) -> anyhow::Result<()> {
     // Held until the runtime has stopped: dropping it exports the last spans.
     let _telemetry = platform::telemetry::init(&settings.telemetry)?;
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if settings.proxy.workers > 0 {
-        runtime.worker_threads(settings.proxy.workers);
-    }
-    runtime.enable_all().build()?.block_on(async {
+    runtime(settings.proxy.workers)?.block_on(async {
         let app = crate::app::Application::start(settings, config).await?;
         app.run_until_signalled().await
     })
+}
+
+/// The runtime the data plane (and everything but the admin listener, which
+/// has its own thread) runs on: `workers` threads (`[proxy] workers`), or one
+/// per core when 0.
+pub fn runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if workers > 0 {
+        runtime.worker_threads(workers);
+    }
+    runtime.enable_all().build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runtime;
+
+    #[test]
+    fn the_workers_setting_sets_the_runtime_threads() {
+        for workers in [1, 3] {
+            assert_eq!(runtime(workers).unwrap().metrics().num_workers(), workers);
+        }
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(runtime(0).unwrap().metrics().num_workers(), cores);
+    }
 }

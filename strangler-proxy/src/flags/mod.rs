@@ -138,6 +138,9 @@ impl Flags {
 
     /// [`Flags::is_enabled`] with explicit app name, environment and time.
     pub fn is_enabled_in(&self, flag: &str, ctx: &FlagContext, env: &EvalEnv<'_>) -> bool {
+        if let Some(answer) = self.inner.engine.constant(flag) {
+            return answer;
+        }
         context::with_context(ctx, env, |unleash_ctx| {
             self.inner.engine.is_enabled(flag, unleash_ctx)
         })

@@ -19,6 +19,11 @@ const HOP_BY_HOP: [HeaderName; 8] = [
     header::UPGRADE,
 ];
 
+// Names as constants: a `&str` key is parsed again on every use.
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
 /// What this proxy adds to `Via`.
 const VIA: &str = "1.1 strangler";
 
@@ -36,6 +41,11 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 /// Removes hop-by-hop fields; with `keep_upgrade` the `Connection: upgrade` and
 /// `Upgrade` pair survives (a protocol switch must reach the upstream).
 pub fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    // Most messages carry none (fields named by `Connection` need `Connection`
+    // too): one pass over the names costs less than eight removals.
+    if !headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
+        return;
+    }
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -61,16 +71,16 @@ pub fn to_upstream(headers: &mut HeaderMap, peer: IpAddr, upstream: &Upstream, h
     let upgrade = is_upgrade(headers);
     strip_hop_by_hop(headers, upgrade);
     let original_host = headers.get(header::HOST).cloned();
-    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+    let forwarded_for = match headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
         Some(prior) => format!("{prior}, {peer}"),
         None => peer.to_string(),
     };
-    if let Ok(value) = HeaderValue::from_str(&forwarded_for) {
-        headers.insert("x-forwarded-for", value);
+    if let Ok(value) = owned_value(forwarded_for) {
+        headers.insert(X_FORWARDED_FOR, value);
     }
-    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
     if let Some(h) = &original_host {
-        headers.insert("x-forwarded-host", h.clone());
+        headers.insert(X_FORWARDED_HOST, h.clone());
     }
     append_via(headers);
     if (host == HostPolicy::Rewrite || original_host.is_none())
@@ -87,13 +97,18 @@ pub fn to_client(headers: &mut HeaderMap, switching_protocols: bool) {
 }
 
 fn append_via(headers: &mut HeaderMap) {
-    let via = match headers.get(header::VIA).and_then(|v| v.to_str().ok()) {
-        Some(prior) => format!("{prior}, {VIA}"),
-        None => VIA.to_owned(),
+    let value = match headers.get(header::VIA).and_then(|v| v.to_str().ok()) {
+        Some(prior) => owned_value(format!("{prior}, {VIA}")),
+        None => Ok(HeaderValue::from_static(VIA)),
     };
-    if let Ok(value) = HeaderValue::from_str(&via) {
+    if let Ok(value) = value {
         headers.insert(header::VIA, value);
     }
+}
+
+/// A header value that takes the string's buffer instead of copying it.
+fn owned_value(text: String) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(text))
 }
 
 #[cfg(test)]
@@ -121,6 +136,33 @@ mod tests {
         strip_hop_by_hop(&mut h, false);
         assert_eq!(h.len(), 1);
         assert_eq!(h["x-kept"], "yes");
+    }
+
+    #[test]
+    fn a_message_without_hop_by_hop_fields_is_left_alone() {
+        let mut h = map(&[("accept", "*/*"), ("x-kept", "yes"), ("host", "a")]);
+        strip_hop_by_hop(&mut h, false);
+        assert_eq!(h.len(), 3);
+        let mut h = map(&[("accept", "*/*"), ("keep-alive", "timeout=5")]);
+        strip_hop_by_hop(&mut h, false);
+        assert_eq!(
+            h.len(),
+            1,
+            "keep-alive alone (without Connection) is dropped too"
+        );
+    }
+
+    #[test]
+    fn forwarded_for_takes_ipv6_peers_and_via_is_added_once() {
+        let up = Upstream::parse("http://10.0.0.9:9000").unwrap();
+        let mut h = map(&[]);
+        to_upstream(&mut h, "::1".parse().unwrap(), &up, HostPolicy::Rewrite);
+        assert_eq!(h["x-forwarded-for"], "::1");
+        assert_eq!(h["via"], "1.1 strangler");
+        assert!(
+            !h.contains_key("x-forwarded-host"),
+            "no Host, nothing to forward"
+        );
     }
 
     #[test]

@@ -3,12 +3,15 @@
 //! wins"); among routes with the same shape, the higher priority wins. Two
 //! routes with the same shape, overlapping methods and equal priority are an
 //! ambiguity, refused when the table is built. Matching borrows the path and
-//! keeps captured parameters on the stack.
+//! keeps captured parameters on the stack. Literal children are found with Fx
+//! hashing: only the route table's own literals are ever inserted, so a
+//! client's path cannot degrade the map, and SipHash would cost more than the
+//! rest of the match.
 
 use super::methods::Methods;
 use super::pattern::{MAX_PARAMS, Pattern, Segment};
 use http::Method;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// One route's claim at a trie node.
 #[derive(Debug, Clone)]
@@ -22,7 +25,7 @@ struct Claim {
 
 #[derive(Debug, Default)]
 struct Node {
-    literals: HashMap<Box<str>, Node>,
+    literals: FxHashMap<Box<str>, Node>,
     param: Option<Box<Node>>,
     /// Claims of patterns ending here.
     exact: Vec<Claim>,
