@@ -51,6 +51,12 @@ impl CorrelationId {
         Self(uuid::Uuid::new_v4().simple().to_string())
     }
 
+    /// A fresh id like [`CorrelationId::generate`], written into `buf`
+    /// without allocating (for a proxy's request path).
+    pub fn generate_into(buf: &mut [u8; 32]) -> &str {
+        uuid::Uuid::new_v4().simple().encode_lower(buf)
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0

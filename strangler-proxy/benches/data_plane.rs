@@ -145,25 +145,27 @@ fn flag_evaluation(c: &mut Criterion, f: &Fixture) {
     let (route, found) = f.table.find(&Method::GET, path).unwrap();
     let ctx = identity::context(&headers, &names, &route.name, None, &found.params, peer);
     // new is off, the canary (10 %) may or may not take this customer, shadow is on.
-    assert_ne!(decide(&f.flags, &route.flags, &ctx).mode, Mode::Legacy);
+    assert_ne!(
+        decide(&f.flags, &route.flags, || ctx.clone()).mode,
+        Mode::Legacy
+    );
 
     let mut group = c.benchmark_group("flags");
     group.bench_function("context_and_decide", |b| {
         b.iter(|| {
             let (route, found) = f.table.find(&Method::GET, black_box(path)).unwrap();
-            let ctx = identity::context(
-                black_box(&headers),
-                &names,
-                &route.name,
-                route.customer_param.as_deref(),
-                &found.params,
-                peer,
-            );
-            black_box(decide(&f.flags, &route.flags, &ctx))
+            let ctx = || {
+                identity::context(
+                    black_box(&headers),
+                    &names,
+                    &route.name,
+                    route.customer_param.as_deref(),
+                    &found.params,
+                    peer,
+                )
+            };
+            black_box(decide(&f.flags, &route.flags, ctx))
         })
-    });
-    group.bench_function("decide", |b| {
-        b.iter(|| black_box(decide(&f.flags, &route.flags, black_box(&ctx))))
     });
     group.bench_function("is_enabled", |b| {
         b.iter(|| black_box(f.flags.is_enabled(black_box("payments.shadow"), &ctx)))

@@ -124,6 +124,12 @@ impl Flags {
         })
     }
 
+    /// The flag's answer when no request can change it (switched off, or on
+    /// for everyone); `None` when it depends on the request.
+    pub fn constant(&self, flag: &str) -> Option<bool> {
+        self.inner.engine.constant(flag)
+    }
+
     /// Whether `flag` is on for this request. Hot path: no lock but the client's
     /// own, no allocation once the thread's scratch context has warmed up, never
     /// blocks on I/O, never panics; an unknown flag is `false`.

@@ -3,6 +3,7 @@
 use crate::flags::{FlagContext, Flags, FlagsSnapshot};
 use crate::settings::RouteFlags;
 use serde::Serialize;
+use std::cell::{Cell, OnceCell};
 
 /// How a route group is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -51,8 +52,19 @@ pub struct Decision {
 /// Decides for one request: the first stage whose flag is on *for this
 /// client* wins, in the order new → canary → shadow. A client outside the
 /// canary's rollout is still shadowed when the shadow flag is on for it.
-pub fn decide(flags: &Flags, route: &RouteFlags, ctx: &FlagContext) -> Decision {
-    let on = |flag: &Option<String>| flag.as_deref().is_some_and(|f| flags.is_enabled(f, ctx));
+///
+/// `ctx` builds the request's flag context; it is called at most once, and
+/// only when a flag's answer depends on the request.
+pub fn decide(flags: &Flags, route: &RouteFlags, ctx: impl FnOnce() -> FlagContext) -> Decision {
+    let (build, built) = (Cell::new(Some(ctx)), OnceCell::new());
+    let ctx = || built.get_or_init(|| build.take().map(|f| f()).unwrap_or_default());
+    let on = |flag: &Option<String>| {
+        flag.as_deref().is_some_and(|f| {
+            flags
+                .constant(f)
+                .unwrap_or_else(|| flags.is_enabled(f, ctx()))
+        })
+    };
     if on(&route.new) {
         Decision {
             mode: Mode::New,
@@ -91,5 +103,76 @@ pub fn current_mode(flags: &FlagsSnapshot, route: &RouteFlags) -> Mode {
         Mode::Shadow
     } else {
         Mode::Legacy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    async fn flags(doc: &str) -> Flags {
+        static FILES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("decide-{}-{n}.json", std::process::id()));
+        std::fs::write(&path, doc).unwrap();
+        let flags = Flags::from_file(&path).await.unwrap();
+        std::fs::remove_file(&path).unwrap();
+        flags
+    }
+
+    fn route() -> RouteFlags {
+        RouteFlags {
+            shadow: Some("r.shadow".into()),
+            canary: Some("r.canary".into()),
+            new: Some("r.new".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_context_is_built_only_when_a_flag_depends_on_the_request() {
+        let constant = flags(
+            r#"{"version": 2, "features": [
+              {"name": "r.new", "enabled": false, "strategies": [{"name": "default"}]},
+              {"name": "r.canary", "enabled": false, "strategies": [{"name": "default"}]},
+              {"name": "r.shadow", "enabled": true, "strategies": [{"name": "default"}]}]}"#,
+        )
+        .await;
+        let built = Cell::new(0);
+        let ctx = || {
+            built.set(built.get() + 1);
+            FlagContext::default()
+        };
+        assert_eq!(decide(&constant, &route(), ctx).mode, Mode::Shadow);
+        assert_eq!(built.get(), 0, "every answer was constant");
+
+        let rollout = flags(
+            r#"{"version": 2, "features": [
+              {"name": "r.new", "enabled": true, "strategies": [{"name": "userWithId", "parameters": {"userIds": "ada"}}]},
+              {"name": "r.canary", "enabled": true, "strategies": [{"name": "userWithId", "parameters": {"userIds": "bob"}}]},
+              {"name": "r.shadow", "enabled": false, "strategies": []}]}"#,
+        )
+        .await;
+        let as_user = |user: &'static str| {
+            let built = &built;
+            move || {
+                built.set(built.get() + 1);
+                FlagContext {
+                    user_id: Some(user.into()),
+                    ..FlagContext::default()
+                }
+            }
+        };
+        built.set(0);
+        assert_eq!(
+            decide(&rollout, &route(), as_user("bob")).mode,
+            Mode::Canary
+        );
+        assert_eq!(built.get(), 1, "built once for two flags that needed it");
+        assert_eq!(
+            decide(&rollout, &route(), as_user("eve")).mode,
+            Mode::Legacy
+        );
+        assert_eq!(decide(&rollout, &route(), as_user("ada")).side, Side::New);
     }
 }

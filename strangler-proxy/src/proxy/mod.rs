@@ -45,6 +45,11 @@ pub const ROUTE_HEADER: &str = "x-strangler-route";
 /// Response header naming the backend that served.
 pub const BACKEND_HEADER: &str = "x-strangler-backend";
 
+// Parsed once: a `&str` header name is parsed again on every insert.
+const ROUTE_NAME: HeaderName = HeaderName::from_static(ROUTE_HEADER);
+const BACKEND_NAME: HeaderName = HeaderName::from_static(BACKEND_HEADER);
+const CORRELATION_NAME: HeaderName = HeaderName::from_static(CORRELATION);
+
 /// Shared state of the data plane.
 pub struct Proxy {
     table: ArcSwap<RouteTable>,
@@ -157,20 +162,24 @@ impl Proxy {
         let found = table
             .find(req.method(), req.uri().path())
             .map(|(route, found)| {
-                let ctx = identity::context(
-                    req.headers(),
-                    &self.identity,
-                    &route.name,
-                    route.customer_param.as_deref(),
-                    &found.params,
-                    peer.ip(),
-                );
-                let decision = decide(&self.flags, &route.flags, &ctx);
+                // The flag context (a map and strings) is built only when a
+                // flag's answer depends on the request.
+                let ctx = || {
+                    identity::context(
+                        req.headers(),
+                        &self.identity,
+                        &route.name,
+                        route.customer_param.as_deref(),
+                        &found.params,
+                        peer.ip(),
+                    )
+                };
+                let decision = decide(&self.flags, &route.flags, ctx);
                 // The pattern is only kept (allocated) for a shadowed request.
                 let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
-                (found.route, ctx, decision, pattern)
+                (found.route, decision, pattern)
             });
-        let Some((index, ctx, decision, pattern)) = found else {
+        let Some((index, decision, pattern)) = found else {
             let res = self
                 .pass(
                     req,
@@ -189,11 +198,15 @@ impl Proxy {
             return res;
         };
         let route = &table.routes()[index];
-        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        // Kept for the log line only when it will be written.
+        let logged = tracing::enabled!(tracing::Level::INFO).then(|| {
+            let user = req.headers().get(&self.identity.user).cloned();
+            (req.method().clone(), req.uri().path().to_owned(), user)
+        });
         let (mut res, backend) = match (decision.side, pattern) {
             (Side::New, _) => self.serve_new(req, route, peer).await,
             (Side::Legacy, Some(pattern)) => (
-                self.serve_shadowed(req, route, pattern, peer, &correlation)
+                self.serve_shadowed(req, route, pattern, peer, as_text(&correlation))
                     .await,
                 Backend::Legacy,
             ),
@@ -217,13 +230,16 @@ impl Proxy {
                 fell_back,
             });
         }
-        tracing::info!(
-            correlation_id = %correlation, trace_id = trace.trace_id(), route = %route.name, mode = decision.mode.as_str(),
-            backend = backend.as_str(), user = ctx.user_id.as_deref().unwrap_or("-"), %method, %path,
-            status = res.status().as_u16(), latency_ms, "proxied"
-        );
+        if let Some((method, path, user)) = logged {
+            let user = user.as_ref().map_or("-", as_text);
+            tracing::info!(
+                correlation_id = as_text(&correlation), trace_id = trace.trace_id(), route = %route.name,
+                mode = decision.mode.as_str(), backend = backend.as_str(), user, %method, %path,
+                status = res.status().as_u16(), latency_ms, "proxied"
+            );
+        }
         if self.expose_route_headers {
-            label(&mut res, &route.name, backend);
+            label(&mut res, route, backend);
         }
         res
     }
@@ -506,15 +522,24 @@ fn forwarded_extras(headers: &http::HeaderMap) -> Vec<(HeaderName, HeaderValue)>
 
 /// Takes the client's correlation id, or gives the request a new one so the
 /// upstreams log the same id.
-fn correlation_id(req: &mut Request<Incoming>) -> String {
-    if let Some(id) = req.headers().get(CORRELATION).and_then(|v| v.to_str().ok()) {
-        return id.to_owned();
+/// The client's correlation id, or a new one (UUID v4, simple form) put on
+/// the request; as a header value, so passing it on copies nothing.
+fn correlation_id(req: &mut Request<Incoming>) -> HeaderValue {
+    if let Some(id) = req.headers().get(&CORRELATION_NAME)
+        && id.to_str().is_ok()
+    {
+        return id.clone();
     }
-    let id = CorrelationId::generate().as_str().to_owned();
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        req.headers_mut().insert(CORRELATION, value);
-    }
-    id
+    let mut buf = [0u8; 32];
+    let id = CorrelationId::generate_into(&mut buf);
+    let value = HeaderValue::from_bytes(id.as_bytes()).unwrap_or(HeaderValue::from_static("-"));
+    req.headers_mut().insert(CORRELATION_NAME, value.clone());
+    value
+}
+
+/// A header value known to be visible ASCII, as text (empty otherwise).
+fn as_text(value: &HeaderValue) -> &str {
+    value.to_str().unwrap_or_default()
 }
 
 fn too_large(route: &Route) -> Response<Body> {
@@ -528,10 +553,10 @@ fn too_large(route: &Route) -> Response<Body> {
     )
 }
 
-fn label(res: &mut Response<Body>, route: &str, backend: Backend) {
-    if let Ok(value) = HeaderValue::from_str(route) {
-        res.headers_mut().insert(ROUTE_HEADER, value);
+fn label(res: &mut Response<Body>, route: &Route, backend: Backend) {
+    if let Some(value) = &route.name_header {
+        res.headers_mut().insert(ROUTE_NAME, value.clone());
     }
     res.headers_mut()
-        .insert(BACKEND_HEADER, HeaderValue::from_static(backend.as_str()));
+        .insert(BACKEND_NAME, HeaderValue::from_static(backend.as_str()));
 }

@@ -25,6 +25,9 @@ use trie::{Found, Trie};
 pub struct Route {
     /// Its name.
     pub name: String,
+    /// Its name as the `x-strangler-route` response header (built once, not
+    /// per response); `None` when the name is no valid header value.
+    pub name_header: Option<http::HeaderValue>,
     /// Its patterns as written.
     pub patterns: Vec<String>,
     /// Methods it claims.
@@ -201,6 +204,7 @@ impl RouteTable {
             }
             routes.push(Route {
                 name: config.name.clone(),
+                name_header: http::HeaderValue::from_str(&config.name).ok(),
                 patterns: config.patterns.clone(),
                 methods,
                 legacy: route_legacy,
