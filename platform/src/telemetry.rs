@@ -13,6 +13,7 @@ mod export;
 use crate::settings::{LogFormat, TelemetrySettings};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Subscriber;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -22,6 +23,16 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 pub use export::ExportError;
+
+/// Whether this process's installed subscriber exports spans (see [`exporting`]).
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether spans recorded in this process go anywhere: a hot path with no
+/// other use for its span (the proxy's) may then skip it and only propagate
+/// trace context.
+pub fn exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
 
 /// Keeps the tracer provider; dropping it exports what is still buffered and
 /// stops the exporter.
@@ -46,6 +57,7 @@ impl Telemetry {
 impl Drop for Telemetry {
     fn drop(&mut self) {
         if self.exporting {
+            EXPORTING.store(false, Ordering::Relaxed);
             let _ = self.provider.shutdown();
         }
     }
@@ -71,6 +83,9 @@ where
     if !install(settings, Some(writer), &telemetry.provider) && telemetry.exporting {
         let _ = telemetry.provider.shutdown();
         telemetry.exporting = false;
+    }
+    if telemetry.exporting {
+        EXPORTING.store(true, Ordering::Relaxed);
     }
     Ok(telemetry)
 }

@@ -80,9 +80,10 @@ impl TraceContext {
     }
 }
 
-/// The W3C shape, checked strictly: the propagator alone pads short ids.
-/// Version `00` has exactly four fields; a later version may append more.
-fn well_formed(traceparent: &str) -> bool {
+/// The W3C shape, checked strictly (the propagator alone pads short ids):
+/// version `00` has exactly four fields, a later version may append more.
+/// All-zero ids pass here; [`TraceContext::parse`] refuses them.
+pub fn well_formed(traceparent: &str) -> bool {
     let hex = |s: &str, len: usize| {
         s.len() == len
             && s.bytes()

@@ -61,6 +61,8 @@ pub struct Proxy {
     stats: Arc<Stats>,
     shadow: Shadow,
     resilience: Resilience,
+    /// Spans are exported: each request gets a real span (else ids only).
+    export_spans: bool,
 }
 
 /// How the data plane is set up.
@@ -109,6 +111,7 @@ impl Proxy {
             expose_route_headers: config.expose_route_headers,
             unrouted_timeout: config.unrouted_timeout,
             stats,
+            export_spans: platform::telemetry::exporting(),
         }
     }
 
@@ -145,7 +148,7 @@ impl Proxy {
 
     /// Serves one client request, in its own span (see [`trace`]).
     pub async fn handle(&self, mut req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
-        let trace = trace::RequestTrace::start(req.headers_mut());
+        let trace = trace::RequestTrace::start(req.headers_mut(), self.export_spans);
         let span = trace.span.clone();
         self.serve(req, peer, &trace).instrument(span).await
     }

@@ -2,13 +2,24 @@
 //! (`traceparent`/`tracestate`) or starts one, and its own context replaces the
 //! client's in the request headers, so every upstream call made for the
 //! request (forward, fallback, ACL-translated call, shadow copy) carries the
-//! proxy's span as the parent. The hot path pays for the span and the header
-//! strings only.
+//! proxy's span as the parent.
+//!
+//! When spans are exported that is a real OpenTelemetry span. When they are
+//! not (the default), a span would be recorded nowhere, so the proxy skips it
+//! and only takes a span id of its own to pass on as the parent: the trace
+//! still runs from the client through every backend, for a random number and
+//! one header value per request instead of a span's bookkeeping.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 use platform::trace_context::{self, TRACEPARENT, TRACESTATE, TraceContext};
+use std::io::Write as _;
 use tracing::Span;
+
+/// A random id that is never all zeros (W3C: zero ids are invalid).
+fn nonzero_u64() -> u64 {
+    rand::random::<u64>().max(1)
+}
 
 /// The request's span and the `traceparent` it sends upstream.
 pub struct RequestTrace {
@@ -18,10 +29,52 @@ pub struct RequestTrace {
 }
 
 impl RequestTrace {
-    /// Starts the span for a request with `headers` and puts its context in
-    /// them. When the span is disabled (by the log filter) the client's
-    /// headers pass unchanged.
-    pub fn start(headers: &mut HeaderMap) -> Self {
+    /// Starts the request's trace with `headers` and puts its context in them:
+    /// as an OpenTelemetry span when `export` (spans go somewhere), else as
+    /// ids only (see the module docs).
+    pub fn start(headers: &mut HeaderMap, export: bool) -> Self {
+        if export {
+            Self::start_span(headers)
+        } else {
+            Self::propagate(headers)
+        }
+    }
+
+    /// Ids only: the client's trace id (or a new one) with a new parent id.
+    fn propagate(headers: &mut HeaderMap) -> Self {
+        let client = headers
+            .get(TRACEPARENT)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| trace_context::well_formed(v) && v.get(..2) == Some("00"))
+            .and_then(|v| Some((v.get(3..35)?, v.get(53..55)?)))
+            .filter(|(trace, _)| trace.bytes().any(|b| b != b'0'));
+        let mut buf = [0u8; 55];
+        let mut w = &mut buf[..];
+        let written = match client {
+            Some((trace, flags)) => write!(w, "00-{trace}-{:016x}-{flags}", nonzero_u64()),
+            None => {
+                // A new trace: the client's orphan tracestate goes with its parent.
+                headers.remove(TRACESTATE);
+                let trace = (u128::from(nonzero_u64()) << 64) | u128::from(rand::random::<u64>());
+                write!(w, "00-{trace:032x}-{:016x}-01", nonzero_u64())
+            }
+        };
+        let traceparent = written
+            .ok()
+            .and_then(|()| HeaderValue::from_bytes(&buf).ok());
+        if let Some(value) = &traceparent {
+            headers.insert(TRACEPARENT, value.clone());
+        }
+        Self {
+            span: Span::none(),
+            traceparent,
+        }
+    }
+
+    /// An OpenTelemetry span continuing the client's trace or starting one.
+    /// When the span is disabled by the filter the client's headers pass
+    /// unchanged.
+    fn start_span(headers: &mut HeaderMap) -> Self {
         let span = tracing::info_span!("proxy", otel.kind = "server");
         if let Some(traceparent) = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()) {
             let tracestate = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
@@ -78,7 +131,7 @@ mod tests {
             let mut headers = HeaderMap::new();
             headers.insert(TRACEPARENT, HeaderValue::from_static(CLIENT));
             headers.insert(TRACESTATE, HeaderValue::from_static("congo=t61rcWkgMzE"));
-            let trace = RequestTrace::start(&mut headers);
+            let trace = RequestTrace::start(&mut headers, true);
             assert_eq!(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
             let sent = headers[TRACEPARENT].to_str().unwrap();
             assert_ne!(sent, CLIENT, "the proxy's span is the new parent");
@@ -94,14 +147,14 @@ mod tests {
             let mut headers = HeaderMap::new();
             headers.insert(TRACEPARENT, HeaderValue::from_static("00-bad-bad-01"));
             headers.insert(TRACESTATE, HeaderValue::from_static("congo=t61rcWkgMzE"));
-            let trace = RequestTrace::start(&mut headers);
+            let trace = RequestTrace::start(&mut headers, true);
             assert_eq!(trace.trace_id().len(), 32);
             let sent = TraceContext::parse(headers[TRACEPARENT].to_str().unwrap(), None).unwrap();
             assert_eq!(sent.trace_id(), trace.trace_id());
             assert!(!headers.contains_key(TRACESTATE));
 
             let mut headers = HeaderMap::new();
-            let other = RequestTrace::start(&mut headers);
+            let other = RequestTrace::start(&mut headers, true);
             assert!(headers.contains_key(TRACEPARENT));
             assert_ne!(other.trace_id(), trace.trace_id());
         });
@@ -113,9 +166,53 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             let mut headers = HeaderMap::new();
             headers.insert(TRACEPARENT, HeaderValue::from_static(CLIENT));
-            let trace = RequestTrace::start(&mut headers);
+            let trace = RequestTrace::start(&mut headers, true);
             assert_eq!(trace.trace_id(), "");
             assert_eq!(headers[TRACEPARENT], CLIENT);
         });
+    }
+
+    #[test]
+    fn without_export_a_client_trace_is_continued_with_a_new_parent_id() {
+        let mut headers = HeaderMap::new();
+        headers.insert(TRACEPARENT, HeaderValue::from_static(CLIENT));
+        headers.insert(TRACESTATE, HeaderValue::from_static("congo=t61rcWkgMzE"));
+        let trace = RequestTrace::start(&mut headers, false);
+        assert_eq!(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        let sent = TraceContext::parse(headers[TRACEPARENT].to_str().unwrap(), None).unwrap();
+        assert_eq!(sent.trace_id(), trace.trace_id());
+        assert_ne!(sent.traceparent, CLIENT, "the proxy's id is the new parent");
+        assert!(
+            sent.traceparent.ends_with("-01"),
+            "the client's sampling kept"
+        );
+        assert_eq!(headers[TRACESTATE], "congo=t61rcWkgMzE");
+        assert!(trace.span.is_none(), "no span to record");
+    }
+
+    #[test]
+    fn without_export_a_missing_or_invalid_trace_starts_a_new_one() {
+        for bad in [
+            None,
+            Some("00-bad-bad-01"),
+            Some("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+        ] {
+            let mut headers = HeaderMap::new();
+            if let Some(bad) = bad {
+                headers.insert(TRACEPARENT, HeaderValue::from_static(bad));
+                headers.insert(TRACESTATE, HeaderValue::from_static("congo=t61rcWkgMzE"));
+            }
+            let trace = RequestTrace::start(&mut headers, false);
+            let sent = TraceContext::parse(headers[TRACEPARENT].to_str().unwrap(), None)
+                .unwrap_or_else(|| panic!("{bad:?}: {:?}", headers[TRACEPARENT]));
+            assert_eq!(sent.trace_id(), trace.trace_id());
+            assert_ne!(Some(sent.traceparent.as_str()), bad);
+            assert!(!headers.contains_key(TRACESTATE), "{bad:?}");
+        }
+        let (mut a, mut b) = (HeaderMap::new(), HeaderMap::new());
+        assert_ne!(
+            RequestTrace::start(&mut a, false).trace_id(),
+            RequestTrace::start(&mut b, false).trace_id()
+        );
     }
 }
