@@ -1,12 +1,15 @@
 //! An upstream base URL (`http://127.0.0.1:8080`), checked once so forwarding
 //! only joins it with the request's path and query.
 
-use http::uri::{Authority, PathAndQuery, Uri};
+use http::HeaderValue;
+use http::uri::{Authority, Parts, PathAndQuery, Scheme, Uri};
 
 /// Where a backend listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
     authority: Authority,
+    /// `authority` as a `Host` value, made once rather than per request.
+    host: HeaderValue,
 }
 
 impl Upstream {
@@ -32,7 +35,9 @@ impl Upstream {
                 "`{url}` must not have a path or query: the request's path is kept"
             ));
         }
-        Ok(Self { authority })
+        let host = HeaderValue::from_str(authority.as_str())
+            .map_err(|e| format!("`{url}` has no usable host: {e}"))?;
+        Ok(Self { authority, host })
     }
 
     /// The `host:port`.
@@ -40,13 +45,23 @@ impl Upstream {
         &self.authority
     }
 
-    /// The absolute URI of `path_and_query` on this upstream.
+    /// The `Host` header value naming this upstream.
+    pub fn host(&self) -> &HeaderValue {
+        &self.host
+    }
+
+    /// The absolute URI of `path_and_query` on this upstream (the parts are
+    /// shared, not parsed again).
     pub fn uri(&self, path_and_query: Option<&PathAndQuery>) -> Result<Uri, http::Error> {
-        Uri::builder()
-            .scheme("http")
-            .authority(self.authority.clone())
-            .path_and_query(path_and_query.map_or("/", PathAndQuery::as_str))
-            .build()
+        let mut parts = Parts::default();
+        parts.scheme = Some(Scheme::HTTP);
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(
+            path_and_query
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/")),
+        );
+        Ok(Uri::from_parts(parts)?)
     }
 }
 

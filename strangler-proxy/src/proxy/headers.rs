@@ -72,10 +72,10 @@ pub fn to_upstream(headers: &mut HeaderMap, peer: IpAddr, upstream: &Upstream, h
     strip_hop_by_hop(headers, upgrade);
     let original_host = headers.get(header::HOST).cloned();
     let forwarded_for = match headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
-        Some(prior) => format!("{prior}, {peer}"),
-        None => peer.to_string(),
+        Some(prior) => owned_value(format!("{prior}, {peer}")).ok(),
+        None => Some(peer_value(peer)),
     };
-    if let Ok(value) = owned_value(forwarded_for) {
+    if let Some(value) = forwarded_for {
         headers.insert(X_FORWARDED_FOR, value);
     }
     headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
@@ -83,11 +83,29 @@ pub fn to_upstream(headers: &mut HeaderMap, peer: IpAddr, upstream: &Upstream, h
         headers.insert(X_FORWARDED_HOST, h.clone());
     }
     append_via(headers);
-    if (host == HostPolicy::Rewrite || original_host.is_none())
-        && let Ok(value) = HeaderValue::from_str(upstream.authority().as_str())
-    {
-        headers.insert(header::HOST, value);
+    if host == HostPolicy::Rewrite || original_host.is_none() {
+        headers.insert(header::HOST, upstream.host().clone());
     }
+}
+
+/// `peer` as a header value. The last one made on this thread is reused:
+/// requests come in runs from the same peer (a keep-alive connection, a load
+/// balancer in front), and formatting an address costs more than the rest of
+/// the header work.
+fn peer_value(peer: IpAddr) -> HeaderValue {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(IpAddr, HeaderValue)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((ip, value)) if *ip == peer => value.clone(),
+        _ => {
+            let value = owned_value(peer.to_string())
+                .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+            *last = Some((peer, value.clone()));
+            value
+        }
+    })
 }
 
 /// Prepares an upstream response's headers for the client.
@@ -163,6 +181,16 @@ mod tests {
             !h.contains_key("x-forwarded-host"),
             "no Host, nothing to forward"
         );
+    }
+
+    #[test]
+    fn each_peer_is_forwarded_as_itself_in_runs_and_alternating() {
+        let up = Upstream::parse("http://10.0.0.9:9000").unwrap();
+        for peer in ["10.1.1.1", "10.1.1.1", "10.2.2.2", "10.1.1.1", "::1", "::1"] {
+            let mut h = map(&[]);
+            to_upstream(&mut h, peer.parse().unwrap(), &up, HostPolicy::Rewrite);
+            assert_eq!(h["x-forwarded-for"], peer);
+        }
     }
 
     #[test]
