@@ -89,7 +89,7 @@ struct Worker {
     client: Client,
     store: ShadowStore,
     metrics: ProxyMetrics,
-    noise: Mutex<HashMap<String, NoiseModel>>,
+    noise: Arc<Mutex<HashMap<String, NoiseModel>>>,
 }
 
 impl Shadow {
@@ -106,7 +106,7 @@ impl Shadow {
             client,
             store: store.clone(),
             metrics: metrics.clone(),
-            noise: Mutex::default(),
+            noise: Arc::default(),
         });
         let queue = JobQueue::start(capacity, concurrency, move |work: Work| {
             let worker = worker.clone();
@@ -249,23 +249,32 @@ impl Worker {
             }
             None => return,
         };
-        let comparison = {
-            let mut models = self.noise.lock().unwrap_or_else(|p| p.into_inner());
-            let model = models.entry(job.route.clone()).or_default();
+        // Parsing and diffing whole bodies is CPU work: on the blocking pool it
+        // never stalls the runtime threads that serve clients.
+        let (noise, route, plan) = (self.noise.clone(), job.route.clone(), job.plan.clone());
+        let candidate_status = candidate.status;
+        let compared = tokio::task::spawn_blocking(move || {
+            let mut models = noise.lock().unwrap_or_else(|p| p.into_inner());
+            let model = models.entry(route).or_default();
             compare::compare_with_noise(
                 &primary,
                 secondary.as_ref(),
                 &candidate,
-                &job.plan.rules,
+                &plan.rules,
                 model,
             )
+        })
+        .await;
+        let Ok(comparison) = compared else {
+            tracing::warn!(route = %job.route, "shadow comparison panicked; nothing recorded");
+            return;
         };
         let differences = comparison.differences.iter().map(Into::into).collect();
         let verdict = comparison.verdict().into();
         self.record(
             &job,
             verdict,
-            Some(candidate.status),
+            Some(candidate_status),
             Some(candidate_latency),
             differences,
         )
