@@ -4,10 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::db::{Db, Migrations};
+use crate::db::Db;
 use crate::testing::{TestBackend, TestDatabase};
 use diesel::connection::SimpleConnection;
-use diesel_migrations::EmbeddedMigrations;
 
 diesel::table! {
     effects (id) {
@@ -17,15 +16,7 @@ diesel::table! {
 
 async fn setup(backend: TestBackend) -> (TestDatabase, Db) {
     let test_db = TestDatabase::create(backend);
-    let none = || EmbeddedMigrations::new(&[]);
-    let db = Db::connect(
-        &test_db.settings,
-        Migrations {
-            postgres: none(),
-            sqlite: none(),
-        },
-    )
-    .unwrap();
+    let db = test_db.unmigrated_db();
     db.write(|c| {
         c.batch_execute(DDL)?;
         c.batch_execute("CREATE TABLE effects (id TEXT PRIMARY KEY);")

@@ -5,23 +5,14 @@
 
 use super::*;
 use crate::Problem;
-use crate::db::{Db, Migrations, Target};
+use crate::db::{Db, Target};
 use crate::testing::{TestBackend, TestDatabase};
 use diesel::connection::SimpleConnection;
-use diesel_migrations::EmbeddedMigrations;
 use tracing::Instrument;
 
 async fn setup(backend: TestBackend) -> (TestDatabase, Db) {
     let test_db = TestDatabase::create(backend);
-    let none = || EmbeddedMigrations::new(&[]);
-    let db = Db::connect(
-        &test_db.settings,
-        Migrations {
-            postgres: none(),
-            sqlite: none(),
-        },
-    )
-    .unwrap();
+    let db = test_db.unmigrated_db();
     let ddl = match db.target() {
         Target::Postgres(_) => DDL_POSTGRES,
         Target::Sqlite(_) => DDL_SQLITE,

@@ -84,6 +84,20 @@ impl TestDatabase {
         }
     }
 
+    /// A pool on this database that runs no migrations: for tests of
+    /// platform pieces that create just the tables they need.
+    pub fn unmigrated_db(&self) -> crate::db::Db {
+        let none = || diesel_migrations::EmbeddedMigrations::new(&[]);
+        crate::db::Db::connect(
+            &self.settings,
+            crate::db::Migrations {
+                postgres: none(),
+                sqlite: none(),
+            },
+        )
+        .unwrap_or_else(|e| panic!("cannot open the test database: {e}"))
+    }
+
     /// The URL of this database.
     pub fn url(&self) -> &str {
         &self.settings.url

@@ -5,10 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::db::Migrations;
 use crate::testing::{TestBackend, TestDatabase};
 use diesel::connection::SimpleConnection;
-use diesel_migrations::EmbeddedMigrations;
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,15 +17,7 @@ const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 pub(crate) async fn setup(backend: TestBackend) -> (TestDatabase, Db) {
     crate::telemetry::init_for_tests();
     let test_db = TestDatabase::create(backend);
-    let none = || EmbeddedMigrations::new(&[]);
-    let db = Db::connect(
-        &test_db.settings,
-        Migrations {
-            postgres: none(),
-            sqlite: none(),
-        },
-    )
-    .unwrap();
+    let db = test_db.unmigrated_db();
     db.write(|c| {
         c.batch_execute(DDL)?;
         c.batch_execute("CREATE TABLE applied (event_id TEXT NOT NULL, n BIGINT NOT NULL)")
