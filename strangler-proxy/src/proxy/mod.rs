@@ -201,11 +201,10 @@ impl Proxy {
             return res;
         };
         let route = &table.routes()[index];
-        // Kept for the log line only when it will be written.
-        let logged = tracing::enabled!(tracing::Level::INFO).then(|| {
-            let user = req.headers().get(&self.identity.user).cloned();
-            (req.method().clone(), req.uri().path().to_owned(), user)
-        });
+        // For the log line. (No `enabled!` pre-check: with per-layer filters it
+        // can leave a filter's verdict behind for the next span on the thread.)
+        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let user = req.headers().get(&self.identity.user).cloned();
         let (mut res, backend) = match (decision.side, pattern) {
             (Side::New, _) => self.serve_new(req, route, peer).await,
             (Side::Legacy, Some(pattern)) => (
@@ -233,14 +232,12 @@ impl Proxy {
                 fell_back,
             });
         }
-        if let Some((method, path, user)) = logged {
-            let user = user.as_ref().map_or("-", as_text);
-            tracing::info!(
-                correlation_id = as_text(&correlation), trace_id = trace.trace_id(), route = %route.name,
-                mode = decision.mode.as_str(), backend = backend.as_str(), user, %method, %path,
-                status = res.status().as_u16(), latency_ms, "proxied"
-            );
-        }
+        let user = user.as_ref().map_or("-", as_text);
+        tracing::info!(
+            correlation_id = as_text(&correlation), trace_id = trace.trace_id(), route = %route.name,
+            mode = decision.mode.as_str(), backend = backend.as_str(), user, %method, %path,
+            status = res.status().as_u16(), latency_ms, "proxied"
+        );
         if self.expose_route_headers {
             label(&mut res, route, backend);
         }
