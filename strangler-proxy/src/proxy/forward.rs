@@ -4,25 +4,14 @@
 //! repeated elsewhere (Pingora's error shape).
 
 use super::body::{self, Body};
+use super::pool::SendError;
+pub use super::pool::{Client, PooledBody};
 use http::{Request, Response, StatusCode};
-use hyper::body::Incoming;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use std::time::Duration;
-
-/// The pooled upstream client (HTTP/1.1, keep-alive).
-pub type Client = HyperClient<HttpConnector, Body>;
 
 /// Builds the client every route shares.
 pub fn client(connect_timeout: Duration) -> Client {
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(connect_timeout));
-    connector.set_nodelay(true);
-    HyperClient::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(1024)
-        .build(connector)
+    Client::new(connect_timeout)
 }
 
 /// Why an upstream did not answer.
@@ -82,22 +71,11 @@ pub async fn send(
     client: &Client,
     req: Request<Body>,
     timeout: Duration,
-) -> Result<Response<Incoming>, UpstreamError> {
+) -> Result<Response<PooledBody>, UpstreamError> {
     match tokio::time::timeout(timeout, client.request(req)).await {
         Err(_) => Err(UpstreamError::Timeout(timeout)),
         Ok(Ok(res)) => Ok(res),
-        Ok(Err(e)) if e.is_connect() => Err(UpstreamError::Connect(source_chain(&e))),
-        Ok(Err(e)) => Err(UpstreamError::Broken(source_chain(&e))),
+        Ok(Err(SendError::Connect(e))) => Err(UpstreamError::Connect(e)),
+        Ok(Err(SendError::Broken(e))) => Err(UpstreamError::Broken(e)),
     }
-}
-
-fn source_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }

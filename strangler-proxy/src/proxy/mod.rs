@@ -10,6 +10,7 @@ pub mod decide;
 pub mod forward;
 pub mod headers;
 pub mod identity;
+mod pool;
 mod shadowed;
 pub mod trace;
 pub mod translate;

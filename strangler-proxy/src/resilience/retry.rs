@@ -10,7 +10,6 @@ use crate::proxy::forward::{self, Client, UpstreamError};
 use crate::settings::ResilienceSettings;
 use backon::{ExponentialBuilder, Retryable};
 use http::{HeaderMap, Method, Request, Response};
-use hyper::body::Incoming;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -71,7 +70,7 @@ impl Sender<'_> {
         &self,
         timeout: Duration,
         mut build: impl FnMut() -> Request<Body>,
-    ) -> Result<Response<Incoming>, UpstreamError> {
+    ) -> Result<Response<forward::PooledBody>, UpstreamError> {
         let first = build();
         if self.policy.attempts == 0 || !idempotent(first.method(), first.headers()) {
             return forward::send(self.client, first, timeout).await;
