@@ -71,7 +71,7 @@ impl ProxyMetrics {
         let shadow_skipped = counter_vec(
             registry,
             "strangler_shadow_skipped_total",
-            "Requests of a shadowed route not compared, by reason: unsafe (a write without dry run) or too_large.",
+            "Requests of a shadowed route not compared, by reason: unsafe (a write without dry run), too_large, or budget (over the route's shadow copies per second).",
             &["route", "reason"],
         )?;
         Ok(Self {
@@ -107,6 +107,12 @@ impl ProxyMetrics {
             compared => (&self.shadow_comparisons, compared.as_str()),
         };
         family.with_label_values(&[route, label]).inc();
+    }
+
+    /// The counter of a route's requests not shadowed because its budget was
+    /// spent: resolved once per route, as it is counted on the request path.
+    pub fn shadow_over_budget(&self, route: &str) -> IntCounter {
+        self.shadow_skipped.with_label_values(&[route, "budget"])
     }
 
     /// Adds a family read from `read` at each scrape: the way to expose state

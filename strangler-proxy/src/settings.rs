@@ -112,6 +112,10 @@ pub struct ShadowSettings {
     pub queue_capacity: usize,
     /// Shadow copies in flight at once.
     pub concurrency: usize,
+    /// Requests of a route shadowed per second at most (0: all); a route may
+    /// set its own (`routes.shadow.max_per_second`). The rest are served as in
+    /// `legacy` mode and counted as skipped (`budget`).
+    pub max_per_second: u32,
     /// Results kept at most.
     pub retention_rows: u64,
     /// Results kept at most this long (`30s`, `15m`, `1h`, `7d`).
@@ -174,6 +178,9 @@ pub struct RouteShadow {
     /// `skip` (default) or `dry-run` for requests that change state.
     #[serde(default)]
     pub writes: ShadowWrites,
+    /// Requests shadowed per second at most (0: all); default
+    /// `shadow.max_per_second`.
+    pub max_per_second: Option<u32>,
     /// Also ask the monolith a second time (safe requests only) to learn which
     /// fields differ by nature (noise), as Diffy does.
     #[serde(default)]

@@ -122,8 +122,14 @@ shadow = "orders.shadow"
 canary = "orders.canary"
 new = "orders.new"
 [routes.shadow]
-{shadow}
+# These tests count every comparison: no budget unless a test sets one.
+{shadow_settings}
 "#,
+            shadow_settings = if shadow.contains("max_per_second") {
+                shadow.to_owned()
+            } else {
+                format!("max_per_second = 0\n{shadow}")
+            },
             flags = flags.display(),
             db = dir.join("shadow.db").display()
         ),
@@ -360,6 +366,50 @@ async fn a_slow_candidate_delays_no_client_and_overflow_is_counted() {
         "a full queue drops copies and counts them: {report}"
     );
     assert_eq!(report["queue"]["accepted"].as_u64().unwrap() + dropped, 10);
+    proxy.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_shadows_no_more_than_its_budget_and_counts_the_rest() {
+    let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let new = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
+    let proxy = proxy(&legacy, &new, "max_per_second = 1", "").await;
+    let client = reqwest::Client::new();
+    for id in 1..=20 {
+        let res = client
+            .get(format!("{}/api/v1/orders/{id}", proxy.base))
+            .send()
+            .await
+            .unwrap();
+        // Over the budget or not, the client gets the monolith's answer.
+        assert_eq!(res.json::<Value>().await.unwrap(), order(id));
+    }
+    let metrics = client
+        .get(format!("{}/metrics", proxy.admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let over: u64 = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("strangler_shadow_skipped_total{")
+                && l.contains(r#"reason="budget""#)
+                && l.contains(r#"route="orders""#)
+        })
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no budget count in\n{metrics}"));
+    // One a second, from a burst of one: 20 requests take far less than 10 s.
+    assert!(over >= 10, "{over} of 20 requests over a budget of 1/s");
+    let report = proxy.wait_for_results(20 - over).await;
+    let route = &report["report"]["routes"][0];
+    let compared: u64 = route["verdicts"]
+        .as_object()
+        .map(|v| v.values().filter_map(Value::as_u64).sum())
+        .unwrap();
+    assert_eq!(compared + over, 20, "{report}");
     proxy.app.stop().await;
 }
 

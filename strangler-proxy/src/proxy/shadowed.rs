@@ -1,5 +1,5 @@
 //! Serving a request in `shadow` mode: the monolith answers the client as
-//! usual; a copy is handed to the shadow stage (`shadow::mirror`) without
+//! usual; within the route's budget of copies per second, a copy is handed to the shadow stage (`shadow::mirror`) without
 //! waiting for it. Requests that change state are copied only as dry runs
 //! where the route allows it; others, and bodies over the route's shadow
 //! limit, are served unshadowed and counted.
@@ -32,6 +32,12 @@ impl Proxy {
                 .pass(req, &route.legacy, route.host, peer, route.timeout)
                 .await;
         };
+        if !plan.budget.admit() {
+            // Over the route's budget: served as in legacy mode, only counted.
+            return self
+                .pass(req, &route.legacy, route.host, peer, route.timeout)
+                .await;
+        }
         let safe = req.method().is_safe();
         let dry_run = !safe && plan.writes == ShadowWrites::DryRun;
         let length = req

@@ -11,6 +11,7 @@ use crate::resilience::retry::RetryPolicy;
 use crate::resilience::{Guard, Resilience};
 use crate::settings::{HostPolicy, ResilienceSettings, RouteFlags, Settings, ShadowWrites};
 use crate::shadow::compare::Rules;
+use crate::shadow::mirror::budget::Budget;
 use crate::stats::{Counters, Stats};
 use crate::upstream::Upstream;
 use acl::{Registry, RouteTranslator};
@@ -71,6 +72,8 @@ pub struct ShadowPlan {
     pub writes: ShadowWrites,
     /// Ask the monolith twice (noise).
     pub secondary: bool,
+    /// Copies per second at most.
+    pub budget: Budget,
     /// Comparison rules.
     pub rules: Rules,
 }
@@ -193,6 +196,13 @@ impl RouteTable {
                 writes: config.shadow.writes,
                 secondary: config.shadow.secondary,
                 rules,
+                budget: Budget::per_second(
+                    config
+                        .shadow
+                        .max_per_second
+                        .unwrap_or(settings.shadow.max_per_second),
+                    stats.metrics().shadow_over_budget(&config.name),
+                ),
             });
             for pattern in &patterns {
                 trie.insert(index, pattern, methods, config.priority).map_err(|(other, with)| {

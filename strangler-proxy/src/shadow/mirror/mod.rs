@@ -1,6 +1,8 @@
 //! The shadow stage: in `shadow` mode the monolith serves the client as usual
 //! while a copy of the request goes to the new service, off the client's path.
 //!
+//! A route shadows at most its budget of requests per second ([`budget`]);
+//! the rest are served as in `legacy` mode and counted.
 //! On the request path only cheap things happen: the request body (up to the
 //! route's shadow limit) is buffered so it can be sent twice, the monolith's
 //! response streams to the client through a [`tee::TeeBody`] that keeps a copy,
@@ -12,6 +14,7 @@
 //! Each result is also counted in the proxy's metrics (`crate::metrics`), and
 //! the queue's own counters are read from it at scrape time.
 
+pub mod budget;
 pub mod queue;
 pub mod tee;
 
