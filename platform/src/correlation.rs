@@ -48,19 +48,25 @@ impl CorrelationId {
 
     /// A fresh id (UUID v4, simple form).
     pub fn generate() -> Self {
-        Self(uuid::Uuid::new_v4().simple().to_string())
+        Self(random_uuid().simple().to_string())
     }
 
     /// A fresh id like [`CorrelationId::generate`], written into `buf`
     /// without allocating (for a proxy's request path).
     pub fn generate_into(buf: &mut [u8; 32]) -> &str {
-        uuid::Uuid::new_v4().simple().encode_lower(buf)
+        random_uuid().simple().encode_lower(buf)
     }
 
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A UUID v4 from the thread's CSPRNG (ChaCha, seeded from the OS), not
+/// `Uuid::new_v4`, which makes one `getrandom` system call per id.
+fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
 impl std::fmt::Display for CorrelationId {
