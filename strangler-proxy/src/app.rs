@@ -80,7 +80,8 @@ impl Application {
                 shadow_queue: settings.shadow.queue_capacity,
                 shadow_concurrency: settings.shadow.concurrency,
             },
-        ));
+        )
+        .context("cannot start the shadow thread")?);
         let reloader = Arc::new(Reloader::new(proxy.clone(), config));
 
         let listener = tokio::net::TcpListener::bind(&settings.proxy.listen)

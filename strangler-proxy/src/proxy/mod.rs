@@ -90,30 +90,30 @@ impl Proxy {
         stats: Arc<Stats>,
         store: ShadowStore,
         config: ProxyConfig,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
         let client = forward::client(config.connect_timeout);
         let resilience = Resilience::default();
         resilience.expose(stats.metrics());
         let mut table = table;
         table.guard_new_sides(&resilience);
-        Self {
+        Ok(Self {
             table: ArcSwap::from_pointee(table),
             resilience,
             flags,
             shadow: Shadow::start(
                 store,
-                client.clone(),
+                config.connect_timeout,
                 config.shadow_queue,
                 config.shadow_concurrency,
                 stats.metrics(),
-            ),
+            )?,
             client,
             identity: config.identity,
             expose_route_headers: config.expose_route_headers,
             unrouted_timeout: config.unrouted_timeout,
             stats,
             export_spans: platform::telemetry::exporting(),
-        }
+        })
     }
 
     /// The route table in force.

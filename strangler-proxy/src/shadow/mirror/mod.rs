@@ -11,9 +11,12 @@
 //! candidate (through the ACL; writes only as dry runs), optionally asks the
 //! monolith a second time to learn noise, waits for the primary's copy,
 //! compares (`shadow::compare`) and records the result (`shadow::store`).
+//! All of that runs on a thread of its own at the lowest CPU priority
+//! (`background`), so it uses only the CPU the clients leave over.
 //! Each result is also counted in the proxy's metrics (`crate::metrics`), and
 //! the queue's own counters are read from it at scrape time.
 
+mod background;
 pub mod budget;
 pub mod queue;
 pub mod tee;
@@ -28,6 +31,7 @@ use crate::shadow::compare::{self, NoiseModel, RedactedRequest, RequestSample};
 use crate::shadow::store::{NewResult, RequestExample, ShadowStore, Verdict};
 use crate::upstream::Upstream;
 use acl::RouteTranslator;
+use background::Background;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request};
 use platform::metrics::{Kind, Sample};
@@ -85,6 +89,8 @@ enum Work {
 pub struct Shadow {
     queue: JobQueue<Work>,
     store: ShadowStore,
+    // Last: its runtime stops once the queue's sender is gone.
+    _background: Background,
 }
 
 /// What the stage shares with its jobs.
@@ -96,17 +102,21 @@ struct Worker {
 }
 
 impl Shadow {
-    /// Starts the stage: at most `capacity` jobs wait and `concurrency` run;
-    /// results and queue counters are exposed through `metrics`.
+    /// Starts the stage on its own low-priority thread (see `background`): at
+    /// most `capacity` jobs wait and `concurrency` run; results and queue
+    /// counters are exposed through `metrics`.
     pub fn start(
         store: ShadowStore,
-        client: Client,
+        connect_timeout: Duration,
         capacity: usize,
         concurrency: usize,
         metrics: &ProxyMetrics,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
+        let background = Background::start()?;
+        // The queue's dispatcher and its jobs are spawned onto that thread.
+        let _on_background = background.handle().enter();
         let worker = Arc::new(Worker {
-            client,
+            client: forward::client(connect_timeout),
             store: store.clone(),
             metrics: metrics.clone(),
             noise: Arc::default(),
@@ -121,7 +131,12 @@ impl Shadow {
             }
         });
         expose_queue(metrics, queue.counters_handle());
-        Self { queue, store }
+        drop(_on_background);
+        Ok(Self {
+            queue,
+            store,
+            _background: background,
+        })
     }
 
     /// Hands a copy to the queue; `false` when it was full (counted).
@@ -252,8 +267,8 @@ impl Worker {
             }
             None => return,
         };
-        // Parsing and diffing whole bodies is CPU work: on the blocking pool it
-        // never stalls the runtime threads that serve clients.
+        // Parsing and diffing whole bodies is CPU work: on the (low-priority)
+        // blocking pool it never stalls the shadow thread's upstream calls.
         let (noise, route, plan) = (self.noise.clone(), job.route.clone(), job.plan.clone());
         let candidate_status = candidate.status;
         let compared = tokio::task::spawn_blocking(move || {
