@@ -67,21 +67,23 @@ impl Application {
             user: http::HeaderName::from_bytes(settings.proxy.identity_header.as_bytes())?,
             session: http::HeaderName::from_bytes(settings.proxy.session_header.as_bytes())?,
         };
-        let proxy = Arc::new(Proxy::new(
-            table,
-            flags,
-            stats,
-            store,
-            ProxyConfig {
-                identity,
-                expose_route_headers: settings.proxy.expose_route_headers,
-                unrouted_timeout: Duration::from_millis(settings.proxy.timeout_ms),
-                connect_timeout: Duration::from_millis(settings.proxy.connect_timeout_ms),
-                shadow_queue: settings.shadow.queue_capacity,
-                shadow_concurrency: settings.shadow.concurrency,
-            },
-        )
-        .context("cannot start the shadow thread")?);
+        let proxy = Arc::new(
+            Proxy::new(
+                table,
+                flags,
+                stats,
+                store,
+                ProxyConfig {
+                    identity,
+                    expose_route_headers: settings.proxy.expose_route_headers,
+                    unrouted_timeout: Duration::from_millis(settings.proxy.timeout_ms),
+                    connect_timeout: Duration::from_millis(settings.proxy.connect_timeout_ms),
+                    shadow_queue: settings.shadow.queue_capacity,
+                    shadow_concurrency: settings.shadow.concurrency,
+                },
+            )
+            .context("cannot start the shadow thread")?,
+        );
         let reloader = Arc::new(Reloader::new(proxy.clone(), config));
 
         let listener = tokio::net::TcpListener::bind(&settings.proxy.listen)

@@ -1,8 +1,9 @@
 //! Serving a request in `shadow` mode: the monolith answers the client as
-//! usual; within the route's budget of copies per second, a copy is handed to the shadow stage (`shadow::mirror`) without
-//! waiting for it. Requests that change state are copied only as dry runs
-//! where the route allows it; others, and bodies over the route's shadow
-//! limit, are served unshadowed and counted.
+//! usual; within the route's budget of copies per second, a copy is handed
+//! to the shadow stage (`shadow::mirror`) without waiting for it. Requests
+//! that change state are copied only as dry runs where the route allows it;
+//! others, and bodies over the route's shadow limit, are served unshadowed
+//! and counted.
 
 use super::body::{self, Body};
 use super::{Proxy, headers};
