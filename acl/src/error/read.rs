@@ -8,8 +8,9 @@ impl TranslateError {
     /// `$.amount` under `$.data[3]` is `$.data[3].amount`).
     pub fn under(self, base: &FieldPath) -> Self {
         let graft = |f: FieldPath| {
-            let rest = f.as_str().trim_start_matches('$');
-            FieldPath::from_rendered(format!("{}{rest}", base.as_str()))
+            let rendered = f.as_str();
+            let rest = rendered.trim_start_matches('$');
+            FieldPath::from_rendered(format!("{base}{rest}"))
         };
         match self {
             Self::NoCounterpart {
@@ -72,6 +73,18 @@ impl TranslateError {
     /// Deserialises `body` as `T`, naming the path of the first offending
     /// field if it fails.
     pub fn read_json<T: serde::de::DeserializeOwned>(side: Side, body: &[u8]) -> Result<T, Self> {
+        // Tracking the path costs on every value; it is only needed to
+        // explain a failure, so a document is read again for that.
+        match serde_json::from_slice(body) {
+            Ok(value) => Ok(value),
+            Err(_) => Self::read_json_tracked(side, body),
+        }
+    }
+
+    fn read_json_tracked<T: serde::de::DeserializeOwned>(
+        side: Side,
+        body: &[u8],
+    ) -> Result<T, Self> {
         let mut de = serde_json::Deserializer::from_slice(body);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
             if err.inner().is_data() {

@@ -3,7 +3,7 @@
 //! string that does not format back to itself (`2024-1-5 ...`, a trailing
 //! `Z`, fractions) is refused, so drift in the monolith shows up here.
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, NaiveDateTime, Timelike};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -47,8 +47,27 @@ impl LocalTimestamp {
 }
 
 impl fmt::Display for LocalTimestamp {
+    /// [`FORMAT`], digit by digit: chrono's formatter reads the format string
+    /// on every call, and every payment a translator answers carries two of these.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format(FORMAT))
+        let (date, time) = (self.0.date(), self.0.time());
+        let mut out = *b"0000-00-00 00:00:00";
+        // `new` keeps the year within 1..=9999, so it fits four digits.
+        let fields = [
+            (0, 4, date.year().unsigned_abs()),
+            (5, 2, date.month()),
+            (8, 2, date.day()),
+            (11, 2, time.hour()),
+            (14, 2, time.minute()),
+            (17, 2, time.second()),
+        ];
+        for (at, width, mut value) in fields {
+            for slot in out[at..at + width].iter_mut().rev() {
+                *slot = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -92,6 +111,15 @@ mod tests {
             "",
         ] {
             assert!(LocalTimestamp::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn writes_what_chrono_writes_for_any_wire_time(secs in -62_135_596_800i64..253_402_300_799) {
+            let naive = chrono::DateTime::from_timestamp(secs, 0).unwrap().naive_utc();
+            let stamp = LocalTimestamp::new(naive).unwrap();
+            proptest::prop_assert_eq!(stamp.to_string(), naive.format(FORMAT).to_string());
         }
     }
 }

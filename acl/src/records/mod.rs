@@ -17,6 +17,6 @@ use crate::error::{FieldPath, Side, TranslateError};
 use crate::value::ids;
 
 /// Checks a legacy id read from `side` at `$.{name}`.
-pub(crate) fn id(name: &str, side: Side, value: i64) -> Result<i64, TranslateError> {
+pub(crate) fn id(name: &'static str, side: Side, value: i64) -> Result<i64, TranslateError> {
     ids::legacy_id(&FieldPath::field(name), side, value)
 }

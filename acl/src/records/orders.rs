@@ -34,7 +34,7 @@ pub fn order_to_legacy(o: &Order, clock: &LegacyClock) -> Result<legacy::Order, 
 }
 
 /// An optional reference: `null` stays `null`, an id must be positive.
-fn link(name: &str, side: Side, value: Option<i64>) -> Result<Option<i64>, TranslateError> {
+fn link(name: &'static str, side: Side, value: Option<i64>) -> Result<Option<i64>, TranslateError> {
     value.map(|v| id(name, side, v)).transpose()
 }
 
