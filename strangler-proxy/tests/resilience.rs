@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/metrics.rs"]
+mod metrics;
 #[path = "support/unleash_files.rs"]
 mod unleash_files;
 
@@ -247,21 +249,8 @@ impl Proxy {
 
     /// The value of `family{backend="<the new side>"}` on `/metrics`.
     async fn metric(&self, family: &str, new: SocketAddr) -> f64 {
-        let text = self
-            .client
-            .get(format!("{}/metrics", self.admin))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let series = format!("{family}{{backend=\"http://{new}\"}} ");
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(&series))
-            .unwrap_or_else(|| panic!("no {series} in:\n{text}"));
-        line[series.len()..].parse().unwrap()
+        let text = metrics::scrape(&self.client, &self.admin).await;
+        metrics::sample(&text, family, &[("backend", &format!("http://{new}"))])
     }
 }
 

@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/metrics.rs"]
+mod metrics;
+
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
@@ -384,23 +387,9 @@ async fn a_route_shadows_no_more_than_its_budget_and_counts_the_rest() {
         // Over the budget or not, the client gets the monolith's answer.
         assert_eq!(res.json::<Value>().await.unwrap(), order(id));
     }
-    let metrics = client
-        .get(format!("{}/metrics", proxy.admin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let over: u64 = metrics
-        .lines()
-        .find(|l| {
-            l.starts_with("strangler_shadow_skipped_total{")
-                && l.contains(r#"reason="budget""#)
-                && l.contains(r#"route="orders""#)
-        })
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no budget count in\n{metrics}"));
+    let metrics = metrics::scrape(&client, &proxy.admin).await;
+    let budget = [("reason", "budget"), ("route", "orders")];
+    let over = metrics::sample(&metrics, "strangler_shadow_skipped_total", &budget) as u64;
     // One a second, from a burst of one: 20 requests take far less than 10 s.
     assert!(over >= 10, "{over} of 20 requests over a budget of 1/s");
     let report = proxy.wait_for_results(20 - over).await;
