@@ -132,6 +132,15 @@ fn route_matching(c: &mut Criterion, f: &Fixture) {
     group.finish();
 }
 
+/// What a start or a reload spends compiling the table (every route's
+/// matcher, flags, guard and comparison rules).
+fn table_build(c: &mut Criterion, f: &Fixture) {
+    let (registry, stats) = (f.settings.registry(), Stats::new().unwrap());
+    c.bench_function(&format!("route_table/build_{ROUTES}_routes"), |b| {
+        b.iter(|| black_box(RouteTable::build(&f.settings, &registry, &stats).unwrap()))
+    });
+}
+
 fn flag_evaluation(c: &mut Criterion, f: &Fixture) {
     let names = IdentityHeaders {
         user: http::HeaderName::from_bytes(f.settings.proxy.identity_header.as_bytes()).unwrap(),
@@ -207,6 +216,7 @@ fn payment_translation(c: &mut Criterion, f: &Fixture) {
 fn benches(c: &mut Criterion) {
     let f = fixture();
     route_matching(c, &f);
+    table_build(c, &f);
     flag_evaluation(c, &f);
     payment_translation(c, &f);
 }

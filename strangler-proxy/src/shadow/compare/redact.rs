@@ -20,9 +20,10 @@
 use regex::{Captures, Regex};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::LazyLock;
 
 use super::pattern::{JsonPath, Pattern, Segment};
-use super::rules::{RuleError, compile_regex, parse_pattern};
+use super::rules::{RuleError, parse_pattern};
 
 /// What stands in for a redacted value.
 pub const REDACTED: &str = "[redacted]";
@@ -78,6 +79,17 @@ const SUFFIXES: &[&str] = &[
     "iban",
 ];
 
+// The detectors never change: compiled once per process and shared by every
+// route's redactor, instead of once per route at every start and reload.
+const CARD_NUMBERS: &str = r"\b\d(?:[ -]?\d){12,18}\b";
+const EMAILS: &str = r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}";
+const TOKENS: &str = r"(?i:\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]+)|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\btok_[A-Za-z0-9_]+";
+
+type Compiled = LazyLock<Result<Regex, regex::Error>>;
+static CARD_NUMBERS_RE: Compiled = LazyLock::new(|| Regex::new(CARD_NUMBERS));
+static EMAILS_RE: Compiled = LazyLock::new(|| Regex::new(EMAILS));
+static TOKENS_RE: Compiled = LazyLock::new(|| Regex::new(TOKENS));
+
 /// Compiled redaction rules.
 #[derive(Debug, Clone)]
 pub struct Redactor {
@@ -106,9 +118,16 @@ impl Redactor {
             .map(|(i, p)| parse_pattern(format!("redact.paths[{i}]"), p))
             .collect::<Result<_, _>>()?;
         let on = |d| config.detect.contains(&d);
-        let detector = |d, name: &str, re: &str| -> Result<Option<Regex>, RuleError> {
+        let detector = |d, name: &str, pattern: &'static str, compiled: &'static Compiled| {
             on(d)
-                .then(|| compile_regex(format!("redact.detect.{name}"), re))
+                .then(|| {
+                    // A clone shares the compiled program (its match caches are its own).
+                    (**compiled).clone().map_err(|source| RuleError::Regex {
+                        field: format!("redact.detect.{name}"),
+                        regex: pattern.to_owned(),
+                        source: Box::new(source),
+                    })
+                })
                 .transpose()
         };
         Ok(Self {
@@ -118,18 +137,11 @@ impl Redactor {
             card: detector(
                 Detector::CardNumbers,
                 "card_numbers",
-                r"\b\d(?:[ -]?\d){12,18}\b",
+                CARD_NUMBERS,
+                &CARD_NUMBERS_RE,
             )?,
-            email: detector(
-                Detector::Emails,
-                "emails",
-                r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
-            )?,
-            tokens: detector(
-                Detector::Tokens,
-                "tokens",
-                r"(?i:\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]+)|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\btok_[A-Za-z0-9_]+",
-            )?,
+            email: detector(Detector::Emails, "emails", EMAILS, &EMAILS_RE)?,
+            tokens: detector(Detector::Tokens, "tokens", TOKENS, &TOKENS_RE)?,
         })
     }
 
