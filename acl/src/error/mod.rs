@@ -287,6 +287,18 @@ mod tests {
         let p = FieldPath::field("lines").index(2).key("px");
         assert_eq!(p.as_str(), "$.lines[2].px");
         assert_eq!(FieldPath::root().to_string(), "$");
+        assert_eq!(FieldPath::field("st").to_string(), "$.st");
+    }
+
+    #[test]
+    fn a_path_equals_itself_however_it_was_built() {
+        use std::hash::{BuildHasher, RandomState};
+        let (top, keyed) = (FieldPath::field("st"), FieldPath::root().key("st"));
+        assert_eq!(top, keyed);
+        assert_eq!(top.as_str(), keyed.as_str());
+        assert_ne!(top, FieldPath::field("amt"));
+        let state = RandomState::new();
+        assert_eq!(state.hash_one(&top), state.hash_one(&keyed));
     }
 
     #[test]
