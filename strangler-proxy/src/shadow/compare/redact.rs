@@ -23,7 +23,7 @@ use serde_json::Value;
 use std::sync::LazyLock;
 
 use super::pattern::{JsonPath, Pattern, Segment};
-use super::rules::{RuleError, parse_pattern};
+use super::rules::{RuleError, parse_pattern, regex_result};
 
 /// What stands in for a redacted value.
 pub const REDACTED: &str = "[redacted]";
@@ -120,13 +120,13 @@ impl Redactor {
         let on = |d| config.detect.contains(&d);
         let detector = |d, name: &str, pattern: &'static str, compiled: &'static Compiled| {
             on(d)
+                // A clone shares the compiled program (its match caches are its own).
                 .then(|| {
-                    // A clone shares the compiled program (its match caches are its own).
-                    (**compiled).clone().map_err(|source| RuleError::Regex {
-                        field: format!("redact.detect.{name}"),
-                        regex: pattern.to_owned(),
-                        source: Box::new(source),
-                    })
+                    regex_result(
+                        format!("redact.detect.{name}"),
+                        pattern,
+                        (**compiled).clone(),
+                    )
                 })
                 .transpose()
         };
