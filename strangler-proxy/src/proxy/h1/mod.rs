@@ -108,14 +108,27 @@ impl Conn {
                     continue;
                 }
                 sent += data.len() as u64;
-                match framing {
-                    BodyFraming::Length(n) if sent > n => {
-                        return Err(ExchangeError::Failed(format!(
-                            "the request body is longer than its length of {n} bytes"
-                        )));
-                    }
-                    BodyFraming::Chunked => encode::chunk(&mut self.write, &data),
-                    _ => self.write.extend_from_slice(&data),
+                if let BodyFraming::Length(n) = framing
+                    && sent > n
+                {
+                    return Err(ExchangeError::Failed(format!(
+                        "the request body is longer than its length of {n} bytes"
+                    )));
+                }
+                let chunked = framing == BodyFraming::Chunked;
+                if chunked {
+                    encode::chunk_size(&mut self.write, data.len());
+                }
+                if data.len() >= WRITE_BATCH {
+                    // A large piece goes out as it is: the buffer, kept with the
+                    // connection, stays small.
+                    self.flush().await?;
+                    write_all(&mut self.io, &data).await?;
+                } else {
+                    self.write.extend_from_slice(&data);
+                }
+                if chunked {
+                    self.write.extend_from_slice(encode::CHUNK_END);
                 }
                 if self.write.len() >= WRITE_BATCH {
                     self.flush().await?;
@@ -136,15 +149,9 @@ impl Conn {
     }
 
     async fn flush(&mut self) -> Result<(), ExchangeError> {
-        let written = self.io.write_all(&self.write).await;
+        let written = write_all(&mut self.io, &self.write).await;
         self.write.clear();
-        written.map_err(|e| match e.kind() {
-            // The upstream closed a connection it had kept: nothing was read.
-            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => {
-                ExchangeError::NoResponse(e)
-            }
-            _ => ExchangeError::Failed(format!("writing the request failed: {e}")),
-        })
+        written
     }
 
     async fn read_head(&mut self, parts: &request::Parts) -> Result<Head, ExchangeError> {
@@ -197,6 +204,14 @@ impl Conn {
             }
         }
     }
+}
+
+async fn write_all(io: &mut TcpStream, bytes: &[u8]) -> Result<(), ExchangeError> {
+    io.write_all(bytes).await.map_err(|e| match e.kind() {
+        // The upstream closed a connection it had kept: nothing was read.
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => ExchangeError::NoResponse(e),
+        _ => ExchangeError::Failed(format!("writing the request failed: {e}")),
+    })
 }
 
 /// A 1xx answer that another head follows (101 ends the exchange instead).
