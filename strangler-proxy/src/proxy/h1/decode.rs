@@ -10,8 +10,6 @@ use http::{Method, StatusCode, Version};
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Header fields a response head may have at most.
 const MAX_HEADERS: usize = 100;
-/// Fields the proxy may add to a response.
-const ADDED_FIELDS: usize = 4;
 /// Hex digits a chunk size may have: 16 fill a `u64`.
 const MAX_SIZE_DIGITS: u8 = 16;
 
@@ -66,34 +64,18 @@ pub fn head(buf: &mut BytesMut, method: &Method) -> Result<Option<Head>, Protoco
         Some(0) => Version::HTTP_10,
         _ => Version::HTTP_11,
     };
-    // Where each field sits in the head: the values then share the head's
-    // bytes instead of a copy each.
-    let base = buf.as_ptr() as usize;
-    let mut spans = [[0usize; 4]; MAX_HEADERS];
-    for (span, field) in spans.iter_mut().zip(parsed.headers.iter()) {
-        let name = field.name.as_ptr() as usize - base;
-        let value = field.value.as_ptr() as usize - base;
-        *span = [
-            name,
-            name + field.name.len(),
-            value,
-            value + field.value.len(),
-        ];
+    let mut headers = HeaderMap::with_capacity(parsed.headers.len());
+    for field in parsed.headers.iter() {
+        let name = HeaderName::from_bytes(field.name.as_bytes());
+        let value = HeaderValue::from_bytes(field.value);
+        match (name, value) {
+            (Ok(name), Ok(value)) => {
+                headers.append(name, value);
+            }
+            _ => return error(format!("malformed response field `{}`", field.name)),
+        }
     }
-    let spans = &spans[..parsed.headers.len()];
-    let bytes = buf.split_to(len).freeze();
-    // Room for the fields the proxy adds on the way to the client (`Via`,
-    // route and backend labels) without a rehash.
-    let mut headers = HeaderMap::with_capacity(spans.len() + ADDED_FIELDS);
-    for &[name_start, name_end, value_start, value_end] in spans {
-        let name = HeaderName::from_bytes(&bytes[name_start..name_end]);
-        let value = HeaderValue::from_maybe_shared(bytes.slice(value_start..value_end));
-        let (Ok(name), Ok(value)) = (name, value) else {
-            let name = String::from_utf8_lossy(&bytes[name_start..name_end]);
-            return error(format!("malformed response field `{name}`"));
-        };
-        headers.append(name, value);
-    }
+    buf.advance(len);
     let framing = framing(method, status, &headers)?;
     let keep_alive = framing != Framing::UntilClose && keeps_alive(version, &headers);
     let mut res = http::Response::new(());

@@ -64,14 +64,13 @@ pub fn head(out: &mut Vec<u8>, parts: &request::Parts, body: BodyShape) -> BodyF
     framing
 }
 
-/// Appends the size line of a chunk of `len` bytes (not 0: an empty chunk
-/// ends the body); the data and [`CHUNK_END`] follow.
-pub fn chunk_size(out: &mut Vec<u8>, len: usize) {
-    out.extend_from_slice(format!("{len:x}\r\n").as_bytes());
+/// Appends one chunk of a chunked body (`data` must not be empty: an empty
+/// chunk ends the body).
+pub fn chunk(out: &mut Vec<u8>, data: &[u8]) {
+    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
 }
-
-/// What ends a chunk's data.
-pub const CHUNK_END: &[u8] = b"\r\n";
 
 /// The last chunk of a chunked body, with no trailers.
 pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
@@ -104,68 +103,4 @@ fn field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn encoded(method: Method, fields: &[(&str, &str)], body: BodyShape) -> (String, BodyFraming) {
-        let mut req = http::Request::builder().method(method).uri("/p?q=1");
-        for (name, value) in fields {
-            req = req.header(*name, *value);
-        }
-        let (parts, ()) = req.body(()).unwrap().into_parts();
-        let mut out = Vec::new();
-        let framing = head(&mut out, &parts, body);
-        (String::from_utf8(out).unwrap(), framing)
-    }
-
-    const EMPTY: BodyShape = BodyShape {
-        empty: true,
-        exact: Some(0),
-    };
-
-    #[test]
-    fn the_head_is_in_origin_form_with_the_proxys_own_framing() {
-        let (text, framing) = encoded(Method::GET, &[("host", "up"), ("x-a", "1")], EMPTY);
-        assert_eq!(text, "GET /p?q=1 HTTP/1.1\r\nhost: up\r\nx-a: 1\r\n\r\n");
-        assert_eq!(framing, BodyFraming::Empty);
-
-        let (text, _) = encoded(Method::POST, &[], EMPTY);
-        assert!(
-            text.ends_with("content-length: 0\r\n\r\n"),
-            "an empty POST says so: {text}"
-        );
-
-        let sized = BodyShape {
-            empty: false,
-            exact: Some(5),
-        };
-        let (text, framing) = encoded(
-            Method::PUT,
-            &[("content-length", "99"), ("expect", "100-continue")],
-            sized,
-        );
-        assert_eq!(framing, BodyFraming::Length(5));
-        assert_eq!(
-            text, "PUT /p?q=1 HTTP/1.1\r\ncontent-length: 5\r\n\r\n",
-            "the body's length wins; Expect is answered by the proxy"
-        );
-
-        let unknown = BodyShape {
-            empty: false,
-            exact: None,
-        };
-        let (text, framing) = encoded(
-            Method::POST,
-            &[("transfer-encoding", "gzip, chunked")],
-            unknown,
-        );
-        assert_eq!(framing, BodyFraming::Chunked);
-        assert_eq!(
-            text,
-            "POST /p?q=1 HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n"
-        );
-    }
 }

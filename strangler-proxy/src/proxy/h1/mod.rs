@@ -108,27 +108,14 @@ impl Conn {
                     continue;
                 }
                 sent += data.len() as u64;
-                if let BodyFraming::Length(n) = framing
-                    && sent > n
-                {
-                    return Err(ExchangeError::Failed(format!(
-                        "the request body is longer than its length of {n} bytes"
-                    )));
-                }
-                let chunked = framing == BodyFraming::Chunked;
-                if chunked {
-                    encode::chunk_size(&mut self.write, data.len());
-                }
-                if data.len() >= WRITE_BATCH {
-                    // A large piece goes out as it is: the buffer, kept with the
-                    // connection, stays small.
-                    self.flush().await?;
-                    write_all(&mut self.io, &data).await?;
-                } else {
-                    self.write.extend_from_slice(&data);
-                }
-                if chunked {
-                    self.write.extend_from_slice(encode::CHUNK_END);
+                match framing {
+                    BodyFraming::Length(n) if sent > n => {
+                        return Err(ExchangeError::Failed(format!(
+                            "the request body is longer than its length of {n} bytes"
+                        )));
+                    }
+                    BodyFraming::Chunked => encode::chunk(&mut self.write, &data),
+                    _ => self.write.extend_from_slice(&data),
                 }
                 if self.write.len() >= WRITE_BATCH {
                     self.flush().await?;
@@ -149,9 +136,15 @@ impl Conn {
     }
 
     async fn flush(&mut self) -> Result<(), ExchangeError> {
-        let written = write_all(&mut self.io, &self.write).await;
+        let written = self.io.write_all(&self.write).await;
         self.write.clear();
-        written
+        written.map_err(|e| match e.kind() {
+            // The upstream closed a connection it had kept: nothing was read.
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => {
+                ExchangeError::NoResponse(e)
+            }
+            _ => ExchangeError::Failed(format!("writing the request failed: {e}")),
+        })
     }
 
     async fn read_head(&mut self, parts: &request::Parts) -> Result<Head, ExchangeError> {
@@ -204,14 +197,6 @@ impl Conn {
             }
         }
     }
-}
-
-async fn write_all(io: &mut TcpStream, bytes: &[u8]) -> Result<(), ExchangeError> {
-    io.write_all(bytes).await.map_err(|e| match e.kind() {
-        // The upstream closed a connection it had kept: nothing was read.
-        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => ExchangeError::NoResponse(e),
-        _ => ExchangeError::Failed(format!("writing the request failed: {e}")),
-    })
 }
 
 /// A 1xx answer that another head follows (101 ends the exchange instead).
