@@ -8,7 +8,6 @@
 pub mod body;
 pub mod decide;
 pub mod forward;
-mod h1;
 pub mod headers;
 pub mod identity;
 mod pool;
@@ -273,11 +272,8 @@ impl Proxy {
         match forward::send(&self.client, req, timeout).await {
             Ok(mut res) => {
                 let switching = res.status() == StatusCode::SWITCHING_PROTOCOLS;
-                let switched = res.extensions_mut().remove::<pool::Switched>();
-                if let (true, Some(client_upgrade), Some(switched)) =
-                    (switching, client_upgrade, switched)
-                {
-                    upgrade::tunnel(client_upgrade, switched);
+                if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
+                    upgrade::tunnel(client_upgrade, hyper::upgrade::on(&mut res));
                 }
                 let (mut parts, incoming) = res.into_parts();
                 headers::to_client(&mut parts.headers, switching);
