@@ -2,7 +2,9 @@
 //! headers dropped (also those `Connection` names), `X-Forwarded-*` and `Via`
 //! added, `Host` rewritten or kept per route, large bodies streamed both ways
 //! past the buffering limit, WebSocket-style upgrades tunnelled, and no route →
-//! the monolith unchanged.
+//! the monolith unchanged. A scripted upstream covers the framings (chunked,
+//! until close, HEAD, interim 1xx, HTTP/1.0), request bodies of unknown length,
+//! and connections the upstream closed while idle.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,6 +18,9 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use strangler_proxy::app::Application;
 use strangler_proxy::settings::Settings;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -199,5 +204,253 @@ async fn upgrades_are_tunnelled() {
     let mut echoed = [0u8; 20];
     stream.read_exact(&mut echoed).await.unwrap();
     assert_eq!(&echoed, b"ping over the tunnel");
+    app.stop().await;
+}
+
+/// What the scripted upstream has seen.
+#[derive(Default)]
+struct Seen {
+    connections: AtomicUsize,
+    /// The last request's head and body, as received.
+    last: Mutex<(String, Vec<u8>)>,
+}
+
+/// An upstream written byte by byte, for the framings hyper would never send:
+/// the path picks the answer. Connections are kept alive unless the answer
+/// ends them.
+async fn scripted() -> (SocketAddr, Arc<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Seen::default());
+    let shared = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            shared.connections.fetch_add(1, Ordering::SeqCst);
+            let seen = shared.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                while let Some((head, body)) = read_request(&mut stream, &mut buf).await {
+                    let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
+                    let answer: Vec<u8> = match path.as_str() {
+                        "/chunked" => b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n6\r\n world\r\n0\r\nx-sum: 1\r\n\r\n".to_vec(),
+                        "/until-close" => b"HTTP/1.1 200 OK\r\n\r\nuntil the end".to_vec(),
+                        "/head" => b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n".to_vec(),
+                        "/continue" => b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec(),
+                        "/http10" => b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold".to_vec(),
+                        "/garbage" => b"SMTP ready\r\n\r\n".to_vec(),
+                        _ => {
+                            let echo = format!("{} bytes", body.len());
+                            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{echo}", echo.len()).into_bytes()
+                        }
+                    };
+                    *seen.last.lock().unwrap() = (head, body);
+                    stream.write_all(&answer).await.unwrap();
+                    match path.as_str() {
+                        "/until-close" | "/http10" | "/garbage" => return,
+                        // Kept open, then closed while idle, as upstreams with a short keep-alive do.
+                        "/idle-close" => {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        }
+    });
+    (addr, seen)
+}
+
+/// Reads one request (head, then a `Content-Length` or chunked body); `None`
+/// when the connection ends.
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(String, Vec<u8>)> {
+    let end = loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        fill(stream, buf).await?;
+    };
+    let head = String::from_utf8(buf.drain(..end).collect()).unwrap();
+    let lower = head.to_ascii_lowercase();
+    let mut body = Vec::new();
+    if lower.contains("transfer-encoding: chunked") {
+        loop {
+            let line_end = loop {
+                if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
+                    break i;
+                }
+                fill(stream, buf).await?;
+            };
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&buf[..line_end]).unwrap(), 16).unwrap();
+            while buf.len() < line_end + 2 + size + 2 {
+                fill(stream, buf).await?;
+            }
+            body.extend_from_slice(&buf[line_end + 2..line_end + 2 + size]);
+            buf.drain(..line_end + 2 + size + 2);
+            if size == 0 {
+                break;
+            }
+        }
+    } else if let Some(at) = lower.find("content-length: ") {
+        let len: usize = lower[at + 16..]
+            .split("\r\n")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        while buf.len() < len {
+            fill(stream, buf).await?;
+        }
+        body = buf.drain(..len).collect();
+    }
+    Some((head, body))
+}
+
+async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
+    let mut chunk = [0u8; 4096];
+    match stream.read(&mut chunk).await {
+        Ok(0) | Err(_) => None,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            Some(())
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_response_framing_reaches_the_client() {
+    let (upstream, seen) = scripted().await;
+    let app = proxy("framings", upstream).await;
+    let base = format!("http://{}", app.proxy_addr());
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{base}{path}")).send();
+
+    let res = get("/chunked").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.text().await.unwrap(),
+        "hello world",
+        "chunks (with an extension and a trailer)"
+    );
+    assert_eq!(
+        get("/until-close").await.unwrap().text().await.unwrap(),
+        "until the end"
+    );
+    assert_eq!(
+        get("/continue").await.unwrap().text().await.unwrap(),
+        "ok",
+        "the interim 100 is skipped"
+    );
+    assert_eq!(get("/http10").await.unwrap().text().await.unwrap(), "old");
+    let head = client.head(format!("{base}/head")).send().await.unwrap();
+    assert_eq!(
+        head.headers()["content-length"],
+        "11",
+        "HEAD keeps its length and has no body"
+    );
+    assert_eq!(
+        get("/after-head").await.unwrap().text().await.unwrap(),
+        "0 bytes"
+    );
+
+    let res = get("/garbage").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:strangler-kit:problem:upstream-failed");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&upstream.to_string()),
+        "{problem}"
+    );
+
+    let before = seen.connections.load(Ordering::SeqCst);
+    for _ in 0..5 {
+        assert_eq!(get("/kept").await.unwrap().text().await.unwrap(), "0 bytes");
+    }
+    assert_eq!(
+        seen.connections.load(Ordering::SeqCst),
+        before + 1,
+        "sequential requests share one kept-alive upstream connection"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn request_bodies_are_framed_for_the_upstream() {
+    let (upstream, seen) = scripted().await;
+    let app = proxy("request-bodies", upstream).await;
+    let url = format!("http://{}/echo", app.proxy_addr());
+    let client = reqwest::Client::new();
+
+    let res = client.post(&url).body("twelve bytes").send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "12 bytes");
+    assert!(
+        seen.last
+            .lock()
+            .unwrap()
+            .0
+            .to_ascii_lowercase()
+            .contains("content-length: 12")
+    );
+
+    // A body of unknown length (chunked by the client) goes on in chunks.
+    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n6\r\nfirst \r\na\r\nand second\r\n0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.ends_with("16 bytes"), "{answer}");
+    let (head, body) = seen.last.lock().unwrap().clone();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    assert_eq!(body, b"first and second");
+
+    let res = client.post(&url).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "0 bytes");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn connections_the_upstream_closed_while_idle_are_not_used() {
+    let (upstream, seen) = scripted().await;
+    let app = proxy("idle-close", upstream).await;
+    let base = format!("http://{}", app.proxy_addr());
+    let client = reqwest::Client::new();
+    for round in 0..3 {
+        let res = client
+            .get(format!("{base}/idle-close"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "GET, round {round}");
+        assert_eq!(res.text().await.unwrap(), "0 bytes");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        // The kept connection is closed now: a GET is sent again on a new one,
+        // a POST (not safe to repeat) checks before it is sent.
+        let res = client
+            .post(format!("{base}/idle-close"))
+            .body("once")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "POST, round {round}");
+        assert_eq!(res.text().await.unwrap(), "4 bytes");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert_eq!(
+        seen.connections.load(Ordering::SeqCst),
+        6,
+        "one connection per request"
+    );
     app.stop().await;
 }
