@@ -332,15 +332,14 @@ async fn a_field_random_on_the_legacy_side_is_noise() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_candidate_delays_no_client_and_overflow_is_counted() {
-    let in_flight = Arc::new(AtomicU64::new(0));
+    let finished = Arc::new(AtomicU64::new(0));
     let legacy = stub(handler(|_, req| async move { (200, order(id_of(&req))) })).await;
-    let pending = in_flight.clone();
+    let done = finished.clone();
     let new = stub(handler(move |_, req| {
-        let pending = pending.clone();
+        let done = done.clone();
         async move {
-            pending.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_secs(3)).await;
-            pending.fetch_sub(1, Ordering::SeqCst);
+            done.fetch_add(1, Ordering::SeqCst);
             (200, order(id_of(&req)))
         }
     }))
@@ -358,9 +357,12 @@ async fn a_slow_candidate_delays_no_client_and_overflow_is_counted() {
             .iter()
             .all(|r| r.as_ref().is_ok_and(|r| r.status() == 200))
     );
-    assert!(
-        in_flight.load(Ordering::SeqCst) >= 1,
-        "every client was answered while a candidate call was still pending"
+    // (Whether a copy has reached the candidate yet depends on the shadow
+    // thread's turn: only that none has come back is certain.)
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "every client was answered before any candidate call came back"
     );
     let report = proxy.report().await;
     let dropped = report["queue"]["dropped"].as_u64().unwrap();
