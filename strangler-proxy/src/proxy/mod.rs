@@ -41,9 +41,6 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 use translate::Outcome;
 
-/// Fields the proxy may add to a request on its way upstream.
-const ADDED_REQUEST_FIELDS: usize = 8;
-
 /// Response header naming the route group that served.
 pub const ROUTE_HEADER: &str = "x-strangler-route";
 /// Response header naming the backend that served.
@@ -152,9 +149,6 @@ impl Proxy {
 
     /// Serves one client request, in its own span (see [`trace`]).
     pub async fn handle(&self, mut req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
-        // Room for the fields the proxy adds (trace context, correlation id,
-        // `X-Forwarded-*`, `Via`) in one step, not a rehash per power of two.
-        req.headers_mut().reserve(ADDED_REQUEST_FIELDS);
         let trace = trace::RequestTrace::start(req.headers_mut(), self.export_spans);
         let span = trace.span.clone();
         self.serve(req, peer, &trace).instrument(span).await
