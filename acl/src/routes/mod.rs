@@ -25,6 +25,18 @@ pub const FULFILLMENT: &str = "fulfillment";
 /// The header that makes a v2 create safe to repeat.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
+/// Every header of a legacy request the route translators read: a caller may
+/// copy only these into the [`Request`] it starts an exchange with (the proxy
+/// does, so a translated request copies three headers, not all of them).
+/// The exchange tests run each exchange with and without the other headers.
+pub const LEGACY_HEADERS_READ: &[&str] = &[CORRELATION_HEADER, IDEMPOTENCY_KEY, CONTENT_TYPE];
+
+const CONTENT_TYPE: &str = "Content-Type";
+
+/// Every header of a v2 response the exchanges read (see
+/// [`LEGACY_HEADERS_READ`]).
+pub const V2_HEADERS_READ: &[&str] = &[CORRELATION_HEADER];
+
 /// What every route handler may use.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx {
@@ -179,7 +191,7 @@ pub(crate) fn idempotency_key(legacy: &Request) -> String {
 /// Reads a legacy request body, sent as JSON (`application/json` or an
 /// `application/*+json` type, parameters allowed) as the monolith demands.
 pub(crate) fn legacy_body<T: DeserializeOwned>(legacy: &Request) -> Result<T, TranslateError> {
-    let found = legacy.headers.get("Content-Type").unwrap_or("");
+    let found = legacy.headers.get(CONTENT_TYPE).unwrap_or("");
     let essence = found
         .split(';')
         .next()

@@ -1,7 +1,8 @@
 //! v2 records and legacy requests the tests share, and a tiny driver that
 //! plays the proxy: start an exchange, answer each v2 call from a script.
 
-use acl::{LegacyClock, Method, Registry, Request, Response, Step, TranslateError};
+use acl::routes::{IDEMPOTENCY_KEY, LEGACY_HEADERS_READ, V2_HEADERS_READ};
+use acl::{Headers, LegacyClock, Method, Registry, Request, Response, Step, TranslateError};
 use chrono::{DateTime, Utc};
 use fulfillment_api::{Order, OrderLine, OrderState, Shipment, ShipmentState, Sku, StockItem};
 use payment_api::{
@@ -178,7 +179,81 @@ pub fn legacy_json(method: Method, target: &str, body: serde_json::Value) -> Req
 
 /// Runs a legacy request through `group`, answering the v2 calls in order;
 /// returns the v2 requests made and the final legacy response.
+///
+/// Runs it twice: with headers a client and a service would add besides, and
+/// with only the headers the layer says it reads ([`LEGACY_HEADERS_READ`],
+/// [`V2_HEADERS_READ`]), and checks both runs agree, since the proxy copies
+/// only those. Every exchange test so proves the lists complete.
 pub fn drive(
+    group: &str,
+    request: &Request,
+    answers: &[Response],
+) -> Result<(Vec<Request>, Response), TranslateError> {
+    let noisy = |headers: &Headers, extra: &[(&str, &str)]| -> Headers {
+        headers.iter().chain(extra.iter().copied()).collect()
+    };
+    let mut full = request.clone();
+    full.headers = noisy(
+        &request.headers,
+        &[
+            ("Accept", "*/*"),
+            ("User-Agent", "legacy-client/1"),
+            ("Cookie", "s=1"),
+        ],
+    );
+    let full_answers: Vec<Response> = answers
+        .iter()
+        .map(|a| Response {
+            headers: noisy(
+                &a.headers,
+                &[("Date", "Tue, 24 Nov 2026 21:00:00 GMT"), ("Server", "v2")],
+            ),
+            ..a.clone()
+        })
+        .collect();
+    let mut lean = request.clone();
+    lean.headers = only(&request.headers, LEGACY_HEADERS_READ);
+    let lean_answers: Vec<Response> = answers
+        .iter()
+        .map(|a| Response {
+            headers: only(&a.headers, V2_HEADERS_READ),
+            ..a.clone()
+        })
+        .collect();
+    let ran = run(group, &full, &full_answers);
+    let generated_key = request.headers.get(IDEMPOTENCY_KEY).is_none();
+    let comparable = |r: &Result<(Vec<Request>, Response), TranslateError>| match r {
+        Ok((calls, reply)) => {
+            let calls: Vec<Request> = calls
+                .iter()
+                .map(|c| {
+                    let mut c = c.clone();
+                    if generated_key {
+                        c.headers.set(IDEMPOTENCY_KEY, "generated");
+                    }
+                    c
+                })
+                .collect();
+            Ok((calls, reply.clone()))
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    assert_eq!(
+        comparable(&ran),
+        comparable(&run(group, &lean, &lean_answers)),
+        "the layer reads a header its lists do not name"
+    );
+    ran
+}
+
+fn only(headers: &Headers, names: &[&str]) -> Headers {
+    headers
+        .iter()
+        .filter(|(n, _)| names.iter().any(|k| k.eq_ignore_ascii_case(n)))
+        .collect()
+}
+
+fn run(
     group: &str,
     request: &Request,
     answers: &[Response],

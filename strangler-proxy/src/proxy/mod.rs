@@ -49,7 +49,7 @@ pub const BACKEND_HEADER: &str = "x-strangler-backend";
 // Parsed once: a `&str` header name is parsed again on every insert.
 const ROUTE_NAME: HeaderName = HeaderName::from_static(ROUTE_HEADER);
 const BACKEND_NAME: HeaderName = HeaderName::from_static(BACKEND_HEADER);
-const CORRELATION_NAME: HeaderName = HeaderName::from_static(CORRELATION);
+pub(crate) const CORRELATION_NAME: HeaderName = HeaderName::from_static(CORRELATION);
 
 /// Shared state of the data plane.
 pub struct Proxy {
@@ -386,7 +386,7 @@ impl Proxy {
                         .legacy_after(&parts, &bytes, route, peer, Backend::Legacy)
                         .await;
                 };
-                let extra = forwarded_extras(&parts.headers);
+                let extra = translate::forwarded_extras(&parts.headers);
                 let sender = Sender {
                     client: &self.client,
                     policy: &route.retry,
@@ -507,18 +507,6 @@ fn new_side_failed(outcome: &Outcome) -> Option<bool> {
         Outcome::Failed(translate::NewSideFailure::Untranslatable(_)) => Some(false),
         Outcome::Failed(_) => Some(true),
     }
-}
-
-/// Headers that travel with translated v2 calls.
-fn forwarded_extras(headers: &http::HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
-    [CORRELATION, "traceparent", "tracestate"]
-        .iter()
-        .filter_map(|name| {
-            headers
-                .get(*name)
-                .map(|v| (HeaderName::from_static(name), v.clone()))
-        })
-        .collect()
 }
 
 /// Takes the client's correlation id, or gives the request a new one so the

@@ -16,8 +16,8 @@ use platform::trace_context::{self, TRACEPARENT, TRACESTATE, TraceContext};
 use tracing::Span;
 
 // Parsed once: a `&str` header name is parsed again on every use.
-const TRACEPARENT_NAME: HeaderName = HeaderName::from_static(TRACEPARENT);
-const TRACESTATE_NAME: HeaderName = HeaderName::from_static(TRACESTATE);
+pub(crate) const TRACEPARENT_NAME: HeaderName = HeaderName::from_static(TRACEPARENT);
+pub(crate) const TRACESTATE_NAME: HeaderName = HeaderName::from_static(TRACESTATE);
 
 /// A random id that is never all zeros (W3C: zero ids are invalid).
 fn nonzero_u64() -> u64 {

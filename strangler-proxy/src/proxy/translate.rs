@@ -3,8 +3,10 @@
 //! upstream, and the final answer is the legacy response. A failure of the new
 //! side is returned as [`NewSideFailure`] so the caller can fall back.
 
+use super::CORRELATION_NAME;
 use super::body::{self, Body};
 use super::forward::UpstreamError;
+use super::trace::{TRACEPARENT_NAME, TRACESTATE_NAME};
 use crate::resilience::retry::Sender;
 use crate::upstream::Upstream;
 use acl::{RouteTranslator, Step, TranslateError};
@@ -123,15 +125,7 @@ async fn call(
         .await
         .map_err(NewSideFailure::Upstream)?;
     let status = res.status().as_u16();
-    let headers: acl::Headers = res
-        .headers()
-        .iter()
-        .filter_map(|(n, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (n.as_str().to_owned(), v.to_owned()))
-        })
-        .collect();
+    let headers = copy_headers(res.headers(), acl::routes::V2_HEADERS_READ);
     // v2 answers are small JSON documents; a body past this is not one.
     let bytes = body::read(res.into_body(), 16 * 1024 * 1024)
         .await
@@ -170,20 +164,32 @@ pub fn to_http(res: acl::Response) -> Response<Body> {
 /// A buffered HTTP request as the ACL's description of it.
 pub fn to_acl(parts: &http::request::Parts, body: &Bytes) -> Option<acl::Request> {
     let method = acl::Method::parse(parts.method.as_str())?;
-    let headers: acl::Headers = parts
-        .headers
-        .iter()
-        .filter_map(|(n, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (n.as_str().to_owned(), v.to_owned()))
-        })
-        .collect();
     Some(acl::Request {
         method,
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or("").to_owned(),
-        headers,
+        headers: copy_headers(&parts.headers, acl::routes::LEGACY_HEADERS_READ),
         body: body.to_vec(),
     })
+}
+
+/// The headers the ACL reads, as text: copying only those spares an owned
+/// name and value per header the translators never look at.
+fn copy_headers(headers: &http::HeaderMap, read: &[&str]) -> acl::Headers {
+    read.iter()
+        .flat_map(|name| headers.get_all(*name).iter().map(move |v| (name, v)))
+        .filter_map(|(name, v)| Some((*name, v.to_str().ok()?)))
+        .collect()
+}
+
+/// The headers that travel with every v2 call made for a request (and with
+/// its shadow copy): its correlation id and W3C trace context.
+pub fn forwarded_extras(headers: &http::HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+    [CORRELATION_NAME, TRACEPARENT_NAME, TRACESTATE_NAME]
+        .into_iter()
+        .filter_map(|name| {
+            let value = headers.get(&name)?.clone();
+            Some((name, value))
+        })
+        .collect()
 }

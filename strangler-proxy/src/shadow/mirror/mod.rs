@@ -307,17 +307,7 @@ impl Worker {
         };
         let legacy = translate::to_acl(&job.request, &job.body)?;
         // The copy joins the client request's trace, under the proxy's span.
-        let mut extra: Vec<(HeaderName, HeaderValue)> = [
-            platform::correlation::HEADER,
-            platform::trace_context::TRACEPARENT,
-            platform::trace_context::TRACESTATE,
-        ]
-        .into_iter()
-        .filter_map(|name| {
-            let value = job.request.headers.get(name)?;
-            Some((HeaderName::from_static(name), value.clone()))
-        })
-        .collect();
+        let mut extra = translate::forwarded_extras(&job.request.headers);
         if job.dry_run {
             extra.push((
                 HeaderName::from_static(DRY_RUN_HEADER),
