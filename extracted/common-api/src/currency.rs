@@ -1,27 +1,15 @@
 //! ISO 4217 currencies the kit supports, with their minor-unit exponent (the
 //! same list as the legacy contract, so every legacy amount has a v2 twin).
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
 /// A supported ISO 4217 currency. Serialised as its three-letter code.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-// `rename_all` only shapes the OpenAPI enum; (de)serialisation goes through
-// the validated `String` conversions.
-#[serde(try_from = "String", into = "String", rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
+// Only shapes the OpenAPI enum; (de)serialisation is by hand below.
+#[serde(rename_all = "UPPERCASE")]
 pub enum Currency {
     /// Euro.
     Eur,
@@ -125,6 +113,30 @@ impl FromStr for Currency {
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    /// Reads the code in place (a `String` per amount would be an allocation
+    /// on every money value the proxy's translator reads).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Code;
+        impl Visitor<'_> for Code {
+            type Value = Currency;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an ISO 4217 currency code")
+            }
+            fn visit_str<E: de::Error>(self, code: &str) -> Result<Currency, E> {
+                Currency::parse(code).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Code)
     }
 }
 
