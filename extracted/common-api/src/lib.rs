@@ -4,6 +4,7 @@ mod currency;
 mod money;
 mod page;
 mod problem;
+pub mod rfc3339;
 
 pub use currency::{Currency, UnknownCurrency};
 pub use money::{Money, MoneyError};

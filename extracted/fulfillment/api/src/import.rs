@@ -30,8 +30,10 @@ pub struct ImportOrder {
     #[serde(default)]
     pub invoice_legacy_id: Option<i64>,
     /// When it was placed (legacy `crt`).
+    #[serde(with = "v2_common::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it last changed (legacy `upd`).
+    #[serde(with = "v2_common::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// Its shipment: required when shipped or delivered, refused otherwise.
     #[serde(default)]
@@ -63,9 +65,10 @@ pub struct ImportShipment {
     /// Tracking number (legacy `trk`).
     pub tracking_number: String,
     /// When it was handed over (legacy `crt`).
+    #[serde(with = "v2_common::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it was delivered: required exactly when the order is delivered
     /// (legacy `dlv`).
-    #[serde(default)]
+    #[serde(default, with = "v2_common::rfc3339::option")]
     pub delivered_at: Option<DateTime<Utc>>,
 }

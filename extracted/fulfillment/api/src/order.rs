@@ -63,8 +63,10 @@ pub struct Order {
     /// The shipment, once shipped.
     pub shipment_id: Option<Uuid>,
     /// When it was placed (legacy `crt`).
+    #[serde(with = "v2_common::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it last changed (legacy `upd`).
+    #[serde(with = "v2_common::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -97,7 +99,11 @@ pub struct NewOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legacy_id: Option<i64>,
     /// For an imported order (only with `legacy_id`): when it was placed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "v2_common::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<DateTime<Utc>>,
 }
 

@@ -44,7 +44,9 @@ pub struct Shipment {
     /// Tracking number (legacy `trk`).
     pub tracking_number: String,
     /// When it was handed over (legacy `crt`).
+    #[serde(with = "v2_common::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it was delivered; `null` until then (legacy `dlv`).
+    #[serde(default, with = "v2_common::rfc3339::option")]
     pub delivered_at: Option<DateTime<Utc>>,
 }

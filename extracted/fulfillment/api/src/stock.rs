@@ -29,8 +29,10 @@ pub struct StockItem {
     /// The open orders' holds, oldest first.
     pub reservations: Vec<Reservation>,
     /// When the item was first defined (RFC 3339, UTC).
+    #[serde(with = "v2_common::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(with = "v2_common::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -45,6 +47,7 @@ pub struct Reservation {
     /// How many units.
     pub quantity: i64,
     /// When they were reserved.
+    #[serde(with = "v2_common::rfc3339")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -65,8 +65,10 @@ pub struct Invoice {
     /// Billing details when issued.
     pub billing: BillingDetails,
     /// When it was issued (RFC 3339, UTC; legacy `iss`).
+    #[serde(with = "v2_common::rfc3339")]
     pub issued_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(with = "v2_common::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -101,7 +103,7 @@ pub struct IssueInvoice {
     #[serde(default)]
     pub status: Option<InvoiceStatus>,
     /// For imports: when it was issued; omitted: now.
-    #[serde(default)]
+    #[serde(default, with = "v2_common::rfc3339::option")]
     pub issued_at: Option<DateTime<Utc>>,
 }
 

@@ -64,8 +64,10 @@ pub struct Payment {
     /// The number of events in the payment's ledger stream.
     pub version: i64,
     /// When it was authorised (RFC 3339, UTC).
+    #[serde(with = "v2_common::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it last changed (RFC 3339, UTC).
+    #[serde(with = "v2_common::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -102,7 +104,7 @@ pub struct CreatePayment {
     #[serde(default)]
     pub capture: bool,
     /// For imports: when it happened; omitted: now.
-    #[serde(default)]
+    #[serde(default, with = "v2_common::rfc3339::option")]
     pub created_at: Option<DateTime<Utc>>,
 }
 
@@ -113,7 +115,7 @@ pub struct FailPayment {
     /// Why (1–200 characters, trimmed).
     pub reason: String,
     /// For imports: when it happened; omitted: now.
-    #[serde(default)]
+    #[serde(default, with = "v2_common::rfc3339::option")]
     pub at: Option<DateTime<Utc>>,
 }
 
@@ -124,7 +126,7 @@ pub struct FailPayment {
 pub struct StateChange {
     /// For imports: when it happened (not before the entity's last change);
     /// omitted: now.
-    #[serde(default)]
+    #[serde(default, with = "v2_common::rfc3339::option")]
     pub at: Option<DateTime<Utc>>,
 }
 
@@ -140,6 +142,7 @@ pub struct LedgerEntry {
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// When it was appended (RFC 3339, UTC).
+    #[serde(with = "v2_common::rfc3339")]
     pub recorded_at: DateTime<Utc>,
 }
 

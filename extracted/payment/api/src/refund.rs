@@ -22,6 +22,7 @@ pub struct Refund {
     /// Why (legacy `rsn`).
     pub reason: String,
     /// When (RFC 3339, UTC).
+    #[serde(with = "v2_common::rfc3339")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -38,6 +39,6 @@ pub struct CreateRefund {
     /// Why (1–200 characters, trimmed).
     pub reason: String,
     /// For imports: when it happened; omitted: now.
-    #[serde(default)]
+    #[serde(default, with = "v2_common::rfc3339::option")]
     pub created_at: Option<DateTime<Utc>>,
 }
