@@ -74,10 +74,12 @@ impl TranslateError {
     /// field if it fails.
     pub fn read_json<T: serde::de::DeserializeOwned>(side: Side, body: &[u8]) -> Result<T, Self> {
         // Tracking the path costs on every value; it is only needed to
-        // explain a failure, so a document is read again for that.
-        match serde_json::from_slice(body) {
-            Ok(value) => Ok(value),
-            Err(_) => Self::read_json_tracked(side, body),
+        // explain a failure, so a document is read again for that. The body
+        // is checked as UTF-8 once, as a whole: read from bytes, serde_json
+        // checks every string (each key, each value) on its own.
+        match std::str::from_utf8(body).map(serde_json::from_str) {
+            Ok(Ok(value)) => Ok(value),
+            _ => Self::read_json_tracked(side, body),
         }
     }
 
