@@ -12,6 +12,7 @@ use crate::upstream::Upstream;
 use acl::{RouteTranslator, Step, TranslateError};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -125,7 +126,7 @@ async fn call(
         .await
         .map_err(NewSideFailure::Upstream)?;
     let status = res.status().as_u16();
-    let headers = copy_headers(res.headers(), acl::routes::V2_HEADERS_READ);
+    let headers = copy_headers(res.headers(), &V2_HEADERS_READ);
     // v2 answers are small JSON documents; a body past this is not one.
     let bytes = body::read(res.into_body(), 16 * 1024 * 1024)
         .await
@@ -168,17 +169,32 @@ pub fn to_acl(parts: &http::request::Parts, body: &Bytes) -> Option<acl::Request
         method,
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or("").to_owned(),
-        headers: copy_headers(&parts.headers, acl::routes::LEGACY_HEADERS_READ),
+        headers: copy_headers(&parts.headers, &LEGACY_HEADERS_READ),
         body: body.to_vec(),
     })
 }
 
+/// The headers the ACL reads ([`acl::routes::LEGACY_HEADERS_READ`],
+/// [`acl::routes::V2_HEADERS_READ`]), parsed once: a `&str` name is parsed
+/// (and lower-cased) again on every lookup.
+static LEGACY_HEADERS_READ: LazyLock<Vec<HeaderName>> =
+    LazyLock::new(|| parsed(acl::routes::LEGACY_HEADERS_READ));
+static V2_HEADERS_READ: LazyLock<Vec<HeaderName>> =
+    LazyLock::new(|| parsed(acl::routes::V2_HEADERS_READ));
+
+fn parsed(names: &[&str]) -> Vec<HeaderName> {
+    names
+        .iter()
+        .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok())
+        .collect()
+}
+
 /// The headers the ACL reads, as text: copying only those spares an owned
 /// name and value per header the translators never look at.
-fn copy_headers(headers: &http::HeaderMap, read: &[&str]) -> acl::Headers {
+fn copy_headers(headers: &http::HeaderMap, read: &[HeaderName]) -> acl::Headers {
     read.iter()
-        .flat_map(|name| headers.get_all(*name).iter().map(move |v| (name, v)))
-        .filter_map(|(name, v)| Some((*name, v.to_str().ok()?)))
+        .flat_map(|name| headers.get_all(name).iter().map(move |v| (name, v)))
+        .filter_map(|(name, v)| Some((name.as_str(), v.to_str().ok()?)))
         .collect()
 }
 
