@@ -44,12 +44,11 @@ impl LocalTimestamp {
     pub fn naive(&self) -> NaiveDateTime {
         self.0
     }
-}
 
-impl fmt::Display for LocalTimestamp {
     /// [`FORMAT`], digit by digit: chrono's formatter reads the format string
-    /// on every call, and every payment a translator answers carries two of these.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// on every call, and every payment a translator answers carries two of
+    /// these.
+    fn wire(&self) -> [u8; 19] {
         let (date, time) = (self.0.date(), self.0.time());
         let mut out = *b"0000-00-00 00:00:00";
         // `new` keeps the year within 1..=9999, so it fits four digits.
@@ -67,13 +66,24 @@ impl fmt::Display for LocalTimestamp {
                 value /= 10;
             }
         }
-        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+        out
+    }
+}
+
+impl fmt::Display for LocalTimestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let wire = self.wire();
+        f.write_str(std::str::from_utf8(&wire).map_err(|_| fmt::Error)?)
     }
 }
 
 impl Serialize for LocalTimestamp {
+    /// As a plain string: through `Display` (`collect_str`) the formatting
+    /// machinery costs more than the digits.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        let wire = self.wire();
+        let text = std::str::from_utf8(&wire).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(text)
     }
 }
 
