@@ -73,16 +73,23 @@ impl Money {
     /// units do not fit in `i64`, so every `Money` has a legacy twin.
     pub fn new(amount: Decimal, currency: Currency) -> Result<Self, MoneyError> {
         let exponent = currency.exponent();
-        let normalized = amount.normalize();
-        if normalized.scale() > exponent {
-            return Err(MoneyError::TooPrecise {
-                amount,
-                currency,
-                exponent,
-            });
-        }
-        let mut amount = normalized;
-        amount.rescale(exponent);
+        let amount = if amount.scale() == exponent && amount.is_sign_positive() {
+            // As the services write amounts: already at the currency's scale.
+            // (Negative amounts take the long way, which turns -0 into 0.)
+            amount
+        } else {
+            let normalized = amount.normalize();
+            if normalized.scale() > exponent {
+                return Err(MoneyError::TooPrecise {
+                    amount,
+                    currency,
+                    exponent,
+                });
+            }
+            let mut rescaled = normalized;
+            rescaled.rescale(exponent);
+            rescaled
+        };
         let money = Self { amount, currency };
         money.to_minor_units()?;
         Ok(money)
