@@ -56,17 +56,28 @@ where
 /// (or a generic reader) over a boxed error type trips the compiler's
 /// higher-ranked `Send` check inside spawned tasks.
 pub async fn read_boxed(mut body: Body, limit: usize) -> Result<Bytes, ReadError> {
+    // A body that arrives in one frame (most small ones) is kept as it came:
+    // copied into a buffer only when a second frame follows.
+    let mut first: Option<Bytes> = None;
     let mut buf = bytes::BytesMut::new();
+    let mut len = 0;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(ReadError::Broken)?;
         if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
+            len += data.len();
+            if len > limit {
                 return Err(ReadError::TooLarge);
             }
-            buf.extend_from_slice(&data);
+            match first.take() {
+                None if buf.is_empty() => first = Some(data),
+                earlier => {
+                    buf.extend_from_slice(&earlier.unwrap_or_default());
+                    buf.extend_from_slice(&data);
+                }
+            }
         }
     }
-    Ok(buf.freeze())
+    Ok(first.unwrap_or_else(|| buf.freeze()))
 }
 
 /// An `application/problem+json` response made by the proxy itself.
@@ -84,4 +95,40 @@ pub fn problem(status: StatusCode, slug: &str, detail: &str) -> Response<Body> {
         HeaderValue::from_static("application/problem+json"),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::StreamBody;
+    use hyper::body::Frame;
+
+    fn frames(parts: &[&'static str]) -> Body {
+        let frames = parts
+            .iter()
+            .map(|p| Ok::<_, BoxError>(Frame::data(Bytes::from_static(p.as_bytes()))))
+            .collect::<Vec<_>>();
+        stream(StreamBody::new(futures_util::stream::iter(frames)))
+    }
+
+    #[tokio::test]
+    async fn one_frame_or_many_read_the_same_bytes() {
+        for parts in [
+            &[][..],
+            &["{\"a\":1}"][..],
+            &["", "{\"a\"", ":1}"][..],
+            &["{\"a\"", "", ":1", "}"][..],
+        ] {
+            let read = read_boxed(frames(parts), 64).await.unwrap();
+            assert_eq!(read, parts.concat().as_bytes(), "{parts:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_limit_counts_every_frame() {
+        let over = read_boxed(frames(&["12345", "67890", "1"]), 10).await;
+        assert!(matches!(over, Err(ReadError::TooLarge)));
+        let at = read_boxed(frames(&["12345", "67890"]), 10).await.unwrap();
+        assert_eq!(at.len(), 10);
+    }
 }
