@@ -45,6 +45,8 @@ struct Fake {
     addr: SocketAddr,
     mode: AtomicU8,
     calls: AtomicU64,
+    /// How many `x-correlation-id` values the last request carried.
+    correlation_values: AtomicU64,
     gate: Semaphore,
 }
 
@@ -58,6 +60,7 @@ impl Fake {
             addr: listener.local_addr().unwrap(),
             mode: AtomicU8::new(ANSWER),
             calls: AtomicU64::new(0),
+            correlation_values: AtomicU64::new(0),
             gate: Semaphore::new(0),
         });
         let state = fake.clone();
@@ -66,10 +69,12 @@ impl Fake {
                 let (stream, _) = listener.accept().await.unwrap();
                 let state = state.clone();
                 tokio::spawn(async move {
-                    let service = service_fn(move |_req: Request<Incoming>| {
+                    let service = service_fn(move |req: Request<Incoming>| {
                         let state = state.clone();
+                        let ids = req.headers().get_all("x-correlation-id").iter().count();
                         async move {
                             state.calls.fetch_add(1, Ordering::SeqCst);
+                            state.correlation_values.store(ids as u64, Ordering::SeqCst);
                             let mode = state.mode.load(Ordering::SeqCst);
                             if mode == HOLD {
                                 state.gate.acquire().await.unwrap().forget();
@@ -390,6 +395,18 @@ async fn failed_acl_exchanges_open_the_breaker_too() {
         4,
         "the open breaker kept the last request off the new side"
     );
+    proxy.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_translated_call_carries_one_correlation_id() {
+    let (legacy, new) = (Fake::start("legacy").await, Fake::start("new").await);
+    let proxy = proxy_of(legacy.addr, new.addr, BREAKER, Things::Translated).await;
+    // "new" is no v2 payment: the exchange fails and the monolith answers;
+    // what matters is the v2 call the new side saw.
+    proxy.get().await;
+    assert_eq!(new.calls(), 1);
+    assert_eq!(new.correlation_values.load(Ordering::SeqCst), 1);
     proxy.app.stop().await;
 }
 

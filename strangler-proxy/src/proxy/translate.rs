@@ -105,8 +105,10 @@ async fn call(
             HeaderValue::from_str(value).map_err(|e| untranslatable(e.to_string()))?,
         );
     }
+    // Replacing, not adding: the ACL copies the correlation id into its v2
+    // requests too, and one value is what a service expects.
     for (name, value) in extra {
-        headers.append(name, value.clone());
+        headers.insert(name, value.clone());
     }
     headers.insert(
         http::header::HOST,
