@@ -140,19 +140,6 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
-impl TryFrom<String> for Currency {
-    type Error = UnknownCurrency;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Currency> for String {
-    fn from(c: Currency) -> Self {
-        c.code().to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
