@@ -110,7 +110,14 @@ impl Money {
 
     /// The amount in integer minor units (cents), for storage and legacy wires.
     pub fn to_minor_units(&self) -> Result<i64, MoneyError> {
-        let scaled = self.amount * Decimal::from(10_i64.pow(self.currency.exponent()));
+        let exponent = self.currency.exponent();
+        if self.amount.scale() == exponent {
+            // At the currency's scale (as every `Money` is kept), the
+            // mantissa is the count of minor units: no multiplication.
+            return i64::try_from(self.amount.mantissa())
+                .map_err(|_| MoneyError::Overflow(self.amount));
+        }
+        let scaled = self.amount * Decimal::from(10_i64.pow(exponent));
         i64::try_from(scaled.trunc()).map_err(|_| MoneyError::Overflow(self.amount))
     }
 
@@ -270,6 +277,8 @@ mod tests {
         ));
     }
 
+    use proptest::strategy::Strategy;
+
     proptest::proptest! {
         #[test]
         fn any_minor_amount_survives_the_wire(minor in proptest::num::i64::ANY, index in 0usize..13) {
@@ -282,6 +291,24 @@ mod tests {
             let text = json["amount"].as_str().unwrap();
             let decimals = text.split('.').nth(1).map_or(0, str::len);
             proptest::prop_assert_eq!(decimals as u32, currency.exponent());
+        }
+
+        #[test]
+        fn minor_units_are_the_mantissa_at_the_currency_scale(
+            mantissa in proptest::prop_oneof![
+                proptest::num::i64::ANY.prop_map(i128::from),
+                -(1_i128 << 96) + 1..(1_i128 << 96),
+            ],
+            index in 0usize..13,
+        ) {
+            let currency = Currency::ALL[index];
+            let exponent = currency.exponent();
+            let amount = Decimal::try_from_i128_with_scale(mantissa, exponent).unwrap();
+            let by_multiplying = amount
+                .checked_mul(Decimal::from(10_i64.pow(exponent)))
+                .and_then(|scaled| i64::try_from(scaled.trunc()).ok());
+            let money = Money { amount, currency };
+            proptest::prop_assert_eq!(money.to_minor_units().ok(), by_multiplying);
         }
 
         #[test]
