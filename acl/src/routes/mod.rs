@@ -84,18 +84,38 @@ impl fmt::Debug for Table {
 }
 
 /// The segments of `path` matched against `pattern`'s `*`s.
+///
+/// Walks both strings byte by byte: the start of every translated request
+/// tries the group's routes in turn, and splitting each pattern and the path
+/// into segments cost more than the rest of the match.
 fn capture<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
-    let mut pat = pattern.split('/');
-    let mut got = path.split('/');
+    let (pat, got) = (pattern.as_bytes(), path.as_bytes());
     let mut params = Vec::new();
-    loop {
-        match (pat.next(), got.next()) {
-            (None, None) => return Some(params),
-            (Some("*"), Some(seg)) if !seg.is_empty() => params.push(seg),
-            (Some(p), Some(seg)) if p == seg => {}
-            _ => return None,
+    let (mut i, mut j) = (0, 0);
+    while i < pat.len() {
+        let whole_segment_star = pat[i] == b'*'
+            && (i == 0 || pat[i - 1] == b'/')
+            && pat.get(i + 1).is_none_or(|&b| b == b'/');
+        if whole_segment_star {
+            let end = got[j..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(got.len(), |k| j + k);
+            if end == j {
+                return None;
+            }
+            // `j` and `end` sit at a `/` or an end of `path`: char boundaries.
+            params.push(&path[j..end]);
+            j = end;
+        } else {
+            if got.get(j) != Some(&pat[i]) {
+                return None;
+            }
+            j += 1;
         }
+        i += 1;
     }
+    (j == got.len()).then_some(params)
 }
 
 impl RouteTranslator for Table {
@@ -234,5 +254,46 @@ mod tests {
             capture("/api/v1/orders/*/payments", "/api/v1/orders/9/payments"),
             Some(vec!["9"])
         );
+        assert_eq!(capture("/a/*", "/a/1/"), None);
+        assert_eq!(capture("/a/x*", "/a/x*"), Some(vec![]));
+        assert_eq!(capture("/a/x*", "/a/xy"), None);
+    }
+
+    /// What `capture` computes, the plain way: segment by segment.
+    fn capture_by_segments<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
+        let (mut pat, mut got) = (pattern.split('/'), path.split('/'));
+        let mut params = Vec::new();
+        loop {
+            match (pat.next(), got.next()) {
+                (None, None) => return Some(params),
+                (Some("*"), Some(seg)) if !seg.is_empty() => params.push(seg),
+                (Some(p), Some(seg)) if p == seg => {}
+                _ => return None,
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn capture_agrees_with_matching_segment_by_segment(
+            pattern in "[/*a]{0,8}",
+            path in "[/*aé]{0,8}",
+        ) {
+            proptest::prop_assert_eq!(
+                capture(&pattern, &path),
+                capture_by_segments(&pattern, &path)
+            );
+        }
+
+        #[test]
+        fn capture_takes_every_star_of_a_real_route(
+            ids in proptest::collection::vec("[a-z0-9é-]{1,8}", 1..3),
+            trailing in "(/[a-z]{1,6})?",
+        ) {
+            let pattern = format!("/api/v1/{}{trailing}", vec!["*"; ids.len()].join("/x/"));
+            let path = format!("/api/v1/{}{trailing}", ids.join("/x/"));
+            let want: Vec<&str> = ids.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(capture(&pattern, &path), Some(want));
+        }
     }
 }
