@@ -79,11 +79,13 @@ pub fn non_negative(field: &FieldPath, minor: i64) -> Result<i64, TranslateError
 /// v2 money at `field` → legacy minor units and `cur`.
 pub fn to_legacy(field: &FieldPath, money: &Money) -> Result<(i64, CurrencyCode), TranslateError> {
     let amount = money.amount();
-    let currency = money.currency();
-    Ok((
-        decimal_to_minor(field, amount, currency)?,
-        currency_to_legacy(currency),
-    ))
+    refuse_negative(field, amount)?;
+    // A `Money` is already at its currency's scale (never more precise), so
+    // its own minor units are the legacy ones; only overflow can fail.
+    let minor = money
+        .to_minor_units()
+        .map_err(|_| TranslateError::overflow(field.clone(), amount, I64_MINOR_UNITS))?;
+    Ok((minor, currency_to_legacy(money.currency())))
 }
 
 /// A decimal amount of `currency` → integer minor units, without rounding.
@@ -93,14 +95,7 @@ pub fn decimal_to_minor(
     currency: Currency,
 ) -> Result<i64, TranslateError> {
     let exponent = currency.exponent();
-    if amount.is_sign_negative() && !amount.is_zero() {
-        return Err(TranslateError::no_counterpart(
-            field.clone(),
-            Side::V2,
-            amount,
-            "legacy amounts are never negative",
-        ));
-    }
+    refuse_negative(field, amount)?;
     if amount.normalize().scale() > exponent {
         return Err(TranslateError::Precision {
             field: field.clone(),
@@ -109,11 +104,26 @@ pub fn decimal_to_minor(
             exponent,
         });
     }
-    let overflow = || TranslateError::overflow(field.clone(), amount, "i64 legacy minor units");
+    let overflow = || TranslateError::overflow(field.clone(), amount, I64_MINOR_UNITS);
     let scaled = amount
         .checked_mul(Decimal::from(10_i64.pow(exponent)))
         .ok_or_else(overflow)?;
     i64::try_from(scaled.trunc()).map_err(|_| overflow())
+}
+
+/// What an amount overflows when it has no legacy counterpart.
+const I64_MINOR_UNITS: &str = "i64 legacy minor units";
+
+fn refuse_negative(field: &FieldPath, amount: Decimal) -> Result<(), TranslateError> {
+    if amount.is_sign_negative() && !amount.is_zero() {
+        return Err(TranslateError::no_counterpart(
+            field.clone(),
+            Side::V2,
+            amount,
+            "legacy amounts are never negative",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -178,6 +188,18 @@ mod tests {
         assert!(decimal_to_minor(&f(), neg, Currency::Eur).is_err());
         let err = to_v2(&f(), 1, &FieldPath::field("cur"), &code("XAU")).unwrap_err();
         assert_eq!(err.field().unwrap().as_str(), "$.cur");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn money_converts_as_its_decimal_does(minor in proptest::num::i64::ANY, index in 0usize..13) {
+            let currency = Currency::ALL[index];
+            let money = Money::from_minor_units(minor, currency);
+            let as_money = to_legacy(&f(), &money).map(|(minor, _)| minor);
+            let as_decimal = decimal_to_minor(&f(), money.amount(), currency);
+            proptest::prop_assert_eq!(as_money.is_ok(), minor >= 0);
+            proptest::prop_assert_eq!(as_money, as_decimal);
+        }
     }
 
     #[test]
