@@ -3,6 +3,7 @@
 //! sends the [`Request`]s the layer gives it, and copies the final
 //! [`Response`] back out.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// The request methods the legacy and v2 APIs use.
@@ -64,9 +65,10 @@ impl fmt::Display for Method {
     }
 }
 
-/// Header fields in order; names compare case-insensitively.
+/// Header fields in order; names compare case-insensitively. Names are
+/// mostly the layer's own constants, kept without a copy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Headers(Vec<(String, String)>);
+pub struct Headers(Vec<(Cow<'static, str>, String)>);
 
 impl Headers {
     /// No headers.
@@ -83,24 +85,24 @@ impl Headers {
     }
 
     /// Replaces every value of `name` with `value`.
-    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+    pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.0.push((name.to_owned(), value.into()));
+        self.0.push((Cow::Borrowed(name), value.into()));
     }
 
     /// Builder form of [`Headers::set`].
-    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.set(name, value);
         self
     }
 
     /// Every field, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.0.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 }
 
-impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
+impl<N: Into<Cow<'static, str>>, V: Into<String>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
         Self(
             iter.into_iter()
@@ -154,7 +156,7 @@ impl Request {
     }
 
     /// Builder: sets a header.
-    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.set(name, value);
         self
     }
@@ -197,7 +199,7 @@ impl Response {
     }
 
     /// Builder: sets a header.
-    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.set(name, value);
         self
     }

@@ -51,7 +51,10 @@ pub(crate) fn json<T: Serialize>(
     body: &T,
     v2: &Response,
 ) -> Result<Response, TranslateError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| TranslateError::NotJson {
+    // Room for a typical legacy record at once (`to_vec` starts at 128
+    // bytes and copies the body as it grows).
+    let mut bytes = Vec::with_capacity(512);
+    serde_json::to_writer(&mut bytes, body).map_err(|e| TranslateError::NotJson {
         side: Side::Legacy,
         message: e.to_string(),
     })?;

@@ -190,7 +190,11 @@ pub fn drive(
     answers: &[Response],
 ) -> Result<(Vec<Request>, Response), TranslateError> {
     let noisy = |headers: &Headers, extra: &[(&str, &str)]| -> Headers {
-        headers.iter().chain(extra.iter().copied()).collect()
+        headers
+            .iter()
+            .chain(extra.iter().copied())
+            .map(|(n, v)| (n.to_owned(), v))
+            .collect()
     };
     let mut full = request.clone();
     full.headers = noisy(
@@ -250,6 +254,7 @@ fn only(headers: &Headers, names: &[&str]) -> Headers {
     headers
         .iter()
         .filter(|(n, _)| names.iter().any(|k| k.eq_ignore_ascii_case(n)))
+        .map(|(n, v)| (n.to_owned(), v))
         .collect()
 }
 
