@@ -99,22 +99,24 @@ async fn call(
     let method = http::Method::from_bytes(v2.method.as_str().as_bytes())
         .map_err(|e| untranslatable(e.to_string()))?;
     let mut headers = http::HeaderMap::with_capacity(v2.headers.iter().count() + extra.len() + 1);
-    for (name, value) in v2.headers.iter() {
+    // The forwarded headers take the place of the ACL's own copies (it puts
+    // the correlation id on its v2 requests too, and a service expects one
+    // value), so those copies are not even parsed.
+    let replaced = |name: &str| {
+        extra
+            .iter()
+            .any(|(n, _)| name.eq_ignore_ascii_case(n.as_str()))
+    };
+    for (name, value) in v2.headers.iter().filter(|(name, _)| !replaced(name)) {
         headers.append(
-            HeaderName::from_bytes(name.as_bytes()).map_err(|e| untranslatable(e.to_string()))?,
+            header_name(name).map_err(|e| untranslatable(e.to_string()))?,
             HeaderValue::from_str(value).map_err(|e| untranslatable(e.to_string()))?,
         );
     }
-    // Replacing, not adding: the ACL copies the correlation id into its v2
-    // requests too, and one value is what a service expects.
     for (name, value) in extra {
         headers.insert(name, value.clone());
     }
-    headers.insert(
-        http::header::HOST,
-        HeaderValue::from_str(new.authority().as_str())
-            .map_err(|e| untranslatable(e.to_string()))?,
-    );
+    headers.insert(http::header::HOST, new.host().clone());
     let body = Bytes::from(v2.body.clone());
     // Built again only when a refused connection is retried.
     let build = || {
@@ -154,14 +156,21 @@ pub fn to_http(res: acl::Response) -> Response<Body> {
     let mut out = Response::new(body::full(res.body));
     *out.status_mut() = StatusCode::from_u16(res.status).unwrap_or(StatusCode::BAD_GATEWAY);
     for (name, value) in res.headers.iter() {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
+        if let (Ok(n), Ok(v)) = (header_name(name), HeaderValue::from_str(value)) {
             out.headers_mut().append(n, v);
         }
     }
     out
+}
+
+/// An ACL message's header name as an `http` one; the correlation id's,
+/// which the ACL copies onto most messages, without parsing (and allocating)
+/// it again.
+fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
+    if name.eq_ignore_ascii_case(CORRELATION_NAME.as_str()) {
+        return Ok(CORRELATION_NAME);
+    }
+    HeaderName::from_bytes(name.as_bytes())
 }
 
 /// A buffered HTTP request as the ACL's description of it.
@@ -193,7 +202,7 @@ fn parsed(names: &[&str]) -> Vec<HeaderName> {
 
 /// The headers the ACL reads, as text: copying only those spares an owned
 /// name and value per header the translators never look at.
-fn copy_headers(headers: &http::HeaderMap, read: &[HeaderName]) -> acl::Headers {
+fn copy_headers(headers: &http::HeaderMap, read: &'static [HeaderName]) -> acl::Headers {
     read.iter()
         .flat_map(|name| headers.get_all(name).iter().map(move |v| (name, v)))
         .filter_map(|(name, v)| Some((name.as_str(), v.to_str().ok()?)))
