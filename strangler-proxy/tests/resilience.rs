@@ -500,15 +500,38 @@ async fn a_full_bulkhead_sends_the_rest_to_the_monolith() {
 #[tokio::test]
 async fn a_refused_connection_is_retried() {
     let legacy = Fake::start("legacy").await;
+    let (_proxy, new, answer) = retried_once(&legacy, Things::Plain).await;
+    assert_eq!(answer, (StatusCode::OK, "new".into()));
+    assert_eq!(new.calls(), 1);
+    assert_eq!(legacy.calls(), 0, "no fallback was needed");
+}
+
+#[tokio::test]
+async fn a_refused_translated_call_is_made_again_in_full() {
+    let legacy = Fake::start("legacy").await;
+    let (_proxy, new, _) = retried_once(&legacy, Things::Translated).await;
+    // The retried v2 call is made again from the ACL's request: it carries
+    // the correlation id once, like the first attempt would have.
+    assert_eq!(new.calls(), 1);
+    assert_eq!(new.correlation_values.load(Ordering::SeqCst), 1);
+}
+
+/// A proxy whose new side refuses connections until a request to it has
+/// been retried, the new side (up by then), and that request's answer.
+async fn retried_once(
+    legacy: &Fake,
+    things: Things,
+) -> (Arc<Proxy>, Arc<Fake>, (StatusCode, String)) {
     // A port nothing listens on yet: connections are refused.
     let reserved = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let new_addr = reserved.local_addr().unwrap();
     drop(reserved);
     let proxy = Arc::new(
-        proxy(
+        proxy_of(
             legacy.addr,
             new_addr,
             "retry_attempts = 4\nretry_min_delay_ms = 300\nretry_max_delay_ms = 600",
+            things,
         )
         .await,
     );
@@ -527,9 +550,8 @@ async fn a_refused_connection_is_retried() {
     assert!(retried, "the refused connection was not retried");
     // Now the new side comes up; the next attempt reaches it.
     let new = Fake::serve("new", TcpListener::bind(new_addr).await.unwrap());
-    assert_eq!(request.await.unwrap(), (StatusCode::OK, "new".into()));
-    assert_eq!(new.calls(), 1);
-    assert_eq!(legacy.calls(), 0, "no fallback was needed");
+    let answer = request.await.unwrap();
+    (proxy, new, answer)
 }
 
 #[test]

@@ -309,7 +309,7 @@ impl Proxy {
             let mut req = Request::new(body::full(bytes.clone()));
             (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
                 (parts.method.clone(), uri.clone(), headers);
-            req
+            Ok(req)
         };
         let sender = Sender {
             client: &self.client,

@@ -11,6 +11,7 @@ use crate::resilience::retry::Sender;
 use crate::upstream::Upstream;
 use acl::{RouteTranslator, Step, TranslateError};
 use bytes::Bytes;
+use http::uri::PathAndQuery;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -90,40 +91,13 @@ async fn call(
     timeout: Duration,
     extra: &[(HeaderName, HeaderValue)],
 ) -> Result<acl::Response, NewSideFailure> {
-    let target = v2.target();
-    let uri =
-        new.uri(Some(&target.parse().map_err(|e| {
-            untranslatable(format!("bad v2 target `{target}`: {e}"))
-        })?));
-    let uri = uri.map_err(|e| untranslatable(e.to_string()))?;
-    let method = http::Method::from_bytes(v2.method.as_str().as_bytes())
-        .map_err(|e| untranslatable(e.to_string()))?;
-    let mut headers = http::HeaderMap::with_capacity(v2.headers.iter().count() + extra.len() + 1);
-    // The forwarded headers take the place of the ACL's own copies (it puts
-    // the correlation id on its v2 requests too, and a service expects one
-    // value), so those copies are not even parsed.
-    let replaced = |name: &str| {
-        extra
-            .iter()
-            .any(|(n, _)| name.eq_ignore_ascii_case(n.as_str()))
-    };
-    for (name, value) in v2.headers.iter().filter(|(name, _)| !replaced(name)) {
-        headers.append(
-            header_name(name).map_err(|e| untranslatable(e.to_string()))?,
-            HeaderValue::from_str(value).map_err(|e| untranslatable(e.to_string()))?,
-        );
-    }
-    for (name, value) in extra {
-        headers.insert(name, value.clone());
-    }
-    headers.insert(http::header::HOST, new.host().clone());
-    let body = Bytes::from(v2.body.clone());
-    // Built again only when a refused connection is retried.
+    let mut first = Some(http_request(new, v2, extra).map_err(NewSideFailure::Upstream)?);
+    // Only a refused connection is tried again, and rarely: the request is
+    // then made again from the ACL's description instead of kept as a copy.
     let build = || {
-        let mut req = Request::new(body::full(body.clone()));
-        (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
-            (method.clone(), uri.clone(), headers.clone());
-        req
+        first
+            .take()
+            .map_or_else(|| http_request(new, v2, extra), Ok)
     };
     let res = sender
         .send(timeout, build)
@@ -147,8 +121,40 @@ async fn call(
     })
 }
 
-fn untranslatable(message: String) -> NewSideFailure {
-    NewSideFailure::Upstream(UpstreamError::Broken(message))
+/// The ACL's v2 request as an HTTP request to `new`, with the `extra`
+/// headers forwarded for the client's request.
+fn http_request(
+    new: &Upstream,
+    v2: &acl::Request,
+    extra: &[(HeaderName, HeaderValue)],
+) -> Result<Request<Body>, UpstreamError> {
+    let broken = |e: &dyn std::fmt::Display| UpstreamError::Broken(e.to_string());
+    let path = PathAndQuery::from_maybe_shared(Bytes::from(v2.target()))
+        .map_err(|e| broken(&format_args!("bad v2 target `{}`: {e}", v2.target())))?;
+    let uri = new.uri(Some(&path)).map_err(|e| broken(&e))?;
+    let method = http::Method::from_bytes(v2.method.as_str().as_bytes()).map_err(|e| broken(&e))?;
+    let mut headers = http::HeaderMap::with_capacity(v2.headers.iter().count() + extra.len() + 1);
+    // The forwarded headers take the place of the ACL's own copies (it puts
+    // the correlation id on its v2 requests too, and a service expects one
+    // value), so those copies are not even parsed.
+    let replaced = |name: &str| {
+        extra
+            .iter()
+            .any(|(n, _)| name.eq_ignore_ascii_case(n.as_str()))
+    };
+    for (name, value) in v2.headers.iter().filter(|(name, _)| !replaced(name)) {
+        headers.append(
+            header_name(name).map_err(|e| broken(&e))?,
+            HeaderValue::from_str(value).map_err(|e| broken(&e))?,
+        );
+    }
+    for (name, value) in extra {
+        headers.insert(name, value.clone());
+    }
+    headers.insert(http::header::HOST, new.host().clone());
+    let mut req = Request::new(body::full(v2.body.clone()));
+    (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) = (method, uri, headers);
+    Ok(req)
 }
 
 /// An ACL response as an HTTP response.

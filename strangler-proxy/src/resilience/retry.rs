@@ -65,22 +65,24 @@ pub struct Sender<'a> {
 
 impl Sender<'_> {
     /// Sends the request `build` makes, again while the connection is refused
-    /// and the policy and the `timeout` budget allow.
+    /// and the policy and the `timeout` budget allow. `build` is called once
+    /// per attempt; a request it cannot build again ends the retries with its
+    /// error.
     pub async fn send(
         &self,
         timeout: Duration,
-        mut build: impl FnMut() -> Request<Body>,
+        mut build: impl FnMut() -> Result<Request<Body>, UpstreamError>,
     ) -> Result<Response<forward::PooledBody>, UpstreamError> {
-        let first = build();
+        let first = build()?;
         if self.policy.attempts == 0 || !idempotent(first.method(), first.headers()) {
             return forward::send(self.client, first, timeout).await;
         }
         let deadline = Instant::now() + timeout;
         let mut first = Some(first);
         let attempt = || {
-            let req = first.take().unwrap_or_else(&mut build);
+            let req = first.take().map_or_else(&mut build, Ok);
             let left = deadline.saturating_duration_since(Instant::now());
-            forward::send(self.client, req, left)
+            async move { forward::send(self.client, req?, left).await }
         };
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.policy.min_delay)
