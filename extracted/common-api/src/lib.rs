@@ -3,6 +3,7 @@
 mod currency;
 mod money;
 mod page;
+pub mod paths;
 mod problem;
 pub mod rfc3339;
 

@@ -80,7 +80,7 @@ pub fn order(id: Uuid) -> String {
 
 /// `/v2/orders/by-legacy-id/{legacy_id}`.
 pub fn order_by_legacy_id(legacy_id: i64) -> String {
-    format!("/v2/orders/by-legacy-id/{legacy_id}")
+    v2_common::paths::by_legacy_id("/v2/orders", legacy_id)
 }
 
 /// `/v2/orders/{id}/confirm`.
@@ -110,7 +110,7 @@ pub fn stock_item(sku: &Sku) -> String {
 
 /// `/v2/stock/by-legacy-id/{legacy_id}`.
 pub fn stock_item_by_legacy_id(legacy_id: i64) -> String {
-    format!("/v2/stock/by-legacy-id/{legacy_id}")
+    v2_common::paths::by_legacy_id("/v2/stock", legacy_id)
 }
 
 /// `/v2/stock/{sku}/adjustments`.
@@ -125,7 +125,7 @@ pub fn shipment(id: Uuid) -> String {
 
 /// `/v2/shipments/by-legacy-id/{legacy_id}`.
 pub fn shipment_by_legacy_id(legacy_id: i64) -> String {
-    format!("/v2/shipments/by-legacy-id/{legacy_id}")
+    v2_common::paths::by_legacy_id("/v2/shipments", legacy_id)
 }
 
 /// `/v2/shipments/{id}/deliver`.

@@ -46,7 +46,7 @@ pub fn payment(id: Uuid) -> String {
 
 /// `/v2/payments/by-legacy-id/{legacy_id}`
 pub fn payment_by_legacy_id(legacy_id: i64) -> String {
-    format!("{PAYMENTS}/by-legacy-id/{legacy_id}")
+    v2_common::paths::by_legacy_id(PAYMENTS, legacy_id)
 }
 
 /// `/v2/payments?order_legacy_id=..&limit=..&offset=..`
@@ -91,7 +91,7 @@ pub fn refund(id: Uuid) -> String {
 
 /// `/v2/refunds/by-legacy-id/{legacy_id}`
 pub fn refund_by_legacy_id(legacy_id: i64) -> String {
-    format!("/v2/refunds/by-legacy-id/{legacy_id}")
+    v2_common::paths::by_legacy_id("/v2/refunds", legacy_id)
 }
 
 /// `/v2/invoices/{id}`
@@ -101,7 +101,7 @@ pub fn invoice(id: Uuid) -> String {
 
 /// `/v2/invoices/by-legacy-id/{legacy_id}`
 pub fn invoice_by_legacy_id(legacy_id: i64) -> String {
-    format!("{INVOICES}/by-legacy-id/{legacy_id}")
+    v2_common::paths::by_legacy_id(INVOICES, legacy_id)
 }
 
 /// `/v2/invoices?order_legacy_id=..&limit=..&offset=..`
