@@ -139,13 +139,20 @@ impl Request {
         }
     }
 
-    /// Splits `path_and_query` at the first `?`.
-    pub fn with_target(method: Method, path_and_query: &str) -> Self {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
+    /// Splits `path_and_query` at the first `?` (an owned target without a
+    /// query becomes the path as it is).
+    pub fn with_target(method: Method, path_and_query: impl Into<String>) -> Self {
+        let mut path = path_and_query.into();
+        let query = match path.find('?') {
+            Some(at) => {
+                let query = path[at + 1..].to_owned();
+                path.truncate(at);
+                query
+            }
+            None => String::new(),
+        };
         let mut req = Self::new(method, path);
-        req.query = query.to_owned();
+        req.query = query;
         req
     }
 
@@ -231,6 +238,17 @@ mod tests {
         assert_eq!(r.path, "/v2/payments");
         assert_eq!(r.query, "order_legacy_id=1&limit=20");
         assert_eq!(r.target(), "/v2/payments?order_legacy_id=1&limit=20");
+        let owned = Request::with_target(Method::Get, String::from("/v2/payments/by-legacy-id/7"));
+        assert_eq!(
+            (owned.path.as_str(), owned.query.as_str()),
+            ("/v2/payments/by-legacy-id/7", "")
+        );
+        assert_eq!(owned.target(), "/v2/payments/by-legacy-id/7");
+        let empty_query = Request::with_target(Method::Get, "/v2/payments?");
+        assert_eq!(
+            (empty_query.path.as_str(), empty_query.query.as_str()),
+            ("/v2/payments", "")
+        );
         assert_eq!(Method::parse("get"), None);
         assert!(Method::Get.is_safe() && !Method::Post.is_safe());
     }

@@ -70,7 +70,7 @@ fn put(_: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
         side: Side::V2,
         message: e.to_string(),
     })?;
-    let call = v2_request(Method::Put, &paths::stock_item(&sku), req)
+    let call = v2_request(Method::Put, paths::stock_item(&sku), req)
         .with_header("Content-Type", "application/json")
         .with_body(bytes);
     Ok(one(
@@ -85,7 +85,7 @@ fn put(_: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
 
 fn get(_: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
     let sku = sku_param(p)?;
-    let call = v2_request(Method::Get, &paths::stock_item(&sku), req);
+    let call = v2_request(Method::Get, paths::stock_item(&sku), req);
     Ok(one(
         "inventory.get",
         call,

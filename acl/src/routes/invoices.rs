@@ -48,7 +48,7 @@ pub(crate) fn table(ctx: Ctx) -> Table {
 fn get(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
     let id = id_param(p, 0, "id")?;
     let clock = ctx.clock;
-    let call = v2_request(Method::Get, &paths::invoice_by_legacy_id(id), req);
+    let call = v2_request(Method::Get, paths::invoice_by_legacy_id(id), req);
     Ok(one(
         "invoices.get",
         call,
@@ -64,7 +64,7 @@ fn of_order(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateE
     let asked = PageRequest::from_query(&req.query)?;
     let clock = ctx.clock;
     let target = paths::invoices_for_order(order, asked.limit(), asked.offset());
-    let call = v2_request(Method::Get, &target, req);
+    let call = v2_request(Method::Get, target, req);
     Ok(page(
         "invoices.list_for_order",
         call,

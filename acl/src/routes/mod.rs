@@ -170,7 +170,7 @@ impl RouteTranslator for Table {
 }
 
 /// A v2 request carrying the legacy request's correlation id.
-pub(crate) fn v2_request(method: Method, target: &str, legacy: &Request) -> Request {
+pub(crate) fn v2_request(method: Method, target: impl Into<String>, legacy: &Request) -> Request {
     let mut req = Request::with_target(method, target).with_header("Accept", "application/json");
     if let Some(id) = legacy.headers.get(CORRELATION_HEADER) {
         req.headers.set(CORRELATION_HEADER, id);

@@ -79,7 +79,7 @@ pub(crate) fn table(ctx: Ctx) -> Table {
 fn get(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
     let id = id_param(p, 0, "id")?;
     let clock = ctx.clock;
-    let call = v2_request(Method::Get, &paths::order_by_legacy_id(id), req);
+    let call = v2_request(Method::Get, paths::order_by_legacy_id(id), req);
     Ok(one(
         "orders.get",
         call,
@@ -95,7 +95,7 @@ fn of_customer(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, Transla
     let asked = PageRequest::from_query(&req.query)?;
     let clock = ctx.clock;
     let target = paths::orders_of_customer(customer, asked.limit(), asked.offset());
-    let call = v2_request(Method::Get, &target, req);
+    let call = v2_request(Method::Get, target, req);
     Ok(page(
         "orders.list_for_customer",
         call,

@@ -64,7 +64,7 @@ pub(crate) fn table(ctx: Ctx) -> Table {
 fn get(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
     let id = id_param(p, 0, "id")?;
     let clock = ctx.clock;
-    let call = v2_request(Method::Get, &paths::payment_by_legacy_id(id), req);
+    let call = v2_request(Method::Get, paths::payment_by_legacy_id(id), req);
     Ok(one(
         "payments.get",
         call,
@@ -80,7 +80,7 @@ fn of_order(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateE
     let asked = PageRequest::from_query(&req.query)?;
     let clock = ctx.clock;
     let target = paths::payments_for_order(order, asked.limit(), asked.offset());
-    let call = v2_request(Method::Get, &target, req);
+    let call = v2_request(Method::Get, target, req);
     Ok(page(
         "payments.list_for_order",
         call,
@@ -97,7 +97,7 @@ fn refund(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateErr
     // before any call, as the monolith does.
     money::non_negative(&FieldPath::field("amt"), body.amt)?;
     let (clock, key, legacy_req) = (ctx.clock, idempotency_key(req), req.clone());
-    let lookup = v2_request(Method::Get, &paths::payment_by_legacy_id(id), req);
+    let lookup = v2_request(Method::Get, paths::payment_by_legacy_id(id), req);
     Ok(lookup_then(
         "refunds.create",
         lookup,
@@ -127,14 +127,14 @@ fn refunds(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateEr
     let id = id_param(p, 0, "id")?;
     let asked = PageRequest::from_query(&req.query)?;
     let (clock, legacy_req) = (ctx.clock, req.clone());
-    let lookup = v2_request(Method::Get, &paths::payment_by_legacy_id(id), req);
+    let lookup = v2_request(Method::Get, paths::payment_by_legacy_id(id), req);
     Ok(lookup_then(
         "refunds.list",
         lookup,
         RENAMES,
         move |pay: &Payment| {
             let target = paths::refunds_page(pay.id, asked.limit(), asked.offset());
-            let call = v2_request(Method::Get, &target, &legacy_req);
+            let call = v2_request(Method::Get, target, &legacy_req);
             Ok(page(
                 "refunds.list",
                 call,

@@ -61,7 +61,7 @@ fn ship(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError
     let order = id_param(p, 0, "id")?;
     let body: legacy::NewShipment = legacy_body(req)?;
     let (clock, key, legacy_req) = (ctx.clock, idempotency_key(req), req.clone());
-    let lookup = v2_request(Method::Get, &paths::order_by_legacy_id(order), req);
+    let lookup = v2_request(Method::Get, paths::order_by_legacy_id(order), req);
     Ok(lookup_then(
         "shipments.create",
         lookup,
@@ -89,7 +89,7 @@ fn ship(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError
 
 fn get(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
     let id = id_param(p, 0, "id")?;
-    let call = v2_request(Method::Get, &paths::shipment_by_legacy_id(id), req);
+    let call = v2_request(Method::Get, paths::shipment_by_legacy_id(id), req);
     Ok(one(
         "shipments.get",
         call,
@@ -103,13 +103,13 @@ fn get(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError>
 fn deliver(ctx: &Ctx, p: &[&str], req: &Request) -> Result<Exchange, TranslateError> {
     let id = id_param(p, 0, "id")?;
     let (clock, key, legacy_req) = (ctx.clock, idempotency_key(req), req.clone());
-    let lookup = v2_request(Method::Get, &paths::shipment_by_legacy_id(id), req);
+    let lookup = v2_request(Method::Get, paths::shipment_by_legacy_id(id), req);
     Ok(lookup_then(
         "shipments.deliver",
         lookup,
         RENAMES,
         move |s: &Shipment| {
-            let call = v2_request(Method::Post, &paths::shipment_deliver(s.id), &legacy_req)
+            let call = v2_request(Method::Post, paths::shipment_deliver(s.id), &legacy_req)
                 .with_header(super::IDEMPOTENCY_KEY, key.as_str());
             Ok(one(
                 "shipments.deliver",
