@@ -254,6 +254,11 @@ impl Db {
         &self.target
     }
 
+    /// The most connections it holds at once (`pool_size`).
+    pub fn pool_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     /// Runs `f` on a pooled connection on a blocking thread, outside any
     /// transaction (reads).
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>

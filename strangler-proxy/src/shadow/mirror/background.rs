@@ -21,11 +21,13 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts the thread.
-    pub fn start() -> io::Result<Self> {
+    /// Starts the thread, with at most `blocking_threads` more for blocking
+    /// work (comparisons, database calls).
+    pub fn start(blocking_threads: usize) -> io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .thread_name("strangler-shadow")
+            .max_blocking_threads(blocking_threads.max(1))
             .on_thread_start(lowest_priority)
             .build()?;
         let handle = runtime.handle().clone();
@@ -54,5 +56,33 @@ impl Background {
 fn lowest_priority() {
     if let Err(e) = rustix::process::setpriority_process(None, 19) {
         tracing::debug!(error = %e, "shadow work keeps the normal CPU priority");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Background;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[test]
+    fn blocking_work_takes_turns_on_the_threads_given() {
+        let background = Background::start(2).unwrap();
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let tasks: Vec<_> = (0..6)
+            .map(|_| {
+                let (running, most) = (running.clone(), most.clone());
+                background.handle().spawn_blocking(move || {
+                    most.fetch_max(running.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(50));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for task in tasks {
+            background.handle().block_on(task).unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2);
     }
 }

@@ -112,7 +112,12 @@ impl Shadow {
         concurrency: usize,
         metrics: &ProxyMetrics,
     ) -> std::io::Result<Self> {
-        let background = Background::start()?;
+        // Comparisons take turns on the noise models' lock and writes on the
+        // store's connections: more blocking threads than that would only
+        // wait (each with its stack and heap), and with the thread starved
+        // under load they used to pile up to `concurrency`.
+        let blocking = usize::try_from(store.db().pool_size()).unwrap_or(1) + 1;
+        let background = Background::start(blocking)?;
         // The queue's dispatcher and its jobs are spawned onto that thread.
         let _on_background = background.handle().enter();
         let worker = Arc::new(Worker {
