@@ -23,8 +23,8 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strangler_proxy::app::Application;
 use strangler_proxy::settings::Settings;
@@ -47,6 +47,8 @@ struct Fake {
     calls: AtomicU64,
     /// How many `x-correlation-id` values the last request carried.
     correlation_values: AtomicU64,
+    /// The `tracestate` lines the last request carried.
+    tracestate: Mutex<Vec<String>>,
     gate: Semaphore,
 }
 
@@ -61,6 +63,7 @@ impl Fake {
             mode: AtomicU8::new(ANSWER),
             calls: AtomicU64::new(0),
             correlation_values: AtomicU64::new(0),
+            tracestate: Mutex::default(),
             gate: Semaphore::new(0),
         });
         let state = fake.clone();
@@ -72,6 +75,9 @@ impl Fake {
                     let service = service_fn(move |req: Request<Incoming>| {
                         let state = state.clone();
                         let ids = req.headers().get_all("x-correlation-id").iter().count();
+                        let tracestate = req.headers().get_all("tracestate").iter();
+                        let tracestate = tracestate.map(|v| v.to_str().unwrap().to_owned());
+                        *state.tracestate.lock().unwrap() = tracestate.collect();
                         async move {
                             state.calls.fetch_add(1, Ordering::SeqCst);
                             state.correlation_values.store(ids as u64, Ordering::SeqCst);
@@ -407,6 +413,31 @@ async fn a_translated_call_carries_one_correlation_id() {
     proxy.get().await;
     assert_eq!(new.calls(), 1);
     assert_eq!(new.correlation_values.load(Ordering::SeqCst), 1);
+    proxy.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_translated_call_carries_every_tracestate_line() {
+    let (legacy, new) = (Fake::start("legacy").await, Fake::start("new").await);
+    let proxy = proxy_of(legacy.addr, new.addr, BREAKER, Things::Translated).await;
+    proxy
+        .client
+        .get(format!("{}{}", proxy.base, proxy.path))
+        .header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
+        .header("tracestate", "congo=t61rcWkgMzE")
+        .header("tracestate", "rojo=00f067aa0ba902b7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(new.calls(), 1);
+    assert_eq!(
+        *new.tracestate.lock().unwrap(),
+        ["congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7"],
+        "a tracestate list split over lines reaches the v2 service whole"
+    );
     proxy.app.stop().await;
 }
 

@@ -13,6 +13,7 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use platform::trace_context::{self, TRACEPARENT, TRACESTATE, TraceContext};
+use std::borrow::Cow;
 use tracing::Span;
 
 // Parsed once: a `&str` header name is parsed again on every use.
@@ -29,6 +30,25 @@ fn hex_into(out: &mut [u8], value: u64) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (i, digit) in out.iter_mut().enumerate().take(16) {
         *digit = DIGITS[((value >> (60 - 4 * i)) & 0xf) as usize];
+    }
+}
+
+/// The request's `tracestate` list as one value: W3C lets a client split it
+/// over several header lines, which mean the lines joined with commas.
+fn tracestate_list(headers: &HeaderMap) -> Option<Cow<'_, str>> {
+    let mut lines = headers
+        .get_all(TRACESTATE_NAME)
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    let first = lines.next()?;
+    match lines.next() {
+        None => Some(Cow::Borrowed(first)),
+        Some(second) => {
+            let rest = std::iter::once(second).chain(lines);
+            Some(Cow::Owned(
+                rest.fold(first.to_owned(), |list, line| list + "," + line),
+            ))
+        }
     }
 }
 
@@ -91,10 +111,10 @@ impl RequestTrace {
     fn start_span(headers: &mut HeaderMap) -> Self {
         let span = tracing::info_span!("proxy", otel.kind = "server");
         if let Some(traceparent) = headers.get(TRACEPARENT_NAME).and_then(|v| v.to_str().ok()) {
-            let tracestate = headers.get(TRACESTATE_NAME).and_then(|v| v.to_str().ok());
+            let tracestate = tracestate_list(headers);
             // Invalid: the span starts a new trace, and the client's
             // tracestate is replaced below (W3C drops it with its parent).
-            trace_context::adopt(&span, traceparent, tracestate);
+            trace_context::adopt(&span, traceparent, tracestate.as_deref());
         }
         let Some(outgoing) = TraceContext::of(&span) else {
             return Self {
@@ -152,6 +172,22 @@ mod tests {
             let ours = TraceContext::of(&trace.span).unwrap();
             assert_eq!(sent, ours.traceparent);
             assert_eq!(headers[TRACESTATE], "congo=t61rcWkgMzE");
+        });
+    }
+
+    #[test]
+    fn a_tracestate_split_over_lines_is_continued_whole() {
+        with_layer(|| {
+            let mut headers = HeaderMap::new();
+            headers.insert(TRACEPARENT, HeaderValue::from_static(CLIENT));
+            headers.append(TRACESTATE, HeaderValue::from_static("congo=t61rcWkgMzE"));
+            headers.append(
+                TRACESTATE,
+                HeaderValue::from_static("rojo=00f067aa0ba902b7"),
+            );
+            RequestTrace::start(&mut headers, true);
+            let sent: Vec<_> = headers.get_all(TRACESTATE).iter().collect();
+            assert_eq!(sent, ["congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"]);
         });
     }
 

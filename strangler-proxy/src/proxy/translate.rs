@@ -149,7 +149,7 @@ fn http_request(
         );
     }
     for (name, value) in extra {
-        headers.insert(name, value.clone());
+        headers.append(name, value.clone());
     }
     headers.insert(http::header::HOST, new.host().clone());
     let mut req = Request::new(body::full(v2.body.clone()));
@@ -216,13 +216,14 @@ fn copy_headers(headers: &http::HeaderMap, read: &'static [HeaderName]) -> acl::
 }
 
 /// The headers that travel with every v2 call made for a request (and with
-/// its shadow copy): its correlation id and W3C trace context.
+/// its shadow copy): its correlation id and W3C trace context, every line of
+/// it (a `tracestate` list may come split over several).
 pub fn forwarded_extras(headers: &http::HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
     [CORRELATION_NAME, TRACEPARENT_NAME, TRACESTATE_NAME]
         .into_iter()
-        .filter_map(|name| {
-            let value = headers.get(&name)?.clone();
-            Some((name, value))
+        .flat_map(|name| {
+            let values = headers.get_all(&name).iter();
+            values.map(move |value| (name.clone(), value.clone()))
         })
         .collect()
 }
