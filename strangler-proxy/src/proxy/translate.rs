@@ -219,11 +219,13 @@ fn copy_headers(headers: &http::HeaderMap, read: &'static [HeaderName]) -> acl::
 /// its shadow copy): its correlation id and W3C trace context, every line of
 /// it (a `tracestate` list may come split over several).
 pub fn forwarded_extras(headers: &http::HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
-    [CORRELATION_NAME, TRACEPARENT_NAME, TRACESTATE_NAME]
-        .into_iter()
-        .flat_map(|name| {
-            let values = headers.get_all(&name).iter();
-            values.map(move |value| (name.clone(), value.clone()))
-        })
-        .collect()
+    let mut extras = Vec::with_capacity(3);
+    for name in [CORRELATION_NAME, TRACEPARENT_NAME] {
+        if let Some(value) = headers.get(&name) {
+            extras.push((name, value.clone()));
+        }
+    }
+    let tracestate = headers.get_all(TRACESTATE_NAME).iter();
+    extras.extend(tracestate.map(|value| (TRACESTATE_NAME, value.clone())));
+    extras
 }
