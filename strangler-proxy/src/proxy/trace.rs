@@ -36,19 +36,15 @@ fn hex_into(out: &mut [u8], value: u64) {
 /// The request's `tracestate` list as one value: W3C lets a client split it
 /// over several header lines, which mean the lines joined with commas.
 fn tracestate_list(headers: &HeaderMap) -> Option<Cow<'_, str>> {
-    let mut lines = headers
+    let lines: Vec<&str> = headers
         .get_all(TRACESTATE_NAME)
         .iter()
-        .filter_map(|v| v.to_str().ok());
-    let first = lines.next()?;
-    match lines.next() {
-        None => Some(Cow::Borrowed(first)),
-        Some(second) => {
-            let rest = std::iter::once(second).chain(lines);
-            Some(Cow::Owned(
-                rest.fold(first.to_owned(), |list, line| list + "," + line),
-            ))
-        }
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    match lines.as_slice() {
+        [] => None,
+        [one] => Some(Cow::Borrowed(*one)),
+        _ => Some(Cow::Owned(lines.join(","))),
     }
 }
 
