@@ -153,9 +153,9 @@ fn serve(settings: Settings, config: Option<PathBuf>) -> anyhow::Result<()> {
 /// Ready tasks the scheduler polls before it looks for I/O events and timers
 /// again (tokio's default: 61). A proxied request's tasks each poll for a few
 /// microseconds and then wait, so looking less often spares `epoll_wait`
-/// calls and serves the wake-ups of many connections in one batch: 2–3.5 %
-/// more throughput on one worker (docs/performance.md). Under full load a
-/// timer or a new connection waits at most this many polls, about a
+/// calls and serves the wake-ups of many connections in one batch: 2–7 % more
+/// throughput on one worker, side by side (docs/performance.md). Under full
+/// load a timer or a new connection waits at most this many polls, about a
 /// millisecond.
 const EVENT_INTERVAL: u32 = 255;
 
