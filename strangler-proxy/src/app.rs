@@ -94,6 +94,7 @@ impl Application {
         let data_plane = tokio::spawn(crate::server::serve(
             listener,
             proxy.clone(),
+            settings.proxy.codec,
             stopped.clone(),
             Duration::from_secs(10),
         ));

@@ -60,6 +60,18 @@ pub struct ProxySettings {
     pub timeout_ms: u64,
     /// Connect timeout to any upstream, in ms.
     pub connect_timeout_ms: u64,
+    /// Which HTTP/1.1 server code serves client connections.
+    pub codec: Codec,
+}
+
+/// The HTTP/1.1 server code on client connections (see [`crate::server`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Codec {
+    /// The proxy's own codec for plain requests, hyper for the rest.
+    Own,
+    /// hyper for every request.
+    Hyper,
 }
 
 /// The admin API.

@@ -31,7 +31,6 @@ use bytes::Bytes;
 use decide::{Mode, Side, decide};
 use forward::Client;
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
-use hyper::body::Incoming;
 use identity::IdentityHeaders;
 use platform::correlation::{CorrelationId, HEADER as CORRELATION};
 use std::net::SocketAddr;
@@ -148,7 +147,7 @@ impl Proxy {
     }
 
     /// Serves one client request, in its own span (see [`trace`]).
-    pub async fn handle(&self, mut req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    pub async fn handle(&self, mut req: Request<Body>, peer: SocketAddr) -> Response<Body> {
         let trace = trace::RequestTrace::start(req.headers_mut(), self.export_spans);
         let span = trace.span.clone();
         self.serve(req, peer, &trace).instrument(span).await
@@ -156,7 +155,7 @@ impl Proxy {
 
     async fn serve(
         &self,
-        mut req: Request<Incoming>,
+        mut req: Request<Body>,
         peer: SocketAddr,
         trace: &trace::RequestTrace,
     ) -> Response<Body> {
@@ -248,7 +247,7 @@ impl Proxy {
     /// Streams `req` to `upstream` and the answer back (WebSocket upgrades too).
     async fn pass(
         &self,
-        mut req: Request<Incoming>,
+        mut req: Request<Body>,
         upstream: &Upstream,
         host: HostPolicy,
         peer: SocketAddr,
@@ -256,7 +255,7 @@ impl Proxy {
     ) -> Response<Body> {
         let client_upgrade =
             headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
-        let (mut parts, incoming) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         headers::to_upstream(&mut parts.headers, peer.ip(), upstream, host);
         match upstream.uri(parts.uri.path_and_query()) {
             Ok(uri) => parts.uri = uri,
@@ -268,7 +267,7 @@ impl Proxy {
                 );
             }
         }
-        let req = Request::from_parts(parts, body::stream(incoming));
+        let req = Request::from_parts(parts, body);
         match forward::send(&self.client, req, timeout).await {
             Ok(mut res) => {
                 let switching = res.status() == StatusCode::SWITCHING_PROTOCOLS;
@@ -337,7 +336,7 @@ impl Proxy {
     /// request (breaker open, bulkhead full).
     async fn serve_new(
         &self,
-        req: Request<Incoming>,
+        req: Request<Body>,
         route: &Route,
         peer: SocketAddr,
     ) -> (Response<Body>, Backend) {
@@ -367,8 +366,8 @@ impl Proxy {
             }
             return (res, Backend::New);
         }
-        let (parts, incoming) = req.into_parts();
-        let bytes = match body::read(incoming, route.max_body_bytes).await {
+        let (parts, body) = req.into_parts();
+        let bytes = match body::read_boxed(body, route.max_body_bytes).await {
             Ok(bytes) => bytes,
             Err(body::ReadError::TooLarge) => return (too_large(route), Backend::New),
             Err(body::ReadError::Broken(e)) => {
@@ -457,7 +456,7 @@ impl Proxy {
     /// it is safe to repeat (it streams, nothing was read), else 503.
     async fn refused(
         &self,
-        req: Request<Incoming>,
+        req: Request<Body>,
         route: &Route,
         peer: SocketAddr,
         replayable: bool,
@@ -513,7 +512,7 @@ fn new_side_failed(outcome: &Outcome) -> Option<bool> {
 /// upstreams log the same id.
 /// The client's correlation id, or a new one (UUID v4, simple form) put on
 /// the request; as a header value, so passing it on copies nothing.
-fn correlation_id(req: &mut Request<Incoming>) -> HeaderValue {
+fn correlation_id(req: &mut Request<Body>) -> HeaderValue {
     if let Some(id) = req.headers().get(&CORRELATION_NAME)
         && id.to_str().is_ok()
     {

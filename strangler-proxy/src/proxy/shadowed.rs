@@ -14,7 +14,6 @@ use crate::shadow::mirror::{Job, header_pairs};
 use crate::shadow::store::Verdict;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -22,7 +21,7 @@ impl Proxy {
     /// Serves `req` from the monolith and shadows a copy to the new side.
     pub(super) async fn serve_shadowed(
         &self,
-        req: Request<Incoming>,
+        req: Request<Body>,
         route: &Route,
         pattern: String,
         peer: SocketAddr,
@@ -84,7 +83,7 @@ impl Proxy {
         }
 
         let (parts, incoming) = req.into_parts();
-        let bytes = match body::read(incoming, plan.max_body_bytes).await {
+        let bytes = match body::read_boxed(incoming, plan.max_body_bytes).await {
             Ok(bytes) => bytes,
             Err(body::ReadError::TooLarge) => {
                 let detail = format!(

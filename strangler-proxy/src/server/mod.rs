@@ -1,12 +1,22 @@
 //! The client-facing listener: HTTP/1.1 with keep-alive and upgrades, one task
 //! per connection, stopping gracefully (in-flight requests finish) on a
 //! shutdown signal.
+//!
+//! A connection starts on the proxy's own HTTP/1.1 codec ([`conn`], [`h1`]),
+//! which serves the plain requests that make up most traffic (no body, no
+//! upgrade, no `Expect`) with one read and one write each. The first request
+//! it does not take (a body, an upgrade, HTTP/1.0, a malformed head) hands the
+//! connection, with the bytes already read, to hyper ([`handoff`]) for the
+//! rest of its life: hyper keeps every edge of the protocol, the own codec
+//! only the common case. `[proxy] codec = "hyper"` serves every connection
+//! with hyper from the start.
+
+mod conn;
+mod h1;
+mod handoff;
 
 use crate::proxy::Proxy;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use std::convert::Infallible;
+use crate::settings::Codec;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -17,6 +27,7 @@ use tokio::sync::watch;
 pub async fn serve(
     listener: TcpListener,
     proxy: Arc<Proxy>,
+    codec: Codec,
     mut stop: watch::Receiver<bool>,
     grace: Duration,
 ) {
@@ -34,27 +45,13 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let proxy = proxy.clone();
-        let mut stop = stop.clone();
-        let _closed = closed_rx.clone();
+        let stop = stop.clone();
+        let closed = closed_rx.clone();
         tokio::spawn(async move {
-            let _closed = _closed;
-            let service = service_fn(move |req| {
-                let proxy = proxy.clone();
-                async move { Ok::<_, Infallible>(proxy.handle(req, peer).await) }
-            });
-            let conn = http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades();
-            tokio::pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(e) = result { tracing::debug!(error = %e, "connection ended"); }
-                }
-                _ = stopped(&mut stop) => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
+            let _closed = closed;
+            match codec {
+                Codec::Own => conn::serve(stream, peer, proxy, stop).await,
+                Codec::Hyper => handoff::serve(stream, Default::default(), peer, proxy, stop).await,
             }
         });
     }

@@ -1,0 +1,382 @@
+//! The own HTTP/1.1 codec's two halves: a request head read into an
+//! [`http::Request`] (only the plain kind, see [`parse`]), and a
+//! [`Response`] written with its framing (RFC 9112 §6).
+
+use crate::proxy::body::Body;
+use bytes::{Bytes, BytesMut};
+use futures_util::FutureExt;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode, Uri, Version};
+use http_body_util::BodyExt;
+use hyper::body::Body as _;
+use std::io::IoSlice;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+/// Header lines one request head may have here; more goes to hyper (which
+/// takes up to 100).
+const MAX_HEADERS: usize = 64;
+
+/// What [`parse`] made of the bytes read so far.
+// Matched as soon as it is returned: a box would cost an allocation per request.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Parsed {
+    /// A request this codec serves; its head is taken off the buffer.
+    Ready(Request<Body>, Exchange),
+    /// The head is not complete yet.
+    Partial,
+    /// Not a plain request (or not a valid one): hyper takes the connection
+    /// from here, buffer and all, and answers it as it would have.
+    Handoff,
+}
+
+/// What the response must honour of its request.
+pub(super) struct Exchange {
+    /// `HEAD`: the response has a head only.
+    pub head_only: bool,
+    /// The client said `Connection: close`.
+    pub close: bool,
+}
+
+/// Takes one request head off `buf` when it is complete and plain: HTTP/1.1,
+/// an origin-form target, no body (no `Transfer-Encoding`, `Content-Length`
+/// absent or 0), no `Expect`, no protocol switch. Header values share the
+/// buffer's bytes rather than being copied.
+pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
+    let mut lines = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut lines);
+    let head_len = match req.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Parsed::Partial,
+        Err(_) => return Parsed::Handoff,
+    };
+    let (Some(method), Some(target), Some(1)) = (req.method, req.path, req.version) else {
+        return Parsed::Handoff;
+    };
+    if !target.starts_with('/') {
+        return Parsed::Handoff;
+    }
+    let base = buf.as_ptr() as usize;
+    let offset = |part: &[u8]| part.as_ptr() as usize - base;
+    // Where each name and value lies in the head, so the values can be cut
+    // from it once it is split off the buffer.
+    let mut spans = [(0usize, 0usize, 0usize, 0usize); MAX_HEADERS];
+    let mut close = false;
+    for (line, span) in req.headers.iter().zip(spans.iter_mut()) {
+        let name = line.name.as_bytes();
+        if name.eq_ignore_ascii_case(b"transfer-encoding")
+            || name.eq_ignore_ascii_case(b"expect")
+            || name.eq_ignore_ascii_case(b"upgrade")
+            || (name.eq_ignore_ascii_case(b"content-length") && line.value.trim_ascii() != b"0")
+        {
+            return Parsed::Handoff;
+        }
+        if name.eq_ignore_ascii_case(b"connection") {
+            for token in line.value.split(|b| *b == b',') {
+                let token = token.trim_ascii();
+                if token.eq_ignore_ascii_case(b"upgrade") {
+                    return Parsed::Handoff;
+                }
+                close |= token.eq_ignore_ascii_case(b"close");
+            }
+        }
+        *span = (
+            offset(name),
+            name.len(),
+            offset(line.value),
+            line.value.len(),
+        );
+    }
+    let count = req.headers.len();
+    let (Ok(method), Ok(uri)) = (Method::from_bytes(method.as_bytes()), Uri::try_from(target))
+    else {
+        return Parsed::Handoff;
+    };
+    let head = buf.split_to(head_len).freeze();
+    let mut headers = HeaderMap::with_capacity(count);
+    for &(name_at, name_len, value_at, value_len) in &spans[..count] {
+        let name = HeaderName::from_bytes(&head[name_at..name_at + name_len]);
+        let value = HeaderValue::from_maybe_shared(head.slice(value_at..value_at + value_len));
+        let (Ok(name), Ok(value)) = (name, value) else {
+            // Rare enough to pay for: put the head back for hyper.
+            let mut whole = BytesMut::from(&head[..]);
+            whole.extend_from_slice(buf);
+            *buf = whole;
+            return Parsed::Handoff;
+        };
+        headers.append(name, value);
+    }
+    let head_only = method == Method::HEAD;
+    let mut request = Request::new(crate::proxy::body::empty());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.version_mut() = Version::HTTP_11;
+    *request.headers_mut() = headers;
+    Parsed::Ready(request, Exchange { head_only, close })
+}
+
+/// How a response body is delimited on the wire.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    None,
+    Length,
+    Chunked,
+}
+
+/// A response on its way out: head bytes (and chunk framing) copied, body
+/// bytes queued as they came, all written with one vectored write. Kept per
+/// connection so its allocations are reused.
+#[derive(Default)]
+pub(super) struct Outgoing {
+    bytes: Vec<u8>,
+    body: Vec<Bytes>,
+}
+
+impl Outgoing {
+    async fn flush(&mut self, io: &mut TcpStream) -> std::io::Result<()> {
+        let mut slices: Vec<IoSlice<'_>> = std::iter::once(&self.bytes[..])
+            .chain(self.body.iter().map(|b| &b[..]))
+            .filter(|b| !b.is_empty())
+            .map(IoSlice::new)
+            .collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            let n = io.write_vectored(rest).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            IoSlice::advance_slices(&mut rest, n);
+        }
+        self.bytes.clear();
+        self.body.clear();
+        Ok(())
+    }
+}
+
+/// Body bytes queued past this are written before more are read.
+const MAX_QUEUED: usize = 256 * 1024;
+
+/// Writes `res` to `io`: the head with as much of the body as is ready, then
+/// the rest as it comes. `Err` when the connection must close: the client is
+/// gone or the body failed mid-way (the client sees the response cut short,
+/// as with hyper).
+pub(super) async fn write(
+    io: &mut TcpStream,
+    out: &mut Outgoing,
+    res: Response<Body>,
+    exchange: &Exchange,
+    close: bool,
+) -> std::io::Result<()> {
+    let (parts, mut body) = res.into_parts();
+    let status = parts.status;
+    let bodiless = exchange.head_only
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    out.bytes.clear();
+    out.body.clear();
+    status_line(&mut out.bytes, status);
+    let framing = if bodiless {
+        Framing::None
+    } else if parts.headers.contains_key(header::CONTENT_LENGTH) {
+        Framing::Length
+    } else if let Some(length) = body.size_hint().exact() {
+        write_line(
+            &mut out.bytes,
+            header::CONTENT_LENGTH.as_str(),
+            itoa::Buffer::new().format(length),
+        );
+        Framing::Length
+    } else {
+        Framing::Chunked
+    };
+    write_head(&mut out.bytes, &parts.headers, framing, close);
+    if bodiless {
+        return out.flush(io).await;
+    }
+    let mut queued = 0;
+    loop {
+        // What is ready goes out with what is queued; only a wait for the
+        // next frame writes first.
+        let frame = match body.frame().now_or_never() {
+            Some(frame) => frame,
+            None => {
+                out.flush(io).await?;
+                queued = 0;
+                body.frame().await
+            }
+        };
+        let Some(frame) = frame else { break };
+        let frame = frame.map_err(std::io::Error::other)?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers: not sent (as hyper without `TE: trailers`)
+        };
+        if data.is_empty() {
+            continue;
+        }
+        queued += data.len();
+        if framing == Framing::Chunked {
+            out.bytes
+                .extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+            out.bytes.extend_from_slice(&data);
+            out.bytes.extend_from_slice(b"\r\n");
+        } else {
+            out.body.push(data);
+        }
+        if queued > MAX_QUEUED {
+            out.flush(io).await?;
+            queued = 0;
+        }
+    }
+    if framing == Framing::Chunked {
+        out.bytes.extend_from_slice(b"0\r\n\r\n");
+    }
+    out.flush(io).await
+}
+
+fn status_line(out: &mut Vec<u8>, status: StatusCode) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+fn write_head(out: &mut Vec<u8>, headers: &HeaderMap, framing: Framing, close: bool) {
+    for (name, value) in headers {
+        // Framing is this codec's: a stray length on a chunked body would
+        // contradict it.
+        if framing == Framing::Chunked && name == header::CONTENT_LENGTH {
+            continue;
+        }
+        write_line(out, name.as_str(), value.as_bytes());
+    }
+    if framing == Framing::Chunked {
+        out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+    }
+    if !headers.contains_key(header::DATE) {
+        out.extend_from_slice(b"date: ");
+        out.extend_from_slice(&http_date());
+        out.extend_from_slice(b"\r\n");
+    }
+    if close {
+        out.extend_from_slice(b"connection: close\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+fn write_line(out: &mut Vec<u8>, name: &str, value: impl AsRef<[u8]>) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_ref());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The `Date` value for now, formatted once a second per thread.
+fn http_date() -> [u8; 29] {
+    thread_local! {
+        static LAST: std::cell::Cell<(u64, [u8; 29])> = const { std::cell::Cell::new((0, [0; 29])) };
+    }
+    let now = SystemTime::now();
+    let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    LAST.with(|last| {
+        let (at, text) = last.get();
+        if at == second {
+            return text;
+        }
+        let mut text = [0u8; 29];
+        let formatted = httpdate::fmt_http_date(now);
+        text.copy_from_slice(&formatted.as_bytes()[..29]);
+        last.set((second, text));
+        text
+    })
+}
+
+/// Bytes a test can hand to [`parse`].
+#[cfg(test)]
+fn buffer(text: &str) -> BytesMut {
+    BytesMut::from(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready(text: &str) -> (Request<Body>, Exchange, BytesMut) {
+        let mut buf = buffer(text);
+        match parse(&mut buf) {
+            Parsed::Ready(req, exchange) => (req, exchange, buf),
+            _ => panic!("not served here: {text:?}"),
+        }
+    }
+
+    fn handed_off(text: &str) -> bool {
+        let mut buf = buffer(text);
+        let handed = matches!(parse(&mut buf), Parsed::Handoff);
+        assert_eq!(
+            &buf[..],
+            text.as_bytes(),
+            "the buffer is left whole for hyper"
+        );
+        handed
+    }
+
+    #[test]
+    fn a_plain_request_is_read_and_taken_off_the_buffer() {
+        let (req, exchange, rest) = ready(
+            "GET /a/b?c=1 HTTP/1.1\r\nHost: shop\r\nX-Two: 1\r\nx-two: 2\r\nConnection: keep-alive, close\r\n\r\nGET /next",
+        );
+        assert_eq!(req.method(), Method::GET);
+        assert_eq!(req.uri().path(), "/a/b");
+        assert_eq!(req.uri().query(), Some("c=1"));
+        assert_eq!(req.headers()["host"], "shop");
+        let twos: Vec<_> = req.headers().get_all("x-two").iter().collect();
+        assert_eq!(twos, ["1", "2"]);
+        assert!(exchange.close && !exchange.head_only);
+        assert_eq!(&rest[..], b"GET /next", "a pipelined request stays");
+    }
+
+    #[test]
+    fn an_incomplete_head_waits_for_more() {
+        let mut buf = buffer("GET / HTTP/1.1\r\nHost: a\r\n");
+        assert!(matches!(parse(&mut buf), Parsed::Partial));
+    }
+
+    #[test]
+    fn what_is_not_plain_goes_to_hyper() {
+        for text in [
+            "POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n",
+            "GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+            "GET / HTTP/1.0\r\n\r\n",
+            "GET http://elsewhere/ HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",
+            "BREW / HTCPCP/1.0\r\n\r\n",
+        ] {
+            assert!(handed_off(text), "{text:?}");
+        }
+        let mut many = String::from("GET / HTTP/1.1\r\n");
+        for i in 0..=MAX_HEADERS {
+            many.push_str(&format!("x-{i}: {i}\r\n"));
+        }
+        many.push_str("\r\n");
+        assert!(handed_off(&many));
+    }
+
+    #[test]
+    fn an_empty_body_by_length_and_head_are_plain() {
+        let (req, _, _) = ready("DELETE /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+        assert_eq!(req.method(), Method::DELETE);
+        let (_, exchange, _) = ready("HEAD /x HTTP/1.1\r\n\r\n");
+        assert!(exchange.head_only && !exchange.close);
+    }
+
+    #[test]
+    fn dates_are_http_dates() {
+        let text = http_date();
+        let text = std::str::from_utf8(&text).unwrap();
+        assert!(httpdate::parse_http_date(text).is_ok(), "{text}");
+    }
+}

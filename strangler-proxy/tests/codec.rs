@@ -1,0 +1,285 @@
+//! The client-facing HTTP/1.1 codecs, over raw sockets on loopback: the
+//! proxy's own codec serves plain requests (pipelined ones in order), hands a
+//! connection to hyper at the first request it does not take without losing
+//! a byte, honours `Connection: close` and `HEAD`; and both codecs
+//! (`[proxy] codec`) answer the same requests alike.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+use strangler_proxy::app::Application;
+use strangler_proxy::settings::{Codec, Settings};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// An upstream answering `METHOD PATH BODY-LENGTH`; `/empty` answers 204.
+async fn upstream() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let service = service_fn(|req: Request<Incoming>| async move {
+                    let (method, path) = (req.method().to_string(), req.uri().to_string());
+                    let body = req.into_body().collect().await.unwrap().to_bytes();
+                    let mut res = Response::new(Full::new(Bytes::from(format!(
+                        "{method} {path} {}",
+                        body.len()
+                    ))));
+                    if path == "/empty" {
+                        *res.body_mut() = Full::new(Bytes::new());
+                        *res.status_mut() = http::StatusCode::NO_CONTENT;
+                    }
+                    Ok::<_, Infallible>(res)
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+async fn proxy(name: &str, legacy: SocketAddr, codec: Codec) -> Application {
+    let dir = std::env::temp_dir().join(format!("strangler-codec-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("strangler.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[shadow]
+database_url = "sqlite://{}"
+[proxy]
+listen = "127.0.0.1:0"
+legacy = "http://{legacy}"
+[admin]
+listen = "127.0.0.1:0"
+token = "codec-test-token-0123456"
+"#,
+            dir.join("shadow.db").display()
+        ),
+    )
+    .unwrap();
+    let flags = dir.join("flags.json");
+    std::fs::write(&flags, r#"{"version": 2, "features": []}"#).unwrap();
+    let mut settings = Settings::load(Some(&config)).unwrap();
+    settings.flags.file = flags;
+    settings.proxy.codec = codec;
+    Application::start(settings, Some(config)).await.unwrap()
+}
+
+/// One response read off `stream`: status line, headers (lower-cased names)
+/// and body (by `Content-Length`, chunks, or none).
+async fn response(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    head_only: bool,
+) -> (String, Vec<(String, String)>, String) {
+    let head_end = loop {
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        fill(stream, buf).await;
+    };
+    let head = String::from_utf8(buf.drain(..head_end).collect()).unwrap();
+    let mut lines = head.trim_end().split("\r\n");
+    let status = lines.next().unwrap().to_owned();
+    let headers: Vec<(String, String)> = lines
+        .map(|l| {
+            let (k, v) = l.split_once(':').unwrap();
+            (k.to_ascii_lowercase(), v.trim().to_owned())
+        })
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let body = if head_only || status.contains(" 204 ") {
+        Vec::new()
+    } else if let Some(length) = header("content-length") {
+        let length: usize = length.parse().unwrap();
+        while buf.len() < length {
+            fill(stream, buf).await;
+        }
+        buf.drain(..length).collect()
+    } else {
+        assert_eq!(
+            header("transfer-encoding").as_deref(),
+            Some("chunked"),
+            "{head}"
+        );
+        let mut body = Vec::new();
+        loop {
+            let line_end = loop {
+                if let Some(at) = buf.windows(2).position(|w| w == b"\r\n") {
+                    break at;
+                }
+                fill(stream, buf).await;
+            };
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&buf[..line_end]).unwrap(), 16).unwrap();
+            while buf.len() < line_end + 2 + size + 2 {
+                fill(stream, buf).await;
+            }
+            body.extend_from_slice(&buf[line_end + 2..line_end + 2 + size]);
+            buf.drain(..line_end + 2 + size + 2);
+            if size == 0 {
+                break body;
+            }
+        }
+    };
+    (status, headers, String::from_utf8(body).unwrap())
+}
+
+async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) {
+    let mut chunk = [0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    assert!(n > 0, "the proxy closed the connection early");
+    buf.extend_from_slice(&chunk[..n]);
+}
+
+/// Whether the proxy closes `stream` (reads EOF) within a few seconds.
+async fn closes(stream: &mut TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(Duration::from_secs(5), stream.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+const MIXED: &str = "GET /one HTTP/1.1\r\nHost: a\r\n\r\n\
+    POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello\
+    GET /three?x=1 HTTP/1.1\r\nHost: a\r\n\r\n\
+    DELETE /four HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n\
+    GET /empty HTTP/1.1\r\nHost: a\r\n\r\n";
+
+/// What `MIXED`, sent in one write, gets back: status and body per request.
+async fn mixed_answers(app: &Application) -> Vec<(String, String)> {
+    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
+    stream.write_all(MIXED.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let mut answers = Vec::new();
+    for _ in 0..5 {
+        let (status, headers, body) = response(&mut stream, &mut buf, false).await;
+        assert!(headers.iter().any(|(k, _)| k == "date"), "{headers:?}");
+        assert!(
+            headers
+                .iter()
+                .any(|(k, v)| k == "via" && v == "1.1 strangler")
+        );
+        answers.push((status, body));
+    }
+    answers
+}
+
+#[tokio::test]
+async fn pipelined_requests_are_answered_in_order_across_the_handoff() {
+    let legacy = upstream().await;
+    let own = proxy("pipelined", legacy, Codec::Own).await;
+    let answers = mixed_answers(&own).await;
+    let expected = [
+        ("HTTP/1.1 200 OK", "GET /one 0"),
+        ("HTTP/1.1 200 OK", "POST /two 5"),
+        ("HTTP/1.1 200 OK", "GET /three?x=1 0"),
+        ("HTTP/1.1 200 OK", "DELETE /four 0"),
+        ("HTTP/1.1 204 No Content", ""),
+    ];
+    let answers: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(s, b)| (s.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(answers, expected);
+
+    let hyper = proxy("pipelined-hyper", legacy, Codec::Hyper).await;
+    assert_eq!(
+        mixed_answers(&hyper).await,
+        mixed_answers(&own).await,
+        "both codecs answer alike"
+    );
+    own.stop().await;
+    hyper.stop().await;
+}
+
+#[tokio::test]
+async fn connection_close_and_head_are_honoured() {
+    let legacy = upstream().await;
+    let app = proxy("close", legacy, Codec::Own).await;
+    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
+    stream
+        .write_all(b"HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let (status, headers, body) = response(&mut stream, &mut buf, true).await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-length" && v == "9"),
+        "HEAD keeps the length GET would have: {headers:?}"
+    );
+    assert!(body.is_empty());
+    let (_, headers, body) = response(&mut stream, &mut buf, false).await;
+    assert_eq!(body, "GET /last 0", "the HEAD sent no body bytes");
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "connection" && v == "close")
+    );
+    assert!(buf.is_empty());
+    assert!(closes(&mut stream).await, "closed after the answer");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_malformed_head_gets_hypers_answer() {
+    let legacy = upstream().await;
+    let app = proxy("malformed", legacy, Codec::Own).await;
+    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    fill(&mut stream, &mut buf).await;
+    assert!(
+        buf.starts_with(b"HTTP/1.1 400 "),
+        "{}",
+        String::from_utf8_lossy(&buf)
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_close_when_the_proxy_stops() {
+    let legacy = upstream().await;
+    let app = proxy("stop", legacy, Codec::Own).await;
+    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
+    stream
+        .write_all(b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let (_, _, body) = response(&mut stream, &mut buf, false).await;
+    assert_eq!(body, "GET /one 0");
+    let stopping = tokio::spawn(app.stop());
+    assert!(closes(&mut stream).await, "the idle connection is closed");
+    stopping.await.unwrap();
+}
