@@ -11,6 +11,8 @@
 //! to Prometheus by [`metrics`]). Calls to the new side pass a circuit
 //! breaker and a bulkhead per upstream, and refused connections are retried
 //! ([`resilience`]).
+//! Client connections reach it through [`server`]: the proxy's own HTTP/1.1
+//! codec for plain requests, hyper for every other kind.
 //! Around it: [`settings`] (the route table lives in the settings file),
 //! [`reload`] without restart, the [`admin`] API, and the [`cli`].
 //!
