@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/proxy_app.rs"]
+mod proxy_app;
+
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
@@ -17,7 +20,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
 use strangler_proxy::app::Application;
-use strangler_proxy::settings::{Codec, Settings};
+use strangler_proxy::settings::Codec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -52,32 +55,20 @@ async fn upstream() -> SocketAddr {
 }
 
 async fn proxy(name: &str, legacy: SocketAddr, codec: Codec) -> Application {
-    let dir = std::env::temp_dir().join(format!("strangler-codec-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("strangler.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[shadow]
-database_url = "sqlite://{}"
+    let toml = format!(
+        r#"
 [proxy]
 listen = "127.0.0.1:0"
 legacy = "http://{legacy}"
 [admin]
 listen = "127.0.0.1:0"
 token = "codec-test-token-0123456"
-"#,
-            dir.join("shadow.db").display()
-        ),
-    )
-    .unwrap();
-    let flags = dir.join("flags.json");
-    std::fs::write(&flags, r#"{"version": 2, "features": []}"#).unwrap();
-    let mut settings = Settings::load(Some(&config)).unwrap();
-    settings.flags.file = flags;
-    settings.proxy.codec = codec;
-    Application::start(settings, Some(config)).await.unwrap()
+"#
+    );
+    proxy_app::start(&format!("codec-{name}"), &toml, |settings| {
+        settings.proxy.codec = codec;
+    })
+    .await
 }
 
 /// One response read off `stream`: status line, headers (lower-cased names)

@@ -8,6 +8,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/proxy_app.rs"]
+mod proxy_app;
+
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -22,7 +25,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strangler_proxy::app::Application;
-use strangler_proxy::settings::Settings;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -79,12 +81,8 @@ async fn upstream() -> SocketAddr {
 }
 
 async fn proxy(name: &str, legacy: SocketAddr) -> Application {
-    let dir = std::env::temp_dir().join(format!("strangler-fwd-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let routes = format!(
+    let toml = format!(
         r#"
-[shadow]
-database_url = "sqlite://{shadow_db}"
 [proxy]
 listen = "127.0.0.1:0"
 legacy = "http://{legacy}"
@@ -96,16 +94,9 @@ token = "forwarding-test-token-0123"
 name = "kept-host"
 patterns = ["/kept/**"]
 host = "keep"
-"#,
-        shadow_db = dir.join("shadow.db").display()
+"#
     );
-    let config = dir.join("strangler.toml");
-    std::fs::write(&config, routes).unwrap();
-    let flags = dir.join("flags.json");
-    std::fs::write(&flags, r#"{"version": 2, "features": []}"#).unwrap();
-    let mut settings = Settings::load(Some(&config)).unwrap();
-    settings.flags.file = flags;
-    Application::start(settings, Some(config)).await.unwrap()
+    proxy_app::start(&format!("fwd-{name}"), &toml, |_| {}).await
 }
 
 #[tokio::test]
