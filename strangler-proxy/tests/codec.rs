@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/hyper_upstream.rs"]
+mod hyper_upstream;
 #[path = "support/proxy_app.rs"]
 mod proxy_app;
 
@@ -13,45 +15,29 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
 use strangler_proxy::app::Application;
 use strangler_proxy::settings::Codec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 /// An upstream answering `METHOD PATH BODY-LENGTH`; `/empty` answers 204.
 async fn upstream() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            tokio::spawn(async move {
-                let service = service_fn(|req: Request<Incoming>| async move {
-                    let (method, path) = (req.method().to_string(), req.uri().to_string());
-                    let body = req.into_body().collect().await.unwrap().to_bytes();
-                    let mut res = Response::new(Full::new(Bytes::from(format!(
-                        "{method} {path} {}",
-                        body.len()
-                    ))));
-                    if path == "/empty" {
-                        *res.body_mut() = Full::new(Bytes::new());
-                        *res.status_mut() = http::StatusCode::NO_CONTENT;
-                    }
-                    Ok::<_, Infallible>(res)
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+    hyper_upstream::serve(|req: Request<Incoming>| async move {
+        let (method, path) = (req.method().to_string(), req.uri().to_string());
+        let body = req.into_body().collect().await.unwrap().to_bytes();
+        if path == "/empty" {
+            let mut res = Response::new(Full::new(Bytes::new()));
+            *res.status_mut() = http::StatusCode::NO_CONTENT;
+            return res;
         }
-    });
-    addr
+        Response::new(Full::new(Bytes::from(format!(
+            "{method} {path} {}",
+            body.len()
+        ))))
+    })
+    .await
 }
 
 async fn proxy(name: &str, legacy: SocketAddr, codec: Codec) -> Application {

@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/hyper_upstream.rs"]
+mod hyper_upstream;
 #[path = "support/proxy_app.rs"]
 mod proxy_app;
 
@@ -15,11 +17,8 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,53 +30,39 @@ use tokio::net::{TcpListener, TcpStream};
 /// An upstream that answers with what it received: method, path, headers and
 /// body length as JSON; and that switches protocols to an echo on `Upgrade`.
 async fn upstream() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
+    hyper_upstream::serve(|mut req: Request<Incoming>| async move {
+        if req.headers().contains_key("upgrade") {
+            let on = hyper::upgrade::on(&mut req);
             tokio::spawn(async move {
-                let service = service_fn(|mut req: Request<Incoming>| async move {
-                    if req.headers().contains_key("upgrade") {
-                        let on = hyper::upgrade::on(&mut req);
-                        tokio::spawn(async move {
-                            let mut io = TokioIo::new(on.await.unwrap());
-                            let mut buf = [0u8; 64];
-                            let n = io.read(&mut buf).await.unwrap();
-                            io.write_all(&buf[..n]).await.unwrap();
-                        });
-                        let res = Response::builder()
-                            .status(StatusCode::SWITCHING_PROTOCOLS)
-                            .header("connection", "upgrade")
-                            .header("upgrade", "echo")
-                            .body(Full::new(Bytes::new()))
-                            .unwrap();
-                        return Ok::<_, Infallible>(res);
-                    }
-                    let headers: serde_json::Map<String, Value> = req
-                        .headers()
-                        .iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap())))
-                        .collect();
-                    let (method, path) = (req.method().to_string(), req.uri().to_string());
-                    let body = req.into_body().collect().await.unwrap().to_bytes();
-                    let echo = json!({"method": method, "path": path, "headers": headers, "body_len": body.len()});
-                    let res = Response::builder()
-                        .header("connection", "x-upstream-hop")
-                        .header("x-upstream-hop", "secret")
-                        .header("keep-alive", "timeout=5")
-                        .body(Full::new(Bytes::from(echo.to_string())))
-                        .unwrap();
-                    Ok(res)
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades()
-                    .await;
+                let mut io = TokioIo::new(on.await.unwrap());
+                let mut buf = [0u8; 64];
+                let n = io.read(&mut buf).await.unwrap();
+                io.write_all(&buf[..n]).await.unwrap();
             });
+            return Response::builder()
+                .status(StatusCode::SWITCHING_PROTOCOLS)
+                .header("connection", "upgrade")
+                .header("upgrade", "echo")
+                .body(Full::new(Bytes::new()))
+                .unwrap();
         }
-    });
-    addr
+        let headers: serde_json::Map<String, Value> = req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap())))
+            .collect();
+        let (method, path) = (req.method().to_string(), req.uri().to_string());
+        let body = req.into_body().collect().await.unwrap().to_bytes();
+        let echo =
+            json!({"method": method, "path": path, "headers": headers, "body_len": body.len()});
+        Response::builder()
+            .header("connection", "x-upstream-hop")
+            .header("x-upstream-hop", "secret")
+            .header("keep-alive", "timeout=5")
+            .body(Full::new(Bytes::from(echo.to_string())))
+            .unwrap()
+    })
+    .await
 }
 
 async fn proxy(name: &str, legacy: SocketAddr) -> Application {
