@@ -260,3 +260,51 @@ async fn idle_connections_close_when_the_proxy_stops() {
     assert!(closes(&mut stream).await, "the idle connection is closed");
     stopping.await.unwrap();
 }
+
+/// An upstream that takes one request and never answers; it says when the
+/// request arrived and whether its connection was then closed under it.
+async fn silent_upstream() -> (SocketAddr, tokio::sync::mpsc::Receiver<&'static str>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tell, heard) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buf = Vec::new();
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            let mut chunk = [0u8; 1024];
+            let n = stream.read(&mut chunk).await.unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        tell.send("request").await.unwrap();
+        let mut byte = [0u8; 1];
+        let closed = matches!(
+            tokio::time::timeout(Duration::from_secs(5), stream.read(&mut byte)).await,
+            Ok(Ok(0) | Err(_))
+        );
+        tell.send(if closed { "closed" } else { "left open" })
+            .await
+            .unwrap();
+    });
+    (addr, heard)
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_cancels_its_request() {
+    for (name, codec) in [("gone", Codec::Own), ("gone-hyper", Codec::Hyper)] {
+        let (legacy, mut heard) = silent_upstream().await;
+        let app = proxy(name, legacy, codec).await;
+        let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
+        stream
+            .write_all(b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+            .await
+            .unwrap();
+        assert_eq!(heard.recv().await, Some("request"));
+        drop(stream);
+        assert_eq!(
+            heard.recv().await,
+            Some("closed"),
+            "{codec:?}: the upstream call is dropped with the client"
+        );
+        app.stop().await;
+    }
+}

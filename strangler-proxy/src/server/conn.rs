@@ -1,7 +1,8 @@
 //! One client connection on the own codec: read a head, serve it through the
 //! data plane, write the answer, and again, until the client closes, asks to
 //! close, sends what only hyper serves (then hyper takes over), or the proxy
-//! stops (between requests, never in the middle of one).
+//! stops (between requests, never in the middle of one). A client that goes
+//! away while its request is in flight cancels it.
 
 use super::h1::{self, Parsed};
 use super::{handoff, stopped};
@@ -43,9 +44,7 @@ pub(super) async fn serve(
                     Parsed::Partial => {}
                 }
             }
-            if buf.capacity() - buf.len() < READ_BUFFER / 8 {
-                buf.reserve(READ_BUFFER);
-            }
+            make_room(&mut buf);
             let read = tokio::select! {
                 read = stream.read_buf(&mut buf) => read,
                 // Idle between requests: the connection closes now.
@@ -56,7 +55,9 @@ pub(super) async fn serve(
                 Ok(_) => {}
             }
         };
-        let res = proxy.handle(req, peer).await;
+        let Some(res) = answer(&mut stream, &mut buf, proxy.handle(req, peer)).await else {
+            return;
+        };
         let close = exchange.close || *stop.borrow();
         if h1::write(&mut stream, &mut out, res, &exchange, close)
             .await
@@ -65,5 +66,36 @@ pub(super) async fn serve(
         {
             return;
         }
+    }
+}
+
+/// Waits for the data plane's answer while watching the client: one that
+/// closes its connection first drops the request (and its upstream call), as
+/// hyper does; bytes it sends meanwhile (a pipelined request) are kept.
+/// `None` when the client went away.
+async fn answer<F: std::future::Future>(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    answer: F,
+) -> Option<F::Output> {
+    tokio::pin!(answer);
+    loop {
+        make_room(buf);
+        tokio::select! {
+            biased;
+            res = &mut answer => return Some(res),
+            // After a short read tokio knows the socket is drained: waiting
+            // here costs no system call until the client sends or closes.
+            read = stream.read_buf(buf), if buf.len() <= MAX_HEAD => match read {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            },
+        }
+    }
+}
+
+fn make_room(buf: &mut BytesMut) {
+    if buf.capacity() - buf.len() < READ_BUFFER / 8 {
+        buf.reserve(READ_BUFFER);
     }
 }
