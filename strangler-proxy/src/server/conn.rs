@@ -8,7 +8,9 @@ use super::h1::{self, Parsed};
 use super::{handoff, stopped};
 use crate::proxy::Proxy;
 use bytes::BytesMut;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -55,7 +57,10 @@ pub(super) async fn serve(
                 Ok(_) => {}
             }
         };
-        let Some(res) = answer(&mut stream, &mut buf, proxy.handle(req, peer)).await else {
+        // Made in place: the request's future is large, and moving it into
+        // a helper cost a copy per request.
+        let handled = std::pin::pin!(proxy.handle(req, peer));
+        let Some(res) = answer(&mut stream, &mut buf, handled).await else {
             return;
         };
         let close = exchange.close || *stop.borrow();
@@ -73,19 +78,19 @@ pub(super) async fn serve(
 /// closes its connection first drops the request (and its upstream call), as
 /// hyper does; bytes it sends meanwhile (a pipelined request) are kept.
 /// `None` when the client went away.
-async fn answer<F: std::future::Future>(
+async fn answer<F: Future>(
     stream: &mut TcpStream,
     buf: &mut BytesMut,
-    answer: F,
+    mut answer: Pin<&mut F>,
 ) -> Option<F::Output> {
-    tokio::pin!(answer);
     loop {
-        make_room(buf);
         tokio::select! {
             biased;
-            res = &mut answer => return Some(res),
+            res = answer.as_mut() => return Some(res),
             // After a short read tokio knows the socket is drained: waiting
             // here costs no system call until the client sends or closes.
+            // (No room is made here: the buffer's bytes are still shared
+            // with the request, so growing it would copy them.)
             read = stream.read_buf(buf), if buf.len() <= MAX_HEAD => match read {
                 Ok(0) | Err(_) => return None,
                 Ok(_) => {}
