@@ -132,6 +132,15 @@ async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) {
     buf.extend_from_slice(&chunk[..n]);
 }
 
+/// An own-codec proxy before the echo upstream, and a connection to it on
+/// which `request` has been sent.
+async fn sent(name: &str, request: &[u8]) -> (Application, TcpStream) {
+    let app = proxy(name, upstream().await, Codec::Own).await;
+    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    (app, stream)
+}
+
 /// Whether the proxy closes `stream` (reads EOF) within a few seconds.
 async fn closes(stream: &mut TcpStream) -> bool {
     let mut byte = [0u8; 1];
@@ -196,13 +205,7 @@ async fn pipelined_requests_are_answered_in_order_across_the_handoff() {
 
 #[tokio::test]
 async fn connection_close_and_head_are_honoured() {
-    let legacy = upstream().await;
-    let app = proxy("close", legacy, Codec::Own).await;
-    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
-    stream
-        .write_all(b"HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let (app, mut stream) = sent("close", b"HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").await;
     let mut buf = Vec::new();
     let (status, headers, body) = response(&mut stream, &mut buf, true).await;
     assert_eq!(status, "HTTP/1.1 200 OK");
@@ -227,13 +230,7 @@ async fn connection_close_and_head_are_honoured() {
 
 #[tokio::test]
 async fn a_malformed_head_gets_hypers_answer() {
-    let legacy = upstream().await;
-    let app = proxy("malformed", legacy, Codec::Own).await;
-    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
-    stream
-        .write_all(b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n")
-        .await
-        .unwrap();
+    let (app, mut stream) = sent("malformed", b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n").await;
     let mut buf = Vec::new();
     fill(&mut stream, &mut buf).await;
     assert!(
@@ -246,13 +243,7 @@ async fn a_malformed_head_gets_hypers_answer() {
 
 #[tokio::test]
 async fn idle_connections_close_when_the_proxy_stops() {
-    let legacy = upstream().await;
-    let app = proxy("stop", legacy, Codec::Own).await;
-    let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
-    stream
-        .write_all(b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n")
-        .await
-        .unwrap();
+    let (app, mut stream) = sent("stop", b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n").await;
     let mut buf = Vec::new();
     let (_, _, body) = response(&mut stream, &mut buf, false).await;
     assert_eq!(body, "GET /one 0");

@@ -19,10 +19,6 @@ use tokio::sync::watch;
 /// Read buffer per connection, as hyper's first one.
 const READ_BUFFER: usize = 8 * 1024;
 
-/// A head still incomplete past this many bytes goes to hyper, which answers
-/// it (`431` when it is too large for it as well).
-const MAX_HEAD: usize = 64 * 1024;
-
 /// Serves `stream` until it closes.
 pub(super) async fn serve(
     mut stream: TcpStream,
@@ -40,13 +36,12 @@ pub(super) async fn serve(
                     Parsed::Handoff => {
                         return handoff::serve(stream, buf.freeze(), peer, proxy, stop).await;
                     }
-                    Parsed::Partial if buf.len() > MAX_HEAD => {
-                        return handoff::serve(stream, buf.freeze(), peer, proxy, stop).await;
-                    }
                     Parsed::Partial => {}
                 }
             }
-            make_room(&mut buf);
+            if buf.capacity() - buf.len() < READ_BUFFER / 8 {
+                buf.reserve(READ_BUFFER);
+            }
             let read = tokio::select! {
                 read = stream.read_buf(&mut buf) => read,
                 // Idle between requests: the connection closes now.
@@ -91,16 +86,10 @@ async fn answer<F: Future>(
             // here costs no system call until the client sends or closes.
             // (No room is made here: the buffer's bytes are still shared
             // with the request, so growing it would copy them.)
-            read = stream.read_buf(buf), if buf.len() <= MAX_HEAD => match read {
+            read = stream.read_buf(buf), if buf.len() <= h1::MAX_HEAD => match read {
                 Ok(0) | Err(_) => return None,
                 Ok(_) => {}
             },
         }
-    }
-}
-
-fn make_room(buf: &mut BytesMut) {
-    if buf.capacity() - buf.len() < READ_BUFFER / 8 {
-        buf.reserve(READ_BUFFER);
     }
 }

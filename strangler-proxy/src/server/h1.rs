@@ -18,6 +18,10 @@ use tokio::net::TcpStream;
 /// takes up to 100).
 const MAX_HEADERS: usize = 64;
 
+/// A head still incomplete past this many bytes goes to hyper, which answers
+/// it (`431` when it is too large for it as well).
+pub(super) const MAX_HEAD: usize = 64 * 1024;
+
 /// Fields the data plane may add to a request on its way upstream.
 const ADDED_FIELDS: usize = 8;
 
@@ -27,7 +31,7 @@ const ADDED_FIELDS: usize = 8;
 pub(super) enum Parsed {
     /// A request this codec serves; its head is taken off the buffer.
     Ready(Request<Body>, Exchange),
-    /// The head is not complete yet.
+    /// The head is not complete yet (and not past [`MAX_HEAD`]).
     Partial,
     /// Not a plain request (or not a valid one): hyper takes the connection
     /// from here, buffer and all, and answers it as it would have.
@@ -51,6 +55,7 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
     let mut req = httparse::Request::new(&mut lines);
     let head_len = match req.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => return Parsed::Handoff,
         Ok(httparse::Status::Partial) => return Parsed::Partial,
         Err(_) => return Parsed::Handoff,
     };
