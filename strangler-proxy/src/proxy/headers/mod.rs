@@ -1,31 +1,61 @@
 //! What a proxy does to headers on the way through (RFC 9110 §7.6): drop
 //! hop-by-hop fields, including those the `Connection` header names; add
-//! `X-Forwarded-For/-Proto/-Host` and `Via`; keep or rewrite `Host`.
+//! `X-Forwarded-For/-Proto/-Host` and `Via`; keep or rewrite `Host`. The
+//! same rules on raw HTTP/1.1 lines are in [`raw`].
+
+pub mod raw;
 
 use crate::settings::HostPolicy;
 use crate::upstream::Upstream;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use std::net::IpAddr;
 
+/// Lower-case names both forms use: the `HeaderMap` form's `HeaderName`
+/// constants are made from them, the raw form compares lines against them.
+mod name {
+    pub(super) const CONNECTION: &str = "connection";
+    pub(super) const HOST: &str = "host";
+    pub(super) const VIA: &str = "via";
+    pub(super) const X_FORWARDED_FOR: &str = "x-forwarded-for";
+    pub(super) const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+    pub(super) const X_FORWARDED_HOST: &str = "x-forwarded-host";
+}
+
 /// Fields that describe one connection, never forwarded.
+const HOP_BY_HOP_NAMES: [&str; 8] = [
+    name::CONNECTION,
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// [`HOP_BY_HOP_NAMES`] as names (`from_static` gives the standard ones'
+/// `header::*` representation, so `contains` compares as before).
 const HOP_BY_HOP: [HeaderName; 8] = [
-    header::CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
+    HeaderName::from_static(HOP_BY_HOP_NAMES[0]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[1]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[2]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[3]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[4]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[5]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[6]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[7]),
 ];
 
 // Names as constants: a `&str` key is parsed again on every use.
-const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static(name::X_FORWARDED_FOR);
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static(name::X_FORWARDED_PROTO);
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static(name::X_FORWARDED_HOST);
 
 /// What this proxy adds to `Via`.
 const VIA: &str = "1.1 strangler";
+
+/// The `X-Forwarded-Proto` this proxy sets (it serves plain HTTP).
+const FORWARDED_PROTO: &str = "http";
 
 /// Whether the request asks to switch protocols (WebSocket and the like).
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -78,7 +108,7 @@ pub fn to_upstream(headers: &mut HeaderMap, peer: IpAddr, upstream: &Upstream, h
     if let Some(value) = forwarded_for {
         headers.insert(X_FORWARDED_FOR, value);
     }
-    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
+    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(FORWARDED_PROTO));
     if let Some(h) = &original_host {
         headers.insert(X_FORWARDED_HOST, h.clone());
     }
@@ -130,103 +160,4 @@ fn owned_value(text: String) -> Result<HeaderValue, http::header::InvalidHeaderV
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.append(*k, HeaderValue::from_static(v));
-        }
-        h
-    }
-
-    #[test]
-    fn hop_by_hop_fields_and_those_connection_names_are_dropped() {
-        let mut h = map(&[
-            ("connection", "keep-alive, x-secret-hop"),
-            ("keep-alive", "timeout=5"),
-            ("x-secret-hop", "1"),
-            ("transfer-encoding", "chunked"),
-            ("te", "trailers"),
-            ("x-kept", "yes"),
-        ]);
-        strip_hop_by_hop(&mut h, false);
-        assert_eq!(h.len(), 1);
-        assert_eq!(h["x-kept"], "yes");
-    }
-
-    #[test]
-    fn a_message_without_hop_by_hop_fields_is_left_alone() {
-        let mut h = map(&[("accept", "*/*"), ("x-kept", "yes"), ("host", "a")]);
-        strip_hop_by_hop(&mut h, false);
-        assert_eq!(h.len(), 3);
-        let mut h = map(&[("accept", "*/*"), ("keep-alive", "timeout=5")]);
-        strip_hop_by_hop(&mut h, false);
-        assert_eq!(
-            h.len(),
-            1,
-            "keep-alive alone (without Connection) is dropped too"
-        );
-    }
-
-    #[test]
-    fn forwarded_for_takes_ipv6_peers_and_via_is_added_once() {
-        let up = Upstream::parse("http://10.0.0.9:9000").unwrap();
-        let mut h = map(&[]);
-        to_upstream(&mut h, "::1".parse().unwrap(), &up, HostPolicy::Rewrite);
-        assert_eq!(h["x-forwarded-for"], "::1");
-        assert_eq!(h["via"], "1.1 strangler");
-        assert!(
-            !h.contains_key("x-forwarded-host"),
-            "no Host, nothing to forward"
-        );
-    }
-
-    #[test]
-    fn each_peer_is_forwarded_as_itself_in_runs_and_alternating() {
-        let up = Upstream::parse("http://10.0.0.9:9000").unwrap();
-        for peer in ["10.1.1.1", "10.1.1.1", "10.2.2.2", "10.1.1.1", "::1", "::1"] {
-            let mut h = map(&[]);
-            to_upstream(&mut h, peer.parse().unwrap(), &up, HostPolicy::Rewrite);
-            assert_eq!(h["x-forwarded-for"], peer);
-        }
-    }
-
-    #[test]
-    fn forwarded_headers_via_and_host() {
-        let up = Upstream::parse("http://10.0.0.9:9000").unwrap();
-        let mut h = map(&[
-            ("host", "shop.example"),
-            ("x-forwarded-for", "1.2.3.4"),
-            ("via", "1.0 edge"),
-        ]);
-        to_upstream(
-            &mut h,
-            "127.0.0.1".parse().unwrap(),
-            &up,
-            HostPolicy::Rewrite,
-        );
-        assert_eq!(h["host"], "10.0.0.9:9000");
-        assert_eq!(h["x-forwarded-for"], "1.2.3.4, 127.0.0.1");
-        assert_eq!(h["x-forwarded-host"], "shop.example");
-        assert_eq!(h["x-forwarded-proto"], "http");
-        assert_eq!(h["via"], "1.0 edge, 1.1 strangler");
-        let mut h = map(&[("host", "shop.example")]);
-        to_upstream(&mut h, "127.0.0.1".parse().unwrap(), &up, HostPolicy::Keep);
-        assert_eq!(h["host"], "shop.example");
-    }
-
-    #[test]
-    fn an_upgrade_keeps_its_pair() {
-        let mut h = map(&[
-            ("connection", "Upgrade"),
-            ("upgrade", "websocket"),
-            ("sec-websocket-key", "k"),
-        ]);
-        assert!(is_upgrade(&h));
-        strip_hop_by_hop(&mut h, true);
-        assert_eq!(h["upgrade"], "websocket");
-        assert_eq!(h["connection"], "upgrade");
-    }
-}
+mod tests;
