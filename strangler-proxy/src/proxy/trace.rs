@@ -48,6 +48,35 @@ fn tracestate_list(headers: &HeaderMap) -> Option<Cow<'_, str>> {
     }
 }
 
+/// The `traceparent` a request carries upstream when spans are not exported:
+/// the client's trace (from its `traceparent`, when valid) or a new one, with
+/// a new parent id; and whether the trace is new (the client's `tracestate`
+/// then goes with its parent). Shared by the data plane and the own codec's
+/// relay, which has no header map.
+pub fn propagated(client: Option<&[u8]>) -> ([u8; 55], bool) {
+    let client = client
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .filter(|v| trace_context::well_formed(v) && v.get(..2) == Some("00"))
+        .and_then(|v| Some((v.get(3..35)?, v.get(53..55)?)))
+        .filter(|(trace, _)| trace.bytes().any(|b| b != b'0'));
+    // `00-<trace id: 32 hex>-<parent id: 16 hex>-<flags: 2 hex>`, written
+    // by hand: `format!` costs several times more on every request.
+    let mut buf = *b"00-00000000000000000000000000000000-0000000000000000-01";
+    let new_trace = client.is_none();
+    match client {
+        Some((trace, flags)) => {
+            buf[3..35].copy_from_slice(trace.as_bytes());
+            buf[53..55].copy_from_slice(flags.as_bytes());
+        }
+        None => {
+            hex_into(&mut buf[3..19], nonzero_u64());
+            hex_into(&mut buf[19..35], rand::random::<u64>());
+        }
+    }
+    hex_into(&mut buf[36..52], nonzero_u64());
+    (buf, new_trace)
+}
+
 /// The request's span and the `traceparent` it sends upstream.
 pub struct RequestTrace {
     /// The span the request is served in.
@@ -69,28 +98,12 @@ impl RequestTrace {
 
     /// Ids only: the client's trace id (or a new one) with a new parent id.
     fn propagate(headers: &mut HeaderMap) -> Self {
-        let client = headers
-            .get(TRACEPARENT_NAME)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| trace_context::well_formed(v) && v.get(..2) == Some("00"))
-            .and_then(|v| Some((v.get(3..35)?, v.get(53..55)?)))
-            .filter(|(trace, _)| trace.bytes().any(|b| b != b'0'));
-        // `00-<trace id: 32 hex>-<parent id: 16 hex>-<flags: 2 hex>`, written
-        // by hand: `format!` costs several times more on every request.
-        let mut buf = *b"00-00000000000000000000000000000000-0000000000000000-01";
-        match client {
-            Some((trace, flags)) => {
-                buf[3..35].copy_from_slice(trace.as_bytes());
-                buf[53..55].copy_from_slice(flags.as_bytes());
-            }
-            None => {
-                // A new trace: the client's orphan tracestate goes with its parent.
-                headers.remove(TRACESTATE_NAME);
-                hex_into(&mut buf[3..19], nonzero_u64());
-                hex_into(&mut buf[19..35], rand::random::<u64>());
-            }
+        let client = headers.get(TRACEPARENT_NAME).map(HeaderValue::as_bytes);
+        let (buf, new_trace) = propagated(client);
+        if new_trace {
+            // A new trace: the client's orphan tracestate goes with its parent.
+            headers.remove(TRACESTATE_NAME);
         }
-        hex_into(&mut buf[36..52], nonzero_u64());
         let traceparent = HeaderValue::from_bytes(&buf).ok();
         if let Some(value) = &traceparent {
             headers.insert(TRACEPARENT_NAME, value.clone());
