@@ -4,6 +4,8 @@
 //! forward ([`forward`], [`headers`]) or translate through the ACL
 //! ([`translate`]) with fallback to the monolith → label and count. The new
 //! side is guarded by a breaker and a bulkhead ([`crate::resilience`]).
+//! Requests the monolith serves alone may instead be relayed by the own
+//! codec ([`relay`]), with the same decision, labels, counters and log line.
 
 pub mod body;
 pub mod decide;
@@ -11,6 +13,7 @@ pub mod forward;
 pub mod headers;
 pub mod identity;
 mod pool;
+pub mod relay;
 mod shadowed;
 pub mod trace;
 pub mod translate;
@@ -58,6 +61,7 @@ pub struct Proxy {
     identity: IdentityHeaders,
     expose_route_headers: bool,
     unrouted_timeout: Duration,
+    connect_timeout: Duration,
     stats: Arc<Stats>,
     shadow: Shadow,
     resilience: Resilience,
@@ -110,6 +114,7 @@ impl Proxy {
             identity: config.identity,
             expose_route_headers: config.expose_route_headers,
             unrouted_timeout: config.unrouted_timeout,
+            connect_timeout: config.connect_timeout,
             stats,
             export_spans: platform::telemetry::exporting(),
         })
@@ -139,6 +144,16 @@ impl Proxy {
     /// The breakers and bulkheads.
     pub fn resilience(&self) -> &Resilience {
         &self.resilience
+    }
+
+    /// The connect timeout to upstreams.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The header naming the client's user (for log lines).
+    pub fn identity_user(&self) -> &HeaderName {
+        &self.identity.user
     }
 
     /// The shadow stage.

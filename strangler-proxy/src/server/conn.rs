@@ -5,7 +5,7 @@
 //! away while its request is in flight cancels it.
 
 use super::h1::{self, Parsed};
-use super::{handoff, stopped};
+use super::{handoff, relay, stopped};
 use crate::proxy::Proxy;
 use bytes::BytesMut;
 use std::future::Future;
@@ -24,18 +24,39 @@ pub(super) async fn serve(
     mut stream: TcpStream,
     peer: SocketAddr,
     proxy: Arc<Proxy>,
-    mut stop: watch::Receiver<bool>,
+    idle: Arc<relay::Idle>,
+    stop: watch::Receiver<bool>,
 ) {
+    let mut link = None;
+    let handoff = requests(&mut stream, peer, &proxy, &idle, &mut link, stop).await;
+    // The upstream connection it last used serves other clients now.
+    if let Some(link) = link {
+        idle.put(link);
+    }
+    if let Some((buf, stop)) = handoff {
+        handoff::serve(stream, buf.freeze(), peer, proxy, stop).await;
+    }
+}
+
+/// Serves requests until the connection closes; what hyper is to serve when
+/// it is handed over.
+async fn requests(
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    proxy: &Arc<Proxy>,
+    idle: &relay::Idle,
+    link: &mut Option<relay::Link>,
+    mut stop: watch::Receiver<bool>,
+) -> Option<(BytesMut, watch::Receiver<bool>)> {
     let mut buf = BytesMut::with_capacity(READ_BUFFER);
     let mut out = h1::Outgoing::default();
+    let mut upstream_request = Vec::new();
     loop {
-        let (req, exchange) = loop {
+        let head = loop {
             if !buf.is_empty() {
                 match h1::parse(&mut buf) {
-                    Parsed::Ready(req, exchange) => break (req, exchange),
-                    Parsed::Handoff => {
-                        return handoff::serve(stream, buf.freeze(), peer, proxy, stop).await;
-                    }
+                    Parsed::Ready(head) => break head,
+                    Parsed::Handoff => return Some((buf, stop)),
                     Parsed::Partial => {}
                 }
             }
@@ -45,26 +66,48 @@ pub(super) async fn serve(
             let read = tokio::select! {
                 read = stream.read_buf(&mut buf) => read,
                 // Idle between requests: the connection closes now.
-                _ = stopped(&mut stop), if buf.is_empty() => return,
+                _ = stopped(&mut stop), if buf.is_empty() => return None,
             };
             match read {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => return None,
                 Ok(_) => {}
             }
+        };
+        // The monolith alone serves it: relayed without the data plane's
+        // request and hyper's client.
+        let plan = proxy.plan_relay(&head.method, head.uri.path(), peer, || {
+            head.header_map().unwrap_or_default()
+        });
+        if let Some(plan) = plan {
+            let close = head.exchange.close || *stop.borrow();
+            let conn = relay::Conn {
+                client: stream,
+                buf: &mut buf,
+                out: &mut out,
+                request: &mut upstream_request,
+                link,
+                idle,
+                peer,
+            };
+            match relay::serve(conn, proxy, head, plan, close).await {
+                Ok(true) => continue,
+                Ok(false) | Err(_) => return None,
+            }
+        }
+        let Some((req, exchange)) = head.into_request(&mut buf) else {
+            return Some((buf, stop));
         };
         // Made in place: the request's future is large, and moving it into
         // a helper cost a copy per request.
         let handled = std::pin::pin!(proxy.handle(req, peer));
-        let Some(res) = answer(&mut stream, &mut buf, handled).await else {
-            return;
-        };
+        let res = answer(stream, &mut buf, handled).await?;
         let close = exchange.close || *stop.borrow();
-        if h1::write(&mut stream, &mut out, res, &exchange, close)
+        if h1::write(stream, &mut out, res, &exchange, close)
             .await
             .is_err()
             || close
         {
-            return;
+            return None;
         }
     }
 }
@@ -73,7 +116,7 @@ pub(super) async fn serve(
 /// closes its connection first drops the request (and its upstream call), as
 /// hyper does; bytes it sends meanwhile (a pipelined request) are kept.
 /// `None` when the client went away.
-async fn answer<F: Future>(
+pub(super) async fn answer<F: Future>(
     stream: &mut TcpStream,
     buf: &mut BytesMut,
     mut answer: Pin<&mut F>,

@@ -10,13 +10,14 @@ use http::{Method, Request, Response, StatusCode, Uri, Version};
 use http_body_util::BodyExt;
 use hyper::body::Body as _;
 use std::io::IoSlice;
+use std::mem::MaybeUninit;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// Header lines one request head may have here; more goes to hyper (which
 /// takes up to 100).
-const MAX_HEADERS: usize = 64;
+pub(super) const MAX_HEADERS: usize = 64;
 
 /// A head still incomplete past this many bytes goes to hyper, which answers
 /// it (`431` when it is too large for it as well).
@@ -30,7 +31,7 @@ const ADDED_FIELDS: usize = 8;
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Parsed {
     /// A request this codec serves; its head is taken off the buffer.
-    Ready(Request<Body>, Exchange),
+    Ready(Head),
     /// The head is not complete yet (and not past [`MAX_HEAD`]).
     Partial,
     /// Not a plain request (or not a valid one): hyper takes the connection
@@ -46,14 +47,47 @@ pub(super) struct Exchange {
     pub close: bool,
 }
 
+/// Where one header line's name and value lie in its head (offset, length;
+/// `u32` keeps the head small to move).
+#[derive(Clone, Copy, Default)]
+struct Span {
+    name: (u32, u32),
+    value: (u32, u32),
+}
+
+impl Span {
+    fn name(self) -> std::ops::Range<usize> {
+        self.name.0 as usize..(self.name.0 + self.name.1) as usize
+    }
+
+    fn value(self) -> std::ops::Range<usize> {
+        self.value.0 as usize..(self.value.0 + self.value.1) as usize
+    }
+}
+
+/// A plain request head, read but not yet made into a [`Request`]: the relay
+/// forwards its lines as they are.
+pub(super) struct Head {
+    /// The head's bytes, taken off the read buffer.
+    bytes: Bytes,
+    pub method: Method,
+    pub uri: Uri,
+    /// Where the request target lies in `bytes`.
+    target: (u32, u32),
+    fields: [Span; MAX_HEADERS],
+    count: usize,
+    pub exchange: Exchange,
+}
+
 /// Takes one request head off `buf` when it is complete and plain: HTTP/1.1,
 /// an origin-form target, no body (no `Transfer-Encoding`, `Content-Length`
-/// absent or 0), no `Expect`, no protocol switch. Header values share the
-/// buffer's bytes rather than being copied.
+/// absent or 0), no `Expect`, no protocol switch.
 pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
-    let mut lines = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut lines);
-    let head_len = match req.parse(buf) {
+    // Left uninitialized: filling 64 empty lines per request costs more than
+    // reading the few a request has.
+    let mut lines = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut []);
+    let head_len = match req.parse_with_uninit_headers(buf, &mut lines) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => return Parsed::Handoff,
         Ok(httparse::Status::Partial) => return Parsed::Partial,
@@ -66,12 +100,11 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
         return Parsed::Handoff;
     }
     let base = buf.as_ptr() as usize;
-    let offset = |part: &[u8]| part.as_ptr() as usize - base;
-    // Where each name and value lies in the head, so the values can be cut
-    // from it once it is split off the buffer.
-    let mut spans = [(0usize, 0usize, 0usize, 0usize); MAX_HEADERS];
+    // A head is far below 4 GiB: `MAX_HEAD` bounds what is read before it ends.
+    let at = |part: &[u8]| ((part.as_ptr() as usize - base) as u32, part.len() as u32);
+    let mut fields = [Span::default(); MAX_HEADERS];
     let mut close = false;
-    for (line, span) in req.headers.iter().zip(spans.iter_mut()) {
+    for (line, span) in req.headers.iter().zip(fields.iter_mut()) {
         let name = line.name.as_bytes();
         if name.eq_ignore_ascii_case(b"transfer-encoding")
             || name.eq_ignore_ascii_case(b"expect")
@@ -89,41 +122,95 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
                 close |= token.eq_ignore_ascii_case(b"close");
             }
         }
-        *span = (
-            offset(name),
-            name.len(),
-            offset(line.value),
-            line.value.len(),
-        );
+        *span = Span {
+            name: at(name),
+            value: at(line.value),
+        };
     }
     let count = req.headers.len();
+    let target_at = at(target.as_bytes());
     let (Ok(method), Ok(uri)) = (Method::from_bytes(method.as_bytes()), Uri::try_from(target))
     else {
         return Parsed::Handoff;
     };
-    let head = buf.split_to(head_len).freeze();
-    // Room for the fields the data plane adds (trace context, correlation
-    // id, `X-Forwarded-*`, `Via`, `Host`): no rehash per request.
-    let mut headers = HeaderMap::with_capacity(count + ADDED_FIELDS);
-    for &(name_at, name_len, value_at, value_len) in &spans[..count] {
-        let name = HeaderName::from_bytes(&head[name_at..name_at + name_len]);
-        let value = HeaderValue::from_maybe_shared(head.slice(value_at..value_at + value_len));
-        let (Ok(name), Ok(value)) = (name, value) else {
-            // Rare enough to pay for: put the head back for hyper.
-            let mut whole = BytesMut::from(&head[..]);
+    let head_only = method == Method::HEAD;
+    Parsed::Ready(Head {
+        bytes: buf.split_to(head_len).freeze(),
+        method,
+        uri,
+        target: target_at,
+        fields,
+        count,
+        exchange: Exchange { head_only, close },
+    })
+}
+
+impl Head {
+    /// The request target as sent (origin form: path and query).
+    pub fn target(&self) -> &[u8] {
+        &self.bytes[self.target.0 as usize..(self.target.0 + self.target.1) as usize]
+    }
+
+    /// The header lines as `httparse` read them, into `out` (which has room
+    /// for [`Head::count`] of them).
+    pub fn fields<'a>(&'a self, out: &'a mut [httparse::Header<'a>]) -> &'a [httparse::Header<'a>] {
+        for (line, span) in out.iter_mut().zip(&self.fields[..self.count]) {
+            // httparse let only token characters through: always UTF-8.
+            line.name = std::str::from_utf8(&self.bytes[span.name()]).unwrap_or_default();
+            line.value = &self.bytes[span.value()];
+        }
+        &out[..self.count.min(out.len())]
+    }
+
+    /// How many header lines the head has.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The first value of each field of `names` (lower case), in one pass.
+    pub fn first_values<const N: usize>(&self, names: [&str; N]) -> [Option<&[u8]>; N] {
+        let mut found = [None; N];
+        for span in &self.fields[..self.count] {
+            let name = &self.bytes[span.name()];
+            for (slot, wanted) in found.iter_mut().zip(names) {
+                if slot.is_none() && name.eq_ignore_ascii_case(wanted.as_bytes()) {
+                    *slot = Some(&self.bytes[span.value()]);
+                }
+            }
+        }
+        found
+    }
+
+    /// The header lines as a map (values share the head's bytes).
+    pub fn header_map(&self) -> Option<HeaderMap> {
+        // Room for the fields the data plane adds (trace context, correlation
+        // id, `X-Forwarded-*`, `Via`, `Host`): no rehash per request.
+        let mut headers = HeaderMap::with_capacity(self.count + ADDED_FIELDS);
+        for span in &self.fields[..self.count] {
+            let name = HeaderName::from_bytes(&self.bytes[span.name()]);
+            let value = HeaderValue::from_maybe_shared(self.bytes.slice(span.value()));
+            headers.append(name.ok()?, value.ok()?);
+        }
+        Some(headers)
+    }
+
+    /// The request for the data plane; `None` (the head put back in front of
+    /// `buf`, for hyper) when a line is not a valid `http` header.
+    pub fn into_request(self, buf: &mut BytesMut) -> Option<(Request<Body>, Exchange)> {
+        let Some(headers) = self.header_map() else {
+            // Rare enough to pay for.
+            let mut whole = BytesMut::from(&self.bytes[..]);
             whole.extend_from_slice(buf);
             *buf = whole;
-            return Parsed::Handoff;
+            return None;
         };
-        headers.append(name, value);
+        let mut request = Request::new(crate::proxy::body::empty());
+        *request.method_mut() = self.method;
+        *request.uri_mut() = self.uri;
+        *request.version_mut() = Version::HTTP_11;
+        *request.headers_mut() = headers;
+        Some((request, self.exchange))
     }
-    let head_only = method == Method::HEAD;
-    let mut request = Request::new(crate::proxy::body::empty());
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    *request.version_mut() = Version::HTTP_11;
-    *request.headers_mut() = headers;
-    Parsed::Ready(request, Exchange { head_only, close })
 }
 
 /// How a response body is delimited on the wire.
@@ -144,7 +231,18 @@ pub(super) struct Outgoing {
 }
 
 impl Outgoing {
-    async fn flush(&mut self, io: &mut TcpStream) -> std::io::Result<()> {
+    /// The head being written (empty between answers).
+    pub(super) fn head(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    /// Queues a piece of body after the head.
+    pub(super) fn push_body(&mut self, piece: Bytes) {
+        self.body.push(piece);
+    }
+
+    /// Writes what is queued.
+    pub(super) async fn flush(&mut self, io: &mut TcpStream) -> std::io::Result<()> {
         let mut pieces = std::iter::once(&self.bytes[..])
             .chain(self.body.iter().map(|b| &b[..]))
             .filter(|b| !b.is_empty());
@@ -292,7 +390,7 @@ fn write_head(out: &mut Vec<u8>, headers: &HeaderMap, framing: Framing, close: b
     out.extend_from_slice(b"\r\n");
 }
 
-fn write_line(out: &mut Vec<u8>, name: &str, value: impl AsRef<[u8]>) {
+pub(super) fn write_line(out: &mut Vec<u8>, name: &str, value: impl AsRef<[u8]>) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
     out.extend_from_slice(value.as_ref());
@@ -300,7 +398,7 @@ fn write_line(out: &mut Vec<u8>, name: &str, value: impl AsRef<[u8]>) {
 }
 
 /// The `Date` value for now, formatted once a second per thread.
-fn http_date() -> [u8; 29] {
+pub(super) fn http_date() -> [u8; 29] {
     thread_local! {
         static LAST: std::cell::Cell<(u64, [u8; 29])> = const { std::cell::Cell::new((0, [0; 29])) };
     }

@@ -12,8 +12,10 @@
 //! with hyper from the start.
 
 mod conn;
+mod framing;
 mod h1;
 mod handoff;
+mod relay;
 
 use crate::proxy::Proxy;
 use crate::settings::Codec;
@@ -32,6 +34,7 @@ pub async fn serve(
     grace: Duration,
 ) {
     let (closed_tx, closed_rx) = watch::channel(());
+    let idle = Arc::new(relay::Idle::default());
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -47,10 +50,11 @@ pub async fn serve(
         let proxy = proxy.clone();
         let stop = stop.clone();
         let closed = closed_rx.clone();
+        let idle = idle.clone();
         tokio::spawn(async move {
             let _closed = closed;
             match codec {
-                Codec::Own => conn::serve(stream, peer, proxy, stop).await,
+                Codec::Own => conn::serve(stream, peer, proxy, idle, stop).await,
                 Codec::Hyper => handoff::serve(stream, Default::default(), peer, proxy, stop).await,
             }
         });

@@ -10,7 +10,10 @@ fn buffer(text: &str) -> BytesMut {
 fn ready(text: &str) -> (Request<Body>, Exchange, BytesMut) {
     let mut buf = buffer(text);
     match parse(&mut buf) {
-        Parsed::Ready(req, exchange) => (req, exchange, buf),
+        Parsed::Ready(head) => {
+            let (req, exchange) = head.into_request(&mut buf).unwrap();
+            (req, exchange, buf)
+        }
         _ => panic!("not served here: {text:?}"),
     }
 }
@@ -118,8 +121,21 @@ mod props {
             prop_assert!(matches!(parse(&mut buf), Parsed::Partial));
             buf.extend_from_slice(&whole.as_bytes()[split..]);
             buf.extend_from_slice(b"GET /next");
-            let Parsed::Ready(req, exchange) = parse(&mut buf) else {
+            let Parsed::Ready(head_read) = parse(&mut buf) else {
                 return Err(TestCaseError::fail(format!("not served: {whole:?}")));
+            };
+            prop_assert_eq!(head_read.target(), head.1.as_bytes());
+            let mut lines = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let raw: Vec<(String, Vec<u8>)> = head_read
+                .fields(&mut lines)
+                .iter()
+                .map(|h| (h.name.to_owned(), h.value.to_vec()))
+                .collect();
+            let sent_raw: Vec<(String, Vec<u8>)> =
+                head.2.iter().map(|(k, v)| (k.clone(), v.clone().into_bytes())).collect();
+            prop_assert_eq!(raw, sent_raw, "the lines as sent, for the relay");
+            let Some((req, exchange)) = head_read.into_request(&mut buf) else {
+                return Err(TestCaseError::fail(format!("not a request: {whole:?}")));
             };
             prop_assert_eq!(req.method().as_str(), head.0.as_str());
             prop_assert_eq!(req.uri().to_string(), head.1.clone());

@@ -1,0 +1,177 @@
+//! The data plane's half of the own codec's relay: requests the monolith
+//! serves alone (a route in legacy mode, or no route), which the client
+//! connection's task passes straight to the upstream and back, header lines
+//! rewritten in place ([`super::headers::raw`]) instead of through a
+//! `HeaderMap` and hyper's client. The decision, the counters, the labels and
+//! the log line stay here, with the rest of the data plane; the wire work is
+//! the server's (`crate::server`).
+//!
+//! Only what needs nothing more is relayed: not a shadowed request (its copy
+//! needs the whole request), not one for the new side, not while spans are
+//! exported (the relay has no span to export).
+
+use super::body::Body;
+use super::decide::{Mode, Side, decide};
+use super::{Proxy, identity, label};
+use crate::routes::{Route, RouteTable};
+use crate::settings::HostPolicy;
+use crate::stats::Backend;
+use crate::upstream::Upstream;
+use http::{HeaderMap, Method, Response};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A request the relay may serve, and what it needs to serve it.
+pub struct RelayPlan {
+    table: Arc<RouteTable>,
+    /// `None`: no route claims the request.
+    route: Option<usize>,
+    mode: Mode,
+    started: Instant,
+}
+
+/// What the log line says about a relayed request beyond its plan.
+pub struct Relayed<'a> {
+    /// The answer's status.
+    pub status: u16,
+    /// The request's method.
+    pub method: &'a str,
+    /// The request's path (no query).
+    pub path: &'a str,
+    /// The correlation id sent upstream.
+    pub correlation_id: &'a str,
+    /// The trace id sent upstream.
+    pub trace_id: &'a str,
+    /// The client's user header, when it sent one.
+    pub user: Option<&'a str>,
+}
+
+impl RelayPlan {
+    fn route(&self) -> Option<&Route> {
+        self.route.map(|index| &self.table.routes()[index])
+    }
+
+    /// Where the request goes.
+    pub fn upstream(&self) -> &Upstream {
+        self.route()
+            .map_or_else(|| self.table.legacy(), |route| &route.legacy)
+    }
+
+    /// Whether the client's `Host` is kept.
+    pub fn host(&self) -> HostPolicy {
+        self.route().map_or(HostPolicy::Rewrite, |route| route.host)
+    }
+
+    /// How long the upstream has to answer.
+    pub fn timeout(&self, proxy: &Proxy) -> Duration {
+        self.route()
+            .map_or(proxy.unrouted_timeout, |route| route.timeout)
+    }
+
+    /// The response labels (route, backend) as header lines, when responses
+    /// carry them.
+    pub fn labels(&self, proxy: &Proxy) -> [Option<(&'static str, &[u8])>; 2] {
+        match self.route() {
+            Some(route) if proxy.expose_route_headers => [
+                route
+                    .name_header
+                    .as_ref()
+                    .map(|value| (super::ROUTE_HEADER, value.as_bytes())),
+                Some((super::BACKEND_HEADER, Backend::Legacy.as_str().as_bytes())),
+            ],
+            _ => [None, None],
+        }
+    }
+}
+
+impl Proxy {
+    /// Whether the relay may serve `method path`: a plan when the monolith
+    /// serves it alone, `None` when the whole data plane must. `headers`
+    /// builds the request's header map, called only when a flag's answer
+    /// depends on the request.
+    pub fn plan_relay(
+        &self,
+        method: &Method,
+        path: &str,
+        peer: SocketAddr,
+        headers: impl FnOnce() -> HeaderMap,
+    ) -> Option<RelayPlan> {
+        if self.export_spans {
+            return None;
+        }
+        let started = Instant::now();
+        let table = self.table.load_full();
+        let Some((route, found)) = table.find(method, path) else {
+            return Some(RelayPlan {
+                table,
+                route: None,
+                mode: Mode::Legacy,
+                started,
+            });
+        };
+        let ctx = || {
+            identity::context(
+                &headers(),
+                &self.identity,
+                &route.name,
+                route.customer_param.as_deref(),
+                &found.params,
+                peer.ip(),
+            )
+        };
+        let decision = decide(&self.flags, &route.flags, ctx);
+        if decision.side != Side::Legacy || decision.mode == Mode::Shadow {
+            return None;
+        }
+        let route = Some(found.route);
+        Some(RelayPlan {
+            table,
+            route,
+            mode: decision.mode,
+            started,
+        })
+    }
+
+    /// Labels an answer the relay made itself (an upstream failure) as the
+    /// data plane labels its answers.
+    pub fn label_relayed(&self, plan: &RelayPlan, res: &mut Response<Body>) {
+        if let (Some(route), true) = (plan.route(), self.expose_route_headers) {
+            label(res, route, Backend::Legacy);
+        }
+    }
+
+    /// Counts and logs a relayed request once its answer is written.
+    pub fn relayed(&self, plan: &RelayPlan, done: Relayed<'_>) {
+        let elapsed = plan.started.elapsed();
+        let Some(route) = plan.route() else {
+            self.stats
+                .unrouted()
+                .answered(Mode::Legacy, Backend::Legacy, done.status, elapsed);
+            return;
+        };
+        route
+            .counters
+            .answered(plan.mode, Backend::Legacy, done.status, elapsed);
+        let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(
+            correlation_id = done.correlation_id, trace_id = done.trace_id, route = %route.name,
+            mode = plan.mode.as_str(), backend = Backend::Legacy.as_str(),
+            user = done.user.unwrap_or("-"), method = done.method, path = done.path,
+            status = done.status, latency_ms, "proxied"
+        );
+    }
+}
+
+/// `value` as text, as `HeaderValue::to_str` reads it: `None` unless it is
+/// visible ASCII (tabs and spaces allowed).
+pub fn text(value: &[u8]) -> Option<&str> {
+    if value
+        .iter()
+        .all(|&b| b == b'\t' || (b' '..0x7f).contains(&b))
+    {
+        std::str::from_utf8(value).ok()
+    } else {
+        None
+    }
+}
