@@ -12,7 +12,9 @@
 //! breaker and a bulkhead per upstream, and refused connections are retried
 //! ([`resilience`]).
 //! Client connections reach it through [`server`]: the proxy's own HTTP/1.1
-//! codec for plain requests, hyper for every other kind.
+//! codec for plain requests, hyper for every other kind. Plain requests the
+//! monolith serves alone are relayed by the codec itself
+//! ([`proxy::relay`]), with the data plane's decision, labels and counters.
 //! Around it: [`settings`] (the route table lives in the settings file),
 //! [`reload`] without restart, the [`admin`] API, and the [`cli`].
 //!

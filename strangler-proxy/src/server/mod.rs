@@ -8,8 +8,10 @@
 //! it does not take (a body, an upgrade, HTTP/1.0, a malformed head) hands the
 //! connection, with the bytes already read, to hyper ([`handoff`]) for the
 //! rest of its life: hyper keeps every edge of the protocol, the own codec
-//! only the common case. `[proxy] codec = "hyper"` serves every connection
-//! with hyper from the start.
+//! only the common case. Of those, the ones the monolith serves alone are
+//! relayed ([`relay`]): written upstream and answered from the connection's
+//! own task. `[proxy] codec = "hyper"` serves every connection with hyper
+//! from the start.
 
 mod conn;
 mod framing;
