@@ -11,11 +11,14 @@
 mod hyper_upstream;
 #[path = "support/proxy_app.rs"]
 mod proxy_app;
+#[path = "support/raw_http.rs"]
+mod raw_http;
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
+use raw_http::response;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -66,6 +69,16 @@ async fn recording() -> (SocketAddr, Seen) {
 }
 
 async fn proxy(name: &str, legacy: SocketAddr, codec: Codec) -> Application {
+    proxy_with(name, legacy, |settings| settings.proxy.codec = codec).await
+}
+
+/// A proxy before `legacy` with a legacy-mode route, one that keeps the
+/// client's `Host`, and what `adjust` changes.
+async fn proxy_with(
+    name: &str,
+    legacy: SocketAddr,
+    adjust: impl FnOnce(&mut strangler_proxy::settings::Settings),
+) -> Application {
     let toml = format!(
         r#"
 [proxy]
@@ -83,10 +96,7 @@ patterns = ["/kept/{{id}}"]
 host = "keep"
 "#
     );
-    proxy_app::start(&format!("relay-{name}"), &toml, |settings| {
-        settings.proxy.codec = codec;
-    })
-    .await
+    proxy_app::start(&format!("relay-{name}"), &toml, adjust).await
 }
 
 /// Requests that exercise the header rules: hop-by-hop fields and those
@@ -220,49 +230,6 @@ async fn the_relay_forwards_as_the_data_plane_does() {
     );
 }
 
-/// One response off `stream`: status line, lines, body (by length or none).
-async fn response(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    head_only: bool,
-) -> (String, Lines, String) {
-    let head_end = loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        fill(stream, buf).await;
-    };
-    let head = String::from_utf8(buf.drain(..head_end).collect()).unwrap();
-    let mut lines = head.trim_end().split("\r\n");
-    let status = lines.next().unwrap().to_owned();
-    let headers: Lines = lines
-        .map(|l| {
-            let (k, v) = l.split_once(':').unwrap();
-            (k.to_ascii_lowercase(), v.trim().to_owned())
-        })
-        .collect();
-    let length = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .map_or(0, |(_, v)| v.parse().unwrap());
-    let length = if head_only { 0 } else { length };
-    while buf.len() < length {
-        fill(stream, buf).await;
-    }
-    let body = String::from_utf8(buf.drain(..length).collect()).unwrap();
-    (status, headers, body)
-}
-
-async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) {
-    let mut chunk = [0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
-        .await
-        .expect("an answer in time")
-        .unwrap();
-    assert!(n > 0, "the proxy closed the connection early");
-    buf.extend_from_slice(&chunk[..n]);
-}
-
 /// An upstream that answers each request after `delay`, counting connections.
 async fn counting(delay: Duration) -> (SocketAddr, Arc<Mutex<usize>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -321,7 +288,12 @@ async fn clients_keep_their_upstream_connection_and_hand_it_on_when_they_close()
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut c = TcpStream::connect(app.proxy_addr()).await.unwrap();
     c.write_all(get).await.unwrap();
-    assert_eq!(response(&mut c, &mut buf, false).await.2, "ok");
+    let (_, lines, body) = response(&mut c, &mut buf, false).await;
+    assert_eq!(body, "ok");
+    assert!(
+        lines.iter().any(|(name, _)| name == "date"),
+        "an answer without a date gets one: {lines:?}"
+    );
     assert_eq!(
         *connections.lock().unwrap(),
         2,
@@ -357,21 +329,11 @@ async fn relayed_failures_are_problems() {
 
     // No answer within the route's timeout: 504, and the connection serves on.
     let (slow, _) = counting(Duration::from_secs(3)).await;
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{slow}"
-[admin]
-listen = "127.0.0.1:0"
-token = "relay-test-token-0123456"
-[[routes]]
-name = "catalog"
-patterns = ["/catalog/{{id}}"]
-timeout_ms = 200
-"#
-    );
-    let app = proxy_app::start("relay-timeout", &toml, |_| {}).await;
+    let app = proxy_with("timeout", slow, |settings| {
+        settings.proxy.codec = Codec::Own;
+        settings.routes[0].timeout_ms = Some(200);
+    })
+    .await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     let mut buf = Vec::new();
     stream

@@ -180,19 +180,7 @@ impl Proxy {
         let found = table
             .find(req.method(), req.uri().path())
             .map(|(route, found)| {
-                // The flag context (a map and strings) is built only when a
-                // flag's answer depends on the request.
-                let ctx = || {
-                    identity::context(
-                        req.headers(),
-                        &self.identity,
-                        &route.name,
-                        route.customer_param.as_deref(),
-                        &found.params,
-                        peer.ip(),
-                    )
-                };
-                let decision = decide(&self.flags, &route.flags, ctx);
+                let decision = self.decide(route, &found, peer, || req.headers());
                 // The pattern is only kept (allocated) for a shadowed request.
                 let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
                 (found.route, decision, pattern)
@@ -257,6 +245,29 @@ impl Proxy {
             label(&mut res, route, backend);
         }
         res
+    }
+
+    /// The mode of `route` for one request. The flag context (a map and
+    /// strings) is built, from `headers`, only when a flag's answer depends
+    /// on the request.
+    fn decide<H: std::borrow::Borrow<http::HeaderMap>>(
+        &self,
+        route: &Route,
+        found: &crate::routes::Found<'_>,
+        peer: SocketAddr,
+        headers: impl FnOnce() -> H,
+    ) -> decide::Decision {
+        let ctx = || {
+            identity::context(
+                headers().borrow(),
+                &self.identity,
+                &route.name,
+                route.customer_param.as_deref(),
+                &found.params,
+                peer.ip(),
+            )
+        };
+        decide(&self.flags, &route.flags, ctx)
     }
 
     /// Streams `req` to `upstream` and the answer back (WebSocket upgrades too).

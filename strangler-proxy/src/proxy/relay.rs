@@ -11,8 +11,8 @@
 //! exported (the relay has no span to export).
 
 use super::body::Body;
-use super::decide::{Mode, Side, decide};
-use super::{Proxy, identity, label};
+use super::decide::{Mode, Side};
+use super::{Proxy, label};
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::stats::Backend;
@@ -110,17 +110,7 @@ impl Proxy {
                 started,
             });
         };
-        let ctx = || {
-            identity::context(
-                &headers(),
-                &self.identity,
-                &route.name,
-                route.customer_param.as_deref(),
-                &found.params,
-                peer.ip(),
-            )
-        };
-        let decision = decide(&self.flags, &route.flags, ctx);
+        let decision = self.decide(route, &found, peer, headers);
         if decision.side != Side::Legacy || decision.mode == Mode::Shadow {
             return None;
         }

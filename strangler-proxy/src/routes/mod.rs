@@ -19,7 +19,8 @@ use methods::Methods;
 use pattern::Pattern;
 use std::sync::Arc;
 use std::time::Duration;
-use trie::{Found, Trie};
+pub use trie::Found;
+use trie::Trie;
 
 /// A route group, ready to serve.
 #[derive(Debug, Clone)]
