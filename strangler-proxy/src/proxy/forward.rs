@@ -5,7 +5,7 @@
 
 use super::body::{self, Body};
 use super::pool::SendError;
-pub use super::pool::{Client, PooledBody};
+pub use super::pool::{Client, IDLE_TIMEOUT, MAX_IDLE_PER_UPSTREAM, PooledBody};
 use http::{Request, Response, StatusCode};
 use std::time::Duration;
 

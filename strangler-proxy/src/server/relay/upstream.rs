@@ -1,0 +1,174 @@
+//! The relay's upstream side: each client connection's link to an upstream,
+//! the idle links clients left behind, and one exchange on a link (the
+//! request written, the response read up to the end of its head).
+
+use super::{READ_SIZE, ResponseHead};
+use crate::proxy::forward::{IDLE_TIMEOUT, MAX_IDLE_PER_UPSTREAM, UpstreamError};
+use crate::server::h1::MAX_HEADERS;
+use bytes::BytesMut;
+use http::uri::Authority;
+use rustc_hash::FxHashMap;
+use std::mem::MaybeUninit;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// An upstream response head larger than this is refused (as hyper's client).
+const MAX_RESPONSE_HEAD: usize = 64 * 1024;
+
+/// A connection to an upstream, with what was read from it.
+pub(in crate::server) struct Link {
+    pub(super) authority: Authority,
+    pub(super) stream: TcpStream,
+    pub(super) buf: BytesMut,
+}
+
+/// Idle upstream connections, per upstream, the most recently used on top.
+#[derive(Default)]
+pub(in crate::server) struct Idle {
+    stacks: Mutex<FxHashMap<Authority, Vec<(TcpStream, Instant)>>>,
+}
+
+impl Idle {
+    fn take(&self, authority: &Authority) -> Option<TcpStream> {
+        let mut stacks = self.stacks.lock().unwrap_or_else(|p| p.into_inner());
+        let stack = stacks.get_mut(authority)?;
+        while let Some((stream, since)) = stack.pop() {
+            if since.elapsed() < IDLE_TIMEOUT && open(&stream) {
+                return Some(stream);
+            }
+        }
+        None
+    }
+
+    /// Keeps `link` for another client (its buffer is dropped: it is empty).
+    pub(in crate::server) fn put(&self, link: Link) {
+        let mut stacks = self.stacks.lock().unwrap_or_else(|p| p.into_inner());
+        let stack = stacks.entry(link.authority).or_default();
+        if stack.len() < MAX_IDLE_PER_UPSTREAM {
+            stack.push((link.stream, Instant::now()));
+        }
+    }
+}
+
+/// Whether an idle connection still looks usable: nothing arrived on it (an
+/// upstream closing it sends its end, which the runtime then knows of; no
+/// system call is made unless it does).
+fn open(stream: &TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(stream.try_read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+/// Sends `request` over `link` (or a connection from the idle stack, or a
+/// new one) and reads until the response head is complete, which `on_head`
+/// writes for the client. A reused connection that fails before the first
+/// byte of an answer is taken to have been closed by the upstream while
+/// idle: a replayable request is sent again, once, on a new connection.
+pub(super) async fn exchange(
+    link: Option<Link>,
+    idle: &Idle,
+    authority: &Authority,
+    connect_timeout: Duration,
+    request: &[u8],
+    replayable: bool,
+    mut on_head: impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<ResponseHead, UpstreamError>,
+) -> Result<(Link, ResponseHead), UpstreamError> {
+    let reused = match link {
+        Some(link) if open(&link.stream) => Some(link),
+        _ => idle.take(authority).map(|stream| Link {
+            authority: authority.clone(),
+            stream,
+            buf: BytesMut::new(),
+        }),
+    };
+    if let Some(mut link) = reused {
+        match send(&mut link, request, &mut on_head).await {
+            Ok(head) => return Ok((link, head)),
+            Err(Failed::BeforeAnswer(_)) if replayable => {}
+            Err(Failed::BeforeAnswer(e) | Failed::Mid(e)) => return Err(UpstreamError::Broken(e)),
+            Err(Failed::Answer(e)) => return Err(e),
+        }
+    }
+    let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(authority.as_str()))
+        .await
+        .map_err(|_| {
+            UpstreamError::Connect(format!(
+                "no connection within {} ms",
+                connect_timeout.as_millis()
+            ))
+        })?
+        .map_err(|e| UpstreamError::Connect(format!("tcp connect error: {e}")))?;
+    let _ = stream.set_nodelay(true);
+    let mut link = Link {
+        authority: authority.clone(),
+        stream,
+        buf: BytesMut::new(),
+    };
+    match send(&mut link, request, &mut on_head).await {
+        Ok(head) => Ok((link, head)),
+        Err(Failed::BeforeAnswer(e) | Failed::Mid(e)) => Err(UpstreamError::Broken(e)),
+        Err(Failed::Answer(e)) => Err(e),
+    }
+}
+
+/// How an exchange on one connection failed.
+enum Failed {
+    /// Nothing of an answer came.
+    BeforeAnswer(String),
+    /// Part of an answer came.
+    Mid(String),
+    /// The answer's head cannot be relayed.
+    Answer(UpstreamError),
+}
+
+/// Writes `request` and reads until a final response head (`1xx` interim
+/// heads are passed over) is in `link.buf`, then hands it to `on_head`.
+async fn send(
+    link: &mut Link,
+    request: &[u8],
+    on_head: &mut impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<ResponseHead, UpstreamError>,
+) -> Result<ResponseHead, Failed> {
+    link.buf.clear();
+    link.stream
+        .write_all(request)
+        .await
+        .map_err(|e| Failed::BeforeAnswer(format!("write: {e}")))?;
+    let mut answered = false;
+    loop {
+        if link.buf.capacity() - link.buf.len() < READ_SIZE / 8 {
+            link.buf.reserve(READ_SIZE);
+        }
+        match link.stream.read_buf(&mut link.buf).await {
+            Ok(0) if answered => return Err(Failed::Mid("closed mid-head".into())),
+            Ok(0) => return Err(Failed::BeforeAnswer("closed before answering".into())),
+            Err(e) if answered => return Err(Failed::Mid(format!("read: {e}"))),
+            Err(e) => return Err(Failed::BeforeAnswer(format!("read: {e}"))),
+            Ok(_) => answered = true,
+        }
+        loop {
+            let mut lines = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+            let mut res = httparse::Response::new(&mut []);
+            let parsed = httparse::ParserConfig::default()
+                .parse_response_with_uninit_headers(&mut res, &link.buf, &mut lines);
+            match parsed {
+                Ok(httparse::Status::Complete(len))
+                    if res
+                        .code
+                        .is_some_and(|c| (100..200).contains(&c) && c != 101) =>
+                {
+                    // An interim answer (`103 Early Hints`): not passed on.
+                    let _ = link.buf.split_to(len);
+                }
+                Ok(httparse::Status::Complete(len)) => {
+                    return on_head(&res, len).map_err(Failed::Answer);
+                }
+                Ok(httparse::Status::Partial) if link.buf.len() > MAX_RESPONSE_HEAD => {
+                    return Err(Failed::Mid("response head too large".into()));
+                }
+                Ok(httparse::Status::Partial) => break,
+                Err(e) => return Err(Failed::Mid(format!("invalid response head: {e}"))),
+            }
+        }
+    }
+}
