@@ -6,17 +6,24 @@
 //! the log line stay here, with the rest of the data plane; the wire work is
 //! the server's (`crate::server`).
 //!
-//! Only what needs nothing more is relayed: not a shadowed request (its copy
-//! needs the whole request), not one for the new side, not while spans are
-//! exported (the relay has no span to export).
+//! Only what the monolith answers is relayed: not a request for the new side,
+//! nor any while spans are exported (the relay has no span to export). A
+//! shadowed request is relayed too, its copy handed to the shadow stage as
+//! the data plane hands it ([`Proxy::shadow_relayed`]); one whose monolith
+//! call fails is answered with the failure and not copied.
 
 use super::body::Body;
 use super::decide::{Mode, Side};
+use super::headers::strip_hop_by_hop;
+use super::shadowed::{Copying, copying};
 use super::{Proxy, label};
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
+use crate::shadow::mirror::tee::Capture;
+use crate::shadow::mirror::{Job, header_pairs};
 use crate::stats::Backend;
 use crate::upstream::Upstream;
+use bytes::Bytes;
 use http::{HeaderMap, Method, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +36,15 @@ pub struct RelayPlan {
     route: Option<usize>,
     mode: Mode,
     started: Instant,
+    /// In shadow mode, how it is copied (see [`Proxy::shadow_relayed`]).
+    shadowing: Option<Shadowing>,
+}
+
+/// A shadowed request's copy, made once the monolith has answered.
+struct Shadowing {
+    /// The route pattern that matched.
+    pattern: String,
+    copying: Copying,
 }
 
 /// What the log line says about a relayed request beyond its plan.
@@ -56,6 +72,11 @@ impl RelayPlan {
     pub fn upstream(&self) -> &Upstream {
         self.route()
             .map_or_else(|| self.table.legacy(), |route| &route.legacy)
+    }
+
+    /// Whether a copy goes to the shadow stage once the monolith answered.
+    pub fn shadows(&self) -> bool {
+        self.shadowing.is_some()
     }
 
     /// Whether the client's `Host` is kept.
@@ -108,19 +129,90 @@ impl Proxy {
                 route: None,
                 mode: Mode::Legacy,
                 started,
+                shadowing: None,
             });
         };
         let decision = self.decide(route, &found, peer, headers);
-        if decision.side != Side::Legacy || decision.mode == Mode::Shadow {
+        if decision.side != Side::Legacy {
             return None;
         }
+        // A relayed request has no body: never too large to copy.
+        let shadowing = (decision.mode == Mode::Shadow)
+            .then(|| copying(route, method, false))
+            .flatten()
+            .map(|copying| Shadowing {
+                pattern: found.pattern.to_owned(),
+                copying,
+            });
         let route = Some(found.route);
         Some(RelayPlan {
             table,
             route,
             mode: decision.mode,
             started,
+            shadowing,
         })
+    }
+
+    /// For a shadowed request, once the monolith's answer head is in (as the
+    /// client sees it, `primary`, before the labels): the copy goes to the
+    /// shadow stage, which compares it against the monolith's body the
+    /// returned capture hands over; or, for a request only recorded, the
+    /// record is made. `request` is the client's request as the upstream got
+    /// it before the forwarding rules (trace context and correlation id set).
+    pub fn shadow_relayed(
+        &self,
+        plan: &RelayPlan,
+        request: impl FnOnce() -> http::request::Parts,
+        primary: (u16, &HeaderMap),
+        latency: Duration,
+        correlation: &str,
+    ) -> Option<Capture> {
+        let (Some(route), Some(shadowing)) = (plan.route(), &plan.shadowing) else {
+            return None;
+        };
+        let new = route.new.as_ref()?;
+        let mut request = request();
+        let (status, headers) = primary;
+        if let Some(verdict) = shadowing.copying.skipped {
+            // Recorded as the data plane records it: method and target only.
+            let shown = http::Request::builder()
+                .method(request.method)
+                .uri(request.uri)
+                .body(());
+            if let Ok(shown) = shown {
+                let (shown, _) = shown.into_parts();
+                self.shadow.skipped(
+                    &route.name,
+                    &route.shadow,
+                    &shadowing.pattern,
+                    &shown,
+                    correlation,
+                    verdict,
+                    status,
+                );
+            }
+            return None;
+        }
+        strip_hop_by_hop(&mut request.headers, false);
+        let (capture, copy) = Capture::new(route.shadow.max_body_bytes);
+        self.shadow.offer(Job {
+            route: route.name.clone(),
+            path_template: shadowing.pattern.clone(),
+            correlation_id: correlation.to_owned(),
+            request,
+            body: Bytes::new(),
+            plan: route.shadow.clone(),
+            new: new.clone(),
+            translator: route.translator.clone(),
+            legacy: route.legacy.clone(),
+            timeout: route.timeout,
+            dry_run: shadowing.copying.dry_run,
+            primary_head: (status, header_pairs(headers)),
+            primary_latency: latency,
+            primary_body: Some(copy),
+        });
+        Some(capture)
     }
 
     /// Labels an answer the relay made itself (an upstream failure) as the

@@ -12,10 +12,40 @@ use crate::settings::ShadowWrites;
 use crate::shadow::mirror::tee::TeeBody;
 use crate::shadow::mirror::{Job, header_pairs};
 use crate::shadow::store::Verdict;
-use http::{Request, Response, StatusCode, header};
+use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::time::Instant;
+
+/// How a shadowed request is copied.
+pub(super) struct Copying {
+    /// The candidate gets a dry run (a write the route copies as one).
+    pub dry_run: bool,
+    /// Not copied, only recorded, and why.
+    pub skipped: Option<Verdict>,
+}
+
+/// How a request of a route in shadow mode is copied, for the data plane and
+/// the relay alike: `None` when it is not (the route has no candidate, or
+/// its budget of copies per second is spent: served as in legacy mode).
+/// `unbuffered`: its body streams (unknown length, or over the shadow limit).
+pub(super) fn copying(route: &Route, method: &Method, unbuffered: bool) -> Option<Copying> {
+    route.new.as_ref()?;
+    let plan = &route.shadow;
+    if !plan.budget.admit() {
+        return None;
+    }
+    let safe = method.is_safe();
+    let dry_run = !safe && plan.writes == ShadowWrites::DryRun;
+    let skipped = if !safe && !dry_run {
+        Some(Verdict::SkippedUnsafe)
+    } else if unbuffered {
+        Some(Verdict::SkippedTooLarge)
+    } else {
+        None
+    };
+    Some(Copying { dry_run, skipped })
+}
 
 impl Proxy {
     /// Serves `req` from the monolith and shadows a copy to the new side.
@@ -32,28 +62,19 @@ impl Proxy {
                 .pass(req, &route.legacy, route.host, peer, route.timeout)
                 .await;
         };
-        if !plan.budget.admit() {
-            // Over the route's budget: served as in legacy mode, only counted.
-            return self
-                .pass(req, &route.legacy, route.host, peer, route.timeout)
-                .await;
-        }
-        let safe = req.method().is_safe();
-        let dry_run = !safe && plan.writes == ShadowWrites::DryRun;
         let length = req
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
         let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
-        let skip = if !safe && !dry_run {
-            Some(Verdict::SkippedUnsafe)
-        } else if chunked || length.is_some_and(|l| l > plan.max_body_bytes) {
-            // A body of unknown or excessive length streams unbuffered.
-            Some(Verdict::SkippedTooLarge)
-        } else {
-            None
+        // A body of unknown or excessive length streams unbuffered.
+        let unbuffered = chunked || length.is_some_and(|l| l > plan.max_body_bytes);
+        let Some(Copying { dry_run, skipped }) = copying(route, req.method(), unbuffered) else {
+            return self
+                .pass(req, &route.legacy, route.host, peer, route.timeout)
+                .await;
         };
-        if let Some(verdict) = skip {
+        if let Some(verdict) = skipped {
             let (parts, incoming) = req.into_parts();
             let copy = http::request::Builder::new()
                 .method(parts.method.clone())

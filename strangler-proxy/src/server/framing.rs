@@ -174,18 +174,33 @@ enum State {
 }
 
 impl ChunkedScanner {
-    /// Consumes `bytes`, the next piece of the body: `Ok(Some(n))` when the body ends after the first `n` bytes of this piece (what follows belongs to the next message), `Ok(None)` when it goes on.
+    /// [`ChunkedScanner::scan_data`] without the data.
+    #[cfg(test)]
+    pub(super) fn scan(&mut self, bytes: &[u8]) -> Result<Option<usize>, BadFraming> {
+        self.scan_data(bytes, |_| {})
+    }
+
+    /// Consumes `bytes`, the next piece of the body: `Ok(Some(n))` when the
+    /// body ends after the first `n` bytes of this piece (what follows
+    /// belongs to the next message), `Ok(None)` when it goes on. Each piece
+    /// of chunk data (the body without its framing) goes to `on_data` on the
+    /// way.
     ///
     /// Once the end is reported, later calls report `Ok(Some(0))`; once an
     /// error is, later calls report it again.
-    pub(super) fn scan(&mut self, bytes: &[u8]) -> Result<Option<usize>, BadFraming> {
+    pub(super) fn scan_data(
+        &mut self,
+        bytes: &[u8],
+        mut on_data: impl FnMut(&[u8]),
+    ) -> Result<Option<usize>, BadFraming> {
         let mut at = 0;
         while at < bytes.len() {
             let rest = &bytes[at..];
             at += match self.state {
                 State::Data(left) => {
-                    // Data is skipped, not looked at.
+                    // Data is skipped, not looked at (only handed over).
                     let skip = usize::try_from(left).map_or(rest.len(), |l| l.min(rest.len()));
+                    on_data(&rest[..skip]);
                     let left = left - skip as u64;
                     self.state = if left == 0 {
                         State::DataCr

@@ -202,6 +202,21 @@ fn a_body_with_extensions_and_trailers_ends_after_its_last_line() {
 }
 
 #[test]
+fn the_data_is_handed_over_without_its_framing_at_any_split() {
+    let body =
+        b"5;name=value\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Sum: 1\r\n\r\n";
+    for split in 0..body.len() {
+        let mut scanner = ChunkedScanner::default();
+        let mut data = Vec::new();
+        let first = scanner.scan_data(&body[..split], |d| data.extend_from_slice(d));
+        let second = scanner.scan_data(&body[split..], |d| data.extend_from_slice(d));
+        assert!(matches!(first, Ok(None)) || split == body.len(), "{split}");
+        assert_eq!(second, Ok(Some(body.len() - split)), "{split}");
+        assert_eq!(data, b"helloabcdefghijklmnopqrstuvwxyz", "{split}");
+    }
+}
+
+#[test]
 fn the_end_is_reported_where_the_next_response_starts() {
     let body = b"4\r\nwiki\r\n0\r\n\r\n";
     let mut stream = body.to_vec();

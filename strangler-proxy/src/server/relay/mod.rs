@@ -25,10 +25,14 @@ use super::h1::{self, Exchange, Head, MAX_HEADERS, Outgoing};
 use crate::proxy::Proxy;
 use crate::proxy::forward::UpstreamError;
 use crate::proxy::headers::raw::{Override, write_client_fields, write_upstream_fields};
+use crate::proxy::headers::to_client;
 use crate::proxy::relay::{RelayPlan, Relayed, text};
 use crate::proxy::{CORRELATION_NAME, trace};
+use crate::shadow::mirror::tee::Capture;
 use bytes::BytesMut;
+use http::{HeaderMap, HeaderName, HeaderValue};
 use std::net::SocketAddr;
+use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
@@ -158,6 +162,9 @@ pub(super) async fn serve(
         exchange: &head.exchange,
         close,
     };
+    // A shadowed request's copy is compared with the monolith's answer and
+    // its latency until the head.
+    let asked = plan.shadows().then(Instant::now);
     let timeout = plan.timeout(proxy);
     let exchanged = {
         let exchanged = std::pin::pin!(async {
@@ -208,7 +215,17 @@ pub(super) async fn serve(
             return written.map(|()| !close);
         }
     };
-    let relayed = relay_body(client, out, &mut up, &response).await;
+    let mut capture = asked.and_then(|asked| {
+        let primary = primary_headers(&up.buf[..response.len]);
+        proxy.shadow_relayed(
+            &plan,
+            || request_parts(&head, overrides),
+            (response.status, &primary),
+            asked.elapsed(),
+            correlation,
+        )
+    });
+    let relayed = relay_body(client, out, &mut up, &response, capture.as_mut()).await;
     log(response.status);
     if relayed? {
         *link = Some(up);
@@ -324,10 +341,14 @@ async fn relay_body(
     out: &mut Outgoing,
     up: &mut Link,
     response: &ResponseHead,
+    mut capture: Option<&mut Capture>,
 ) -> std::io::Result<bool> {
     // The head is taken off; what follows it is body (or the next answer).
     let _ = up.buf.split_to(response.len);
     let mut scanner = ChunkedScanner::default();
+    // A chunked body is captured without its framing, as the scanner hands
+    // it over (the data plane compares decoded bodies).
+    let chunked = response.framing == Framing::Chunked;
     let mut left = match response.framing {
         Framing::Length(n) => n,
         _ => u64::MAX,
@@ -342,7 +363,11 @@ async fn relay_body(
                 left -= take as u64;
                 (take, left == 0)
             }
-            Framing::Chunked => match scanner.scan(&up.buf) {
+            Framing::Chunked => match scanner.scan_data(&up.buf, |data| {
+                if let Some(capture) = capture.as_deref_mut() {
+                    capture.keep(data);
+                }
+            }) {
                 Ok(Some(end)) => (end, true),
                 Ok(None) => (up.buf.len(), false),
                 Err(BadFraming(why)) => {
@@ -353,11 +378,18 @@ async fn relay_body(
             Framing::Close => (up.buf.len(), false),
         };
         if take > 0 {
-            out.push_body(up.buf.split_to(take).freeze());
+            let piece = up.buf.split_to(take).freeze();
+            if let (Some(capture), false) = (capture.as_deref_mut(), chunked) {
+                capture.keep(&piece);
+            }
+            out.push_body(piece);
             queued += take;
         }
         if done {
             out.flush(client).await?;
+            if let Some(capture) = capture {
+                capture.finish();
+            }
             // Bytes past the answer: the upstream is out of step; not reused.
             return Ok(response.keep_alive && up.buf.is_empty());
         }
@@ -381,6 +413,9 @@ async fn relay_body(
         match read {
             Ok(0) if response.framing == Framing::Close => {
                 out.flush(client).await?;
+                if let Some(capture) = capture {
+                    capture.finish();
+                }
                 return Ok(false);
             }
             Ok(0) => return Err(std::io::Error::other("upstream closed mid-body")),
@@ -388,4 +423,45 @@ async fn relay_body(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The client's request as the data plane's shadow stage takes it: its lines
+/// with the trace context and correlation id set as they went upstream.
+fn request_parts(head: &Head, overrides: &[Override<'_>]) -> http::request::Parts {
+    let mut headers = head.header_map().unwrap_or_default();
+    for change in overrides {
+        match change.value.map(HeaderValue::from_bytes) {
+            Some(Ok(value)) => {
+                headers.insert(change.name.clone(), value);
+            }
+            _ => {
+                headers.remove(change.name);
+            }
+        }
+    }
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    parts.method = head.method.clone();
+    parts.uri = head.uri.clone();
+    parts.headers = headers;
+    parts
+}
+
+/// An upstream response head's lines as the client gets them (the data
+/// plane's map form: for the shadow stage's comparison).
+fn primary_headers(head: &[u8]) -> HeaderMap {
+    let mut lines = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut res = httparse::Response::new(&mut lines);
+    let mut headers = HeaderMap::new();
+    if res.parse(head).is_ok() {
+        for line in res.headers.iter() {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(line.name.as_bytes()),
+                HeaderValue::from_bytes(line.value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+    }
+    to_client(&mut headers, false);
+    headers
 }

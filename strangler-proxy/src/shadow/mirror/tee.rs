@@ -19,33 +19,44 @@ pub enum Captured {
     TooLarge,
 }
 
-/// A body that copies what passes through it.
-pub struct TeeBody {
-    inner: Body,
+/// A copy of a body kept as it passes (up to a limit), handed over when it
+/// has passed whole; dropped unfinished (the client went away), it hands
+/// nothing over. The relay keeps one for a shadowed request's primary body.
+pub struct Capture {
     copy: BytesMut,
     limit: usize,
     overflow: bool,
     done: Option<oneshot::Sender<Captured>>,
 }
 
-impl TeeBody {
-    /// Wraps `inner`; the copy arrives on the returned receiver when the stream
-    /// ends (the sender is dropped if the client goes away first).
-    pub fn new(inner: Body, limit: usize) -> (Self, oneshot::Receiver<Captured>) {
+impl Capture {
+    /// A capture of up to `limit` bytes, and where its copy arrives.
+    pub fn new(limit: usize) -> (Self, oneshot::Receiver<Captured>) {
         let (tx, rx) = oneshot::channel();
-        (
-            Self {
-                inner,
-                copy: BytesMut::new(),
-                limit,
-                overflow: false,
-                done: Some(tx),
-            },
-            rx,
-        )
+        let capture = Self {
+            copy: BytesMut::new(),
+            limit,
+            overflow: false,
+            done: Some(tx),
+        };
+        (capture, rx)
     }
 
-    fn finish(&mut self) {
+    /// Keeps `data`, the next piece of the body.
+    pub fn keep(&mut self, data: &[u8]) {
+        if self.overflow {
+            return;
+        }
+        if self.copy.len() + data.len() > self.limit {
+            self.overflow = true;
+            self.copy = BytesMut::new();
+        } else {
+            self.copy.extend_from_slice(data);
+        }
+    }
+
+    /// The body has passed whole: its copy is handed over.
+    pub fn finish(&mut self) {
         if let Some(tx) = self.done.take() {
             let captured = if self.overflow {
                 Captured::TooLarge
@@ -54,6 +65,21 @@ impl TeeBody {
             };
             let _ = tx.send(captured);
         }
+    }
+}
+
+/// A body that copies what passes through it.
+pub struct TeeBody {
+    inner: Body,
+    capture: Capture,
+}
+
+impl TeeBody {
+    /// Wraps `inner`; the copy arrives on the returned receiver when the stream
+    /// ends (the sender is dropped if the client goes away first).
+    pub fn new(inner: Body, limit: usize) -> (Self, oneshot::Receiver<Captured>) {
+        let (capture, rx) = Capture::new(limit);
+        (Self { inner, capture }, rx)
     }
 }
 
@@ -68,25 +94,18 @@ impl hyper::body::Body for TeeBody {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref()
-                    && !this.overflow
-                {
-                    if this.copy.len() + data.len() > this.limit {
-                        this.overflow = true;
-                        this.copy = BytesMut::new();
-                    } else {
-                        this.copy.extend_from_slice(data);
-                    }
+                if let Some(data) = frame.data_ref() {
+                    this.capture.keep(data);
                 }
                 // hyper stops polling once the body says it has ended, so the
                 // copy is handed over here, not only on the final `None`.
                 if this.inner.is_end_stream() {
-                    this.finish();
+                    this.capture.finish();
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(None) => {
-                this.finish();
+                this.capture.finish();
                 Poll::Ready(None)
             }
             other => other,
