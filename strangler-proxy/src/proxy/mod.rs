@@ -69,6 +69,16 @@ pub struct Proxy {
     export_spans: bool,
 }
 
+/// The route decision for one request: made once, by the relay's planning or
+/// by the data plane.
+pub struct Decided {
+    table: Arc<RouteTable>,
+    /// The claiming route's index, its decision, and the pattern that
+    /// matched when it is shadowed; `None` when no route claims it.
+    route: Option<(usize, decide::Decision, Option<String>)>,
+    started: Instant,
+}
+
 /// How the data plane is set up.
 pub struct ProxyConfig {
     /// Identity and session header names.
@@ -162,10 +172,47 @@ impl Proxy {
     }
 
     /// Serves one client request, in its own span (see [`trace`]).
-    pub async fn handle(&self, mut req: Request<Body>, peer: SocketAddr) -> Response<Body> {
+    pub async fn handle(&self, req: Request<Body>, peer: SocketAddr) -> Response<Body> {
+        self.handle_decided(req, peer, None).await
+    }
+
+    /// [`Proxy::handle`] with the route's decision already made (see
+    /// [`relay::Planned`]): flags are asked once per request.
+    pub async fn handle_decided(
+        &self,
+        mut req: Request<Body>,
+        peer: SocketAddr,
+        decided: Option<Decided>,
+    ) -> Response<Body> {
         let trace = trace::RequestTrace::start(req.headers_mut(), self.export_spans);
         let span = trace.span.clone();
-        self.serve(req, peer, &trace).instrument(span).await
+        self.serve(req, peer, &trace, decided)
+            .instrument(span)
+            .await
+    }
+
+    /// Decides for `method path`: the route table in force, the route that
+    /// claims the request (its index), and its mode.
+    fn decided<H: std::borrow::Borrow<http::HeaderMap>>(
+        &self,
+        method: &Method,
+        path: &str,
+        peer: SocketAddr,
+        headers: impl FnOnce() -> H,
+    ) -> Decided {
+        let started = Instant::now();
+        let table = self.table.load_full();
+        let route = table.find(method, path).map(|(route, found)| {
+            let decision = self.decide(route, &found, peer, headers);
+            // The pattern is only kept (allocated) for a shadowed request.
+            let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
+            (found.route, decision, pattern)
+        });
+        Decided {
+            table,
+            route,
+            started,
+        }
     }
 
     async fn serve(
@@ -173,18 +220,17 @@ impl Proxy {
         mut req: Request<Body>,
         peer: SocketAddr,
         trace: &trace::RequestTrace,
+        decided: Option<Decided>,
     ) -> Response<Body> {
-        let started = Instant::now();
         let correlation = correlation_id(&mut req);
-        let table = self.table.load_full();
-        let found = table
-            .find(req.method(), req.uri().path())
-            .map(|(route, found)| {
-                let decision = self.decide(route, &found, peer, || req.headers());
-                // The pattern is only kept (allocated) for a shadowed request.
-                let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
-                (found.route, decision, pattern)
-            });
+        let Decided {
+            table,
+            route: found,
+            started,
+        } = match decided {
+            Some(decided) => decided,
+            None => self.decided(req.method(), req.uri().path(), peer, || req.headers()),
+        };
         let Some((index, decision, pattern)) = found else {
             let res = self
                 .pass(

@@ -16,7 +16,7 @@ use super::body::Body;
 use super::decide::{Mode, Side};
 use super::headers::strip_hop_by_hop;
 use super::shadowed::{Copying, copying};
-use super::{Proxy, label};
+use super::{Decided, Proxy, label};
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::tee::Capture;
@@ -28,6 +28,17 @@ use http::{HeaderMap, Method, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Who serves a plain request on the own codec.
+// Matched as soon as it is returned: a box would cost an allocation per request.
+#[allow(clippy::large_enum_variant)]
+pub enum Planned {
+    /// The relay.
+    Relay(RelayPlan),
+    /// The data plane, with the route's decision when it was made here
+    /// (`None` while spans are exported: it is made in the request's span).
+    DataPlane(Option<Decided>),
+}
 
 /// A request the relay may serve, and what it needs to serve it.
 pub struct RelayPlan {
@@ -107,49 +118,49 @@ impl RelayPlan {
 }
 
 impl Proxy {
-    /// Whether the relay may serve `method path`: a plan when the monolith
-    /// serves it alone, `None` when the whole data plane must. `headers`
-    /// builds the request's header map, called only when a flag's answer
-    /// depends on the request.
+    /// Who serves the plain request `method path`: the relay when the
+    /// monolith answers it, else the data plane with the decision made here.
+    /// `headers` builds the request's header map, called only when a flag's
+    /// answer depends on the request.
     pub fn plan_relay(
         &self,
         method: &Method,
         path: &str,
         peer: SocketAddr,
         headers: impl FnOnce() -> HeaderMap,
-    ) -> Option<RelayPlan> {
+    ) -> Planned {
         if self.export_spans {
-            return None;
+            // The decision belongs in the request's span.
+            return Planned::DataPlane(None);
         }
-        let started = Instant::now();
-        let table = self.table.load_full();
-        let Some((route, found)) = table.find(method, path) else {
-            return Some(RelayPlan {
-                table,
+        let decided = self.decided(method, path, peer, headers);
+        let Some((index, decision, _)) = &decided.route else {
+            return Planned::Relay(RelayPlan {
+                started: decided.started,
+                table: decided.table,
                 route: None,
                 mode: Mode::Legacy,
-                started,
                 shadowing: None,
             });
         };
-        let decision = self.decide(route, &found, peer, headers);
         if decision.side != Side::Legacy {
-            return None;
+            return Planned::DataPlane(Some(decided));
         }
+        let (index, mode) = (*index, decision.mode);
+        let route = &decided.table.routes()[index];
         // A relayed request has no body: never too large to copy.
-        let shadowing = (decision.mode == Mode::Shadow)
-            .then(|| copying(route, method, false))
-            .flatten()
-            .map(|copying| Shadowing {
-                pattern: found.pattern.to_owned(),
+        let shadowing = match &decided.route {
+            Some((_, _, Some(pattern))) => copying(route, method, false).map(|copying| Shadowing {
+                pattern: pattern.clone(),
                 copying,
-            });
-        let route = Some(found.route);
-        Some(RelayPlan {
-            table,
-            route,
-            mode: decision.mode,
-            started,
+            }),
+            _ => None,
+        };
+        Planned::Relay(RelayPlan {
+            started: decided.started,
+            table: decided.table,
+            route: Some(index),
+            mode,
             shadowing,
         })
     }

@@ -7,6 +7,7 @@
 use super::h1::{self, Parsed};
 use super::{handoff, relay, stopped};
 use crate::proxy::Proxy;
+use crate::proxy::relay::Planned;
 use bytes::BytesMut;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -73,33 +74,37 @@ async fn requests(
                 Ok(_) => {}
             }
         };
-        // The monolith alone serves it: relayed without the data plane's
-        // request and hyper's client.
-        let plan = proxy.plan_relay(&head.method, head.uri.path(), peer, || {
+        // What the monolith answers is relayed (no `Request`, no hyper
+        // client); the rest goes to the data plane with the decision made
+        // here, so flags are asked once.
+        let planned = proxy.plan_relay(&head.method, head.uri.path(), peer, || {
             head.header_map().unwrap_or_default()
         });
-        if let Some(plan) = plan {
-            let close = head.exchange.close || *stop.borrow();
-            let conn = relay::Conn {
-                client: stream,
-                buf: &mut buf,
-                out: &mut out,
-                request: &mut upstream_request,
-                link,
-                idle,
-                peer,
-            };
-            match relay::serve(conn, proxy, head, plan, close).await {
-                Ok(true) => continue,
-                Ok(false) | Err(_) => return None,
+        let decided = match planned {
+            Planned::Relay(plan) => {
+                let close = head.exchange.close || *stop.borrow();
+                let conn = relay::Conn {
+                    client: stream,
+                    buf: &mut buf,
+                    out: &mut out,
+                    request: &mut upstream_request,
+                    link,
+                    idle,
+                    peer,
+                };
+                match relay::serve(conn, proxy, head, plan, close).await {
+                    Ok(true) => continue,
+                    Ok(false) | Err(_) => return None,
+                }
             }
-        }
+            Planned::DataPlane(decided) => decided,
+        };
         let Some((req, exchange)) = head.into_request(&mut buf) else {
             return Some((buf, stop));
         };
         // Made in place: the request's future is large, and moving it into
         // a helper cost a copy per request.
-        let handled = std::pin::pin!(proxy.handle(req, peer));
+        let handled = std::pin::pin!(proxy.handle_decided(req, peer, decided));
         let res = answer(stream, &mut buf, handled).await?;
         let close = exchange.close || *stop.borrow();
         if h1::write(stream, &mut out, res, &exchange, close)
