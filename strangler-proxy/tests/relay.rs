@@ -303,6 +303,35 @@ async fn clients_keep_their_upstream_connection_and_hand_it_on_when_they_close()
 }
 
 #[tokio::test]
+async fn a_client_moving_to_another_upstream_hands_its_connection_on() {
+    let (first, to_first) = counting(Duration::ZERO).await;
+    let (second, to_second) = counting(Duration::ZERO).await;
+    let app = proxy_with("moving", first, |settings| {
+        settings.proxy.codec = Codec::Own;
+        settings.routes[1].legacy = Some(format!("http://{second}"));
+    })
+    .await;
+    let mut buf = Vec::new();
+    let mut a = TcpStream::connect(app.proxy_addr()).await.unwrap();
+    for path in ["/catalog/1", "/kept/1"] {
+        let get = format!("GET {path} HTTP/1.1\r\nHost: a\r\n\r\n");
+        a.write_all(get.as_bytes()).await.unwrap();
+        assert_eq!(response(&mut a, &mut buf, false).await.2, "ok");
+    }
+    let mut b = TcpStream::connect(app.proxy_addr()).await.unwrap();
+    b.write_all(b"GET /catalog/2 HTTP/1.1\r\nHost: a\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(response(&mut b, &mut buf, false).await.2, "ok");
+    assert_eq!(
+        (*to_first.lock().unwrap(), *to_second.lock().unwrap()),
+        (1, 1),
+        "the first upstream's connection went on to the next client"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn relayed_failures_are_problems() {
     // Nothing listens: 502 with the upstream named.
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,5 +1,5 @@
 //! The data plane's half of the own codec's relay: requests the monolith
-//! serves alone (a route in legacy mode, or no route), which the client
+//! answers (a route in legacy or shadow mode, or no route), which the client
 //! connection's task passes straight to the upstream and back, header lines
 //! rewritten in place ([`super::headers::raw`]) instead of through a
 //! `HeaderMap` and hyper's client. The decision, the counters, the labels and

@@ -152,10 +152,16 @@ pub(super) async fn serve(
             head.method,
             http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
         );
-    let current = link.take().filter(|l| &l.authority == upstream.authority());
-    if let Some(other) = link.take() {
-        idle.put(other);
-    }
+    // The client's link serves if it goes to this upstream; one to another
+    // goes back to the idle stack for other clients.
+    let current = match link.take() {
+        Some(same) if &same.authority == upstream.authority() => Some(same),
+        Some(other) => {
+            idle.put(other);
+            None
+        }
+        None => None,
+    };
     let answering = Answering {
         plan: &plan,
         proxy,
