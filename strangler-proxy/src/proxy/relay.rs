@@ -14,6 +14,7 @@
 
 use super::body::Body;
 use super::decide::{Mode, Side};
+use super::headers::raw::is_text;
 use super::headers::strip_hop_by_hop;
 use super::shadowed::{Copying, copying};
 use super::{Decided, Proxy, label};
@@ -133,34 +134,37 @@ impl Proxy {
             // The decision belongs in the request's span.
             return Planned::DataPlane(None);
         }
-        let decided = self.decided(method, path, peer, headers);
-        let Some((index, decision, _)) = &decided.route else {
+        let Decided {
+            table,
+            route,
+            started,
+        } = self.decided(method, path, peer, headers);
+        let Some((index, decision, pattern)) = route else {
             return Planned::Relay(RelayPlan {
-                started: decided.started,
-                table: decided.table,
+                table,
                 route: None,
                 mode: Mode::Legacy,
+                started,
                 shadowing: None,
             });
         };
         if decision.side != Side::Legacy {
-            return Planned::DataPlane(Some(decided));
+            return Planned::DataPlane(Some(Decided {
+                table,
+                route: Some((index, decision, pattern)),
+                started,
+            }));
         }
-        let (index, mode) = (*index, decision.mode);
-        let route = &decided.table.routes()[index];
         // A relayed request has no body: never too large to copy.
-        let shadowing = match &decided.route {
-            Some((_, _, Some(pattern))) => copying(route, method, false).map(|copying| Shadowing {
-                pattern: pattern.clone(),
-                copying,
-            }),
-            _ => None,
-        };
+        let shadowing = pattern.and_then(|pattern| {
+            copying(&table.routes()[index], method, false)
+                .map(|copying| Shadowing { pattern, copying })
+        });
         Planned::Relay(RelayPlan {
-            started: decided.started,
-            table: decided.table,
+            table,
             route: Some(index),
-            mode,
+            mode: decision.mode,
+            started,
             shadowing,
         })
     }
@@ -259,12 +263,7 @@ impl Proxy {
 /// `value` as text, as `HeaderValue::to_str` reads it: `None` unless it is
 /// visible ASCII (tabs and spaces allowed).
 pub fn text(value: &[u8]) -> Option<&str> {
-    if value
-        .iter()
-        .all(|&b| b == b'\t' || (b' '..0x7f).contains(&b))
-    {
-        std::str::from_utf8(value).ok()
-    } else {
-        None
-    }
+    is_text(value)
+        .then(|| std::str::from_utf8(value).ok())
+        .flatten()
 }

@@ -202,7 +202,7 @@ fn lists(value: &[u8], field: &str) -> bool {
 }
 
 /// Whether `HeaderValue::to_str` would accept `value`.
-fn is_text(value: &[u8]) -> bool {
+pub(crate) fn is_text(value: &[u8]) -> bool {
     value
         .iter()
         .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
