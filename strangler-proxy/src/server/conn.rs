@@ -102,10 +102,10 @@ async fn requests(
         let Some((req, exchange)) = head.into_request(&mut buf) else {
             return Some((buf, stop));
         };
-        // Made in place: the request's future is large, and moving it into
-        // a helper cost a copy per request.
-        let handled = std::pin::pin!(proxy.handle_decided(req, peer, decided));
-        let res = answer(stream, &mut buf, handled).await?;
+        // Boxed: held in place, the data plane's future (kilobytes) would
+        // make every connection's task that much larger, relayed or not.
+        let mut handled = Box::pin(proxy.handle_decided(req, peer, decided));
+        let res = answer(stream, &mut buf, handled.as_mut()).await?;
         let close = exchange.close || *stop.borrow();
         if h1::write(stream, &mut out, res, &exchange, close)
             .await

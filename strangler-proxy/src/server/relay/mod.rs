@@ -121,29 +121,7 @@ pub(super) async fn serve(
         }
         (false, true) => &overrides[..1],
     };
-    request.clear();
-    request.extend_from_slice(head.method.as_str().as_bytes());
-    request.push(b' ');
-    request.extend_from_slice(head.target());
-    request.extend_from_slice(b" HTTP/1.1\r\n");
-    // Room for the head's lines; a small array for the usual few.
-    let (mut few, mut many);
-    let lines: &mut [httparse::Header<'_>] = if head.count() <= FEW {
-        few = [httparse::EMPTY_HEADER; FEW];
-        &mut few
-    } else {
-        many = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        &mut many
-    };
-    write_upstream_fields(
-        request,
-        head.fields(lines),
-        overrides,
-        peer.ip(),
-        upstream,
-        plan.host(),
-    );
-    request.extend_from_slice(b"\r\n");
+    write_request(request, &head, overrides, peer, &plan);
 
     // Safe to send twice: a safe method, or an idempotency key the upstream
     // honours (as the data plane's fallback decides).
@@ -237,6 +215,41 @@ pub(super) async fn serve(
         *link = Some(up);
     }
     Ok(!close && response.framing != Framing::Close)
+}
+
+/// Writes the upstream request for `head` into `request`.
+// A function of its own so that its line arrays live on the stack: in
+// `serve` they would take room in every connection's future.
+fn write_request(
+    request: &mut Vec<u8>,
+    head: &Head,
+    overrides: &[Override<'_>],
+    peer: SocketAddr,
+    plan: &RelayPlan,
+) {
+    request.clear();
+    request.extend_from_slice(head.method.as_str().as_bytes());
+    request.push(b' ');
+    request.extend_from_slice(head.target());
+    request.extend_from_slice(b" HTTP/1.1\r\n");
+    // Room for the head's lines; a small array for the usual few.
+    let (mut few, mut many);
+    let lines: &mut [httparse::Header<'_>] = if head.count() <= FEW {
+        few = [httparse::EMPTY_HEADER; FEW];
+        &mut few
+    } else {
+        many = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        &mut many
+    };
+    write_upstream_fields(
+        request,
+        head.fields(lines),
+        overrides,
+        peer.ip(),
+        plan.upstream(),
+        plan.host(),
+    );
+    request.extend_from_slice(b"\r\n");
 }
 
 /// A response head, as relayed.
