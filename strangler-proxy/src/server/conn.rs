@@ -5,7 +5,7 @@
 //! away while its request is in flight cancels it.
 
 use super::h1::{self, Parsed};
-use super::{handoff, relay, stopped};
+use super::{handoff, relay, spare, stopped};
 use crate::proxy::Proxy;
 use crate::proxy::relay::Planned;
 use bytes::BytesMut;
@@ -49,7 +49,7 @@ async fn requests(
     link: &mut Option<relay::Link>,
     mut stop: watch::Receiver<bool>,
 ) -> Option<(BytesMut, watch::Receiver<bool>)> {
-    let mut buf = BytesMut::with_capacity(READ_BUFFER);
+    let mut buf = BytesMut::new();
     let mut out = h1::Outgoing::default();
     let mut upstream_request = Vec::new();
     loop {
@@ -61,11 +61,8 @@ async fn requests(
                     Parsed::Partial => {}
                 }
             }
-            if buf.capacity() - buf.len() < READ_BUFFER / 8 {
-                buf.reserve(READ_BUFFER);
-            }
             let read = tokio::select! {
-                read = stream.read_buf(&mut buf) => read,
+                read = read_more(stream, &mut buf, link) => read,
                 // Idle between requests: the connection closes now.
                 _ = stopped(&mut stop), if buf.is_empty() => return None,
             };
@@ -115,6 +112,33 @@ async fn requests(
             return None;
         }
     }
+}
+
+/// Reads more of the client's next request into `buf`. Between requests
+/// (nothing buffered) the connection waits holding no buffer, its upstream
+/// link's included: an idle keep-alive connection costs its task and sockets,
+/// not two read buffers.
+async fn read_more(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    link: &mut Option<relay::Link>,
+) -> std::io::Result<usize> {
+    if buf.is_empty() {
+        spare::give(buf);
+        if let Some(link) = link {
+            link.give_buffer();
+        }
+        // (Not `readable()`: its waiter list costs more than the read half's
+        // own waker slot.)
+        std::future::poll_fn(|cx| stream.poll_read_ready(cx)).await?;
+        *buf = spare::take(READ_BUFFER);
+    }
+    if buf.capacity() - buf.len() < READ_BUFFER / 8 {
+        buf.reserve(READ_BUFFER);
+    }
+    // A short read tells the runtime the socket is drained: the next wait
+    // costs no system call.
+    stream.read_buf(buf).await
 }
 
 /// Waits for the data plane's answer while watching the client: one that

@@ -10,14 +10,16 @@
 //! rest of its life: hyper keeps every edge of the protocol, the own codec
 //! only the common case. Of those, the ones the monolith serves alone are
 //! relayed ([`relay`]): written upstream and answered from the connection's
-//! own task. `[proxy] codec = "hyper"` serves every connection with hyper
-//! from the start.
+//! own task. Between requests a connection holds no read buffer ([`spare`]).
+//! `[proxy] codec = "hyper"` serves every connection with hyper from the
+//! start.
 
 mod conn;
 mod framing;
 mod h1;
 mod handoff;
 mod relay;
+mod spare;
 
 use crate::proxy::Proxy;
 use crate::settings::Codec;

@@ -5,6 +5,7 @@
 use super::{READ_SIZE, ResponseHead};
 use crate::proxy::forward::{IDLE_TIMEOUT, MAX_IDLE_PER_UPSTREAM, UpstreamError};
 use crate::server::h1::MAX_HEADERS;
+use crate::server::spare;
 use bytes::BytesMut;
 use http::uri::Authority;
 use rustc_hash::FxHashMap;
@@ -22,6 +23,14 @@ pub(in crate::server) struct Link {
     pub(super) authority: Authority,
     pub(super) stream: TcpStream,
     pub(super) buf: BytesMut,
+}
+
+impl Link {
+    /// Gives the read buffer (empty between answers) back while the link
+    /// waits; [`send`] takes one again.
+    pub(in crate::server) fn give_buffer(&mut self) {
+        spare::give(&mut self.buf);
+    }
 }
 
 /// Idle upstream connections, per upstream, the most recently used on top.
@@ -42,8 +51,9 @@ impl Idle {
         None
     }
 
-    /// Keeps `link` for another client (its buffer is dropped: it is empty).
-    pub(in crate::server) fn put(&self, link: Link) {
+    /// Keeps `link` for another client (its buffer, empty, is given back).
+    pub(in crate::server) fn put(&self, mut link: Link) {
+        link.give_buffer();
         let mut stacks = self.stacks.lock().unwrap_or_else(|p| p.into_inner());
         let stack = stacks.entry(link.authority).or_default();
         if stack.len() < MAX_IDLE_PER_UPSTREAM {
@@ -130,6 +140,9 @@ async fn send(
     on_head: &mut impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<ResponseHead, UpstreamError>,
 ) -> Result<ResponseHead, Failed> {
     link.buf.clear();
+    if link.buf.capacity() == 0 {
+        link.buf = spare::take(READ_SIZE);
+    }
     link.stream
         .write_all(request)
         .await
