@@ -99,10 +99,13 @@ async fn requests(
         let Some((req, exchange)) = head.into_request(&mut buf) else {
             return Some((buf, stop));
         };
-        // Boxed: held in place, the data plane's future (kilobytes) would
-        // make every connection's task that much larger, relayed or not.
-        let mut handled = Box::pin(proxy.handle_decided(req, peer, decided));
-        let res = answer(stream, &mut buf, handled.as_mut()).await?;
+        // Made in place (a box would cost a copy per request), in a scope
+        // of its own: held across one await only, the data plane's future
+        // shares its room in the connection's future with the relay's.
+        let res = {
+            let handled = std::pin::pin!(proxy.handle_decided(req, peer, decided));
+            answer(stream, &mut buf, handled).await?
+        };
         let close = exchange.close || *stop.borrow();
         if h1::write(stream, &mut out, res, &exchange, close)
             .await
