@@ -17,10 +17,12 @@ thread_local! {
     static SPARE: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Gives `buf`'s room back (it must hold nothing) and leaves it empty.
+/// Gives `buf`'s room back (it holds nothing by now) and leaves it empty.
 pub(super) fn give(buf: &mut BytesMut) {
     debug_assert!(buf.is_empty());
-    let buf = std::mem::take(buf);
+    let mut buf = std::mem::take(buf);
+    // Whatever happens, a buffer taken from here starts empty.
+    buf.clear();
     if buf.capacity() == 0 || buf.capacity() > LARGEST {
         return;
     }
