@@ -77,6 +77,20 @@ where
     Ok(settings)
 }
 
+/// Reads a setting that names one of an enum's unit variants (`#[serde(
+/// deserialize_with = "named")]`): an unknown name is refused with the names
+/// allowed (`unknown variant `nope`, expected `own` or `hyper``), where the
+/// `config` crate's own enum reading lists none.
+pub fn named<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let name = String::deserialize(deserializer)?;
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(&name))
+        .map_err(serde::de::Error::custom)
+}
+
 /// Where and how the HTTP server listens.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,6 +175,7 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 pub struct TelemetrySettings {
     /// `human` or `json`.
+    #[serde(deserialize_with = "named")]
     pub format: LogFormat,
     /// An `EnvFilter` directive such as `info,monolith=debug`; `RUST_LOG` wins when set.
     pub filter: String,
@@ -275,6 +290,35 @@ mod tests {
         let shown = format!("{db:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://app:***@db/shop"), "{shown}");
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_names_allowed() {
+        #[derive(Debug, Deserialize)]
+        struct Logging {
+            telemetry: TelemetrySettings,
+        }
+        impl Validate for Logging {
+            fn validate(&self) -> Result<(), InvalidSetting> {
+                Ok(())
+            }
+        }
+        let file = |format: &str| {
+            format!(
+                "[telemetry]\nformat = \"{format}\"\nfilter = \"info\"\n\
+                 otlp_endpoint = \"\"\nservice_name = \"x\"\n"
+            )
+        };
+        let read = load::<Logging>(&file("json"), None, "PLATFORM_TEST_NONE").unwrap();
+        assert_eq!(read.telemetry.format, LogFormat::Json);
+        let err = load::<Logging>(&file("yaml"), None, "PLATFORM_TEST_NONE")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown variant `yaml`, expected `human` or `json`")
+                && err.contains("telemetry.format"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub struct ProxySettings {
     /// Connect timeout to any upstream, in ms.
     pub connect_timeout_ms: u64,
     /// Which HTTP/1.1 server code serves client connections.
+    #[serde(deserialize_with = "settings::named")]
     pub codec: Codec,
 }
 
@@ -99,6 +100,7 @@ pub enum FlagSource {
 #[serde(deny_unknown_fields)]
 pub struct FlagsSettings {
     /// `file` or `server`.
+    #[serde(deserialize_with = "settings::named")]
     pub source: FlagSource,
     /// The client-features file (source `file`).
     pub file: PathBuf,
@@ -188,7 +190,7 @@ pub struct RouteShadow {
     /// `max_body_bytes`); larger ones are counted as `skipped_too_large`.
     pub max_body_bytes: Option<usize>,
     /// `skip` (default) or `dry-run` for requests that change state.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "settings::named")]
     pub writes: ShadowWrites,
     /// Requests shadowed per second at most (0: all); default
     /// `shadow.max_per_second`.
@@ -375,7 +377,7 @@ pub struct RouteSettings {
     /// ACL translator name; absent: the new side speaks the legacy contract itself.
     pub translator: Option<String>,
     /// `rewrite` (default) or `keep` the client's Host.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "settings::named")]
     pub host: HostPolicy,
     /// Limit for bodies this route buffers (default `proxy.max_body_bytes`).
     pub max_body_bytes: Option<usize>,

@@ -127,6 +127,23 @@ fn check_prints_the_table_or_names_the_bad_route() {
         &strangler(&["--config", config.to_str().unwrap(), "check"]),
         "route `payments`",
     );
+    std::fs::write(&config, format!("{ROUTES}\n[proxy]\ncodec = \"nope\"\n")).unwrap();
+    one_line_error(
+        &strangler(&["--config", config.to_str().unwrap(), "check"]),
+        "unknown variant `nope`, expected `own` or `hyper`",
+    );
+    std::fs::write(
+        &config,
+        ROUTES.replace(
+            "translator = \"payments\"",
+            "translator = \"payments\"\nhost = \"kept\"",
+        ),
+    )
+    .unwrap();
+    one_line_error(
+        &strangler(&["--config", config.to_str().unwrap(), "check"]),
+        "unknown variant `kept`, expected `rewrite` or `keep`",
+    );
     std::fs::write(&config, "[proxy]\nlisten = \"nowhere\"\n").unwrap();
     one_line_error(
         &strangler(&["--config", config.to_str().unwrap(), "check"]),

@@ -22,6 +22,7 @@ pub enum Transport {
 #[serde(deny_unknown_fields)]
 pub struct EventsSettings {
     /// `http`, `nats` or `off`.
+    #[serde(deserialize_with = "crate::settings::named")]
     pub transport: Transport,
     /// `http`: the inbox URLs each event is POSTed to (all must answer 2xx).
     pub subscribers: Vec<String>,
@@ -234,6 +235,9 @@ publish_timeout_ms = 5000
             assert!(err.contains(&format!("`{key}`")), "{from} → {to}: {err}");
         }
         let err = load(&SAMPLE.replace("\"http\"", "\"kafka\"")).unwrap_err();
-        assert!(err.contains("transport"), "{err}");
+        assert!(
+            err.contains("transport") && err.contains("expected one of `http`, `nats`, `off`"),
+            "{err}"
+        );
     }
 }
