@@ -79,8 +79,8 @@ where
 
 /// Reads a setting that names one of an enum's unit variants (`#[serde(
 /// deserialize_with = "named")]`): an unknown name is refused with the names
-/// allowed (`unknown variant `nope`, expected `own` or `hyper``), where the
-/// `config` crate's own enum reading lists none.
+/// allowed (for example: unknown variant `nope`, expected `own` or `hyper`),
+/// where the `config` crate's own enum reading lists none.
 pub fn named<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
