@@ -116,17 +116,9 @@ pub(crate) fn parse_pattern(field: String, pattern: &str) -> Result<Pattern, Rul
     })
 }
 
+/// Compiles `regex`; a failure names `field`.
 pub(crate) fn compile_regex(field: String, regex: &str) -> Result<Regex, RuleError> {
-    regex_result(field, regex, Regex::new(regex))
-}
-
-/// `compiled`, the outcome of compiling `regex`, with a failure named after `field`.
-pub(crate) fn regex_result(
-    field: String,
-    regex: &str,
-    compiled: Result<Regex, regex::Error>,
-) -> Result<Regex, RuleError> {
-    compiled.map_err(|source| RuleError::Regex {
+    Regex::new(regex).map_err(|source| RuleError::Regex {
         field,
         regex: regex.to_owned(),
         source: Box::new(source),
