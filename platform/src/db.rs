@@ -16,6 +16,7 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use scheduled_thread_pool::ScheduledThreadPool;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -219,6 +220,15 @@ impl Db {
             // Grow on demand: an idle service (or a test) holds one connection,
             // not `pool_size` of the server's limited slots.
             .min_idle(Some(1))
+            // One thread opens and reaps connections (r2d2 starts three): a
+            // pool grows one connection at a time, and the process keeps two
+            // threads fewer, each with its stack and its allocators' arenas.
+            .thread_pool(Arc::new(
+                ScheduledThreadPool::builder()
+                    .num_threads(1)
+                    .thread_name_pattern("db-pool")
+                    .build(),
+            ))
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(target.clone()))?;
         let db = Self {
