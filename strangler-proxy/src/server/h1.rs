@@ -48,21 +48,26 @@ pub(super) struct Exchange {
 }
 
 /// Where one header line's name and value lie in its head (offset, length;
-/// `u32` keeps the head small to move).
+/// `u16`: a head served here is under 64 KiB, and the head, held by each
+/// connection's task while its request is in flight, stays small).
 #[derive(Clone, Copy, Default)]
 struct Span {
-    name: (u32, u32),
-    value: (u32, u32),
+    name: (u16, u16),
+    value: (u16, u16),
 }
 
 impl Span {
     fn name(self) -> std::ops::Range<usize> {
-        self.name.0 as usize..(self.name.0 + self.name.1) as usize
+        range(self.name)
     }
 
     fn value(self) -> std::ops::Range<usize> {
-        self.value.0 as usize..(self.value.0 + self.value.1) as usize
+        range(self.value)
     }
+}
+
+fn range((start, len): (u16, u16)) -> std::ops::Range<usize> {
+    usize::from(start)..usize::from(start) + usize::from(len)
 }
 
 /// A plain request head, read but not yet made into a [`Request`]: the relay
@@ -73,7 +78,7 @@ pub(super) struct Head {
     pub method: Method,
     pub uri: Uri,
     /// Where the request target lies in `bytes`.
-    target: (u32, u32),
+    target: (u16, u16),
     fields: [Span; MAX_HEADERS],
     count: usize,
     pub exchange: Exchange,
@@ -88,7 +93,9 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
     let mut lines = [const { MaybeUninit::uninit() }; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut []);
     let head_len = match req.parse_with_uninit_headers(buf, &mut lines) {
-        Ok(httparse::Status::Complete(n)) => n,
+        // A longer one (it arrived whole in one read) is hyper's to serve.
+        Ok(httparse::Status::Complete(n)) if n <= usize::from(u16::MAX) => n,
+        Ok(httparse::Status::Complete(_)) => return Parsed::Handoff,
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => return Parsed::Handoff,
         Ok(httparse::Status::Partial) => return Parsed::Partial,
         Err(_) => return Parsed::Handoff,
@@ -100,8 +107,8 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
         return Parsed::Handoff;
     }
     let base = buf.as_ptr() as usize;
-    // A head is far below 4 GiB: `MAX_HEAD` bounds what is read before it ends.
-    let at = |part: &[u8]| ((part.as_ptr() as usize - base) as u32, part.len() as u32);
+    // Within the head's first 64 KiB (checked above).
+    let at = |part: &[u8]| ((part.as_ptr() as usize - base) as u16, part.len() as u16);
     let mut fields = [Span::default(); MAX_HEADERS];
     let mut close = false;
     for (line, span) in req.headers.iter().zip(fields.iter_mut()) {
@@ -148,7 +155,7 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
 impl Head {
     /// The request target as sent (origin form: path and query).
     pub fn target(&self) -> &[u8] {
-        &self.bytes[self.target.0 as usize..(self.target.0 + self.target.1) as usize]
+        &self.bytes[range(self.target)]
     }
 
     /// The header lines as `httparse` read them, into `out` (which has room

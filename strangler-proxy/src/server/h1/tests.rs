@@ -73,6 +73,18 @@ fn what_is_not_plain_goes_to_hyper() {
 }
 
 #[test]
+fn a_head_of_64_kib_or_more_goes_to_hyper_whole() {
+    // Its lines' places are kept in 16 bits; one that arrives complete in a
+    // single read is not cut short or misread but handed over.
+    let head = |pad: usize| format!("GET / HTTP/1.1\r\nx-pad: {}\r\n\r\n", "p".repeat(pad));
+    let largest = head(usize::from(u16::MAX) - head(0).len());
+    assert_eq!(largest.len(), usize::from(u16::MAX));
+    let (req, _, _) = ready(&largest);
+    assert_eq!(req.headers()["x-pad"].len(), largest.len() - head(0).len());
+    assert!(handed_off(&head(usize::from(u16::MAX))));
+}
+
+#[test]
 fn an_empty_body_by_length_and_head_are_plain() {
     let (req, _, _) = ready("DELETE /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
     assert_eq!(req.method(), Method::DELETE);
