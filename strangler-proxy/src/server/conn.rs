@@ -17,8 +17,10 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-/// Read buffer per connection, as hyper's first one.
-const READ_BUFFER: usize = 8 * 1024;
+/// Read buffer per connection: a page, as nginx's upstream buffer. Most
+/// request heads fit; a larger one grows it. (A request in flight keeps its
+/// buffer, so under load this is most of a connection's memory.)
+const READ_BUFFER: usize = 4 * 1024;
 
 /// Serves `stream` until it closes.
 pub(super) async fn serve(

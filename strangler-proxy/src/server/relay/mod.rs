@@ -36,8 +36,9 @@ use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
-/// Read size for upstream connections.
-const READ_SIZE: usize = 8 * 1024;
+/// Read size for upstream connections: a page, like the client side's; a
+/// body of known length is read in as large a piece as it needs.
+const READ_SIZE: usize = 4 * 1024;
 /// Header lines most requests stay within.
 const FEW: usize = 16;
 /// Body bytes gathered before they are written to the client.

@@ -140,15 +140,21 @@ async fn send(
     on_head: &mut impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<ResponseHead, UpstreamError>,
 ) -> Result<ResponseHead, Failed> {
     link.buf.clear();
-    if link.buf.capacity() == 0 {
-        link.buf = spare::take(READ_SIZE);
-    }
     link.stream
         .write_all(request)
         .await
         .map_err(|e| Failed::BeforeAnswer(format!("write: {e}")))?;
     let mut answered = false;
     loop {
+        // Waiting for the answer holds no buffer (the link gave its own back
+        // while its client was idle): a proxy under load has most of its
+        // connections waiting here.
+        if link.buf.capacity() == 0 {
+            std::future::poll_fn(|cx| link.stream.poll_read_ready(cx))
+                .await
+                .map_err(|e| Failed::BeforeAnswer(format!("read: {e}")))?;
+            link.buf = spare::take(READ_SIZE);
+        }
         if link.buf.capacity() - link.buf.len() < READ_SIZE / 8 {
             link.buf.reserve(READ_SIZE);
         }
