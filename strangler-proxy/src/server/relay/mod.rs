@@ -14,8 +14,10 @@
 //! before it is used when the runtime has seen the close; otherwise a
 //! request safe to repeat is sent again once on a new connection.
 
+mod read_size;
 mod upstream;
 
+use read_size::ReadSize;
 use upstream::exchange;
 pub(super) use upstream::{Idle, Link};
 
@@ -374,6 +376,7 @@ async fn relay_body(
         _ => u64::MAX,
     };
     let mut queued = 0;
+    let mut unknown = ReadSize::default();
     loop {
         // How much of what was read belongs to this body.
         let (take, done) = match response.framing {
@@ -420,8 +423,12 @@ async fn relay_body(
             out.flush(client).await?;
             queued = 0;
         }
-        let want = usize::try_from(left).map_or(READ_SIZE, |l| l.min(GATHER));
+        let want = match response.framing {
+            Framing::Length(_) => usize::try_from(left).map_or(GATHER, |l| l.min(GATHER)),
+            _ => unknown.next(),
+        };
         up.buf.reserve(want.max(READ_SIZE / 8));
+        let room = up.buf.capacity() - up.buf.len();
         let read = match up.stream.try_read_buf(&mut up.buf) {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 out.flush(client).await?;
@@ -439,7 +446,7 @@ async fn relay_body(
                 return Ok(false);
             }
             Ok(0) => return Err(std::io::Error::other("upstream closed mid-body")),
-            Ok(_) => {}
+            Ok(read) => unknown.record(read, room),
             Err(e) => return Err(e),
         }
     }
