@@ -20,7 +20,7 @@ pub mod translate;
 mod upgrade;
 
 use crate::flags::Flags;
-use crate::resilience::retry::Sender;
+use crate::resilience::retry::{Retries, Sender};
 use crate::resilience::{Rejection, Resilience};
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
@@ -41,7 +41,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
-use translate::Outcome;
+use translate::{Outcome, Pooled, Transport};
 
 /// Response header naming the route group that served.
 pub const ROUTE_HEADER: &str = "x-strangler-route";
@@ -173,20 +173,23 @@ impl Proxy {
 
     /// Serves one client request, in its own span (see [`trace`]).
     pub async fn handle(&self, req: Request<Body>, peer: SocketAddr) -> Response<Body> {
-        self.handle_decided(req, peer, None).await
+        self.handle_decided(req, peer, None, &mut Pooled(&self.client))
+            .await
     }
 
     /// [`Proxy::handle`] with the route's decision already made (see
-    /// [`relay::Planned`]): flags are asked once per request.
+    /// [`relay::Planned`]): flags are asked once per request. The ACL's v2
+    /// calls go out over `transport`.
     pub async fn handle_decided(
         &self,
         mut req: Request<Body>,
         peer: SocketAddr,
         decided: Option<Decided>,
+        transport: &mut impl Transport,
     ) -> Response<Body> {
         let trace = trace::RequestTrace::start(req.headers_mut(), self.export_spans);
         let span = trace.span.clone();
-        self.serve(req, peer, &trace, decided)
+        self.serve(req, peer, &trace, decided, transport)
             .instrument(span)
             .await
     }
@@ -221,6 +224,7 @@ impl Proxy {
         peer: SocketAddr,
         trace: &trace::RequestTrace,
         decided: Option<Decided>,
+        transport: &mut impl Transport,
     ) -> Response<Body> {
         let correlation = correlation_id(&mut req);
         let Decided {
@@ -255,7 +259,7 @@ impl Proxy {
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let user = req.headers().get(&self.identity.user).cloned();
         let (mut res, backend) = match (decision.side, pattern) {
-            (Side::New, _) => self.serve_new(req, route, peer).await,
+            (Side::New, _) => self.serve_new(req, route, peer, transport).await,
             (Side::Legacy, Some(pattern)) => (
                 self.serve_shadowed(req, route, pattern, peer, as_text(&correlation))
                     .await,
@@ -384,8 +388,10 @@ impl Proxy {
         };
         let sender = Sender {
             client: &self.client,
-            policy: &route.retry,
-            retries,
+            retries: Retries {
+                policy: &route.retry,
+                counted: retries,
+            },
         };
         match sender.send(route.timeout, build).await {
             Ok(res) => {
@@ -411,6 +417,7 @@ impl Proxy {
         req: Request<Body>,
         route: &Route,
         peer: SocketAddr,
+        transport: &mut impl Transport,
     ) -> (Response<Body>, Backend) {
         let Some(new) = &route.new else {
             return (
@@ -458,13 +465,13 @@ impl Proxy {
                         .await;
                 };
                 let extra = translate::forwarded_extras(&parts.headers);
-                let sender = Sender {
-                    client: &self.client,
+                let retries = Retries {
                     policy: &route.retry,
-                    retries,
+                    counted: retries,
                 };
                 let outcome = translate::serve(
-                    &sender,
+                    transport,
+                    retries,
                     translator.as_ref(),
                     &legacy_req,
                     new,

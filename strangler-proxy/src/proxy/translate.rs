@@ -1,13 +1,15 @@
 //! Serving a legacy request from a v2 service through the ACL: the legacy
 //! request (buffered) starts an exchange, each v2 call goes to the new
 //! upstream, and the final answer is the legacy response. A failure of the new
-//! side is returned as [`NewSideFailure`] so the caller can fall back.
+//! side is returned as [`NewSideFailure`] so the caller can fall back. How a
+//! call travels is the caller's [`Transport`]: hyper's pooled client, or on
+//! the own codec the client connection's own link.
 
 use super::CORRELATION_NAME;
 use super::body::{self, Body};
-use super::forward::UpstreamError;
+use super::forward::{self, Client, UpstreamError};
 use super::trace::{TRACEPARENT_NAME, TRACESTATE_NAME};
-use crate::resilience::retry::Sender;
+use crate::resilience::retry::{self, Retries};
 use crate::upstream::Upstream;
 use acl::{RouteTranslator, Step, TranslateError};
 use bytes::Bytes;
@@ -50,9 +52,56 @@ pub enum Outcome {
     Failed(NewSideFailure),
 }
 
-/// Runs the exchange for `legacy` against `new` within `timeout`.
+/// How the v2 calls of an exchange reach the new upstream: hyper's pooled
+/// client ([`Pooled`]), or the own codec's connection of the client
+/// (`crate::server`), which writes and reads them from the client's task.
+pub trait Transport {
+    /// One attempt at `call`, within `timeout`: the answer with its body.
+    fn call(
+        &mut self,
+        call: &V2Call<'_>,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<acl::Response, UpstreamError>> + Send;
+}
+
+/// One v2 call of an exchange.
+pub struct V2Call<'a> {
+    /// Where it goes.
+    pub new: &'a Upstream,
+    /// The ACL's request.
+    pub request: &'a acl::Request,
+    /// The headers forwarded for the client's request ([`forwarded_extras`]).
+    pub extra: &'a [(HeaderName, HeaderValue)],
+}
+
+impl V2Call<'_> {
+    /// The ACL's header lines to send: all but those the forwarded headers
+    /// replace (it puts the correlation id on its v2 requests too, and a
+    /// service expects one value).
+    pub fn own_headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        let replaced = |name: &str| {
+            self.extra
+                .iter()
+                .any(|(n, _)| name.eq_ignore_ascii_case(n.as_str()))
+        };
+        self.request
+            .headers
+            .iter()
+            .filter(move |(name, _)| !replaced(name))
+    }
+
+    /// Whether it may be sent twice (as [`retry::idempotent`] decides).
+    pub fn repeatable(&self) -> bool {
+        retry::idempotent_method(self.request.method.as_str())
+            || self.request.headers.get("idempotency-key").is_some()
+    }
+}
+
+/// Runs the exchange for `legacy` against `new` within `timeout`, its calls
+/// going out over `transport`, refused connections retried as `retries` says.
 pub async fn serve(
-    sender: &Sender<'_>,
+    transport: &mut impl Transport,
+    retries: Retries<'_>,
     translator: &dyn RouteTranslator,
     legacy: &acl::Request,
     new: &Upstream,
@@ -69,9 +118,20 @@ pub async fn serve(
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let v2 = match call(sender, new, exchange.request(), left, extra).await {
-            Ok(v2) => v2,
-            Err(e) => return Outcome::Failed(e),
+        let call = V2Call {
+            new,
+            request: exchange.request(),
+            extra,
+        };
+        let mut attempts = retries.attempts(left, call.repeatable());
+        let v2 = loop {
+            let e = match transport.call(&call, attempts.left()).await {
+                Ok(v2) => break v2,
+                Err(e) => e,
+            };
+            if !attempts.wait_for_another(&e).await {
+                return Outcome::Failed(NewSideFailure::Upstream(e));
+            }
         };
         if v2.status >= 500 {
             return Outcome::Failed(NewSideFailure::ServerError(v2.status));
@@ -84,74 +144,57 @@ pub async fn serve(
     }
 }
 
-async fn call(
-    sender: &Sender<'_>,
-    new: &Upstream,
-    v2: &acl::Request,
-    timeout: Duration,
-    extra: &[(HeaderName, HeaderValue)],
-) -> Result<acl::Response, NewSideFailure> {
-    let mut first = Some(http_request(new, v2, extra).map_err(NewSideFailure::Upstream)?);
-    // Only a refused connection is tried again, and rarely: the request is
-    // then made again from the ACL's description instead of kept as a copy.
-    let build = || {
-        first
-            .take()
-            .map_or_else(|| http_request(new, v2, extra), Ok)
-    };
-    let res = sender
-        .send(timeout, build)
-        .await
-        .map_err(NewSideFailure::Upstream)?;
-    let status = res.status().as_u16();
-    let headers = copy_headers(res.headers(), &V2_HEADERS_READ);
-    // v2 answers are small JSON documents; a body past this is not one.
-    let bytes = body::read(res.into_body(), 16 * 1024 * 1024)
-        .await
-        .map_err(|e| {
-            NewSideFailure::Upstream(UpstreamError::Broken(match e {
-                body::ReadError::TooLarge => "v2 body over 16 MiB".into(),
-                body::ReadError::Broken(e) => e.to_string(),
-            }))
-        })?;
-    Ok(acl::Response {
-        status,
-        headers,
-        body: bytes.to_vec(),
-    })
+/// v2 answers are small JSON documents; a body past this is not one.
+pub const MAX_V2_BODY: usize = 16 * 1024 * 1024;
+
+/// The v2 calls made with hyper's pooled client.
+pub struct Pooled<'a>(pub &'a Client);
+
+impl Transport for Pooled<'_> {
+    async fn call(
+        &mut self,
+        call: &V2Call<'_>,
+        timeout: Duration,
+    ) -> Result<acl::Response, UpstreamError> {
+        let res = forward::send(self.0, http_request(call)?, timeout).await?;
+        let status = res.status().as_u16();
+        let headers = copy_headers(res.headers(), &V2_HEADERS_READ);
+        let bytes = body::read(res.into_body(), MAX_V2_BODY)
+            .await
+            .map_err(|e| {
+                UpstreamError::Broken(match e {
+                    body::ReadError::TooLarge => "v2 body over 16 MiB".into(),
+                    body::ReadError::Broken(e) => e.to_string(),
+                })
+            })?;
+        Ok(acl::Response {
+            status,
+            headers,
+            body: bytes.to_vec(),
+        })
+    }
 }
 
-/// The ACL's v2 request as an HTTP request to `new`, with the `extra`
-/// headers forwarded for the client's request.
-fn http_request(
-    new: &Upstream,
-    v2: &acl::Request,
-    extra: &[(HeaderName, HeaderValue)],
-) -> Result<Request<Body>, UpstreamError> {
+/// The ACL's v2 request as an HTTP request, with the forwarded headers.
+fn http_request(call: &V2Call<'_>) -> Result<Request<Body>, UpstreamError> {
     let broken = |e: &dyn std::fmt::Display| UpstreamError::Broken(e.to_string());
+    let v2 = call.request;
     let path = PathAndQuery::from_maybe_shared(Bytes::from(v2.target()))
         .map_err(|e| broken(&format_args!("bad v2 target `{}`: {e}", v2.target())))?;
-    let uri = new.uri(Some(&path)).map_err(|e| broken(&e))?;
+    let uri = call.new.uri(Some(&path)).map_err(|e| broken(&e))?;
     let method = http::Method::from_bytes(v2.method.as_str().as_bytes()).map_err(|e| broken(&e))?;
-    let mut headers = http::HeaderMap::with_capacity(v2.headers.iter().count() + extra.len() + 1);
-    // The forwarded headers take the place of the ACL's own copies (it puts
-    // the correlation id on its v2 requests too, and a service expects one
-    // value), so those copies are not even parsed.
-    let replaced = |name: &str| {
-        extra
-            .iter()
-            .any(|(n, _)| name.eq_ignore_ascii_case(n.as_str()))
-    };
-    for (name, value) in v2.headers.iter().filter(|(name, _)| !replaced(name)) {
+    let mut headers =
+        http::HeaderMap::with_capacity(v2.headers.iter().count() + call.extra.len() + 1);
+    for (name, value) in call.own_headers() {
         headers.append(
             header_name(name).map_err(|e| broken(&e))?,
             HeaderValue::from_str(value).map_err(|e| broken(&e))?,
         );
     }
-    for (name, value) in extra {
+    for (name, value) in call.extra {
         headers.append(name, value.clone());
     }
-    headers.insert(http::header::HOST, new.host().clone());
+    headers.insert(http::header::HOST, call.new.host().clone());
     let mut req = Request::new(body::full(v2.body.clone()));
     (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) = (method, uri, headers);
     Ok(req)

@@ -8,7 +8,7 @@
 use crate::proxy::body::Body;
 use crate::proxy::forward::{self, Client, UpstreamError};
 use crate::settings::ResilienceSettings;
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use http::{HeaderMap, Method, Request, Response};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -46,10 +46,12 @@ impl RetryPolicy {
 /// Whether a request may be sent again: its method is idempotent, or it
 /// carries an idempotency key the upstream honours.
 pub fn idempotent(method: &Method, headers: &HeaderMap) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
-    ) || headers.contains_key("idempotency-key")
+    idempotent_method(method.as_str()) || headers.contains_key("idempotency-key")
+}
+
+/// Whether the method `name` is idempotent (RFC 9110 §9.2.2).
+pub fn idempotent_method(name: &str) -> bool {
+    matches!(name, "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS")
 }
 
 /// Sends requests to one upstream, retrying refused connections.
@@ -57,10 +59,8 @@ pub fn idempotent(method: &Method, headers: &HeaderMap) -> bool {
 pub struct Sender<'a> {
     /// The pooled client.
     pub client: &'a Client,
-    /// How refused connections are retried.
-    pub policy: &'a RetryPolicy,
-    /// Where retries are counted (the upstream's guard), if anywhere.
-    pub retries: Option<&'a AtomicU64>,
+    /// How refused connections are retried, and where that is counted.
+    pub retries: Retries<'a>,
 }
 
 impl Sender<'_> {
@@ -74,35 +74,94 @@ impl Sender<'_> {
         mut build: impl FnMut() -> Result<Request<Body>, UpstreamError>,
     ) -> Result<Response<forward::PooledBody>, UpstreamError> {
         let first = build()?;
-        if self.policy.attempts == 0 || !idempotent(first.method(), first.headers()) {
-            return forward::send(self.client, first, timeout).await;
+        let mut attempts = self
+            .retries
+            .attempts(timeout, idempotent(first.method(), first.headers()));
+        let mut req = first;
+        loop {
+            let e = match forward::send(self.client, req, attempts.left()).await {
+                Err(e) => e,
+                done => return done,
+            };
+            if !attempts.wait_for_another(&e).await {
+                return Err(e);
+            }
+            req = build()?;
         }
-        let deadline = Instant::now() + timeout;
-        let mut first = Some(first);
-        let attempt = || {
-            let req = first.take().map_or_else(&mut build, Ok);
-            let left = deadline.saturating_duration_since(Instant::now());
-            async move { forward::send(self.client, req?, left).await }
+    }
+}
+
+/// A route's retry policy for one request, and the counter its retries go to.
+#[derive(Debug, Clone, Copy)]
+pub struct Retries<'a> {
+    /// How refused connections are retried.
+    pub policy: &'a RetryPolicy,
+    /// Where retries are counted (the upstream's guard), if anywhere.
+    pub counted: Option<&'a AtomicU64>,
+}
+
+impl Retries<'_> {
+    /// None, counted nowhere (shadow copies are best effort).
+    pub const NONE: Retries<'static> = Retries {
+        policy: &RetryPolicy::NONE,
+        counted: None,
+    };
+
+    /// The attempts at a request within `timeout`: more than one only when
+    /// it is `repeatable` and the policy allows retries.
+    pub fn attempts(&self, timeout: Duration, repeatable: bool) -> Attempts<'_> {
+        let waits = (self.policy.attempts > 0 && repeatable).then(|| {
+            ExponentialBuilder::default()
+                .with_min_delay(self.policy.min_delay)
+                .with_max_delay(self.policy.max_delay)
+                .with_max_times(self.policy.attempts as usize)
+                .with_jitter()
+                .build()
+        });
+        Attempts {
+            deadline: Instant::now() + timeout,
+            waits,
+            counted: self.counted,
+        }
+    }
+}
+
+/// The attempts at one request: the time each has, and whether another
+/// follows a failure.
+pub struct Attempts<'a> {
+    deadline: Instant,
+    /// The waits before each retry; `None`: no retry.
+    waits: Option<ExponentialBackoff>,
+    counted: Option<&'a AtomicU64>,
+}
+
+impl Attempts<'_> {
+    /// The time the next attempt has.
+    pub fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// After an attempt failed with `e`: whether another follows (nothing
+    /// was sent, a retry is left, and its wait ends before the deadline),
+    /// once the jittered, doubling wait is over.
+    pub async fn wait_for_another(&mut self, e: &UpstreamError) -> bool {
+        if !e.nothing_sent() {
+            return false;
+        }
+        // A wait that would end past the deadline is not worth starting.
+        let Some(wait) = (self.waits.as_mut())
+            .and_then(Iterator::next)
+            .filter(|w| Instant::now() + *w < self.deadline)
+        else {
+            return false;
         };
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(self.policy.min_delay)
-            .with_max_delay(self.policy.max_delay)
-            .with_max_times(self.policy.attempts as usize)
-            .with_jitter();
-        attempt
-            .retry(backoff)
-            .sleep(tokio::time::sleep)
-            .when(UpstreamError::nothing_sent)
-            // A wait that would end past the deadline is not worth starting.
-            .adjust(|_, wait| wait.filter(|w| Instant::now() + *w < deadline))
-            .notify(|e, wait| {
-                if let Some(retries) = self.retries {
-                    retries.fetch_add(1, Ordering::Relaxed);
-                }
-                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-                tracing::debug!(error = %e, wait_ms, "connection refused; retrying");
-            })
-            .await
+        if let Some(counted) = self.counted {
+            counted.fetch_add(1, Ordering::Relaxed);
+        }
+        let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        tracing::debug!(error = %e, wait_ms, "connection refused; retrying");
+        tokio::time::sleep(wait).await;
+        true
     }
 }
 

@@ -105,7 +105,14 @@ async fn requests(
         // of its own: held across one await only, the data plane's future
         // shares its room in the connection's future with the relay's.
         let res = {
-            let handled = std::pin::pin!(proxy.handle_decided(req, peer, decided));
+            // The ACL's v2 calls go over the connection's link, as the relay's.
+            let mut links = relay::Links {
+                link,
+                idle,
+                request: &mut upstream_request,
+                connect_timeout: proxy.connect_timeout(),
+            };
+            let handled = std::pin::pin!(proxy.handle_decided(req, peer, decided, &mut links));
             answer(stream, &mut buf, handled).await?
         };
         let close = exchange.close || *stop.borrow();

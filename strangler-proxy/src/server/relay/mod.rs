@@ -13,13 +13,18 @@
 //! to another upstream. A link the upstream closed while idle is noticed
 //! before it is used when the runtime has seen the close; otherwise a
 //! request safe to repeat is sent again once on a new connection.
+//!
+//! The link also carries the ACL's v2 calls the data plane makes for the
+//! client's requests in new mode ([`Links`]).
 
 mod read_size;
 mod upstream;
+mod v2;
 
 use read_size::ReadSize;
-use upstream::exchange;
 pub(super) use upstream::{Idle, Link};
+use upstream::{exchange, link_to};
+pub(super) use v2::Links;
 
 use super::conn::answer;
 use super::framing::{BadFraming, ChunkedScanner, Framing, response_framing};
@@ -133,16 +138,7 @@ pub(super) async fn serve(
             head.method,
             http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
         );
-    // The client's link serves if it goes to this upstream; one to another
-    // goes back to the idle stack for other clients.
-    let current = match link.take() {
-        Some(same) if &same.authority == upstream.authority() => Some(same),
-        Some(other) => {
-            idle.put(other);
-            None
-        }
-        None => None,
-    };
+    let current = link_to(link, idle, upstream.authority());
     let answering = Answering {
         plan: &plan,
         proxy,

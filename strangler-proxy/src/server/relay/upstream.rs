@@ -2,7 +2,7 @@
 //! the idle links clients left behind, and one exchange on a link (the
 //! request written, the response read up to the end of its head).
 
-use super::{READ_SIZE, ResponseHead};
+use super::READ_SIZE;
 use crate::proxy::forward::{IDLE_TIMEOUT, MAX_IDLE_PER_UPSTREAM, UpstreamError};
 use crate::server::h1::MAX_HEADERS;
 use crate::server::spare;
@@ -62,6 +62,19 @@ impl Idle {
     }
 }
 
+/// The link for a request to `authority`: the client's own when it goes
+/// there; one to another upstream goes back to `idle` for other clients.
+pub(super) fn link_to(link: &mut Option<Link>, idle: &Idle, authority: &Authority) -> Option<Link> {
+    match link.take() {
+        Some(same) if &same.authority == authority => Some(same),
+        Some(other) => {
+            idle.put(other);
+            None
+        }
+        None => None,
+    }
+}
+
 /// Whether an idle connection still looks usable: nothing arrived on it (an
 /// upstream closing it sends its end, which the runtime then knows of; no
 /// system call is made unless it does).
@@ -75,15 +88,15 @@ fn open(stream: &TcpStream) -> bool {
 /// writes for the client. A reused connection that fails before the first
 /// byte of an answer is taken to have been closed by the upstream while
 /// idle: a replayable request is sent again, once, on a new connection.
-pub(super) async fn exchange(
+pub(super) async fn exchange<H>(
     link: Option<Link>,
     idle: &Idle,
     authority: &Authority,
     connect_timeout: Duration,
     request: &[u8],
     replayable: bool,
-    mut on_head: impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<ResponseHead, UpstreamError>,
-) -> Result<(Link, ResponseHead), UpstreamError> {
+    mut on_head: impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<H, UpstreamError>,
+) -> Result<(Link, H), UpstreamError> {
     let reused = match link {
         Some(link) if open(&link.stream) => Some(link),
         _ => idle.take(authority).map(|stream| Link {
@@ -134,11 +147,11 @@ enum Failed {
 
 /// Writes `request` and reads until a final response head (`1xx` interim
 /// heads are passed over) is in `link.buf`, then hands it to `on_head`.
-async fn send(
+async fn send<H>(
     link: &mut Link,
     request: &[u8],
-    on_head: &mut impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<ResponseHead, UpstreamError>,
-) -> Result<ResponseHead, Failed> {
+    on_head: &mut impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<H, UpstreamError>,
+) -> Result<H, Failed> {
     link.buf.clear();
     link.stream
         .write_all(request)

@@ -24,8 +24,8 @@ pub mod tee;
 use crate::metrics::{ProxyMetrics, SnapshotCounter};
 use crate::proxy::body;
 use crate::proxy::forward::{self, Client};
-use crate::proxy::translate::{self, Outcome};
-use crate::resilience::retry::{RetryPolicy, Sender};
+use crate::proxy::translate::{self, Outcome, Pooled};
+use crate::resilience::retry::Retries;
 use crate::routes::ShadowPlan;
 use crate::shadow::compare::{self, NoiseModel, RedactedRequest, RequestSample};
 use crate::shadow::store::{NewResult, RequestExample, ShadowStore, Verdict};
@@ -320,13 +320,9 @@ impl Worker {
             ));
         }
         // Shadow copies are best effort: never retried.
-        let sender = Sender {
-            client: &self.client,
-            policy: &RetryPolicy::NONE,
-            retries: None,
-        };
         match translate::serve(
-            &sender,
+            &mut Pooled(&self.client),
+            Retries::NONE,
             translator.as_ref(),
             &legacy,
             &job.new,
