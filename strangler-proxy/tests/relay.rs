@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/counting_upstream.rs"]
+mod counting_upstream;
 #[path = "support/hyper_upstream.rs"]
 mod hyper_upstream;
 #[path = "support/proxy_app.rs"]
@@ -15,6 +17,7 @@ mod proxy_app;
 mod raw_http;
 
 use bytes::Bytes;
+use counting_upstream::counting;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -25,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strangler_proxy::app::Application;
 use strangler_proxy::settings::Codec;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 /// Header lines as (lower-cased name, value), in order.
@@ -228,39 +231,6 @@ async fn the_relay_forwards_as_the_data_plane_does() {
         !answer.contains_key("x-strangler-backend"),
         "no route, no labels"
     );
-}
-
-/// An upstream that answers each request after `delay`, counting connections.
-async fn counting(delay: Duration) -> (SocketAddr, Arc<Mutex<usize>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let connections = Arc::new(Mutex::new(0));
-    let counted = connections.clone();
-    tokio::spawn(async move {
-        loop {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            *counted.lock().unwrap() += 1;
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                loop {
-                    let mut chunk = [0u8; 1024];
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        buf.drain(..end + 4);
-                        tokio::time::sleep(delay).await;
-                        let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
-                        if stream.write_all(answer).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    (addr, connections)
 }
 
 #[tokio::test]

@@ -7,11 +7,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/counting_upstream.rs"]
+mod counting_upstream;
 #[path = "support/proxy_app.rs"]
 mod proxy_app;
 #[path = "support/raw_http.rs"]
 mod raw_http;
 
+use counting_upstream::counting;
 use raw_http::response;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -133,35 +136,6 @@ async fn answer_requests(mut stream: TcpStream, record: Arc<Mutex<Seen>>) {
     }
 }
 
-/// The monolith: answers every request `legacy` by its length.
-async fn monolith() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                loop {
-                    let mut chunk = [0u8; 1024];
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        buf.drain(..end + 4);
-                        let answer = "HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nlegacy";
-                        if stream.write_all(answer.as_bytes()).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    addr
-}
-
 /// A proxy on `codec` serving `/api/v1/payments/{id}` from `new` through
 /// the ACL's `payments` translator, the monolith at `legacy`.
 async fn proxy(codec: Codec, legacy: SocketAddr, new: SocketAddr) -> Application {
@@ -215,7 +189,8 @@ type Request = (String, BTreeMap<String, Vec<String>>);
 /// the v2 service was asked for.
 async fn exchange(codec: Codec) -> (Vec<(Answer, Vec<Request>)>, usize) {
     let (new, seen) = v2_service().await;
-    let app = proxy(codec, monolith().await, new).await;
+    let (monolith, _) = counting(Duration::ZERO).await;
+    let app = proxy(codec, monolith, new).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     let mut buf = Vec::new();
     let mut out = Vec::new();
@@ -256,7 +231,7 @@ async fn v2_calls_on_the_own_codec_match_hypers() {
     for (i, id) in [(2, IN_CHUNKS), (3, UP_TO_CLOSE)] {
         assert_eq!(body(i), legacy.replace("\"id\":1", &format!("\"id\":{id}")));
     }
-    assert_eq!(body(4), "legacy", "an answer cut short: the monolith's");
+    assert_eq!(body(4), "ok", "an answer cut short: the monolith's");
     assert!(own[5].0.0.contains(" 404 "), "{:?}", own[5].0);
     assert!(
         own[6].0.1["x-strangler-backend"] == ["new"],

@@ -1,9 +1,10 @@
 //! The data plane, one stage per file: start the request's span ([`trace`]) →
 //! match the route ([`crate::routes`]) →
 //! build the flag context ([`identity`]) → decide the mode ([`decide`]) →
-//! forward ([`forward`], [`headers`]) or translate through the ACL
-//! ([`translate`]) with fallback to the monolith → label and count. The new
-//! side is guarded by a breaker and a bulkhead ([`crate::resilience`]).
+//! forward ([`forward`], [`headers`]) or serve from the new side
+//! (`new_side`, translating through the ACL: [`translate`]) with fallback to
+//! the monolith → label and count. The new side is guarded by a breaker and
+//! a bulkhead ([`crate::resilience`]).
 //! Requests the monolith serves alone may instead be relayed by the own
 //! codec ([`relay`]), with the same decision, labels, counters and log line.
 
@@ -12,6 +13,8 @@ pub mod decide;
 pub mod forward;
 pub mod headers;
 pub mod identity;
+mod new_side;
+pub use new_side::Translated;
 mod pool;
 pub mod relay;
 mod shadowed;
@@ -20,8 +23,8 @@ pub mod translate;
 mod upgrade;
 
 use crate::flags::Flags;
+use crate::resilience::Resilience;
 use crate::resilience::retry::{Retries, Sender};
-use crate::resilience::{Rejection, Resilience};
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::Shadow;
@@ -41,7 +44,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
-use translate::{Outcome, Pooled, Transport};
+use translate::{Pooled, Transport};
 
 /// Response header naming the route group that served.
 pub const ROUTE_HEADER: &str = "x-strangler-route";
@@ -407,184 +410,12 @@ impl Proxy {
             Err(e) => Err((e.response(&upstream.to_string()), e.to_string())),
         }
     }
-
-    /// Serves from the new side, translating through the ACL where the route
-    /// has a translator, falling back to the monolith when the new side fails
-    /// and the request is safe to repeat, or when its guard refuses the
-    /// request (breaker open, bulkhead full).
-    async fn serve_new(
-        &self,
-        req: Request<Body>,
-        route: &Route,
-        peer: SocketAddr,
-        transport: &mut impl Transport,
-    ) -> (Response<Body>, Backend) {
-        let Some(new) = &route.new else {
-            return (
-                self.pass(req, &route.legacy, route.host, peer, route.timeout)
-                    .await,
-                Backend::Legacy,
-            );
-        };
-        let replayable = is_replayable(req.method(), req.headers());
-        let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
-            Some((guard, Err(rejection))) => {
-                return self
-                    .refused(req, route, peer, replayable, guard.backend(), rejection)
-                    .await;
-            }
-            Some((_, Ok(pass))) => Some(pass),
-            None => None,
-        };
-        let retries = route.guard.as_deref().map(|guard| guard.retries());
-        if route.translator.is_none() && !replayable {
-            // Nothing to translate and no second chance: stream straight through.
-            let res = self.pass(req, new, route.host, peer, route.timeout).await;
-            if let Some(pass) = pass {
-                pass.finish(res.status().is_server_error());
-            }
-            return (res, Backend::New);
-        }
-        let (parts, body) = req.into_parts();
-        let bytes = match body::read_boxed(body, route.max_body_bytes).await {
-            Ok(bytes) => bytes,
-            Err(body::ReadError::TooLarge) => return (too_large(route), Backend::New),
-            Err(body::ReadError::Broken(e)) => {
-                let detail = format!("the request body could not be read: {e}");
-                return (
-                    body::problem(StatusCode::BAD_REQUEST, "bad-body", &detail),
-                    Backend::New,
-                );
-            }
-        };
-        let failure = match &route.translator {
-            Some(translator) => {
-                let Some(legacy_req) = translate::to_acl(&parts, &bytes) else {
-                    return self
-                        .legacy_after(&parts, &bytes, route, peer, Backend::Legacy)
-                        .await;
-                };
-                let extra = translate::forwarded_extras(&parts.headers);
-                let retries = Retries {
-                    policy: &route.retry,
-                    counted: retries,
-                };
-                let outcome = translate::serve(
-                    transport,
-                    retries,
-                    translator.as_ref(),
-                    &legacy_req,
-                    new,
-                    route.timeout,
-                    &extra,
-                )
-                .await;
-                if let (Some(pass), Some(failed)) = (pass, new_side_failed(&outcome)) {
-                    pass.finish(failed);
-                }
-                match outcome {
-                    Outcome::Answer(res) => return (res, Backend::New),
-                    Outcome::NotTranslated(why) => {
-                        tracing::debug!(route = %route.name, reason = %why, "left to the monolith");
-                        route.counters.untranslated();
-                        return self
-                            .legacy_after(&parts, &bytes, route, peer, Backend::Legacy)
-                            .await;
-                    }
-                    Outcome::Failed(failure) => {
-                        let answer = match &failure {
-                            translate::NewSideFailure::Upstream(e) => e.response(&new.to_string()),
-                            other => body::problem(
-                                StatusCode::BAD_GATEWAY,
-                                "new-side-failed",
-                                &format!("the new service for `{}` failed: {other}", route.name),
-                            ),
-                        };
-                        (answer, failure.to_string())
-                    }
-                }
-            }
-            None => {
-                let sent = self
-                    .send_buffered(&parts, &bytes, new, route, peer, retries)
-                    .await;
-                if let Some(pass) = pass {
-                    pass.finish(
-                        sent.as_ref()
-                            .is_err_and(|(res, _)| res.status().is_server_error()),
-                    );
-                }
-                match sent {
-                    Ok(res) => return (res, Backend::New),
-                    Err(failed) => failed,
-                }
-            }
-        };
-        route.counters.upstream_failed();
-        let (answer, why) = failure;
-        if !replayable {
-            tracing::warn!(route = %route.name, reason = %why, "new side failed; request not safe to repeat, no fallback");
-            return (answer, Backend::New);
-        }
-        tracing::warn!(route = %route.name, reason = %why, "new side failed; falling back to the monolith");
-        self.legacy_after(&parts, &bytes, route, peer, Backend::LegacyFallback)
-            .await
-    }
-
-    /// A request the new side's guard refused: the monolith serves it when
-    /// it is safe to repeat (it streams, nothing was read), else 503.
-    async fn refused(
-        &self,
-        req: Request<Body>,
-        route: &Route,
-        peer: SocketAddr,
-        replayable: bool,
-        backend: &str,
-        rejection: Rejection,
-    ) -> (Response<Body>, Backend) {
-        tracing::debug!(route = %route.name, backend, reason = rejection.as_str(), fallback = replayable, "new side refused by its guard");
-        if replayable {
-            let res = self
-                .pass(req, &route.legacy, route.host, peer, route.timeout)
-                .await;
-            return (res, Backend::LegacyFallback);
-        }
-        (rejection.response(&route.name, backend), Backend::New)
-    }
-
-    async fn legacy_after(
-        &self,
-        parts: &http::request::Parts,
-        bytes: &Bytes,
-        route: &Route,
-        peer: SocketAddr,
-        backend: Backend,
-    ) -> (Response<Body>, Backend) {
-        match self
-            .send_buffered(parts, bytes, &route.legacy, route, peer, None)
-            .await
-        {
-            Ok(res) | Err((res, _)) => (res, backend),
-        }
-    }
 }
 
 /// Safe to send twice: a safe method, or an idempotency key the upstream honours.
 fn is_replayable(method: &Method, headers: &http::HeaderMap) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
         || headers.contains_key("idempotency-key")
-}
-
-/// Whether the new side failed the call, for its breaker: `None` when it was
-/// not called (the translator left the request to the monolith).
-fn new_side_failed(outcome: &Outcome) -> Option<bool> {
-    match outcome {
-        Outcome::Answer(_) => Some(false),
-        Outcome::NotTranslated(_) => None,
-        // It answered; the ACL could not use the answer.
-        Outcome::Failed(translate::NewSideFailure::Untranslatable(_)) => Some(false),
-        Outcome::Failed(_) => Some(true),
-    }
 }
 
 /// Takes the client's correlation id, or gives the request a new one so the

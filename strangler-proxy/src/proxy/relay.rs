@@ -6,26 +6,31 @@
 //! the log line stay here, with the rest of the data plane; the wire work is
 //! the server's (`crate::server`).
 //!
-//! Only what the monolith answers is relayed: not a request for the new side,
-//! nor any while spans are exported (the relay has no span to export). A
-//! shadowed request is relayed too, its copy handed to the shadow stage as
-//! the data plane hands it ([`Proxy::shadow_relayed`]); one whose monolith
-//! call fails is answered with the failure and not copied.
+//! Only what the monolith answers is relayed, and nothing while spans are
+//! exported (the relay has no span to export). A shadowed request is
+//! relayed too, its copy handed to the shadow stage as the data plane hands
+//! it ([`Proxy::shadow_relayed`]); one whose monolith call fails is answered
+//! with the failure and not copied. A request for a translated route's new
+//! side is served from its head as well ([`Planned::Translate`]): the data
+//! plane's [`Proxy::translated`] decides, and when the monolith is to serve
+//! it after all, the relay takes it.
 
 use super::body::Body;
 use super::decide::{Mode, Side};
 use super::headers::raw::is_text;
 use super::headers::strip_hop_by_hop;
+use super::new_side::Translated;
 use super::shadowed::{Copying, copying};
+use super::translate::Transport;
 use super::{Decided, Proxy, label};
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::tee::Capture;
 use crate::shadow::mirror::{Job, header_pairs};
-use crate::stats::Backend;
+use crate::stats::{Backend, NewSideOutcome};
 use crate::upstream::Upstream;
 use bytes::Bytes;
-use http::{HeaderMap, Method, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +41,9 @@ use std::time::{Duration, Instant};
 pub enum Planned {
     /// The relay.
     Relay(RelayPlan),
+    /// The translated relay: the route's new side through the ACL, the
+    /// relay when the monolith is to serve after all.
+    Translate(RelayPlan),
     /// The data plane, with the route's decision when it was made here
     /// (`None` while spans are exported: it is made in the request's span).
     DataPlane(Option<Decided>),
@@ -47,6 +55,10 @@ pub struct RelayPlan {
     /// `None`: no route claims the request.
     route: Option<usize>,
     mode: Mode,
+    /// Who answers: `New` while a translated request is with the new side;
+    /// the monolith (`Legacy`, or `LegacyFallback` when the new side failed
+    /// or was refused) once it is relayed.
+    backend: Backend,
     started: Instant,
     /// In shadow mode, how it is copied (see [`Proxy::shadow_relayed`]).
     shadowing: Option<Shadowing>,
@@ -91,6 +103,11 @@ impl RelayPlan {
         self.shadowing.is_some()
     }
 
+    /// The monolith is to serve a translated request, as `backend`.
+    pub fn fall_back(&mut self, backend: Backend) {
+        self.backend = backend;
+    }
+
     /// Whether the client's `Host` is kept.
     pub fn host(&self) -> HostPolicy {
         self.route().map_or(HostPolicy::Rewrite, |route| route.host)
@@ -111,7 +128,7 @@ impl RelayPlan {
                     .name_header
                     .as_ref()
                     .map(|value| (super::ROUTE_HEADER, value.as_bytes())),
-                Some((super::BACKEND_HEADER, Backend::Legacy.as_str().as_bytes())),
+                Some((super::BACKEND_HEADER, self.backend.as_str().as_bytes())),
             ],
             _ => [None, None],
         }
@@ -144,10 +161,25 @@ impl Proxy {
                 table,
                 route: None,
                 mode: Mode::Legacy,
+                backend: Backend::Legacy,
                 started,
                 shadowing: None,
             });
         };
+        let route = &table.routes()[index];
+        let translates = route.new.is_some()
+            && route.translator.is_some()
+            && acl::Method::parse(method.as_str()).is_some();
+        if decision.side == Side::New && translates {
+            return Planned::Translate(RelayPlan {
+                table,
+                route: Some(index),
+                mode: decision.mode,
+                backend: Backend::New,
+                started,
+                shadowing: None,
+            });
+        }
         if decision.side != Side::Legacy {
             return Planned::DataPlane(Some(Decided {
                 table,
@@ -164,9 +196,38 @@ impl Proxy {
             table,
             route: Some(index),
             mode: decision.mode,
+            backend: Backend::Legacy,
             started,
             shadowing,
         })
+    }
+
+    /// Translates a request planned as [`Planned::Translate`] (`legacy`, as
+    /// the ACL describes it) with [`Proxy::translated`].
+    pub async fn translate_relayed(
+        &self,
+        plan: &RelayPlan,
+        legacy: &acl::Request,
+        extra: &[(HeaderName, HeaderValue)],
+        replayable: bool,
+        transport: &mut impl Transport,
+    ) -> Translated {
+        let Some(route) = plan.route() else {
+            return Translated::Monolith(Backend::Legacy);
+        };
+        let (Some(new), Some(translator)) = (&route.new, &route.translator) else {
+            return Translated::Monolith(Backend::Legacy);
+        };
+        self.translated(
+            route,
+            new,
+            translator.as_ref(),
+            legacy,
+            extra,
+            replayable,
+            transport,
+        )
+        .await
     }
 
     /// For a shadowed request, once the monolith's answer head is in (as the
@@ -234,7 +295,7 @@ impl Proxy {
     /// data plane labels its answers.
     pub fn label_relayed(&self, plan: &RelayPlan, res: &mut Response<Body>) {
         if let (Some(route), true) = (plan.route(), self.expose_route_headers) {
-            label(res, route, Backend::Legacy);
+            label(res, route, plan.backend);
         }
     }
 
@@ -249,11 +310,21 @@ impl Proxy {
         };
         route
             .counters
-            .answered(plan.mode, Backend::Legacy, done.status, elapsed);
+            .answered(plan.mode, plan.backend, done.status, elapsed);
         let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        if plan.backend != Backend::Legacy {
+            // The new side served, or failed and the monolith did.
+            let fell_back = plan.backend == Backend::LegacyFallback;
+            route.counters.new_side(NewSideOutcome {
+                at: Instant::now(),
+                latency_ms,
+                failed: fell_back || done.status >= 500,
+                fell_back,
+            });
+        }
         tracing::info!(
             correlation_id = done.correlation_id, trace_id = done.trace_id, route = %route.name,
-            mode = plan.mode.as_str(), backend = Backend::Legacy.as_str(),
+            mode = plan.mode.as_str(), backend = plan.backend.as_str(),
             user = done.user.unwrap_or("-"), method = done.method, path = done.path,
             status = done.status, latency_ms, "proxied"
         );

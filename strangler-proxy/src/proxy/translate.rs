@@ -44,7 +44,7 @@ impl std::fmt::Display for NewSideFailure {
 pub enum Outcome {
     /// The legacy answer (from the new side, or the client's mistake refused
     /// exactly as the monolith would refuse it).
-    Answer(Response<Body>),
+    Answer(acl::Response),
     /// The group does not translate this request (it spans services, or no
     /// route of the translator matches): the monolith must serve it.
     NotTranslated(TranslateError),
@@ -113,7 +113,7 @@ pub async fn serve(
         Err(e @ (TranslateError::Unsupported { .. } | TranslateError::NoRoute { .. })) => {
             return Outcome::NotTranslated(e);
         }
-        Err(e) => return Outcome::Answer(to_http(acl::error_to_legacy(&e, legacy))),
+        Err(e) => return Outcome::Answer(acl::error_to_legacy(&e, legacy)),
     };
     let deadline = Instant::now() + timeout;
     loop {
@@ -138,7 +138,7 @@ pub async fn serve(
         }
         match exchange.respond(&v2) {
             Ok(Step::Call(next)) => exchange = next,
-            Ok(Step::Reply(answer)) => return Outcome::Answer(to_http(answer)),
+            Ok(Step::Reply(answer)) => return Outcome::Answer(answer),
             Err(e) => return Outcome::Failed(NewSideFailure::Untranslatable(e)),
         }
     }

@@ -74,54 +74,65 @@ async fn requests(
             }
         };
         // What the monolith answers is relayed (no `Request`, no hyper
-        // client); the rest goes to the data plane with the decision made
-        // here, so flags are asked once.
+        // client), and so is what the ACL translates for the new side; the
+        // rest goes to the data plane with the decision made here, so flags
+        // are asked once.
         let planned = proxy.plan_relay(&head.method, head.uri.path(), peer, || {
             head.header_map().unwrap_or_default()
         });
-        let decided = match planned {
-            Planned::Relay(plan) => {
-                let close = head.exchange.close || *stop.borrow();
-                let conn = relay::Conn {
-                    client: stream,
-                    buf: &mut buf,
-                    out: &mut out,
-                    request: &mut upstream_request,
-                    link,
-                    idle,
-                    peer,
+        let (plan, translates) = match planned {
+            Planned::Relay(plan) => (plan, false),
+            Planned::Translate(plan) => (plan, true),
+            Planned::DataPlane(decided) => {
+                let Some((req, exchange)) = head.into_request(&mut buf) else {
+                    return Some((buf, stop));
                 };
-                match relay::serve(conn, proxy, head, plan, close).await {
-                    Ok(true) => continue,
-                    Ok(false) | Err(_) => return None,
+                // Made in place (a box would cost a copy per request), in a
+                // scope of its own: held across one await only, the data
+                // plane's future shares its room in the connection's future
+                // with the relay's.
+                let res = {
+                    // The ACL's v2 calls go over the connection's link, as the relay's.
+                    let mut links = relay::Links {
+                        link,
+                        idle,
+                        request: &mut upstream_request,
+                        connect_timeout: proxy.connect_timeout(),
+                    };
+                    let handled =
+                        std::pin::pin!(proxy.handle_decided(req, peer, decided, &mut links));
+                    answer(stream, &mut buf, handled).await?
+                };
+                let close = exchange.close || *stop.borrow();
+                if h1::write(stream, &mut out, res, &exchange, close)
+                    .await
+                    .is_err()
+                    || close
+                {
+                    return None;
                 }
+                continue;
             }
-            Planned::DataPlane(decided) => decided,
         };
-        let Some((req, exchange)) = head.into_request(&mut buf) else {
-            return Some((buf, stop));
+        let close = head.exchange.close || *stop.borrow();
+        let conn = relay::Conn {
+            client: stream,
+            buf: &mut buf,
+            out: &mut out,
+            request: &mut upstream_request,
+            link,
+            idle,
+            peer,
         };
-        // Made in place (a box would cost a copy per request), in a scope
-        // of its own: held across one await only, the data plane's future
-        // shares its room in the connection's future with the relay's.
-        let res = {
-            // The ACL's v2 calls go over the connection's link, as the relay's.
-            let mut links = relay::Links {
-                link,
-                idle,
-                request: &mut upstream_request,
-                connect_timeout: proxy.connect_timeout(),
-            };
-            let handled = std::pin::pin!(proxy.handle_decided(req, peer, decided, &mut links));
-            answer(stream, &mut buf, handled).await?
+        let forwarded = relay::Forwarded::of(&head, proxy);
+        let served = if translates {
+            relay::serve_translated(conn, proxy, &head, &forwarded, plan, close).await
+        } else {
+            relay::serve(conn, proxy, &head, &forwarded, plan, close).await
         };
-        let close = exchange.close || *stop.borrow();
-        if h1::write(stream, &mut out, res, &exchange, close)
-            .await
-            .is_err()
-            || close
-        {
-            return None;
+        match served {
+            Ok(true) => {}
+            Ok(false) | Err(_) => return None,
         }
     }
 }

@@ -169,6 +169,15 @@ impl Head {
         &out[..self.count.min(out.len())]
     }
 
+    /// The header lines, name and value.
+    pub fn lines(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.fields[..self.count].iter().map(|span| {
+            // httparse let only token characters through: always UTF-8.
+            let name = std::str::from_utf8(&self.bytes[span.name()]).unwrap_or_default();
+            (name, &self.bytes[span.value()])
+        })
+    }
+
     /// How many header lines the head has.
     pub fn count(&self) -> usize {
         self.count
@@ -366,7 +375,7 @@ pub(super) async fn write(
     out.flush(io).await
 }
 
-fn status_line(out: &mut Vec<u8>, status: StatusCode) {
+pub(super) fn status_line(out: &mut Vec<u8>, status: StatusCode) {
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status.as_str().as_bytes());
     out.push(b' ');

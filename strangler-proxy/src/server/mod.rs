@@ -10,7 +10,7 @@
 //! rest of its life: hyper keeps every edge of the protocol, the own codec
 //! only the common case. Of those, the ones the monolith serves alone are
 //! relayed ([`relay`]): written upstream and answered from the connection's
-//! own task. Between requests a connection holds no read buffer ([`spare`]).
+//! own task; so are those the ACL translates for the new side. Between requests a connection holds no read buffer ([`spare`]).
 //! `[proxy] codec = "hyper"` serves every connection with hyper from the
 //! start.
 

@@ -208,6 +208,15 @@ pub(crate) fn is_text(value: &[u8]) -> bool {
         .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
 }
 
+/// Whether `name` is a field name `http` would accept: a token (RFC 9110
+/// §5.6.2).
+pub(crate) fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 fn is(field: &str, name: &str) -> bool {
     field.eq_ignore_ascii_case(name)
 }

@@ -14,14 +14,19 @@
 //! before it is used when the runtime has seen the close; otherwise a
 //! request safe to repeat is sent again once on a new connection.
 //!
-//! The link also carries the ACL's v2 calls the data plane makes for the
-//! client's requests in new mode ([`Links`]).
+//! A plain request for the new side of a route the ACL translates is served
+//! from its head too ([`serve_translated`]), its v2 calls over the same link
+//! ([`Links`], which the data plane also uses while spans are exported).
 
+mod forwarded;
 mod read_size;
+mod translated;
 mod upstream;
 mod v2;
 
+pub(super) use forwarded::Forwarded;
 use read_size::ReadSize;
+pub(super) use translated::serve as serve_translated;
 pub(super) use upstream::{Idle, Link};
 use upstream::{exchange, link_to};
 pub(super) use v2::Links;
@@ -33,8 +38,7 @@ use crate::proxy::Proxy;
 use crate::proxy::forward::UpstreamError;
 use crate::proxy::headers::raw::{Override, write_client_fields, write_upstream_fields};
 use crate::proxy::headers::to_client;
-use crate::proxy::relay::{RelayPlan, Relayed, text};
-use crate::proxy::{CORRELATION_NAME, trace};
+use crate::proxy::relay::{RelayPlan, Relayed};
 use crate::shadow::mirror::tee::Capture;
 use bytes::BytesMut;
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -78,7 +82,8 @@ struct Answering<'a> {
 pub(super) async fn serve(
     conn: Conn<'_>,
     proxy: &Proxy,
-    head: Head,
+    head: &Head,
+    forwarded: &Forwarded<'_>,
     plan: RelayPlan,
     close: bool,
 ) -> std::io::Result<bool> {
@@ -92,52 +97,10 @@ pub(super) async fn serve(
         peer,
     } = conn;
     let upstream = plan.upstream();
-    let [client_trace, client_id, user, idempotency_key] = head.first_values([
-        trace::TRACEPARENT_NAME.as_str(),
-        CORRELATION_NAME.as_str(),
-        proxy.identity_user().as_str(),
-        "idempotency-key",
-    ]);
-    // The trace and correlation id it goes on with, as the data plane does.
-    let (traceparent, new_trace) = trace::propagated(client_trace);
-    let client_id = client_id.and_then(text);
-    let mut generated = [0u8; 32];
-    let correlation = match client_id {
-        Some(id) => id,
-        None => platform::correlation::CorrelationId::generate_into(&mut generated),
-    };
-    let mut overrides = [
-        Override {
-            name: &trace::TRACEPARENT_NAME,
-            value: Some(&traceparent),
-        },
-        Override {
-            name: &trace::TRACESTATE_NAME,
-            value: None,
-        },
-        Override {
-            name: &CORRELATION_NAME,
-            value: Some(correlation.as_bytes()),
-        },
-    ];
-    let overrides = match (new_trace, client_id.is_some()) {
-        (true, false) => &overrides[..],
-        (true, true) => &overrides[..2],
-        (false, false) => {
-            overrides.swap(1, 2);
-            &overrides[..2]
-        }
-        (false, true) => &overrides[..1],
-    };
-    write_request(request, &head, overrides, peer, &plan);
-
-    // Safe to send twice: a safe method, or an idempotency key the upstream
-    // honours (as the data plane's fallback decides).
-    let replayable = idempotency_key.is_some()
-        || matches!(
-            head.method,
-            http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
-        );
+    let (overrides, count) = forwarded.overrides();
+    let overrides = &overrides[..count];
+    write_request(request, head, overrides, peer, &plan);
+    let replayable = forwarded.replayable(head);
     let current = link_to(link, idle, upstream.authority());
     let answering = Answering {
         plan: &plan,
@@ -172,20 +135,7 @@ pub(super) async fn serve(
         };
         exchanged
     };
-    let log = |status| {
-        proxy.relayed(
-            &plan,
-            Relayed {
-                status,
-                method: head.method.as_str(),
-                path: head.uri.path(),
-                correlation_id: correlation,
-                // Ours: hex digits.
-                trace_id: std::str::from_utf8(&traceparent[3..35]).unwrap_or_default(),
-                user: user.and_then(text),
-            },
-        )
-    };
+    let log = |status| proxy.relayed(&plan, forwarded.log_line(head, status));
     let (mut up, response) = match exchanged {
         Ok(exchanged) => exchanged,
         Err(e) => {
@@ -202,10 +152,10 @@ pub(super) async fn serve(
         let primary = primary_headers(&up.buf[..response.len]);
         proxy.shadow_relayed(
             &plan,
-            || request_parts(&head, overrides),
+            || request_parts(head, overrides),
             (response.status, &primary),
             asked.elapsed(),
-            correlation,
+            forwarded.correlation(),
         )
     });
     let relayed = relay_body(client, out, &mut up, &response, capture.as_mut()).await;

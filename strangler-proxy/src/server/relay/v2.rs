@@ -8,7 +8,7 @@
 use super::READ_SIZE;
 use super::upstream::{Idle, Link, exchange, link_to};
 use crate::proxy::forward::UpstreamError;
-use crate::proxy::headers::raw::is_text;
+use crate::proxy::headers::raw::{is_text, is_token};
 use crate::proxy::translate::{MAX_V2_BODY, Transport, V2Call};
 use crate::server::framing::{BadFraming, ChunkedScanner, Framing, response_framing};
 use crate::server::h1;
@@ -93,7 +93,7 @@ fn write_request(out: &mut Vec<u8>, call: &V2Call<'_>) -> Result<(), UpstreamErr
         {
             continue;
         }
-        if name.is_empty() || !name.bytes().all(is_tchar) {
+        if !is_token(name) {
             return Err(bad("header name", name));
         }
         if !is_text(value.as_bytes()) {
@@ -118,11 +118,6 @@ fn write_request(out: &mut Vec<u8>, call: &V2Call<'_>) -> Result<(), UpstreamErr
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(&v2.body);
     Ok(())
-}
-
-/// A token character of a field name (RFC 9110 §5.6.2).
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// A v2 answer's head, as the ACL takes it.

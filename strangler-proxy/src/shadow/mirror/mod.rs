@@ -331,7 +331,9 @@ impl Worker {
         )
         .await
         {
-            Outcome::Answer(res) => Some(read(res, job.plan.max_body_bytes).await),
+            Outcome::Answer(res) => {
+                Some(read(translate::to_http(res), job.plan.max_body_bytes).await)
+            }
             Outcome::NotTranslated(_) => None,
             Outcome::Failed(failure) => Some(Err(failure.to_string())),
         }

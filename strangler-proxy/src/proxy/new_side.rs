@@ -1,0 +1,272 @@
+//! Serving a request from the new side: translated through the ACL where
+//! the route has a translator, else forwarded; guarded by the upstream's
+//! breaker and bulkhead, refused connections retried, and the monolith
+//! serving instead when the new side fails or is refused and the request is
+//! safe to repeat. [`Proxy::translated`] decides for a translated request on
+//! either codec (the own codec's translated relay, `crate::server`, serves
+//! one from its head).
+
+use super::body::{self, Body};
+use super::translate::{self, Outcome, Transport};
+use super::{Proxy, is_replayable, too_large};
+use crate::resilience::Rejection;
+use crate::resilience::retry::Retries;
+use crate::routes::Route;
+use crate::stats::Backend;
+use crate::upstream::Upstream;
+use acl::RouteTranslator;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use std::net::SocketAddr;
+
+/// What became of a translated request.
+pub enum Translated {
+    /// The new side's answer, in the legacy shape (or the client's mistake,
+    /// refused as the monolith would refuse it).
+    Answer(acl::Response),
+    /// The monolith serves it, as `Backend::Legacy` (the translator leaves
+    /// it there) or `Backend::LegacyFallback` (the new side failed or its
+    /// guard refused, and the request is safe to repeat).
+    Monolith(Backend),
+    /// The new side failed or was refused and the request is not safe to
+    /// repeat: this problem is the answer.
+    Problem(Response<Body>),
+}
+
+impl Proxy {
+    /// Serves from the new side, translating through the ACL where the route
+    /// has a translator, falling back to the monolith when the new side fails
+    /// and the request is safe to repeat, or when its guard refuses the
+    /// request (breaker open, bulkhead full).
+    pub(super) async fn serve_new(
+        &self,
+        req: Request<Body>,
+        route: &Route,
+        peer: SocketAddr,
+        transport: &mut impl Transport,
+    ) -> (Response<Body>, Backend) {
+        let Some(new) = &route.new else {
+            return (
+                self.pass(req, &route.legacy, route.host, peer, route.timeout)
+                    .await,
+                Backend::Legacy,
+            );
+        };
+        let replayable = is_replayable(req.method(), req.headers());
+        if let Some(translator) = &route.translator {
+            return self
+                .serve_translated(req, route, new, translator.as_ref(), peer, transport)
+                .await;
+        }
+        let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
+            Some((guard, Err(rejection))) => {
+                return self
+                    .refused(req, route, peer, replayable, guard.backend(), rejection)
+                    .await;
+            }
+            Some((_, Ok(pass))) => Some(pass),
+            None => None,
+        };
+        if !replayable {
+            // Nothing to translate and no second chance: stream straight through.
+            let res = self.pass(req, new, route.host, peer, route.timeout).await;
+            if let Some(pass) = pass {
+                pass.finish(res.status().is_server_error());
+            }
+            return (res, Backend::New);
+        }
+        let (parts, bytes) = match buffered(req, route).await {
+            Ok(read) => read,
+            Err(res) => return (res, Backend::New),
+        };
+        let retries = route.guard.as_deref().map(|guard| guard.retries());
+        let sent = self
+            .send_buffered(&parts, &bytes, new, route, peer, retries)
+            .await;
+        if let Some(pass) = pass {
+            pass.finish(
+                sent.as_ref()
+                    .is_err_and(|(res, _)| res.status().is_server_error()),
+            );
+        }
+        let why = match sent {
+            Ok(res) => return (res, Backend::New),
+            Err((_, why)) => why,
+        };
+        route.counters.upstream_failed();
+        tracing::warn!(route = %route.name, reason = %why, "new side failed; falling back to the monolith");
+        self.legacy_after(&parts, &bytes, route, peer, Backend::LegacyFallback)
+            .await
+    }
+
+    /// [`Proxy::serve_new`] for a route with a translator: the request
+    /// buffered, described for the ACL, and [`Proxy::translated`].
+    async fn serve_translated(
+        &self,
+        req: Request<Body>,
+        route: &Route,
+        new: &Upstream,
+        translator: &dyn RouteTranslator,
+        peer: SocketAddr,
+        transport: &mut impl Transport,
+    ) -> (Response<Body>, Backend) {
+        let replayable = is_replayable(req.method(), req.headers());
+        let (parts, bytes) = match buffered(req, route).await {
+            Ok(read) => read,
+            Err(res) => return (res, Backend::New),
+        };
+        let Some(legacy) = translate::to_acl(&parts, &bytes) else {
+            return self
+                .legacy_after(&parts, &bytes, route, peer, Backend::Legacy)
+                .await;
+        };
+        let extra = translate::forwarded_extras(&parts.headers);
+        let translated = self
+            .translated(
+                route, new, translator, &legacy, &extra, replayable, transport,
+            )
+            .await;
+        match translated {
+            Translated::Answer(res) => (translate::to_http(res), Backend::New),
+            Translated::Problem(res) => (res, Backend::New),
+            Translated::Monolith(backend) => {
+                self.legacy_after(&parts, &bytes, route, peer, backend)
+                    .await
+            }
+        }
+    }
+
+    /// Translates `legacy` (a request `route` claims for the new side `new`)
+    /// through `translator`, its v2 calls over `transport` with the `extra`
+    /// headers, guarded and retried as the route says; says who answers
+    /// when the new side cannot.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn translated(
+        &self,
+        route: &Route,
+        new: &Upstream,
+        translator: &dyn RouteTranslator,
+        legacy: &acl::Request,
+        extra: &[(HeaderName, HeaderValue)],
+        replayable: bool,
+        transport: &mut impl Transport,
+    ) -> Translated {
+        let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
+            Some((guard, Err(rejection))) => {
+                tracing::debug!(route = %route.name, backend = guard.backend(), reason = rejection.as_str(), fallback = replayable, "new side refused by its guard");
+                return if replayable {
+                    Translated::Monolith(Backend::LegacyFallback)
+                } else {
+                    Translated::Problem(rejection.response(&route.name, guard.backend()))
+                };
+            }
+            Some((_, Ok(pass))) => Some(pass),
+            None => None,
+        };
+        let retries = Retries {
+            policy: &route.retry,
+            counted: route.guard.as_deref().map(|guard| guard.retries()),
+        };
+        let outcome = translate::serve(
+            transport,
+            retries,
+            translator,
+            legacy,
+            new,
+            route.timeout,
+            extra,
+        )
+        .await;
+        if let (Some(pass), Some(failed)) = (pass, new_side_failed(&outcome)) {
+            pass.finish(failed);
+        }
+        let failure = match outcome {
+            Outcome::Answer(res) => return Translated::Answer(res),
+            Outcome::NotTranslated(why) => {
+                tracing::debug!(route = %route.name, reason = %why, "left to the monolith");
+                route.counters.untranslated();
+                return Translated::Monolith(Backend::Legacy);
+            }
+            Outcome::Failed(failure) => failure,
+        };
+        route.counters.upstream_failed();
+        if replayable {
+            tracing::warn!(route = %route.name, reason = %failure, "new side failed; falling back to the monolith");
+            return Translated::Monolith(Backend::LegacyFallback);
+        }
+        tracing::warn!(route = %route.name, reason = %failure, "new side failed; request not safe to repeat, no fallback");
+        Translated::Problem(match &failure {
+            translate::NewSideFailure::Upstream(e) => e.response(&new.to_string()),
+            other => body::problem(
+                StatusCode::BAD_GATEWAY,
+                "new-side-failed",
+                &format!("the new service for `{}` failed: {other}", route.name),
+            ),
+        })
+    }
+
+    /// A request the new side's guard refused: the monolith serves it when
+    /// it is safe to repeat (it streams, nothing was read), else 503.
+    async fn refused(
+        &self,
+        req: Request<Body>,
+        route: &Route,
+        peer: SocketAddr,
+        replayable: bool,
+        backend: &str,
+        rejection: Rejection,
+    ) -> (Response<Body>, Backend) {
+        tracing::debug!(route = %route.name, backend, reason = rejection.as_str(), fallback = replayable, "new side refused by its guard");
+        if replayable {
+            let res = self
+                .pass(req, &route.legacy, route.host, peer, route.timeout)
+                .await;
+            return (res, Backend::LegacyFallback);
+        }
+        (rejection.response(&route.name, backend), Backend::New)
+    }
+
+    async fn legacy_after(
+        &self,
+        parts: &http::request::Parts,
+        bytes: &Bytes,
+        route: &Route,
+        peer: SocketAddr,
+        backend: Backend,
+    ) -> (Response<Body>, Backend) {
+        match self
+            .send_buffered(parts, bytes, &route.legacy, route, peer, None)
+            .await
+        {
+            Ok(res) | Err((res, _)) => (res, backend),
+        }
+    }
+}
+
+/// The request with its body read, up to the route's limit; else the answer.
+async fn buffered(
+    req: Request<Body>,
+    route: &Route,
+) -> Result<(http::request::Parts, Bytes), Response<Body>> {
+    let (parts, body) = req.into_parts();
+    match body::read_boxed(body, route.max_body_bytes).await {
+        Ok(bytes) => Ok((parts, bytes)),
+        Err(body::ReadError::TooLarge) => Err(too_large(route)),
+        Err(body::ReadError::Broken(e)) => {
+            let detail = format!("the request body could not be read: {e}");
+            Err(body::problem(StatusCode::BAD_REQUEST, "bad-body", &detail))
+        }
+    }
+}
+
+/// Whether the new side failed the call, for its breaker: `None` when it was
+/// not called (the translator left the request to the monolith).
+fn new_side_failed(outcome: &Outcome) -> Option<bool> {
+    match outcome {
+        Outcome::Answer(_) => Some(false),
+        Outcome::NotTranslated(_) => None,
+        // It answered; the ACL could not use the answer.
+        Outcome::Failed(translate::NewSideFailure::Untranslatable(_)) => Some(false),
+        Outcome::Failed(_) => Some(true),
+    }
+}
