@@ -124,7 +124,8 @@ async fn requests(
             idle,
             peer,
         };
-        let forwarded = relay::Forwarded::of(&head, proxy);
+        let mut made_id = [0u8; 32];
+        let forwarded = relay::Forwarded::of(&head, proxy, &mut made_id);
         let served = if translates {
             relay::serve_translated(conn, proxy, &head, &forwarded, plan, close).await
         } else {

@@ -17,14 +17,18 @@ pub(in crate::server) struct Forwarded<'h> {
     /// The client sent no valid trace: this one is new, and the client's
     /// `tracestate` does not go on.
     new_trace: bool,
-    client_id: Option<&'h str>,
-    generated: [u8; 32],
+    /// The correlation id sent upstream.
+    correlation: &'h str,
+    /// It is the client's (else made here).
+    clients_id: bool,
     user: Option<&'h [u8]>,
     idempotency_key: bool,
 }
 
 impl<'h> Forwarded<'h> {
-    pub(in crate::server) fn of(head: &'h Head, proxy: &Proxy) -> Self {
+    /// What `head` carries; a correlation id made for it is written into
+    /// `made`.
+    pub(in crate::server) fn of(head: &'h Head, proxy: &Proxy, made: &'h mut [u8; 32]) -> Self {
         let [client_trace, client_id, user, idempotency_key] = head.first_values([
             trace::TRACEPARENT_NAME.as_str(),
             CORRELATION_NAME.as_str(),
@@ -33,15 +37,15 @@ impl<'h> Forwarded<'h> {
         ]);
         let (traceparent, new_trace) = trace::propagated(client_trace);
         let client_id = client_id.and_then(text);
-        let mut generated = [0u8; 32];
-        if client_id.is_none() {
-            platform::correlation::CorrelationId::generate_into(&mut generated);
-        }
+        let correlation = match client_id {
+            Some(id) => id,
+            None => platform::correlation::CorrelationId::generate_into(made),
+        };
         Self {
             traceparent,
             new_trace,
-            client_id,
-            generated,
+            correlation,
+            clients_id: client_id.is_some(),
             user,
             idempotency_key: idempotency_key.is_some(),
         }
@@ -49,8 +53,7 @@ impl<'h> Forwarded<'h> {
 
     /// The correlation id sent upstream.
     pub(super) fn correlation(&self) -> &str {
-        self.client_id
-            .unwrap_or_else(|| std::str::from_utf8(&self.generated).unwrap_or_default())
+        self.correlation
     }
 
     /// The `traceparent` sent upstream.
@@ -112,7 +115,7 @@ impl<'h> Forwarded<'h> {
                 value: Some(self.correlation().as_bytes()),
             },
         ];
-        let count = match (self.new_trace, self.client_id.is_some()) {
+        let count = match (self.new_trace, self.clients_id) {
             (true, false) => 3,
             (true, true) => 2,
             (false, false) => {
