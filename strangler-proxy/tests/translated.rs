@@ -1,9 +1,10 @@
-//! The ACL's v2 calls on the own codec (written and read from the client
-//! connection's task, over its link) against those on hyper's client, over
-//! real sockets: whatever framing the v2 service answers in (a length, chunks
-//! in pieces, up to the close) the client gets the same legacy answer and the
-//! service sees the same request; a v2 answer cut short sends the client to
-//! the monolith; a client keeps its v2 connection between its requests.
+//! Translated requests on the own codec (the translated relay: the v2 calls
+//! written and read from the client connection's task, over its link)
+//! against the data plane on hyper, over real sockets: whatever framing the
+//! v2 service answers in (a length, chunks in pieces, up to the close) the
+//! client gets the same legacy answer and the service sees the same request;
+//! a v2 answer cut short sends the client to the monolith; a client keeps
+//! its v2 connection between its requests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
