@@ -161,10 +161,8 @@ impl Head {
     /// The header lines as `httparse` read them, into `out` (which has room
     /// for [`Head::count`] of them).
     pub fn fields<'a>(&'a self, out: &'a mut [httparse::Header<'a>]) -> &'a [httparse::Header<'a>] {
-        for (line, span) in out.iter_mut().zip(&self.fields[..self.count]) {
-            // httparse let only token characters through: always UTF-8.
-            line.name = std::str::from_utf8(&self.bytes[span.name()]).unwrap_or_default();
-            line.value = &self.bytes[span.value()];
+        for (line, (name, value)) in out.iter_mut().zip(self.lines()) {
+            (line.name, line.value) = (name, value);
         }
         &out[..self.count.min(out.len())]
     }
