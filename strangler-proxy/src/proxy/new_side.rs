@@ -52,12 +52,12 @@ impl Proxy {
                 Backend::Legacy,
             );
         };
-        let replayable = is_replayable(req.method(), req.headers());
         if let Some(translator) = &route.translator {
             return self
                 .serve_translated(req, route, new, translator.as_ref(), peer, transport)
                 .await;
         }
+        let replayable = is_replayable(req.method(), req.headers());
         let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
             Some((guard, Err(rejection))) => {
                 return self
@@ -153,7 +153,7 @@ impl Proxy {
     ) -> Translated {
         let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
             Some((guard, Err(rejection))) => {
-                tracing::debug!(route = %route.name, backend = guard.backend(), reason = rejection.as_str(), fallback = replayable, "new side refused by its guard");
+                log_refused(route, guard.backend(), &rejection, replayable);
                 return if replayable {
                     Translated::Monolith(Backend::LegacyFallback)
                 } else {
@@ -216,7 +216,7 @@ impl Proxy {
         backend: &str,
         rejection: Rejection,
     ) -> (Response<Body>, Backend) {
-        tracing::debug!(route = %route.name, backend, reason = rejection.as_str(), fallback = replayable, "new side refused by its guard");
+        log_refused(route, backend, &rejection, replayable);
         if replayable {
             let res = self
                 .pass(req, &route.legacy, route.host, peer, route.timeout)
@@ -241,6 +241,10 @@ impl Proxy {
             Ok(res) | Err((res, _)) => (res, backend),
         }
     }
+}
+
+fn log_refused(route: &Route, backend: &str, rejection: &Rejection, fallback: bool) {
+    tracing::debug!(route = %route.name, backend, reason = rejection.as_str(), fallback, "new side refused by its guard");
 }
 
 /// The request with its body read, up to the route's limit; else the answer.

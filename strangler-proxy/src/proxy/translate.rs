@@ -147,6 +147,9 @@ pub async fn serve(
 /// v2 answers are small JSON documents; a body past this is not one.
 pub const MAX_V2_BODY: usize = 16 * 1024 * 1024;
 
+/// Why a v2 answer over [`MAX_V2_BODY`] is not read.
+pub const V2_BODY_TOO_LARGE: &str = "v2 body over 16 MiB";
+
 /// The v2 calls made with hyper's pooled client.
 pub struct Pooled<'a>(pub &'a Client);
 
@@ -163,7 +166,7 @@ impl Transport for Pooled<'_> {
             .await
             .map_err(|e| {
                 UpstreamError::Broken(match e {
-                    body::ReadError::TooLarge => "v2 body over 16 MiB".into(),
+                    body::ReadError::TooLarge => V2_BODY_TOO_LARGE.into(),
                     body::ReadError::Broken(e) => e.to_string(),
                 })
             })?;

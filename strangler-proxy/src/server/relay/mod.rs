@@ -221,12 +221,7 @@ fn response_head(
     out: &mut Vec<u8>,
 ) -> Result<ResponseHead, UpstreamError> {
     let broken = |why: &str| UpstreamError::Broken(why.to_owned());
-    let (Some(status), Some(version)) = (res.code, res.version) else {
-        return Err(broken("invalid response head"));
-    };
-    if status == 101 {
-        return Err(broken("switched protocols unasked"));
-    }
+    let (status, version) = status_of(res)?;
     let framing = response_framing(status, answering.exchange.head_only, res.headers)
         .map_err(|BadFraming(why)| broken(why))?;
     let labels = answering.plan.labels(answering.proxy);
@@ -245,11 +240,7 @@ fn response_head(
         sized |= name.eq_ignore_ascii_case("content-length");
         dated |= name.eq_ignore_ascii_case("date");
         labelled |= is_label(name);
-        closing |= name.eq_ignore_ascii_case("connection")
-            && line
-                .value
-                .split(|b| *b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"));
+        closing |= asks_to_close(line);
     }
     if coded && sized {
         return Err(broken("both Transfer-Encoding and Content-Length"));
@@ -297,9 +288,41 @@ fn response_head(
         len,
         status,
         framing,
-        keep_alive: version == 1 && framing != Framing::Close && !closing,
+        keep_alive: reusable(version, framing, closing),
     })
 }
+
+/// The status and HTTP/1 minor version of an upstream answer; refused when
+/// it has none, or switches protocols unasked.
+fn status_of(res: &httparse::Response<'_, '_>) -> Result<(u16, u8), UpstreamError> {
+    let broken = |why: &str| UpstreamError::Broken(why.to_owned());
+    let (Some(status), Some(version)) = (res.code, res.version) else {
+        return Err(broken("invalid response head"));
+    };
+    if status == 101 {
+        return Err(broken("switched protocols unasked"));
+    }
+    Ok((status, version))
+}
+
+/// Whether `line` is a `Connection` line naming `close`.
+fn asks_to_close(line: &httparse::Header<'_>) -> bool {
+    line.name.eq_ignore_ascii_case("connection")
+        && line
+            .value
+            .split(|b| *b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+}
+
+/// Whether an upstream connection may serve another request after an answer
+/// in HTTP/1.`version`, framed so, that did (`closing`) or did not ask to close.
+fn reusable(version: u8, framing: Framing, closing: bool) -> bool {
+    version == 1 && framing != Framing::Close && !closing
+}
+
+/// Fields that frame a message or its connection: whoever writes a message
+/// writes its own, never a copy of another's.
+const FRAMING_FIELDS: [&str; 3] = ["content-length", "transfer-encoding", "connection"];
 
 /// Passes the response's body on after its head (in `out`), in its framing.
 /// `Ok(true)` when the upstream connection may be reused; `Err` when the

@@ -7,7 +7,7 @@
 //! `Response` on the way. When the monolith is to serve after all, the relay
 //! takes the request, with the same trace context and correlation id.
 
-use super::{Conn, Forwarded, Links, serve as relay};
+use super::{Conn, FRAMING_FIELDS, Forwarded, Links, serve as relay};
 use crate::proxy::headers::raw::{is_text, is_token};
 use crate::proxy::relay::{RelayPlan, text};
 use crate::proxy::trace::{TRACEPARENT_NAME, TRACESTATE_NAME};
@@ -149,7 +149,7 @@ fn write_answer(
     }
     let labels = plan.labels(proxy);
     let own = |name: &str| {
-        ["content-length", "transfer-encoding", "connection"]
+        FRAMING_FIELDS
             .iter()
             .any(|own| name.eq_ignore_ascii_case(own))
             || labels

@@ -5,11 +5,11 @@
 //! no hyper connection task, no channel between the two. The exchange
 //! itself, its retries, fallback and guard stay the data plane's.
 
-use super::READ_SIZE;
 use super::upstream::{Idle, Link, exchange, link_to};
+use super::{FRAMING_FIELDS, READ_SIZE, asks_to_close, reusable, status_of};
 use crate::proxy::forward::UpstreamError;
 use crate::proxy::headers::raw::{is_text, is_token};
-use crate::proxy::translate::{MAX_V2_BODY, Transport, V2Call};
+use crate::proxy::translate::{MAX_V2_BODY, Transport, V2_BODY_TOO_LARGE, V2Call};
 use crate::server::framing::{BadFraming, ChunkedScanner, Framing, response_framing};
 use crate::server::h1;
 use std::borrow::Cow;
@@ -87,9 +87,10 @@ fn write_request(out: &mut Vec<u8>, call: &V2Call<'_>) -> Result<(), UpstreamErr
     h1::write_line(out, "host", call.new.host().as_bytes());
     for (name, value) in call.own_headers() {
         // The framing and `Host` are this side's to write.
-        if ["host", "content-length", "transfer-encoding", "connection"]
-            .iter()
-            .any(|own| name.eq_ignore_ascii_case(own))
+        if name.eq_ignore_ascii_case("host")
+            || FRAMING_FIELDS
+                .iter()
+                .any(|own| name.eq_ignore_ascii_case(own))
         {
             continue;
         }
@@ -137,22 +138,10 @@ fn read_head(
     len: usize,
     head_only: bool,
 ) -> Result<V2Head, UpstreamError> {
-    let broken = |why: &str| UpstreamError::Broken(why.to_owned());
-    let (Some(status), Some(version)) = (res.code, res.version) else {
-        return Err(broken("invalid response head"));
-    };
-    if status == 101 {
-        return Err(broken("switched protocols unasked"));
-    }
-    let framing =
-        response_framing(status, head_only, res.headers).map_err(|BadFraming(why)| broken(why))?;
-    let closing = res.headers.iter().any(|line| {
-        line.name.eq_ignore_ascii_case("connection")
-            && line
-                .value
-                .split(|b| *b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
-    });
+    let (status, version) = status_of(res)?;
+    let framing = response_framing(status, head_only, res.headers)
+        .map_err(|BadFraming(why)| UpstreamError::Broken(why.to_owned()))?;
+    let closing = res.headers.iter().any(asks_to_close);
     let headers = res
         .headers
         .iter()
@@ -170,7 +159,7 @@ fn read_head(
         len,
         status,
         framing,
-        keep_alive: version == 1 && framing != Framing::Close && !closing,
+        keep_alive: reusable(version, framing, closing),
         headers,
     })
 }
@@ -182,7 +171,7 @@ async fn read_body(up: &mut Link, head: &V2Head) -> Result<Vec<u8>, UpstreamErro
     let _ = up.buf.split_to(head.len);
     let mut left = match head.framing {
         Framing::Length(n) if n > MAX_V2_BODY as u64 => {
-            return Err(broken("v2 body over 16 MiB".into()));
+            return Err(broken(V2_BODY_TOO_LARGE.into()));
         }
         Framing::Length(n) => n as usize,
         _ => 0,
@@ -221,7 +210,7 @@ async fn read_body(up: &mut Link, head: &V2Head) -> Result<Vec<u8>, UpstreamErro
             return Ok(body);
         }
         if body.len() > MAX_V2_BODY {
-            return Err(broken("v2 body over 16 MiB".into()));
+            return Err(broken(V2_BODY_TOO_LARGE.into()));
         }
         if up.buf.capacity() - up.buf.len() < READ_SIZE / 8 {
             up.buf.reserve(READ_SIZE.max(left.min(MAX_V2_BODY)));
