@@ -155,6 +155,45 @@ async fn headers_host_and_streaming() {
 }
 
 #[tokio::test]
+async fn connection_names_only_the_clients_own_fields() {
+    let app = proxy("own-fields", upstream().await).await;
+    let base = format!("http://{}", app.proxy_addr());
+    let client = reqwest::Client::new();
+    // A plain GET (the relay) and a POST with a body (the data plane).
+    for body in [None, Some("payload")] {
+        let req = match body {
+            None => client.get(format!("{base}/anything")),
+            Some(body) => client.post(format!("{base}/anything")).body(body),
+        };
+        let echo: Value = req
+            .header("connection", "traceparent, x-correlation-id, via, x-gone")
+            .header(
+                "traceparent",
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            )
+            .header("x-gone", "1")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let h = &echo["headers"];
+        assert!(h.get("x-gone").is_none(), "{body:?}: {h}");
+        // The proxy's own trace context goes on (whether it continues the
+        // client's, which was addressed to the proxy, is the path's choice).
+        let traceparent = h["traceparent"].as_str().unwrap_or_default();
+        assert!(
+            traceparent.len() == 55 && !traceparent.ends_with("b7ad6b7169203331-01"),
+            "{body:?}: {h}"
+        );
+        assert!(h["x-correlation-id"].is_string(), "{body:?}: {h}");
+        assert_eq!(h["via"], "1.1 strangler", "{body:?}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn upgrades_are_tunnelled() {
     let app = proxy("upgrade", upstream().await).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();

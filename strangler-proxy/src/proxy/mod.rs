@@ -190,6 +190,11 @@ impl Proxy {
         decided: Option<Decided>,
         transport: &mut impl Transport,
     ) -> Response<Body> {
+        // The client's hop-by-hop fields go first: its `Connection` names
+        // its own fields, never the trace context or correlation id the
+        // proxy sets.
+        let upgrade = headers::is_upgrade(req.headers());
+        headers::strip_hop_by_hop(req.headers_mut(), upgrade);
         let trace = trace::RequestTrace::start(req.headers_mut(), self.export_spans);
         let span = trace.span.clone();
         self.serve(req, peer, &trace, decided, transport)

@@ -12,7 +12,7 @@ use crate::settings::ShadowWrites;
 use crate::shadow::mirror::tee::TeeBody;
 use crate::shadow::mirror::{Job, header_pairs};
 use crate::shadow::store::Verdict;
-use http::{Method, Request, Response, StatusCode, header};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -62,13 +62,10 @@ impl Proxy {
                 .pass(req, &route.legacy, route.host, peer, route.timeout)
                 .await;
         };
-        let length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-        let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
-        // A body of unknown or excessive length streams unbuffered.
-        let unbuffered = chunked || length.is_some_and(|l| l > plan.max_body_bytes);
+        // A body of unknown or excessive length streams unbuffered. Its
+        // framing, not its fields (hop-by-hop, already dropped), says which.
+        let length = hyper::body::Body::size_hint(req.body()).exact();
+        let unbuffered = length.is_none_or(|l| l > plan.max_body_bytes as u64);
         let Some(Copying { dry_run, skipped }) = copying(route, req.method(), unbuffered) else {
             return self
                 .pass(req, &route.legacy, route.host, peer, route.timeout)

@@ -18,7 +18,8 @@ use std::net::IpAddr;
 
 /// A field the caller sets on the way upstream: every client line of that
 /// name is dropped and, when `value` is `Some`, one line `name: value` is
-/// written instead.
+/// written instead. The client's `Connection` cannot drop it (it names the
+/// client's own fields), and it is never a hop-by-hop field itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Override<'a> {
     /// The field's name.
@@ -28,9 +29,10 @@ pub struct Override<'a> {
 }
 
 /// Writes the request's header lines as `to_upstream(headers, peer, upstream,
-/// host)` would leave them (after the overrides were applied to the map with
-/// `insert`/`remove`), each as `name: value\r\n`, into `out` (no final empty
-/// line). `fields` are the client's lines in order.
+/// host)` would leave them (after `strip_hop_by_hop` on the client's map,
+/// then the overrides applied with `insert`/`remove`), each as
+/// `name: value\r\n`, into `out` (no final empty line). `fields` are the
+/// client's lines in order.
 ///
 /// Only for requests that do not switch protocols (`is_upgrade` false):
 /// `Upgrade` is dropped like any hop-by-hop field. Kept client lines come out
@@ -50,9 +52,9 @@ pub fn write_upstream_fields(
     // they stand. All `Host` lines are hop-by-hop or none is (same name).
     let original_host = lines
         .all()
-        .find(|(n, _)| is(n, name::HOST))
-        .filter(|(n, _)| !lines.is_hop_by_hop(n))
-        .map(|(_, v)| v);
+        .find(|(n, _, _)| is(n, name::HOST))
+        .filter(|&(n, _, client)| !lines.is_hop_by_hop(n, client))
+        .map(|(_, v, _)| v);
     let rewrite_host = host == HostPolicy::Rewrite || original_host.is_none();
     // Of the fields `to_upstream` replaces, it reads the first value of
     // `X-Forwarded-For` and `Via` (`HeaderMap::get`).
@@ -125,70 +127,62 @@ struct Lines<'a> {
     fields: &'a [Header<'a>],
     overrides: &'a [Override<'a>],
     /// The client's lines from its first `Connection` line to its last; empty
-    /// when it sent none or an override replaces them.
+    /// when it sent none.
     connection: &'a [Header<'a>],
-    /// `Connection` as an override sets it.
-    connection_set: Option<&'a [u8]>,
 }
 
 impl<'a> Lines<'a> {
     fn new(fields: &'a [Header<'a>], overrides: &'a [Override<'a>]) -> Self {
-        let set = overrides
+        let is_connection = |f: &Header<'_>| is(f.name, name::CONNECTION);
+        let first = fields.iter().position(is_connection);
+        let first = first.unwrap_or(fields.len());
+        let end = fields
             .iter()
-            .rev()
-            .find(|o| o.name.as_str() == name::CONNECTION)
-            .map(|o| o.value);
-        let (connection, connection_set) = match set {
-            Some(value) => (&[][..], value),
-            None => {
-                let is_connection = |f: &Header<'_>| is(f.name, name::CONNECTION);
-                let first = fields.iter().position(is_connection);
-                let first = first.unwrap_or(fields.len());
-                let end = fields
-                    .iter()
-                    .rposition(is_connection)
-                    .map_or(first, |last| last + 1);
-                (fields.get(first..end).unwrap_or_default(), None)
-            }
-        };
+            .rposition(is_connection)
+            .map_or(first, |last| last + 1);
         Self {
             fields,
             overrides,
-            connection,
-            connection_set,
+            connection: fields.get(first..end).unwrap_or_default(),
         }
     }
 
-    /// Every line, hop-by-hop ones included.
-    fn all(&self) -> impl Iterator<Item = (&'a str, &'a [u8])> + use<'a> {
+    /// Every line, hop-by-hop ones included, and whether it is the client's.
+    fn all(&self) -> impl Iterator<Item = (&'a str, &'a [u8], bool)> + use<'a> {
         let overrides = self.overrides;
         let client = self
             .fields
             .iter()
             .filter(move |f| !overrides.iter().any(|o| is(f.name, o.name.as_str())))
-            .map(|f| (f.name, f.value));
+            .map(|f| (f.name, f.value, true));
         let set = overrides.iter().enumerate().filter_map(move |(i, o)| {
             // Of several overrides of one name the last stands.
             let later = overrides[i + 1..].iter().any(|l| l.name == o.name);
-            o.value.filter(|_| !later).map(|v| (o.name.as_str(), v))
+            o.value
+                .filter(|_| !later)
+                .map(|v| (o.name.as_str(), v, false))
         });
         client.chain(set)
     }
 
     /// The lines that are forwarded at all.
     fn kept(&self) -> impl Iterator<Item = (&'a str, &'a [u8])> {
-        self.all().filter(|(n, _)| !self.is_hop_by_hop(n))
+        self.all()
+            .filter(|&(n, _, client)| !self.is_hop_by_hop(n, client))
+            .map(|(n, v, _)| (n, v))
     }
 
-    fn is_hop_by_hop(&self, field: &str) -> bool {
+    /// Whether the line `field` is hop-by-hop: by its name, or, for a
+    /// client's line, because the client's `Connection` names it (it speaks
+    /// for the client's message, not for what the proxy adds).
+    fn is_hop_by_hop(&self, field: &str, client: bool) -> bool {
         HOP_BY_HOP_NAMES.iter().any(|h| is(field, h))
-            || self
-                .connection
-                .iter()
-                .filter(|f| is(f.name, name::CONNECTION))
-                .map(|f| f.value)
-                .chain(self.connection_set)
-                .any(|value| lists(value, field))
+            || client
+                && self
+                    .connection
+                    .iter()
+                    .filter(|f| is(f.name, name::CONNECTION))
+                    .any(|f| lists(f.value, field))
     }
 }
 

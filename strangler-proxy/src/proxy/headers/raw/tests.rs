@@ -1,7 +1,7 @@
 //! The raw form by example, and by property against the `HeaderMap` form.
 
 use super::*;
-use crate::proxy::headers::{is_upgrade, to_client, to_upstream};
+use crate::proxy::headers::{is_upgrade, strip_hop_by_hop, to_client, to_upstream};
 use http::{HeaderMap, HeaderValue};
 
 fn upstream() -> Upstream {
@@ -278,6 +278,27 @@ fn overrides_replace_or_drop_the_clients_lines() {
 }
 
 #[test]
+fn the_clients_connection_cannot_drop_an_override() {
+    let id = HeaderName::from_static("x-correlation-id");
+    let overrides = [Override {
+        name: &id,
+        value: Some(b"ours"),
+    }];
+    let got = upstream_text(
+        &[
+            ("connection", b"x-correlation-id, x-mine"),
+            ("x-correlation-id", b"theirs"),
+            ("x-mine", b"1"),
+        ],
+        &overrides,
+        "127.0.0.1",
+        HostPolicy::Rewrite,
+    );
+    assert_eq!(got[0], ("x-correlation-id".to_owned(), "ours".to_owned()));
+    assert!(!got.iter().any(|(n, _)| n == "x-mine" || n == "connection"));
+}
+
+#[test]
 fn the_last_override_of_a_name_stands() {
     let id = HeaderName::from_static("x-correlation-id");
     let set = |value: Option<&'static [u8]>| Override { name: &id, value };
@@ -355,7 +376,6 @@ mod props {
         "x-forwarded-for",
         "via",
         "host",
-        "connection",
     ];
 
     /// `name` with the letters `case` marks in upper case.
@@ -540,14 +560,17 @@ mod props {
             let fields = parsed(&text, &mut storage)?;
 
             let mut map = map_of(fields);
+            // The fast path never carries a protocol switch.
+            prop_assume!(!is_upgrade(&map));
+            // As the data plane does: the client's hop-by-hop fields go
+            // before the proxy sets its own.
+            strip_hop_by_hop(&mut map, false);
             for (name, value) in &overrides {
                 match value {
                     Some(v) => map.insert(name, HeaderValue::from_bytes(v).unwrap()),
                     None => map.remove(name),
                 };
             }
-            // The fast path never carries a protocol switch.
-            prop_assume!(!is_upgrade(&map));
             to_upstream(&mut map, peer, &upstream(), host);
 
             let set: Vec<Override<'_>> = overrides
