@@ -243,7 +243,7 @@ fn response_head(
         closing |= asks_to_close(line);
     }
     if coded && sized {
-        return Err(broken("both Transfer-Encoding and Content-Length"));
+        return Err(broken(BOTH_FRAMINGS));
     }
     out.clear();
     out.extend_from_slice(b"HTTP/1.1 ");
@@ -304,6 +304,11 @@ fn status_of(res: &httparse::Response<'_, '_>) -> Result<(u16, u8), UpstreamErro
     }
     Ok((status, version))
 }
+
+/// Why an answer with both `Transfer-Encoding` and `Content-Length` is
+/// refused rather than read by the first (RFC 9112 §6.3 item 3: it may be
+/// an attempt at response splitting, and ought to be handled as an error).
+const BOTH_FRAMINGS: &str = "both Transfer-Encoding and Content-Length";
 
 /// Whether `line` is a `Connection` line naming `close`.
 fn asks_to_close(line: &httparse::Header<'_>) -> bool {

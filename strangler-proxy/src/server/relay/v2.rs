@@ -6,7 +6,7 @@
 //! itself, its retries, fallback and guard stay the data plane's.
 
 use super::upstream::{Idle, Link, exchange, link_to};
-use super::{FRAMING_FIELDS, READ_SIZE, asks_to_close, reusable, status_of};
+use super::{BOTH_FRAMINGS, FRAMING_FIELDS, READ_SIZE, asks_to_close, reusable, status_of};
 use crate::proxy::forward::UpstreamError;
 use crate::proxy::headers::raw::{is_text, is_token};
 use crate::proxy::translate::{MAX_V2_BODY, Transport, V2_BODY_TOO_LARGE, V2Call};
@@ -139,6 +139,14 @@ fn read_head(
     head_only: bool,
 ) -> Result<V2Head, UpstreamError> {
     let (status, version) = status_of(res)?;
+    let has = |name: &str| {
+        res.headers
+            .iter()
+            .any(|l| l.name.eq_ignore_ascii_case(name))
+    };
+    if has("transfer-encoding") && has("content-length") {
+        return Err(UpstreamError::Broken(BOTH_FRAMINGS.to_owned()));
+    }
     let framing = response_framing(status, head_only, res.headers)
         .map_err(|BadFraming(why)| UpstreamError::Broken(why.to_owned()))?;
     let closing = res.headers.iter().any(asks_to_close);
@@ -269,6 +277,23 @@ mod tests {
             "GET /v2/payments/by-legacy-id/7 HTTP/1.1\r\nhost: 127.0.0.1:9000\r\n\
              x-correlation-id: c-1\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn an_answer_framed_both_ways_is_refused() {
+        let read = |text: &str| {
+            let mut lines = [httparse::EMPTY_HEADER; 8];
+            let mut res = httparse::Response::new(&mut lines);
+            res.parse(text.as_bytes()).unwrap();
+            read_head(&res, text.len(), false).map(|head| head.framing)
+        };
+        let both = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n";
+        match read(both) {
+            Err(UpstreamError::Broken(why)) => assert_eq!(why, BOTH_FRAMINGS),
+            other => panic!("{other:?}"),
+        }
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(read(chunked).unwrap(), Framing::Chunked);
     }
 
     #[test]
