@@ -305,7 +305,9 @@ mod tests {
     #[test]
     fn a_task_behind_the_queue_lets_the_queued_tasks_go_first() {
         let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let local = tokio::task::LocalSet::new();
         local.block_on(&runtime, async {
             let log = |step| {
