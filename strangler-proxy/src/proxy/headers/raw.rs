@@ -19,7 +19,7 @@ use std::net::IpAddr;
 /// A field the caller sets on the way upstream: every client line of that
 /// name is dropped and, when `value` is `Some`, one line `name: value` is
 /// written instead. The client's `Connection` cannot drop it (it names the
-/// client's own fields), and it is never a hop-by-hop field itself.
+/// client's own fields); a hop-by-hop name would be dropped like any.
 #[derive(Debug, Clone, Copy)]
 pub struct Override<'a> {
     /// The field's name.
