@@ -5,7 +5,7 @@
 //!
 //! - [`Flags::from_file`]: the embedded default, a local file in Unleash's
 //!   client-features JSON format, watched and reloaded on change (a bad file keeps
-//!   the last good state and records the error); [`file`] edits it atomically for
+//!   the last good state and records the error); [`mod@file`] edits it atomically for
 //!   the `strangler flags` CLI;
 //! - [`Flags::from_server`]: a real Unleash server (or Unleash Edge), polled.
 //!

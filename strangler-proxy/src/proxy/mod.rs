@@ -1,6 +1,6 @@
 //! The data plane, one stage per file: start the request's span ([`trace`]) →
 //! match the route ([`crate::routes`]) →
-//! build the flag context ([`identity`]) → decide the mode ([`decide`]) →
+//! build the flag context ([`identity`]) → decide the mode ([`mod@decide`]) →
 //! forward ([`forward`], [`headers`]) or serve from the new side
 //! (`new_side`, translating through the ACL: [`translate`]) with fallback to
 //! the monolith → label and count. The new side is guarded by a breaker and

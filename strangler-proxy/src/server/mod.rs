@@ -2,15 +2,15 @@
 //! per connection, stopping gracefully (in-flight requests finish) on a
 //! shutdown signal.
 //!
-//! A connection starts on the proxy's own HTTP/1.1 codec ([`conn`], [`h1`]),
+//! A connection starts on the proxy's own HTTP/1.1 codec (`conn`, `h1`),
 //! which serves the plain requests that make up most traffic (no body, no
 //! upgrade, no `Expect`) with one read and one write each. The first request
 //! it does not take (a body, an upgrade, HTTP/1.0, a malformed head) hands the
-//! connection, with the bytes already read, to hyper ([`handoff`]) for the
+//! connection, with the bytes already read, to hyper (`handoff`) for the
 //! rest of its life: hyper keeps every edge of the protocol, the own codec
 //! only the common case. Of those, the ones the monolith serves alone are
-//! relayed ([`relay`]): written upstream and answered from the connection's
-//! own task; so are those the ACL translates for the new side. Between requests a connection holds no read buffer ([`spare`]).
+//! relayed (`relay`): written upstream and answered from the connection's
+//! own task; so are those the ACL translates for the new side. Between requests a connection holds no read buffer (`spare`).
 //! `[proxy] codec = "hyper"` serves every connection with hyper from the
 //! start.
 
