@@ -47,6 +47,16 @@ pub(super) struct Exchange {
     pub close: bool,
 }
 
+impl Exchange {
+    /// Whether a response with `status` has no body (RFC 9112 §6.3).
+    pub(super) fn bodiless(&self, status: StatusCode) -> bool {
+        self.head_only
+            || status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED
+    }
+}
+
 /// Where one header line's name and value lie in its head (offset, length;
 /// `u16`: a head served here is under 64 KiB, and the head, held by each
 /// connection's task while its request is in flight, stays small).
@@ -305,10 +315,7 @@ pub(super) async fn write(
 ) -> std::io::Result<()> {
     let (parts, mut body) = res.into_parts();
     let status = parts.status;
-    let bodiless = exchange.head_only
-        || status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED;
+    let bodiless = exchange.bodiless(status);
     out.bytes.clear();
     out.body.clear();
     status_line(&mut out.bytes, status);
@@ -393,10 +400,14 @@ fn write_head(out: &mut Vec<u8>, headers: &HeaderMap, framing: Framing, close: b
     if framing == Framing::Chunked {
         out.extend_from_slice(b"transfer-encoding: chunked\r\n");
     }
-    if !headers.contains_key(header::DATE) {
-        out.extend_from_slice(b"date: ");
-        out.extend_from_slice(&http_date());
-        out.extend_from_slice(b"\r\n");
+    end_head(out, headers.contains_key(header::DATE), close);
+}
+
+/// Ends a response head: `Date` unless its fields had one (`dated`),
+/// `Connection: close` when the connection closes after it, the blank line.
+pub(super) fn end_head(out: &mut Vec<u8>, dated: bool, close: bool) {
+    if !dated {
+        write_line(out, "date", http_date());
     }
     if close {
         out.extend_from_slice(b"connection: close\r\n");
@@ -412,7 +423,7 @@ pub(super) fn write_line(out: &mut Vec<u8>, name: &str, value: impl AsRef<[u8]>)
 }
 
 /// The `Date` value for now, formatted once a second per thread.
-pub(super) fn http_date() -> [u8; 29] {
+fn http_date() -> [u8; 29] {
     thread_local! {
         static LAST: std::cell::Cell<(u64, [u8; 29])> = const { std::cell::Cell::new((0, [0; 29])) };
     }

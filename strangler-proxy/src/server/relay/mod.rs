@@ -277,13 +277,7 @@ fn response_head(
             }
         }
     }
-    if !dated {
-        h1::write_line(out, "date", h1::http_date());
-    }
-    if answering.close || framing == Framing::Close {
-        out.extend_from_slice(b"connection: close\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
+    h1::end_head(out, dated, answering.close || framing == Framing::Close);
     Ok(ResponseHead {
         len,
         status,

@@ -134,10 +134,7 @@ fn write_answer(
     close: bool,
 ) -> bool {
     let status = StatusCode::from_u16(res.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let bodiless = exchange.head_only
-        || status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED;
+    let bodiless = exchange.bodiless(status);
     out.clear();
     h1::status_line(out, status);
     if !bodiless {
@@ -168,12 +165,6 @@ fn write_answer(
     for (name, value) in labels.iter().flatten() {
         h1::write_line(out, name, value);
     }
-    if !dated {
-        h1::write_line(out, "date", h1::http_date());
-    }
-    if close {
-        out.extend_from_slice(b"connection: close\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
+    h1::end_head(out, dated, close);
     !bodiless
 }
