@@ -174,6 +174,12 @@ impl Proxy {
         &self.shadow
     }
 
+    /// Lets go of the data plane's idle upstream connections that may no
+    /// longer serve (see [`Client::sweep`]).
+    pub fn sweep_idle(&self) {
+        self.client.sweep();
+    }
+
     /// Serves one client request, in its own span (see [`trace`]).
     pub async fn handle(&self, req: Request<Body>, peer: SocketAddr) -> Response<Body> {
         self.handle_decided(req, peer, None, &mut Pooled(&self.client))

@@ -12,7 +12,8 @@
 //! What hyper-util did that is kept: a request that a reused connection turned
 //! down before writing it (the upstream had closed it while idle) is sent again
 //! on another connection; idle connections are dropped after
-//! [`IDLE_TIMEOUT`]; the connect timeout covers resolution and TCP connect;
+//! [`IDLE_TIMEOUT`] (looked over by [`Client::sweep`], which the listener
+//! calls now and then); the connect timeout covers resolution and TCP connect;
 //! protocol upgrades (WebSocket) work.
 
 use super::body::Body;
@@ -64,6 +65,13 @@ struct Idle {
     since: Instant,
 }
 
+impl Idle {
+    /// Open, and not idle for longer than [`IDLE_TIMEOUT`].
+    fn may_serve(&self) -> bool {
+        !self.sender.is_closed() && self.since.elapsed() < IDLE_TIMEOUT
+    }
+}
+
 /// Why a request got no response.
 #[derive(Debug)]
 pub enum SendError {
@@ -89,6 +97,20 @@ impl Client {
                 connect_timeout,
                 upstreams: RwLock::default(),
             }),
+        }
+    }
+
+    /// Lets go of the idle connections that may no longer serve (closed by
+    /// their upstream, or idle longer than [`IDLE_TIMEOUT`]): their
+    /// connection tasks end and close them.
+    pub fn sweep(&self) {
+        let upstreams = self
+            .shared
+            .upstreams
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        for upstream in upstreams.values() {
+            upstream.sweep();
         }
     }
 
@@ -193,12 +215,17 @@ impl Upstream {
     /// The most recently used idle connection that may still serve.
     fn checkout(&self) -> Option<SendRequest<Body>> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        while let Some(Idle { sender, since }) = idle.pop() {
-            if !sender.is_closed() && since.elapsed() < IDLE_TIMEOUT {
-                return Some(sender);
+        while let Some(kept) = idle.pop() {
+            if kept.may_serve() {
+                return Some(kept.sender);
             }
         }
         None
+    }
+
+    fn sweep(&self) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        idle.retain(Idle::may_serve);
     }
 
     fn checkin(&self, sender: SendRequest<Body>) {
@@ -267,4 +294,96 @@ fn chain(e: &dyn std::error::Error) -> String {
         cause = c.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    fn idle_count(client: &Client) -> usize {
+        let upstreams = client.shared.upstreams.read().unwrap();
+        upstreams
+            .values()
+            .map(|u| u.idle.lock().unwrap().len())
+            .sum()
+    }
+
+    /// Answers one request on each of `count` connections and keeps them
+    /// open; the returned sockets close them when dropped.
+    async fn upstream_keeping(
+        listener: &TcpListener,
+        client: &Client,
+        count: usize,
+    ) -> Vec<TcpStream> {
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let mut sockets = Vec::new();
+        // All requests first, so each takes a connection of its own.
+        let mut pending = Vec::new();
+        for _ in 0..count {
+            let client = client.clone();
+            let req = Request::get(&url)
+                .body(crate::proxy::body::empty())
+                .unwrap();
+            pending.push(tokio::spawn(async move { client.request(req).await }));
+        }
+        for _ in 0..count {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                let mut byte = [0u8; 1];
+                socket.read_exact(&mut byte).await.unwrap();
+                head.push(byte[0]);
+            }
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                .await
+                .unwrap();
+            sockets.push(socket);
+        }
+        for res in pending {
+            let body = res
+                .await
+                .unwrap()
+                .unwrap()
+                .into_body()
+                .collect()
+                .await
+                .unwrap();
+            assert_eq!(&body.to_bytes()[..], b"ok");
+        }
+        sockets
+    }
+
+    #[tokio::test]
+    async fn a_sweep_lets_go_of_idle_connections_that_can_no_longer_serve() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = Client::new(Duration::from_secs(5));
+        let mut sockets = upstream_keeping(&listener, &client, 3).await;
+        assert_eq!(idle_count(&client), 3);
+
+        // One has waited longer than the idle timeout.
+        let long_ago = Instant::now().checked_sub(IDLE_TIMEOUT).unwrap();
+        {
+            let upstreams = client.shared.upstreams.read().unwrap();
+            let upstream = upstreams.values().next().unwrap();
+            upstream.idle.lock().unwrap()[0].since = long_ago;
+        }
+        client.sweep();
+        assert_eq!(idle_count(&client), 2);
+
+        // The upstream closes all of them; the sweep lets go of each once its
+        // connection task has seen the close.
+        sockets.clear();
+        for _ in 0..200 {
+            client.sweep();
+            if idle_count(&client) == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(idle_count(&client), 0);
+    }
 }

@@ -28,8 +28,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// How often idle upstream connections are looked over.
+const SWEEP_EVERY: Duration = Duration::from_secs(15);
+
 /// Accepts connections until `stop` turns true, then waits up to `grace` for
-/// open connections to finish their requests.
+/// open connections to finish their requests. Idle upstream connections (the
+/// relay's and the data plane's) that can no longer serve are closed every
+/// 15 s.
 pub async fn serve(
     listener: TcpListener,
     proxy: Arc<Proxy>,
@@ -39,6 +44,8 @@ pub async fn serve(
 ) {
     let (closed_tx, closed_rx) = watch::channel(());
     let idle = Arc::new(relay::Idle::default());
+    let mut sweep = tokio::time::interval(SWEEP_EVERY);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -48,6 +55,11 @@ pub async fn serve(
                     continue;
                 }
             },
+            _ = sweep.tick() => {
+                idle.sweep();
+                proxy.sweep_idle();
+                continue;
+            }
             _ = stopped(&mut stop) => break,
         };
         let _ = stream.set_nodelay(true);

@@ -51,6 +51,18 @@ impl Idle {
         None
     }
 
+    /// Closes the idle connections that may no longer serve: older than
+    /// [`IDLE_TIMEOUT`], or closed by their upstream (which would otherwise
+    /// keep their sockets half-closed until a burst of clients reached that
+    /// deep into the stack again).
+    pub(in crate::server) fn sweep(&self) {
+        let mut stacks = self.stacks.lock().unwrap_or_else(|p| p.into_inner());
+        for stack in stacks.values_mut() {
+            stack.retain(|(stream, since)| since.elapsed() < IDLE_TIMEOUT && open(stream));
+        }
+        stacks.retain(|_, stack| !stack.is_empty());
+    }
+
     /// Keeps `link` for another client (its buffer, empty, is given back).
     pub(in crate::server) fn put(&self, mut link: Link) {
         link.give_buffer();
@@ -202,5 +214,56 @@ async fn send<H>(
                 Err(e) => return Err(Failed::Mid(format!("invalid response head: {e}"))),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    fn kept(idle: &Idle, authority: &Authority) -> usize {
+        let stacks = idle.stacks.lock().unwrap();
+        stacks.get(authority).map_or(0, Vec::len)
+    }
+
+    #[tokio::test]
+    async fn a_sweep_closes_idle_links_that_can_no_longer_serve() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let authority: Authority = listener.local_addr().unwrap().to_string().parse().unwrap();
+        let idle = Idle::default();
+        let mut upstream_sides = Vec::new();
+        for _ in 0..3 {
+            let stream = TcpStream::connect(authority.as_str()).await.unwrap();
+            upstream_sides.push(listener.accept().await.unwrap().0);
+            idle.put(Link {
+                authority: authority.clone(),
+                stream,
+                buf: BytesMut::new(),
+            });
+        }
+        // The bottom one has waited longer than the idle timeout.
+        let long_ago = Instant::now().checked_sub(IDLE_TIMEOUT).unwrap();
+        idle.stacks.lock().unwrap().get_mut(&authority).unwrap()[0].1 = long_ago;
+        idle.sweep();
+        assert_eq!(kept(&idle, &authority), 2);
+
+        // The upstream closes the top one; the sweep drops it once the
+        // runtime has seen the close.
+        drop(upstream_sides.pop());
+        for _ in 0..200 {
+            idle.sweep();
+            if kept(&idle, &authority) == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(kept(&idle, &authority), 1);
+        assert!(idle.take(&authority).is_some(), "the open one still serves");
+        idle.sweep();
+        assert!(
+            idle.stacks.lock().unwrap().is_empty(),
+            "no empty stacks are kept"
+        );
     }
 }
