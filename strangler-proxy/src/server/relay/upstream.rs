@@ -44,7 +44,7 @@ impl Idle {
         let mut stacks = self.stacks.lock().unwrap_or_else(|p| p.into_inner());
         let stack = stacks.get_mut(authority)?;
         while let Some((stream, since)) = stack.pop() {
-            if since.elapsed() < IDLE_TIMEOUT && open(&stream) {
+            if may_serve(&stream, since) {
                 return Some(stream);
             }
         }
@@ -58,7 +58,7 @@ impl Idle {
     pub(in crate::server) fn sweep(&self) {
         let mut stacks = self.stacks.lock().unwrap_or_else(|p| p.into_inner());
         for stack in stacks.values_mut() {
-            stack.retain(|(stream, since)| since.elapsed() < IDLE_TIMEOUT && open(stream));
+            stack.retain(|(stream, since)| may_serve(stream, *since));
         }
         stacks.retain(|_, stack| !stack.is_empty());
     }
@@ -85,6 +85,12 @@ pub(super) fn link_to(link: &mut Option<Link>, idle: &Idle, authority: &Authorit
         }
         None => None,
     }
+}
+
+/// Whether a connection idle since `since` may serve another request: not
+/// idle for longer than [`IDLE_TIMEOUT`], and still open.
+fn may_serve(stream: &TcpStream, since: Instant) -> bool {
+    since.elapsed() < IDLE_TIMEOUT && open(stream)
 }
 
 /// Whether an idle connection still looks usable: nothing arrived on it (an
