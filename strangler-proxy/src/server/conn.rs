@@ -49,8 +49,14 @@ async fn requests(
     proxy: &Arc<Proxy>,
     idle: &relay::Idle,
     link: &mut Option<relay::Link>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> Option<(BytesMut, watch::Receiver<bool>)> {
+    // One wait for the stop for the connection's whole life: made anew for
+    // each request, it joined and left the channel's waiter list each time
+    // (about 200 instructions a request under load); kept, a poll finds it
+    // still listed.
+    let mut watching = stop.clone();
+    let mut stopping = std::pin::pin!(stopped(&mut watching));
     let mut buf = BytesMut::new();
     let mut out = h1::Outgoing::default();
     let mut upstream_request = Vec::new();
@@ -66,7 +72,7 @@ async fn requests(
             let read = tokio::select! {
                 read = read_more(stream, &mut buf, link) => read,
                 // Idle between requests: the connection closes now.
-                _ = stopped(&mut stop), if buf.is_empty() => return None,
+                _ = stopping.as_mut(), if buf.is_empty() => return None,
             };
             match read {
                 Ok(0) | Err(_) => return None,
