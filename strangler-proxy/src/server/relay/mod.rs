@@ -112,9 +112,13 @@ pub(super) async fn serve(
     // its latency until the head.
     let asked = plan.shadows().then(Instant::now);
     let timeout = plan.timeout(proxy);
+    // Built in place inside its timeout (no async block around it): each
+    // move of a future is cache lines written in the connection's task,
+    // which under load is cold by the time the answer comes.
     let exchanged = {
-        let exchanged = std::pin::pin!(async {
-            let sent = exchange(
+        let sent = std::pin::pin!(tokio::time::timeout(
+            timeout,
+            exchange(
                 current,
                 idle,
                 upstream.authority(),
@@ -124,16 +128,13 @@ pub(super) async fn serve(
                 |res: &httparse::Response<'_, '_>, len| {
                     response_head(res, len, &answering, out.head())
                 },
-            );
-            tokio::time::timeout(timeout, sent)
-                .await
-                .unwrap_or(Err(UpstreamError::Timeout(timeout)))
-        });
+            ),
+        ));
         // A client that goes away meanwhile drops the exchange (and its link).
-        let Some(exchanged) = answer(client, buf, exchanged).await else {
+        let Some(sent) = answer(client, buf, sent).await else {
             return Err(std::io::ErrorKind::ConnectionAborted.into());
         };
-        exchanged
+        sent.unwrap_or(Err(UpstreamError::Timeout(timeout)))
     };
     let log = |status| proxy.relayed(&plan, forwarded.log_line(head, status));
     let (mut up, response) = match exchanged {
