@@ -80,6 +80,33 @@ fn range((start, len): (u16, u16)) -> std::ops::Range<usize> {
     usize::from(start)..usize::from(start) + usize::from(len)
 }
 
+/// Header lines kept in the head itself; a head with more keeps them on
+/// the heap.
+const FEW_LINES: usize = 16;
+
+/// Where a head's lines lie: in place for the usual few. A head is written
+/// and moved into its connection's task for every request, and read again
+/// when the answer comes; with room for 64 lines in place it took 11 cache
+/// lines, which under load (many connections, each task's memory cold by
+/// the time its answer arrives) were as many misses per copy.
+enum Spans {
+    Few([Span; FEW_LINES]),
+    Many(Box<[Span]>),
+}
+
+impl Spans {
+    fn of(lines: &[Span]) -> Self {
+        match lines.len() {
+            len if len <= FEW_LINES => {
+                let mut few = [Span::default(); FEW_LINES];
+                few[..len].copy_from_slice(lines);
+                Self::Few(few)
+            }
+            _ => Self::Many(lines.into()),
+        }
+    }
+}
+
 /// A plain request head, read but not yet made into a [`Request`]: the relay
 /// forwards its lines as they are.
 pub(super) struct Head {
@@ -89,7 +116,7 @@ pub(super) struct Head {
     pub uri: Uri,
     /// Where the request target lies in `bytes`.
     target: (u16, u16),
-    fields: [Span; MAX_HEADERS],
+    spans: Spans,
     count: usize,
     pub exchange: Exchange,
 }
@@ -145,6 +172,7 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
         };
     }
     let count = req.headers.len();
+    let spans = Spans::of(&fields[..count]);
     let target_at = at(target.as_bytes());
     let (Ok(method), Ok(uri)) = (Method::from_bytes(method.as_bytes()), Uri::try_from(target))
     else {
@@ -156,7 +184,7 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
         method,
         uri,
         target: target_at,
-        fields,
+        spans,
         count,
         exchange: Exchange { head_only, close },
     })
@@ -174,12 +202,12 @@ impl Head {
         for (line, (name, value)) in out.iter_mut().zip(self.lines()) {
             (line.name, line.value) = (name, value);
         }
-        &out[..self.count.min(out.len())]
+        &out[..self.count().min(out.len())]
     }
 
     /// The header lines, name and value.
     pub fn lines(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.fields[..self.count].iter().map(|span| {
+        self.spans().iter().map(|span| {
             // httparse let only token characters through: always UTF-8.
             let name = std::str::from_utf8(&self.bytes[span.name()]).unwrap_or_default();
             (name, &self.bytes[span.value()])
@@ -191,10 +219,17 @@ impl Head {
         self.count
     }
 
+    fn spans(&self) -> &[Span] {
+        match &self.spans {
+            Spans::Few(few) => &few[..self.count()],
+            Spans::Many(many) => many,
+        }
+    }
+
     /// The first value of each field of `names` (lower case), in one pass.
     pub fn first_values<const N: usize>(&self, names: [&str; N]) -> [Option<&[u8]>; N] {
         let mut found = [None; N];
-        for span in &self.fields[..self.count] {
+        for span in self.spans() {
             let name = &self.bytes[span.name()];
             for (slot, wanted) in found.iter_mut().zip(names) {
                 if slot.is_none() && name.eq_ignore_ascii_case(wanted.as_bytes()) {
@@ -209,8 +244,8 @@ impl Head {
     pub fn header_map(&self) -> Option<HeaderMap> {
         // Room for the fields the data plane adds (trace context, correlation
         // id, `X-Forwarded-*`, `Via`, `Host`): no rehash per request.
-        let mut headers = HeaderMap::with_capacity(self.count + ADDED_FIELDS);
-        for span in &self.fields[..self.count] {
+        let mut headers = HeaderMap::with_capacity(self.count() + ADDED_FIELDS);
+        for span in self.spans() {
             let name = HeaderName::from_bytes(&self.bytes[span.name()]);
             let value = HeaderValue::from_maybe_shared(self.bytes.slice(span.value()));
             headers.append(name.ok()?, value.ok()?);

@@ -110,7 +110,8 @@ mod props {
         let target = "/[a-z0-9/._~-]{0,20}(\\?[a-z0-9=&]{0,10})?";
         let name = "x-[a-z0-9-]{1,12}";
         let value = "[!-~]([ !-~]{0,20}[!-~])?";
-        let lines = prop::collection::vec((name, value), 0..12);
+        // Past 16 lines a head keeps their places on the heap: both kinds.
+        let lines = prop::collection::vec((name, value), 0..40);
         (method, target, lines).prop_map(|(m, t, l)| (m.to_owned(), t, l))
     }
 
