@@ -131,10 +131,10 @@ pub(super) async fn serve(
             ),
         ));
         // A client that goes away meanwhile drops the exchange (and its link).
-        let Some(sent) = answer(client, buf, sent).await else {
+        let Some(answered) = answer(client, buf, sent).await else {
             return Err(std::io::ErrorKind::ConnectionAborted.into());
         };
-        sent.unwrap_or(Err(UpstreamError::Timeout(timeout)))
+        answered.unwrap_or(Err(UpstreamError::Timeout(timeout)))
     };
     let log = |status| proxy.relayed(&plan, forwarded.log_line(head, status));
     let (mut up, response) = match exchanged {
