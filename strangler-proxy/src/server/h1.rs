@@ -90,7 +90,8 @@ const FEW_LINES: usize = 16;
 /// lines, which under load (many connections, each task's memory cold by
 /// the time its answer arrives) were as many misses per copy.
 enum Spans {
-    Few([Span; FEW_LINES]),
+    /// The places, and how many of them are used.
+    Few([Span; FEW_LINES], usize),
     Many(Box<[Span]>),
 }
 
@@ -100,7 +101,7 @@ impl Spans {
             len if len <= FEW_LINES => {
                 let mut few = [Span::default(); FEW_LINES];
                 few[..len].copy_from_slice(lines);
-                Self::Few(few)
+                Self::Few(few, len)
             }
             _ => Self::Many(lines.into()),
         }
@@ -117,7 +118,6 @@ pub(super) struct Head {
     /// Where the request target lies in `bytes`.
     target: (u16, u16),
     spans: Spans,
-    count: usize,
     pub exchange: Exchange,
 }
 
@@ -185,7 +185,6 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
         uri,
         target: target_at,
         spans,
-        count,
         exchange: Exchange { head_only, close },
     })
 }
@@ -216,12 +215,12 @@ impl Head {
 
     /// How many header lines the head has.
     pub fn count(&self) -> usize {
-        self.count
+        self.spans().len()
     }
 
     fn spans(&self) -> &[Span] {
         match &self.spans {
-            Spans::Few(few) => &few[..self.count()],
+            Spans::Few(few, len) => &few[..*len],
             Spans::Many(many) => many,
         }
     }
