@@ -71,10 +71,8 @@ struct Shadowing {
     copying: Copying,
 }
 
-/// What the log line says about a relayed request beyond its plan.
+/// What the log line says about a relayed request beyond its plan and status.
 pub struct Relayed<'a> {
-    /// The answer's status.
-    pub status: u16,
     /// The request's method.
     pub method: &'a str,
     /// The request's path (no query).
@@ -299,18 +297,21 @@ impl Proxy {
         }
     }
 
-    /// Counts and logs a relayed request once its answer is written.
-    pub fn relayed(&self, plan: &RelayPlan, done: Relayed<'_>) {
+    /// Counts and logs a relayed request once its answer (`status`) is
+    /// written. The log line's fields are gathered only when it is written:
+    /// they lie in the connection's task, whose memory under load is cold by
+    /// the time the answer comes.
+    pub fn relayed<'a>(&self, plan: &RelayPlan, status: u16, line: impl FnOnce() -> Relayed<'a>) {
         let elapsed = plan.started.elapsed();
         let Some(route) = plan.route() else {
             self.stats
                 .unrouted()
-                .answered(Mode::Legacy, Backend::Legacy, done.status, elapsed);
+                .answered(Mode::Legacy, Backend::Legacy, status, elapsed);
             return;
         };
         route
             .counters
-            .answered(plan.mode, plan.backend, done.status, elapsed);
+            .answered(plan.mode, plan.backend, status, elapsed);
         let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
         if plan.backend != Backend::Legacy {
             // The new side served, or failed and the monolith did.
@@ -318,15 +319,19 @@ impl Proxy {
             route.counters.new_side(NewSideOutcome {
                 at: Instant::now(),
                 latency_ms,
-                failed: fell_back || done.status >= 500,
+                failed: fell_back || status >= 500,
                 fell_back,
             });
         }
+        if !tracing::enabled!(tracing::Level::INFO) {
+            return;
+        }
+        let line = line();
         tracing::info!(
-            correlation_id = done.correlation_id, trace_id = done.trace_id, route = %route.name,
+            correlation_id = line.correlation_id, trace_id = line.trace_id, route = %route.name,
             mode = plan.mode.as_str(), backend = plan.backend.as_str(),
-            user = done.user.unwrap_or("-"), method = done.method, path = done.path,
-            status = done.status, latency_ms, "proxied"
+            user = line.user.unwrap_or("-"), method = line.method, path = line.path,
+            status, latency_ms, "proxied"
         );
     }
 }

@@ -135,7 +135,7 @@ async fn requests(
         let served = if translates {
             relay::serve_translated(conn, proxy, &head, &forwarded, plan, close).await
         } else {
-            relay::serve(conn, proxy, &head, &forwarded, plan, close).await
+            relay::serve(conn, proxy, &head, &forwarded, &plan, close).await
         };
         match served {
             Ok(true) => {}

@@ -82,9 +82,8 @@ impl<'h> Forwarded<'h> {
     }
 
     /// What the log line says of the request.
-    pub(super) fn log_line<'a>(&'a self, head: &'a Head, status: u16) -> Relayed<'a> {
+    pub(super) fn log_line<'a>(&'a self, head: &'a Head) -> Relayed<'a> {
         Relayed {
-            status,
             method: head.method.as_str(),
             path: head.uri.path(),
             correlation_id: self.correlation(),

@@ -27,8 +27,8 @@ mod v2;
 pub(super) use forwarded::Forwarded;
 use read_size::ReadSize;
 pub(super) use translated::serve as serve_translated;
+use upstream::exchange;
 pub(super) use upstream::{Idle, Link};
-use upstream::{exchange, link_to};
 pub(super) use v2::Links;
 
 use super::conn::answer;
@@ -84,7 +84,7 @@ pub(super) async fn serve(
     proxy: &Proxy,
     head: &Head,
     forwarded: &Forwarded<'_>,
-    plan: RelayPlan,
+    plan: &RelayPlan,
     close: bool,
 ) -> std::io::Result<bool> {
     let Conn {
@@ -99,11 +99,10 @@ pub(super) async fn serve(
     let upstream = plan.upstream();
     let (overrides, count) = forwarded.overrides();
     let overrides = &overrides[..count];
-    write_request(request, head, overrides, peer, &plan);
+    write_request(request, head, overrides, peer, plan);
     let replayable = forwarded.replayable(head);
-    let current = link_to(link, idle, upstream.authority());
     let answering = Answering {
-        plan: &plan,
+        plan,
         proxy,
         exchange: &head.exchange,
         close,
@@ -119,7 +118,7 @@ pub(super) async fn serve(
         let sent = std::pin::pin!(tokio::time::timeout(
             timeout,
             exchange(
-                current,
+                link,
                 idle,
                 upstream.authority(),
                 proxy.connect_timeout(),
@@ -136,13 +135,13 @@ pub(super) async fn serve(
         };
         answered.unwrap_or(Err(UpstreamError::Timeout(timeout)))
     };
-    let log = |status| proxy.relayed(&plan, forwarded.log_line(head, status));
-    let (mut up, response) = match exchanged {
+    let log = |status| proxy.relayed(plan, status, || forwarded.log_line(head));
+    let (up, response) = match exchanged {
         Ok(exchanged) => exchanged,
         Err(e) => {
             tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
             let mut res = e.response(&upstream.to_string());
-            proxy.label_relayed(&plan, &mut res);
+            proxy.label_relayed(plan, &mut res);
             let status = res.status().as_u16();
             let written = h1::write(client, out, res, &head.exchange, close).await;
             log(status);
@@ -152,18 +151,20 @@ pub(super) async fn serve(
     let mut capture = asked.and_then(|asked| {
         let primary = primary_headers(&up.buf[..response.len]);
         proxy.shadow_relayed(
-            &plan,
+            plan,
             || request_parts(head, overrides),
             (response.status, &primary),
             asked.elapsed(),
             forwarded.correlation(),
         )
     });
-    let relayed = relay_body(client, out, &mut up, &response, capture.as_mut()).await;
+    let relayed = relay_body(client, out, up, &response, capture.as_mut()).await;
     log(response.status);
-    if relayed? {
-        *link = Some(up);
+    if !matches!(relayed, Ok(true)) {
+        // Cut short, or not to be reused.
+        *link = None;
     }
+    relayed?;
     Ok(!close && response.framing != Framing::Close)
 }
 

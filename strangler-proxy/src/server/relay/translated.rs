@@ -52,7 +52,7 @@ pub(in crate::server) async fn serve(
     let (status, written) = match translated {
         Translated::Monolith(backend) => {
             plan.fall_back(backend);
-            return relay(conn, proxy, head, forwarded, plan, close).await;
+            return relay(conn, proxy, head, forwarded, &plan, close).await;
         }
         Translated::Answer(res) => {
             let out = conn.out;
@@ -69,7 +69,7 @@ pub(in crate::server) async fn serve(
             (status, written)
         }
     };
-    proxy.relayed(&plan, forwarded.log_line(head, status));
+    proxy.relayed(&plan, status, || forwarded.log_line(head));
     written.map(|()| !close)
 }
 

@@ -26,6 +26,14 @@ pub(in crate::server) struct Link {
 }
 
 impl Link {
+    fn new(authority: &Authority, stream: TcpStream) -> Self {
+        Self {
+            authority: authority.clone(),
+            stream,
+            buf: BytesMut::new(),
+        }
+    }
+
     /// Gives the read buffer (empty between answers) back while the link
     /// waits; [`send`] takes one again.
     pub(in crate::server) fn give_buffer(&mut self) {
@@ -74,19 +82,6 @@ impl Idle {
     }
 }
 
-/// The link for a request to `authority`: the client's own when it goes
-/// there; one to another upstream goes back to `idle` for other clients.
-pub(super) fn link_to(link: &mut Option<Link>, idle: &Idle, authority: &Authority) -> Option<Link> {
-    match link.take() {
-        Some(same) if &same.authority == authority => Some(same),
-        Some(other) => {
-            idle.put(other);
-            None
-        }
-        None => None,
-    }
-}
-
 /// Whether a connection idle since `since` may serve another request: not
 /// idle for longer than [`IDLE_TIMEOUT`], and still open.
 fn may_serve(stream: &TcpStream, since: Instant) -> bool {
@@ -101,36 +96,72 @@ fn open(stream: &TcpStream) -> bool {
     matches!(stream.try_read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
 }
 
-/// Sends `request` over `link` (or a connection from the idle stack, or a
-/// new one) and reads until the response head is complete, which `on_head`
-/// writes for the client. A reused connection that fails before the first
-/// byte of an answer is taken to have been closed by the upstream while
-/// idle: a replayable request is sent again, once, on a new connection.
-pub(super) async fn exchange<H>(
-    link: Option<Link>,
+/// Sends `request` over the client's `link` when it goes to `authority` and
+/// is open (else over a connection from the idle stack, or a new one; a link
+/// to another upstream goes back to `idle` for other clients) and reads until
+/// the response head is complete, which `on_head` writes for the client. A
+/// reused connection that fails before the first byte of an answer is taken
+/// to have been closed by the upstream while idle: a replayable request is
+/// sent again, once, on a new connection.
+///
+/// The connection used stays in `link`, worked on in place: moved into the
+/// exchange and back, a link's hundred bytes were cache lines written in the
+/// connection's task, cold under load by the time the answer comes. Once
+/// the exchange has ended without a head, or was dropped before (its
+/// timeout, its client gone), `link` is empty: that connection may be
+/// mid-answer.
+pub(super) async fn exchange<'l, H>(
+    link: &'l mut Option<Link>,
     idle: &Idle,
     authority: &Authority,
     connect_timeout: Duration,
     request: &[u8],
     replayable: bool,
     mut on_head: impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<H, UpstreamError>,
-) -> Result<(Link, H), UpstreamError> {
-    let reused = match link {
-        Some(link) if open(&link.stream) => Some(link),
-        _ => idle.take(authority).map(|stream| Link {
-            authority: authority.clone(),
-            stream,
-            buf: BytesMut::new(),
-        }),
-    };
-    if let Some(mut link) = reused {
-        match send(&mut link, request, &mut on_head).await {
-            Ok(head) => return Ok((link, head)),
-            Err(Failed::BeforeAnswer(_)) if replayable => {}
-            Err(Failed::BeforeAnswer(e) | Failed::Mid(e)) => return Err(UpstreamError::Broken(e)),
-            Err(Failed::Answer(e)) => return Err(e),
-        }
+) -> Result<(&'l mut Link, H), UpstreamError> {
+    if let Some(other) = link.take_if(|link| &link.authority != authority) {
+        idle.put(other);
     }
+    let mut using = InUse {
+        link: &mut *link,
+        answered: false,
+    };
+    if using.link.as_ref().is_none_or(|link| !open(&link.stream)) {
+        *using.link = idle
+            .take(authority)
+            .map(|stream| Link::new(authority, stream));
+    }
+    let reused = match using.link.as_mut() {
+        Some(reused) => match send(reused, request, &mut on_head).await {
+            Ok(head) => Some(head),
+            Err(Failed::BeforeAnswer(_)) if replayable => None,
+            Err(failed) => return Err(failed.into()),
+        },
+        None => None,
+    };
+    let head = match reused {
+        Some(head) => head,
+        None => {
+            let stream = connect(authority, connect_timeout).await?;
+            let fresh = using.link.insert(Link::new(authority, stream));
+            send(fresh, request, &mut on_head).await?
+        }
+    };
+    using.answered = true;
+    drop(using);
+    match link {
+        Some(up) => Ok((up, head)),
+        None => Err(UpstreamError::Broken(
+            "the answered link was lost".to_owned(),
+        )),
+    }
+}
+
+/// A new connection to `authority`, within `connect_timeout`.
+async fn connect(
+    authority: &Authority,
+    connect_timeout: Duration,
+) -> Result<TcpStream, UpstreamError> {
     let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(authority.as_str()))
         .await
         .map_err(|_| {
@@ -141,15 +172,21 @@ pub(super) async fn exchange<H>(
         })?
         .map_err(|e| UpstreamError::Connect(format!("tcp connect error: {e}")))?;
     let _ = stream.set_nodelay(true);
-    let mut link = Link {
-        authority: authority.clone(),
-        stream,
-        buf: BytesMut::new(),
-    };
-    match send(&mut link, request, &mut on_head).await {
-        Ok(head) => Ok((link, head)),
-        Err(Failed::BeforeAnswer(e) | Failed::Mid(e)) => Err(UpstreamError::Broken(e)),
-        Err(Failed::Answer(e)) => Err(e),
+    Ok(stream)
+}
+
+/// The client's link while an exchange uses it: emptied when the exchange
+/// ends, or is dropped, before an answer's head has come.
+struct InUse<'a> {
+    link: &'a mut Option<Link>,
+    answered: bool,
+}
+
+impl Drop for InUse<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            *self.link = None;
+        }
     }
 }
 
@@ -161,6 +198,15 @@ enum Failed {
     Mid(String),
     /// The answer's head cannot be relayed.
     Answer(UpstreamError),
+}
+
+impl From<Failed> for UpstreamError {
+    fn from(failed: Failed) -> Self {
+        match failed {
+            Failed::BeforeAnswer(e) | Failed::Mid(e) => Self::Broken(e),
+            Failed::Answer(e) => e,
+        }
+    }
 }
 
 /// Writes `request` and reads until a final response head (`1xx` interim

@@ -5,7 +5,7 @@
 //! no hyper connection task, no channel between the two. The exchange
 //! itself, its retries, fallback and guard stay the data plane's.
 
-use super::upstream::{Idle, Link, exchange, link_to};
+use super::upstream::{Idle, Link, exchange};
 use super::{BOTH_FRAMINGS, FRAMING_FIELDS, READ_SIZE, asks_to_close, reusable, status_of};
 use crate::proxy::forward::UpstreamError;
 use crate::proxy::headers::raw::{is_text, is_token};
@@ -41,11 +41,11 @@ impl Transport for Links<'_> {
         behind_queued_tasks().await;
         write_request(self.request, call)?;
         let authority = call.new.authority();
-        let current = link_to(self.link, self.idle, authority);
         let head_only = call.request.method == acl::Method::Head;
+        let link = &mut *self.link;
         let called = async {
-            let (mut up, head) = exchange(
-                current,
+            let (up, head) = exchange(
+                link,
                 self.idle,
                 authority,
                 self.connect_timeout,
@@ -54,16 +54,22 @@ impl Transport for Links<'_> {
                 |res: &httparse::Response<'_, '_>, len| read_head(res, len, head_only),
             )
             .await?;
-            let body = read_body(&mut up, &head).await?;
-            Ok((up, head, body))
+            let body = read_body(up, &head).await?;
+            // Bytes past the answer: the service is out of step; not reused.
+            Ok((head, body, up.buf.is_empty()))
         };
-        let (up, head, body) = tokio::time::timeout(timeout, called)
+        let called = tokio::time::timeout(timeout, called)
             .await
-            .unwrap_or(Err(UpstreamError::Timeout(timeout)))?;
-        // Bytes past the answer: the service is out of step; not reused.
-        if head.keep_alive && up.buf.is_empty() {
-            *self.link = Some(up);
-        }
+            .unwrap_or(Err(UpstreamError::Timeout(timeout)));
+        let (head, body) = match called {
+            Ok((head, body, in_step)) if head.keep_alive && in_step => (head, body),
+            // Cut short (its timeout, a failed body) or not to be reused.
+            done => {
+                *self.link = None;
+                let (head, body, _) = done?;
+                (head, body)
+            }
+        };
         Ok(acl::Response {
             status: head.status,
             headers: head.headers,
