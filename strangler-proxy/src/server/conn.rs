@@ -22,125 +22,128 @@ use tokio::sync::watch;
 /// buffer, so under load this is most of a connection's memory.)
 const READ_BUFFER: usize = 4 * 1024;
 
-/// Serves `stream` until it closes.
+/// Serves `stream` until it closes. `_open` is held for the connection's
+/// life: the listener, stopping, waits for every one to be dropped.
+// One async fn for the connection's whole life, its requests' loop inline:
+// each nested one is a state of its own in the task, read at every wake-up
+// (and under load, cold by then).
 pub(super) async fn serve(
     mut stream: TcpStream,
     peer: SocketAddr,
     proxy: Arc<Proxy>,
     idle: Arc<relay::Idle>,
     stop: watch::Receiver<bool>,
+    _open: watch::Receiver<()>,
 ) {
     let mut link = None;
-    let handoff = requests(&mut stream, peer, &proxy, &idle, &mut link, stop).await;
+    let mut buf = BytesMut::new();
+    // Whether hyper is to serve the rest (what `buf` holds first).
+    let handoff = 'serving: {
+        // One wait for the stop for the connection's whole life: made anew
+        // for each request, it joined and left the channel's waiter list each
+        // time (about 200 instructions a request under load); kept, a poll
+        // finds it still listed.
+        let mut watching = stop.clone();
+        let mut stopping = std::pin::pin!(stopped(&mut watching));
+        let mut out = h1::Outgoing::default();
+        let mut upstream_request = Vec::new();
+        loop {
+            let head = loop {
+                if !buf.is_empty() {
+                    match h1::parse(&mut buf) {
+                        Parsed::Ready(head) => break head,
+                        Parsed::Handoff => break 'serving true,
+                        Parsed::Partial => {}
+                    }
+                }
+                let read = tokio::select! {
+                    // The read first: the stop's wait is looked at only when
+                    // the client has sent nothing (its state is one more
+                    // cache line of the task, cold under load).
+                    biased;
+                    read = read_more(&mut stream, &mut buf, &mut link) => read,
+                    // Idle between requests: the connection closes now.
+                    _ = stopping.as_mut(), if buf.is_empty() => break 'serving false,
+                };
+                match read {
+                    Ok(0) | Err(_) => break 'serving false,
+                    Ok(_) => {}
+                }
+            };
+            // What the monolith answers is relayed (no `Request`, no hyper
+            // client), and so is what the ACL translates for the new side;
+            // the rest goes to the data plane with the decision made here, so
+            // flags are asked once.
+            let planned = proxy.plan_relay(&head.method, head.uri.path(), peer, || {
+                head.header_map().unwrap_or_default()
+            });
+            let (plan, translates) = match planned {
+                Planned::Relay(plan) => (plan, false),
+                Planned::Translate(plan) => (plan, true),
+                Planned::DataPlane(decided) => {
+                    let Some((req, exchange)) = head.into_request(&mut buf) else {
+                        break 'serving true;
+                    };
+                    // Made in place (a box would cost a copy per request), in
+                    // a scope of its own: held across one await only, the
+                    // data plane's future shares its room in the connection's
+                    // future with the relay's.
+                    let res = {
+                        // The ACL's v2 calls go over the connection's link,
+                        // as the relay's.
+                        let mut links = relay::Links {
+                            link: &mut link,
+                            idle: &idle,
+                            request: &mut upstream_request,
+                            connect_timeout: proxy.connect_timeout(),
+                        };
+                        let handled =
+                            std::pin::pin!(proxy.handle_decided(req, peer, decided, &mut links));
+                        match answer(&mut stream, &mut buf, handled).await {
+                            Some(res) => res,
+                            None => break 'serving false,
+                        }
+                    };
+                    let close = exchange.close || *stop.borrow();
+                    if h1::write(&mut stream, &mut out, res, &exchange, close)
+                        .await
+                        .is_err()
+                        || close
+                    {
+                        break 'serving false;
+                    }
+                    continue;
+                }
+            };
+            let close = head.exchange.close || *stop.borrow();
+            let conn = relay::Conn {
+                client: &mut stream,
+                buf: &mut buf,
+                out: &mut out,
+                request: &mut upstream_request,
+                link: &mut link,
+                idle: &idle,
+                peer,
+            };
+            let mut made_id = [0u8; 32];
+            let forwarded = relay::Forwarded::of(&head, &proxy, &mut made_id);
+            let served = if translates {
+                relay::serve_translated(conn, &proxy, &head, &forwarded, plan, close).await
+            } else {
+                relay::serve(conn, &proxy, &head, &forwarded, &plan, close).await
+            };
+            match served {
+                Ok(true) => {}
+                Ok(false) | Err(_) => break 'serving false,
+            }
+        }
+    };
     // The upstream connection it last used serves other clients now.
     if let Some(link) = link {
         idle.put(link);
     }
-    if let Some((buf, stop)) = handoff {
+    if handoff {
         handoff::serve(stream, buf.freeze(), peer, proxy, stop).await;
-    }
-}
-
-/// Serves requests until the connection closes; what hyper is to serve when
-/// it is handed over.
-async fn requests(
-    stream: &mut TcpStream,
-    peer: SocketAddr,
-    proxy: &Arc<Proxy>,
-    idle: &relay::Idle,
-    link: &mut Option<relay::Link>,
-    stop: watch::Receiver<bool>,
-) -> Option<(BytesMut, watch::Receiver<bool>)> {
-    // One wait for the stop for the connection's whole life: made anew for
-    // each request, it joined and left the channel's waiter list each time
-    // (about 200 instructions a request under load); kept, a poll finds it
-    // still listed.
-    let mut watching = stop.clone();
-    let mut stopping = std::pin::pin!(stopped(&mut watching));
-    let mut buf = BytesMut::new();
-    let mut out = h1::Outgoing::default();
-    let mut upstream_request = Vec::new();
-    loop {
-        let head = loop {
-            if !buf.is_empty() {
-                match h1::parse(&mut buf) {
-                    Parsed::Ready(head) => break head,
-                    Parsed::Handoff => return Some((buf, stop)),
-                    Parsed::Partial => {}
-                }
-            }
-            let read = tokio::select! {
-                read = read_more(stream, &mut buf, link) => read,
-                // Idle between requests: the connection closes now.
-                _ = stopping.as_mut(), if buf.is_empty() => return None,
-            };
-            match read {
-                Ok(0) | Err(_) => return None,
-                Ok(_) => {}
-            }
-        };
-        // What the monolith answers is relayed (no `Request`, no hyper
-        // client), and so is what the ACL translates for the new side; the
-        // rest goes to the data plane with the decision made here, so flags
-        // are asked once.
-        let planned = proxy.plan_relay(&head.method, head.uri.path(), peer, || {
-            head.header_map().unwrap_or_default()
-        });
-        let (plan, translates) = match planned {
-            Planned::Relay(plan) => (plan, false),
-            Planned::Translate(plan) => (plan, true),
-            Planned::DataPlane(decided) => {
-                let Some((req, exchange)) = head.into_request(&mut buf) else {
-                    return Some((buf, stop));
-                };
-                // Made in place (a box would cost a copy per request), in a
-                // scope of its own: held across one await only, the data
-                // plane's future shares its room in the connection's future
-                // with the relay's.
-                let res = {
-                    // The ACL's v2 calls go over the connection's link, as the relay's.
-                    let mut links = relay::Links {
-                        link,
-                        idle,
-                        request: &mut upstream_request,
-                        connect_timeout: proxy.connect_timeout(),
-                    };
-                    let handled =
-                        std::pin::pin!(proxy.handle_decided(req, peer, decided, &mut links));
-                    answer(stream, &mut buf, handled).await?
-                };
-                let close = exchange.close || *stop.borrow();
-                if h1::write(stream, &mut out, res, &exchange, close)
-                    .await
-                    .is_err()
-                    || close
-                {
-                    return None;
-                }
-                continue;
-            }
-        };
-        let close = head.exchange.close || *stop.borrow();
-        let conn = relay::Conn {
-            client: stream,
-            buf: &mut buf,
-            out: &mut out,
-            request: &mut upstream_request,
-            link,
-            idle,
-            peer,
-        };
-        let mut made_id = [0u8; 32];
-        let forwarded = relay::Forwarded::of(&head, proxy, &mut made_id);
-        let served = if translates {
-            relay::serve_translated(conn, proxy, &head, &forwarded, plan, close).await
-        } else {
-            relay::serve(conn, proxy, &head, &forwarded, &plan, close).await
-        };
-        match served {
-            Ok(true) => {}
-            Ok(false) | Err(_) => return None,
-        }
     }
 }
 

@@ -67,13 +67,15 @@ pub async fn serve(
         let stop = stop.clone();
         let closed = closed_rx.clone();
         let idle = idle.clone();
-        tokio::spawn(async move {
-            let _closed = closed;
-            match codec {
-                Codec::Own => conn::serve(stream, peer, proxy, idle, stop).await,
-                Codec::Hyper => handoff::serve(stream, Default::default(), peer, proxy, stop).await,
-            }
-        });
+        match codec {
+            // Spawned as it is: a wrapping future would be one more state
+            // read at every wake-up.
+            Codec::Own => tokio::spawn(conn::serve(stream, peer, proxy, idle, stop, closed)),
+            Codec::Hyper => tokio::spawn(async move {
+                let _closed = closed;
+                handoff::serve(stream, Default::default(), peer, proxy, stop).await;
+            }),
+        };
     }
     drop(closed_rx);
     // Every connection task holds a receiver; `closed` resolves when all are gone.
