@@ -2,6 +2,7 @@
 //! [`http::Request`] (only the plain kind, see [`parse`]), and a
 //! [`Response`] written with its framing (RFC 9112 §6).
 
+use super::spare;
 use crate::proxy::body::Body;
 use bytes::{Bytes, BytesMut};
 use futures_util::FutureExt;
@@ -280,8 +281,8 @@ enum Framing {
 }
 
 /// A response on its way out: head bytes (and chunk framing) copied, body
-/// bytes queued as they came, all written with one vectored write. Kept per
-/// connection so its allocations are reused.
+/// bytes queued as they came, all written with one vectored write. The bytes
+/// are written into a vector lent until they are (see [`spare`]).
 #[derive(Default)]
 pub(super) struct Outgoing {
     bytes: Vec<u8>,
@@ -291,6 +292,14 @@ pub(super) struct Outgoing {
 impl Outgoing {
     /// The head being written (empty between answers).
     pub(super) fn head(&mut self) -> &mut Vec<u8> {
+        self.bytes()
+    }
+
+    /// The bytes to write before the queued body.
+    fn bytes(&mut self) -> &mut Vec<u8> {
+        if self.bytes.capacity() == 0 {
+            self.bytes = spare::take_vec();
+        }
         &mut self.bytes
     }
 
@@ -324,7 +333,7 @@ impl Outgoing {
                 IoSlice::advance_slices(&mut rest, n);
             }
         }
-        self.bytes.clear();
+        spare::give_vec(&mut self.bytes);
         self.body.clear();
         Ok(())
     }
@@ -350,16 +359,16 @@ pub(super) async fn write(
     let (parts, mut body) = res.into_parts();
     let status = parts.status;
     let bodiless = exchange.bodiless(status);
-    out.bytes.clear();
+    out.bytes().clear();
     out.body.clear();
-    status_line(&mut out.bytes, status);
+    status_line(out.bytes(), status);
     let framing = if bodiless {
         Framing::None
     } else if parts.headers.contains_key(header::CONTENT_LENGTH) {
         Framing::Length
     } else if let Some(length) = body.size_hint().exact() {
         write_line(
-            &mut out.bytes,
+            out.bytes(),
             header::CONTENT_LENGTH.as_str(),
             itoa::Buffer::new().format(length),
         );
@@ -367,7 +376,7 @@ pub(super) async fn write(
     } else {
         Framing::Chunked
     };
-    write_head(&mut out.bytes, &parts.headers, framing, close);
+    write_head(out.bytes(), &parts.headers, framing, close);
     if bodiless {
         return out.flush(io).await;
     }
@@ -393,10 +402,10 @@ pub(super) async fn write(
         }
         queued += data.len();
         if framing == Framing::Chunked {
-            out.bytes
-                .extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
-            out.bytes.extend_from_slice(&data);
-            out.bytes.extend_from_slice(b"\r\n");
+            let bytes = out.bytes();
+            bytes.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+            bytes.extend_from_slice(&data);
+            bytes.extend_from_slice(b"\r\n");
         } else {
             out.body.push(data);
         }
@@ -409,7 +418,7 @@ pub(super) async fn write(
         }
     }
     if framing == Framing::Chunked {
-        out.bytes.extend_from_slice(b"0\r\n\r\n");
+        out.bytes().extend_from_slice(b"0\r\n\r\n");
     }
     out.flush(io).await
 }

@@ -36,7 +36,7 @@ use super::framing::{BadFraming, ChunkedScanner, Framing, response_framing};
 use super::h1::{self, Exchange, Head, MAX_HEADERS, Outgoing};
 use crate::proxy::Proxy;
 use crate::proxy::forward::UpstreamError;
-use crate::proxy::headers::raw::{Override, write_client_fields, write_upstream_fields};
+use crate::proxy::headers::raw::{write_client_fields, write_upstream_fields};
 use crate::proxy::headers::to_client;
 use crate::proxy::relay::{RelayPlan, Relayed};
 use crate::shadow::mirror::tee::Capture;
@@ -61,8 +61,8 @@ pub(super) struct Conn<'a> {
     /// The client's read buffer (a pipelined request may arrive meanwhile).
     pub buf: &'a mut BytesMut,
     pub out: &'a mut Outgoing,
-    /// The upstream request being written (kept per connection for its
-    /// allocation).
+    /// The ACL's v2 request being written (kept per connection for its
+    /// allocation; the relay writes its own into a lent one).
     pub request: &'a mut Vec<u8>,
     pub link: &'a mut Option<Link>,
     pub idle: &'a Idle,
@@ -91,15 +91,12 @@ pub(super) async fn serve(
         client,
         buf,
         out,
-        request,
+        request: _,
         link,
         idle,
         peer,
     } = conn;
     let upstream = plan.upstream();
-    let (overrides, count) = forwarded.overrides();
-    let overrides = &overrides[..count];
-    write_request(request, head, overrides, peer, plan);
     let replayable = forwarded.replayable(head);
     let answering = Answering {
         plan,
@@ -122,7 +119,7 @@ pub(super) async fn serve(
                 idle,
                 upstream.authority(),
                 proxy.connect_timeout(),
-                request,
+                |request: &mut Vec<u8>| write_request(request, head, forwarded, peer, plan),
                 replayable,
                 |res: &httparse::Response<'_, '_>, len| {
                     response_head(res, len, &answering, out.head())
@@ -152,7 +149,7 @@ pub(super) async fn serve(
         let primary = primary_headers(&up.buf[..response.len]);
         proxy.shadow_relayed(
             plan,
-            || request_parts(head, overrides),
+            || request_parts(head, forwarded),
             (response.status, &primary),
             asked.elapsed(),
             forwarded.correlation(),
@@ -174,7 +171,7 @@ pub(super) async fn serve(
 fn write_request(
     request: &mut Vec<u8>,
     head: &Head,
-    overrides: &[Override<'_>],
+    forwarded: &Forwarded<'_>,
     peer: SocketAddr,
     plan: &RelayPlan,
 ) {
@@ -192,10 +189,11 @@ fn write_request(
         many = [httparse::EMPTY_HEADER; MAX_HEADERS];
         &mut many
     };
+    let (overrides, count) = forwarded.overrides();
     write_upstream_fields(
         request,
         head.fields(lines),
-        overrides,
+        &overrides[..count],
         peer.ip(),
         plan.upstream(),
         plan.host(),
@@ -424,9 +422,10 @@ async fn relay_body(
 
 /// The client's request as the data plane's shadow stage takes it: its lines
 /// with the trace context and correlation id set as they went upstream.
-fn request_parts(head: &Head, overrides: &[Override<'_>]) -> http::request::Parts {
+fn request_parts(head: &Head, forwarded: &Forwarded<'_>) -> http::request::Parts {
     let mut headers = head.header_map().unwrap_or_default();
-    for change in overrides {
+    let (overrides, count) = forwarded.overrides();
+    for change in &overrides[..count] {
         match change.value.map(HeaderValue::from_bytes) {
             Some(Ok(value)) => {
                 headers.insert(change.name.clone(), value);

@@ -96,13 +96,14 @@ fn open(stream: &TcpStream) -> bool {
     matches!(stream.try_read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
 }
 
-/// Sends `request` over the client's `link` when it goes to `authority` and
-/// is open (else over a connection from the idle stack, or a new one; a link
-/// to another upstream goes back to `idle` for other clients) and reads until
-/// the response head is complete, which `on_head` writes for the client. A
-/// reused connection that fails before the first byte of an answer is taken
-/// to have been closed by the upstream while idle: a replayable request is
-/// sent again, once, on a new connection.
+/// Sends the request `request` writes over the client's `link` when it goes
+/// to `authority` and is open (else over a connection from the idle stack,
+/// or a new one; a link to another upstream goes back to `idle` for other
+/// clients) and reads until the response head is complete, which `on_head`
+/// writes for the client. A reused connection that fails before the first
+/// byte of an answer is taken to have been closed by the upstream while
+/// idle: a replayable request is written and sent again, once, on a new
+/// connection.
 ///
 /// The connection used stays in `link`, worked on in place: moved into the
 /// exchange and back, a link's hundred bytes were cache lines written in the
@@ -115,7 +116,7 @@ pub(super) async fn exchange<'l, H>(
     idle: &Idle,
     authority: &Authority,
     connect_timeout: Duration,
-    request: &[u8],
+    request: impl Fn(&mut Vec<u8>),
     replayable: bool,
     mut on_head: impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<H, UpstreamError>,
 ) -> Result<(&'l mut Link, H), UpstreamError> {
@@ -132,7 +133,7 @@ pub(super) async fn exchange<'l, H>(
             .map(|stream| Link::new(authority, stream));
     }
     let reused = match using.link.as_mut() {
-        Some(reused) => match send(reused, request, &mut on_head).await {
+        Some(reused) => match send(reused, &request, &mut on_head).await {
             Ok(head) => Some(head),
             Err(Failed::BeforeAnswer(_)) if replayable => None,
             Err(failed) => return Err(failed.into()),
@@ -144,7 +145,7 @@ pub(super) async fn exchange<'l, H>(
         None => {
             let stream = connect(authority, connect_timeout).await?;
             let fresh = using.link.insert(Link::new(authority, stream));
-            send(fresh, request, &mut on_head).await?
+            send(fresh, &request, &mut on_head).await?
         }
     };
     using.answered = true;
@@ -209,18 +210,22 @@ impl From<Failed> for UpstreamError {
     }
 }
 
-/// Writes `request` and reads until a final response head (`1xx` interim
-/// heads are passed over) is in `link.buf`, then hands it to `on_head`.
+/// Writes the request `request` writes and reads until a final response
+/// head (`1xx` interim heads are passed over) is in `link.buf`, then hands it
+/// to `on_head`.
 async fn send<H>(
     link: &mut Link,
-    request: &[u8],
+    request: &impl Fn(&mut Vec<u8>),
     on_head: &mut impl FnMut(&httparse::Response<'_, '_>, usize) -> Result<H, UpstreamError>,
 ) -> Result<H, Failed> {
     link.buf.clear();
-    link.stream
-        .write_all(request)
-        .await
-        .map_err(|e| Failed::BeforeAnswer(format!("write: {e}")))?;
+    // Written into a lent vector, given back once written (at once, unless
+    // the socket is full).
+    let mut bytes = spare::take_vec();
+    request(&mut bytes);
+    let written = link.stream.write_all(&bytes).await;
+    spare::give_vec(&mut bytes);
+    written.map_err(|e| Failed::BeforeAnswer(format!("write: {e}")))?;
     let mut answered = false;
     loop {
         // Waiting for the answer holds no buffer (the link gave its own back

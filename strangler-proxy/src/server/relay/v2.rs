@@ -42,14 +42,14 @@ impl Transport for Links<'_> {
         write_request(self.request, call)?;
         let authority = call.new.authority();
         let head_only = call.request.method == acl::Method::Head;
-        let link = &mut *self.link;
+        let (link, request) = (&mut *self.link, &*self.request);
         let called = async {
             let (up, head) = exchange(
                 link,
                 self.idle,
                 authority,
                 self.connect_timeout,
-                self.request,
+                |out: &mut Vec<u8>| out.extend_from_slice(request),
                 call.repeatable(),
                 |res: &httparse::Response<'_, '_>, len| read_head(res, len, head_only),
             )
