@@ -175,13 +175,23 @@ pub(super) fn parse(buf: &mut BytesMut) -> Parsed {
     let count = req.headers.len();
     let spans = Spans::of(&fields[..count]);
     let target_at = at(target.as_bytes());
-    let (Ok(method), Ok(uri)) = (Method::from_bytes(method.as_bytes()), Uri::try_from(target))
-    else {
+    let Ok(method) = Method::from_bytes(method.as_bytes()) else {
+        return Parsed::Handoff;
+    };
+    let bytes = buf.split_to(head_len).freeze();
+    // The target shares the head's bytes (a copy was an allocation, and its
+    // freeing, per request).
+    let Ok(uri) = Uri::from_maybe_shared(bytes.slice(range(target_at))) else {
+        // Put back in front of what follows it, for hyper to answer.
+        let mut whole = BytesMut::with_capacity(bytes.len() + buf.len());
+        whole.extend_from_slice(&bytes);
+        whole.extend_from_slice(buf);
+        *buf = whole;
         return Parsed::Handoff;
     };
     let head_only = method == Method::HEAD;
     Parsed::Ready(Head {
-        bytes: buf.split_to(head_len).freeze(),
+        bytes,
         method,
         uri,
         target: target_at,
