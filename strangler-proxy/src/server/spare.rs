@@ -12,6 +12,7 @@
 
 use bytes::BytesMut;
 use std::cell::RefCell;
+use std::thread::LocalKey;
 
 /// Spare buffers kept per runtime thread: enough for the connections that
 /// wake at once, few enough that memory stays bounded.
@@ -30,14 +31,8 @@ pub(super) fn give(buf: &mut BytesMut) {
     let mut buf = std::mem::take(buf);
     // Whatever happens, a buffer taken from here starts empty.
     buf.clear();
-    if buf.capacity() == 0 || buf.capacity() > LARGEST {
-        return;
-    }
-    SPARE.with_borrow_mut(|spare| {
-        if spare.len() < KEPT {
-            spare.push(buf);
-        }
-    });
+    let room = buf.capacity();
+    keep(&SPARE, buf, room);
 }
 
 /// An empty buffer: a spare one, or a new one of `size` bytes. (A spare
@@ -53,20 +48,27 @@ pub(super) fn take(size: usize) -> BytesMut {
 pub(super) fn give_vec(bytes: &mut Vec<u8>) {
     let mut bytes = std::mem::take(bytes);
     bytes.clear();
-    if bytes.capacity() == 0 || bytes.capacity() > LARGEST {
-        return;
-    }
-    SPARE_VECS.with_borrow_mut(|spare| {
-        if spare.len() < KEPT {
-            spare.push(bytes);
-        }
-    });
+    let room = bytes.capacity();
+    keep(&SPARE_VECS, bytes, room);
 }
 
 /// An empty vector to write into: a spare one (the last given back), or a
 /// new one.
 pub(super) fn take_vec() -> Vec<u8> {
     SPARE_VECS.with_borrow_mut(Vec::pop).unwrap_or_default()
+}
+
+/// Keeps `spare` (with `room` bytes of it) for the next taker, unless it has
+/// none, is one of the larger ones, or enough are kept already.
+fn keep<T>(kept: &'static LocalKey<RefCell<Vec<T>>>, spare: T, room: usize) {
+    if room == 0 || room > LARGEST {
+        return;
+    }
+    kept.with_borrow_mut(|kept| {
+        if kept.len() < KEPT {
+            kept.push(spare);
+        }
+    });
 }
 
 #[cfg(test)]
