@@ -150,6 +150,7 @@ pub(super) async fn exchange<'l, H>(
     };
     using.answered = true;
     drop(using);
+    // Always there: the guard empties the link only when unanswered.
     match link {
         Some(up) => Ok((up, head)),
         None => Err(UpstreamError::Broken(
