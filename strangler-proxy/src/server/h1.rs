@@ -300,13 +300,9 @@ pub(super) struct Outgoing {
 }
 
 impl Outgoing {
-    /// The head being written (empty between answers).
-    pub(super) fn head(&mut self) -> &mut Vec<u8> {
-        self.bytes()
-    }
-
-    /// The bytes to write before the queued body.
-    fn bytes(&mut self) -> &mut Vec<u8> {
+    /// The bytes written before the queued body: a head (and chunk
+    /// framing), empty between answers.
+    pub(super) fn bytes(&mut self) -> &mut Vec<u8> {
         if self.bytes.capacity() == 0 {
             self.bytes = spare::take_vec();
         }

@@ -122,7 +122,7 @@ pub(super) async fn serve(
                 |request: &mut Vec<u8>| write_request(request, head, forwarded, peer, plan),
                 replayable,
                 |res: &httparse::Response<'_, '_>, len| {
-                    response_head(res, len, &answering, out.head())
+                    response_head(res, len, &answering, out.bytes())
                 },
             ),
         ));

@@ -56,7 +56,7 @@ pub(in crate::server) async fn serve(
         }
         Translated::Answer(res) => {
             let out = conn.out;
-            let with_body = write_answer(out.head(), &res, &plan, proxy, &head.exchange, close);
+            let with_body = write_answer(out.bytes(), &res, &plan, proxy, &head.exchange, close);
             if with_body && !res.body.is_empty() {
                 out.push_body(Bytes::from(res.body));
             }
