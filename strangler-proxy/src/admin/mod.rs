@@ -1,5 +1,6 @@
 //! The admin listener (loopback by default): routes with their current mode,
-//! flag state, counters, reload, health. Everything under `/admin/` needs
+//! flag state, counters, reload, health, shadow reports, the promotion gate
+//! and verify runs. Everything under `/admin/` needs
 //! `Authorization: Bearer <admin.token>` (compared in constant time); only
 //! `/healthz` (for probes) and `/metrics` (Prometheus text, for scrapers; see
 //! [`crate::metrics`]) answer without it.
@@ -8,6 +9,7 @@ mod auth;
 mod dashboard;
 mod handlers;
 mod shadow;
+mod verify;
 pub mod views;
 
 use crate::gate::Gate;
@@ -64,7 +66,9 @@ pub fn server(
                     .route("/shadow/results/{id}", web::get().to(shadow::result))
                     .route("/routes/{name}/gate", web::get().to(shadow::gate))
                     .route("/routes/{name}/promote", web::post().to(shadow::promote))
-                    .route("/decisions", web::get().to(shadow::decisions)),
+                    .route("/decisions", web::get().to(shadow::decisions))
+                    .route("/verify-runs", web::post().to(verify::record))
+                    .route("/verify-runs", web::get().to(verify::list)),
             )
     })
     .workers(1)

@@ -1,9 +1,12 @@
 //! Storage and reports of shadow comparison results (diesel; SQLite by
 //! default, PostgreSQL by URL; migrations in `migrations/proxy/{sqlite,postgres}`).
 //!
-//! Owns the `shadow_results` and `shadow_differences` tables and nothing else:
-//! it does not compare responses (that is `shadow::compare`), serve HTTP or
-//! print (the admin API and the CLI call these functions).
+//! The proxy's own database. Owns the `shadow_results` and
+//! `shadow_differences` tables, the audit trail of route decisions
+//! (`route_decisions`) and the verify runs posted by `strangler verify`
+//! (`verify_runs`, which the promotion gate judges). It does not compare
+//! responses (that is `shadow::compare`), serve HTTP or print (the admin API
+//! and the CLI call these functions).
 //!
 //! - [`ShadowStore::record`] keeps one [`NewResult`] with its differences in one
 //!   transaction; skips and drops are recorded too, as counted verdicts.
@@ -13,6 +16,9 @@
 //!   pattern ([`Report`] defines the rates);
 //!   [`ShadowStore::gate_stats`] gives the promotion gate its counts;
 //!   [`ShadowStore::example`] returns one result for a side-by-side view.
+//! - [`ShadowStore::record_verify_run`] keeps a [`VerifyRun`];
+//!   [`ShadowStore::last_verify_runs`] and [`ShadowStore::verify_runs`] read
+//!   the last run per context and a context's history.
 //! - [`Window`] parses the `since` an operator types (`30s`, `15m`, `1h`, `7d`);
 //!   [`Report::to_table`] prints a report for the CLI.
 //! - `From` conversions turn `shadow::compare`'s verdict, differences and
@@ -27,6 +33,8 @@ mod report;
 mod retention;
 mod schema;
 mod table;
+mod verify_queries;
+mod verify_run;
 mod window;
 mod write;
 
@@ -35,6 +43,7 @@ pub use model::{DiffKind, NewDifference, NewResult, RequestExample, Verdict};
 pub use read::{Side, StoredDifference, StoredResult};
 pub use report::{FieldReport, GateStats, MismatchGroup, Report, RouteReport, VerdictCounts};
 pub use retention::spawn_pruner;
+pub use verify_run::{MAX_VERIFY_DIFFERENCES, StoredVerifyRun, VerifyDifference, VerifyRun};
 pub use window::{MAX_WINDOW, Window, WindowError};
 
 use platform::db::{Db, DbError, Migrations};

@@ -54,3 +54,22 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    verify_runs (id) {
+        id -> BigInt,
+        context -> Text,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        legacy_records -> BigInt,
+        new_records -> BigInt,
+        matching_records -> BigInt,
+        missing_in_new -> BigInt,
+        missing_in_legacy -> BigInt,
+        differing_records -> BigInt,
+        differences -> Text,
+        truncated -> Bool,
+        passed -> Bool,
+        created_at -> Timestamp,
+    }
+}
