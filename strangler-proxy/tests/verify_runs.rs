@@ -140,7 +140,59 @@ async fn runs_are_stored_and_read_back(backend: TestBackend) {
     assert_eq!(all[2]["differences"][1]["field"], Value::Null);
     let (_, none) = admin.get("?context=nothing").await;
     assert_eq!(none, json!([]));
+    shown_in_status_and_dashboard(&admin).await;
     admin.app.stop().await;
+}
+
+/// `strangler status` reads `/admin/status`; the dashboard lists the same.
+async fn shown_in_status_and_dashboard(admin: &Admin) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let origin = format!("http://{}", admin.app.admin_addr());
+    let status: Value = client
+        .get(format!("{origin}/admin/status"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let contexts: Vec<(&str, bool)> = status["verify"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["context"].as_str().unwrap(),
+                r["passed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(contexts, [("fulfillment", true), ("payments", true)]);
+    let login = client
+        .get(format!("{origin}/dashboard/login?token={TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let page = client
+        .get(format!("{origin}/dashboard"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Data verification"), "{page}");
+    assert!(
+        page.contains("fulfillment") && page.contains("passed"),
+        "{page}"
+    );
 }
 
 async fn bad_runs_are_refused_with_a_reason(backend: TestBackend) {

@@ -51,14 +51,16 @@ pub async fn stats(state: web::Data<AdminState>) -> HttpResponse {
     HttpResponse::Ok().json(state.proxy.stats().snapshot())
 }
 
-pub async fn status(state: web::Data<AdminState>) -> HttpResponse {
-    HttpResponse::Ok().json(StatusView {
+pub async fn status(state: web::Data<AdminState>) -> Result<HttpResponse, Problem> {
+    let verify = state.proxy.shadow().store().last_verify_runs().await?;
+    Ok(HttpResponse::Ok().json(StatusView {
         routes: route_views(&state),
         unrouted: state.proxy.stats().unrouted().snapshot(),
         flags_error: state.proxy.flags().last_error(),
         reload: state.reloader.state().into(),
         backends: state.proxy.resilience().snapshot(),
-    })
+        verify,
+    }))
 }
 
 pub async fn reload(state: web::Data<AdminState>) -> Result<HttpResponse, Problem> {

@@ -3,6 +3,7 @@
 use crate::proxy::decide::Mode;
 use crate::reload::ReloadState;
 use crate::resilience::GuardSnapshot;
+use crate::shadow::store::StoredVerifyRun;
 use crate::stats::CountersSnapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -44,6 +45,9 @@ pub struct StatusView {
     /// Each new-side upstream's breaker and bulkhead.
     #[serde(default)]
     pub backends: Vec<GuardSnapshot>,
+    /// The last verify run of each data context.
+    #[serde(default)]
+    pub verify: Vec<StoredVerifyRun>,
 }
 
 /// The last reload, as shown.

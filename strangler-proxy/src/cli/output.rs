@@ -6,6 +6,7 @@ use crate::flags::file::{self, Percent};
 use crate::resilience::GuardSnapshot;
 use crate::routes::RouteTable;
 use crate::settings::Settings;
+use crate::shadow::store::StoredVerifyRun;
 use crate::stats::Stats;
 use std::fmt::Write;
 use std::path::Path;
@@ -92,12 +93,69 @@ pub fn backends_table(backends: &[GuardSnapshot]) -> String {
     )
 }
 
+/// How many differences of each context `strangler status` lists.
+const VERIFY_DIFFERENCES_SHOWN: usize = 3;
+
+/// The last verify run of each data context, and its first differences.
+pub fn verify_table(runs: &[StoredVerifyRun], now: chrono::DateTime<chrono::Utc>) -> String {
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            vec![
+                r.run.context.clone(),
+                if r.passed { "passed" } else { "FAILED" }.into(),
+                r.run.legacy_records.to_string(),
+                r.run.new_records.to_string(),
+                r.run.missing_in_new.to_string(),
+                r.run.missing_in_legacy.to_string(),
+                r.run.differing_records.to_string(),
+                format!("{} ago", r.age_text(now)),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &[
+            "DATA CONTEXT",
+            "VERIFY",
+            "LEGACY",
+            "NEW",
+            "MISSING IN NEW",
+            "MISSING IN LEGACY",
+            "DIFFERING",
+            "FINISHED",
+        ],
+        &rows,
+    );
+    for r in runs {
+        for d in r.run.differences.iter().take(VERIFY_DIFFERENCES_SHOWN) {
+            let _ = writeln!(out, "  {}: {}", r.run.context, StoredVerifyRun::describe(d));
+        }
+        let more = r
+            .run
+            .differences
+            .len()
+            .saturating_sub(VERIFY_DIFFERENCES_SHOWN);
+        if more > 0 || r.run.truncated {
+            let _ = writeln!(
+                out,
+                "  {}: … and more (GET /admin/verify-runs?context={})",
+                r.run.context, r.run.context
+            );
+        }
+    }
+    out
+}
+
 /// `strangler status` output.
 pub fn status(s: &StatusView) -> String {
     let mut out = routes_table(&s.routes);
     if !s.backends.is_empty() {
         out.push('\n');
         out.push_str(&backends_table(&s.backends));
+    }
+    if !s.verify.is_empty() {
+        out.push('\n');
+        out.push_str(&verify_table(&s.verify, chrono::Utc::now()));
     }
     let _ = writeln!(out, "\nunrouted requests: {}", s.unrouted.requests);
     let _ = writeln!(out, "flags: {}", s.flags_error.as_deref().unwrap_or("ok"));
@@ -173,4 +231,31 @@ pub fn flags(path: &Path, action: FlagsAction) -> anyhow::Result<()> {
         changed.strategies.join("; ")
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn verify_runs_show_counts_age_and_first_differences() {
+        let run: StoredVerifyRun = serde_json::from_value(json!({
+            "id": 3, "context": "payments", "started_at": "2026-12-07T01:00:00Z",
+            "finished_at": "2026-12-07T01:02:00Z", "legacy_records": 1200,
+            "new_records": 1199, "matching_records": 1197, "missing_in_new": 1,
+            "missing_in_legacy": 0, "differing_records": 2, "truncated": true,
+            "differences": [{"entity": "payment", "legacy_id": 17, "field": "$.amt", "legacy": 1999, "new": 1899}],
+            "passed": false, "recorded_at": "2026-12-07T01:02:01Z"
+        }))
+        .unwrap();
+        let now = "2026-12-07T03:12:00Z".parse().unwrap();
+        let expected = "\
+DATA CONTEXT  VERIFY  LEGACY  NEW   MISSING IN NEW  MISSING IN LEGACY  DIFFERING  FINISHED
+payments      FAILED  1200    1199  1               0                  2          2h 10m ago
+  payments: payment 17 $.amt: 1999 → 1899
+  payments: … and more (GET /admin/verify-runs?context=payments)
+";
+        assert_eq!(verify_table(&[run], now), expected);
+    }
 }

@@ -1,5 +1,6 @@
 //! The HTML dashboard on the admin listener, rendered on the server: routes
-//! with their mode, shadow match rate and gate; a route's field breakdown,
+//! with their mode, shadow match rate and gate, and the last verify run of
+//! each data context; a route's field breakdown,
 //! mismatch groups and decisions; one mismatch side by side.
 //!
 //! A browser cannot send a bearer header, so signing in (`/dashboard/login`,
@@ -123,7 +124,8 @@ async fn overview(state: web::Data<AdminState>) -> Result<HttpResponse, Problem>
         let report = report.routes.iter().find(|r| r.route == view.name).cloned();
         lines.push(pages::RouteLine { view, report, gate });
     }
-    Ok(html(pages::overview(&lines, WINDOW)))
+    let verify = state.proxy.shadow().store().last_verify_runs().await?;
+    Ok(html(pages::overview(&lines, WINDOW, &verify)))
 }
 
 async fn route(

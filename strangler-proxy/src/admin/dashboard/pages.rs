@@ -2,7 +2,9 @@
 
 use crate::admin::views::RouteView;
 use crate::gate::Verdict as Gate;
-use crate::shadow::store::{MismatchGroup, RouteReport, StoredDecision, StoredResult};
+use crate::shadow::store::{
+    MismatchGroup, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
+};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 const STYLE: &str = include_str!("style.css");
@@ -73,8 +75,40 @@ fn mode_name(view: &RouteView) -> String {
         .unwrap_or_default()
 }
 
-/// `/dashboard`: every route with its mode, shadow match rate and gate.
-pub fn overview(lines: &[RouteLine], window: &str) -> Markup {
+/// How many differences of each context the overview lists.
+const VERIFY_DIFFERENCES_SHOWN: usize = 5;
+
+/// The last verify run of each data context, with its first differences.
+fn verify_card(runs: &[StoredVerifyRun]) -> Markup {
+    let now = chrono::Utc::now();
+    html! {
+        h2 { "Data verification" span.muted { " — the last " code { "strangler verify" } " of each data context" } }
+        div.card { table {
+            thead { tr { th { "Context" } th { "Verify" } th { "Legacy" } th { "New" } th { "Missing in new" } th { "Missing in legacy" } th { "Differing" } th { "Finished" } th { "First differences" } } }
+            tbody {
+                @for r in runs {
+                    tr {
+                        td { (r.run.context) }
+                        td { @if r.passed { span.gate.open { "passed" } } @else { span.gate.closed { "failed" } } }
+                        td.num { (r.run.legacy_records) }
+                        td.num { (r.run.new_records) }
+                        td.num { (r.run.missing_in_new) }
+                        td.num { (r.run.missing_in_legacy) }
+                        td.num { (r.run.differing_records) }
+                        td.muted { (r.age_text(now)) " ago" }
+                        td { @for d in r.run.differences.iter().take(VERIFY_DIFFERENCES_SHOWN) { div { code { (StoredVerifyRun::describe(d)) } } }
+                            @if r.run.truncated || r.run.differences.len() > VERIFY_DIFFERENCES_SHOWN { div.muted { "… and more" } } }
+                    }
+                }
+                @if runs.is_empty() { tr { td colspan="9" .empty { "No verify runs yet: run " code { "strangler verify <context>" } " after a backfill." } } }
+            }
+        } }
+    }
+}
+
+/// `/dashboard`: every route with its mode, shadow match rate and gate, then
+/// the last verify run of each data context.
+pub fn overview(lines: &[RouteLine], window: &str, verify: &[StoredVerifyRun]) -> Markup {
     page(
         "routes",
         html! {
@@ -95,6 +129,7 @@ pub fn overview(lines: &[RouteLine], window: &str) -> Markup {
                     @if lines.is_empty() { tr { td colspan="6" .empty { "No routes: everything goes to the monolith." } } }
                 }
             } }
+            (verify_card(verify))
         },
     )
 }

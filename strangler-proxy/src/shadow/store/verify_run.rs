@@ -174,6 +174,41 @@ impl StoredVerifyRun {
     pub fn age(&self, now: DateTime<Utc>) -> std::time::Duration {
         (now - self.run.finished_at).to_std().unwrap_or_default()
     }
+
+    /// Its age as people read it: `42s`, `17m`, `5h 3m`, `2d 4h`.
+    pub fn age_text(&self, now: DateTime<Utc>) -> String {
+        let s = self.age(now).as_secs();
+        match s {
+            0..60 => format!("{s}s"),
+            60..3_600 => format!("{}m", s / 60),
+            3_600..86_400 => format!("{}h {}m", s / 3_600, s % 3_600 / 60),
+            _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3_600),
+        }
+    }
+
+    /// One difference in a line: `payment 17 $.amt: 1999 → 1899`, or
+    /// `payment 18: missing in new` for a missing record.
+    pub fn describe(d: &VerifyDifference) -> String {
+        let id = d
+            .legacy_id
+            .as_str()
+            .map_or_else(|| d.legacy_id.to_string(), str::to_owned);
+        let show = |v: &Option<Value>| {
+            v.as_ref()
+                .map_or_else(|| "absent".to_owned(), Value::to_string)
+        };
+        match (&d.field, &d.legacy, &d.new) {
+            (Some(field), legacy, new) => format!(
+                "{} {id} {field}: {} → {}",
+                d.entity,
+                show(legacy),
+                show(new)
+            ),
+            (None, _, None) => format!("{} {id}: missing in new", d.entity),
+            (None, None, _) => format!("{} {id}: missing in legacy", d.entity),
+            (None, _, _) => format!("{} {id}: differs", d.entity),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -273,6 +308,31 @@ mod tests {
                 .validate(now())
                 .unwrap_err()
                 .contains("differences[0].legacy_id")
+        );
+    }
+
+    #[test]
+    fn ages_and_differences_read_as_words() {
+        let stored = StoredVerifyRun {
+            id: 1,
+            run: run(),
+            passed: false,
+            recorded_at: now(),
+        };
+        let finished = run().finished_at;
+        let at = |secs| finished + chrono::TimeDelta::seconds(secs);
+        assert_eq!(stored.age_text(at(42)), "42s");
+        assert_eq!(stored.age_text(at(17 * 60)), "17m");
+        assert_eq!(stored.age_text(at(5 * 3_600 + 180)), "5h 3m");
+        assert_eq!(stored.age_text(at(2 * 86_400 + 4 * 3_600)), "2d 4h");
+        assert_eq!(stored.age_text(at(-10)), "0s");
+        assert_eq!(
+            StoredVerifyRun::describe(&run().differences[0]),
+            "payment 17 $.amt: 1999 → 1899"
+        );
+        assert_eq!(
+            StoredVerifyRun::describe(&run().differences[1]),
+            "payment 18: missing in new"
         );
     }
 }
