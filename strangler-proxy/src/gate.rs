@@ -10,7 +10,7 @@
 use crate::proxy::Proxy;
 use crate::proxy::decide::{Mode, current_mode};
 use crate::settings::{FlagSource, Settings};
-use crate::shadow::store::{Decision, GateStats, Window};
+use crate::shadow::store::{Decision, GateStats, ResultClasses, Window};
 use platform::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -47,10 +47,12 @@ pub struct Verdict {
     pub open: bool,
     /// Shadow samples in the window.
     pub samples: u64,
-    /// Of which matches.
+    /// Of which count as matches (exact, ignored-only, noise-only).
     pub matches: u64,
     /// matches / samples (`None` without samples).
     pub match_rate: Option<f64>,
+    /// The samples by class.
+    pub classes: ResultClasses,
     /// The bar.
     pub required_rate: f64,
     /// The samples needed.
@@ -110,6 +112,7 @@ impl Gate {
             samples: stats.samples,
             matches: stats.matches,
             match_rate: rate,
+            classes: stats.classes,
             required_rate: self.rate,
             required_samples: self.min_samples,
             window: self.window.to_string(),

@@ -11,8 +11,8 @@ use platform::testing::{TestBackend, TestDatabase};
 use serde_json::json;
 use std::time::Duration;
 use strangler_proxy::shadow::store::{
-    DiffKind, GateStats, NewDifference, NewResult, RequestExample, ShadowStore, StoreError,
-    Verdict, Window, spawn_pruner,
+    DiffKind, GateStats, NewDifference, NewResult, RequestExample, ResultClasses, ShadowStore,
+    StoreError, Verdict, Window, spawn_pruner,
 };
 
 const HOUR: Duration = Duration::from_secs(3_600);
@@ -220,8 +220,12 @@ async fn report_rates_from_planted_data(backend: TestBackend) {
     let orders = &report.routes[0];
     assert_eq!(orders.samples, 5, "skips are not samples");
     assert_eq!(orders.verdicts.skipped_unsafe, 1);
-    assert_eq!(orders.match_rate, Some(0.0));
-    assert_eq!(orders.agreement_rate, Some(0.6), "ignored 2 + noise 1 of 5");
+    assert_eq!(orders.exact_match_rate, Some(0.0));
+    assert_eq!(
+        orders.match_rate,
+        Some(0.6),
+        "ignored 2 + noise 1 of 5 count as matches"
+    );
     let field = |p: &str| orders.fields.iter().find(|f| f.pattern == p).unwrap();
     assert_eq!(
         field("$.items[*].qty").mismatches,
@@ -248,17 +252,18 @@ async fn gate_stats_and_route_filters(backend: TestBackend) {
     let (_db, store) = open(backend);
     plant(&store).await;
     let gate = store.gate_stats("orders", HOUR).await.unwrap();
-    let expected = GateStats {
-        samples: 5,
-        matches: 0,
-        mismatches: 1,
-        ignored_only: 2,
-        noise_only: 1,
-        candidate_errors: 1,
+    let expected = ResultClasses {
+        matched: 0,
+        field_differs: 1,
+        ignored: 2,
+        noise: 1,
+        candidate_error: 1,
+        ..ResultClasses::default()
     };
-    assert_eq!(gate, expected);
+    assert_eq!((gate.samples, gate.matches, gate.classes), (5, 3, expected));
     let gate = store.gate_stats("payments", HOUR).await.unwrap();
-    assert_eq!((gate.samples, gate.matches, gate.mismatches), (100, 95, 5));
+    let differs = gate.classes.field_differs;
+    assert_eq!((gate.samples, gate.matches, differs), (100, 95, 5));
 
     // A route filter, and a route that does not exist: an empty report.
     let only = store.report(Some("orders"), HOUR).await.unwrap();
@@ -348,7 +353,78 @@ async fn retention_by_age_and_in_the_background(backend: TestBackend) {
     assert!(store.example(fresh).await.unwrap().is_some());
 }
 
+/// The fields of a record the candidate does not have.
+fn candidate_missing(route: &str) -> NewResult {
+    let mut missing = result(
+        route,
+        Verdict::Mismatch,
+        ["status", "$.id", "$.amt", "$.cur", "$.st"]
+            .into_iter()
+            .map(|p| diff(p, p, DiffKind::Mismatch))
+            .collect(),
+    );
+    missing.candidate_status = Some(404);
+    missing
+}
+
+async fn classes_count_each_sample_once(backend: TestBackend) {
+    let (_db, store) = open(backend);
+    for _ in 0..6 {
+        put(&store, matched("payments")).await;
+    }
+    for _ in 0..3 {
+        let upd = vec![diff("$.upd", "$.upd", DiffKind::Ignored)];
+        put(&store, result("payments", Verdict::Ignored, upd)).await;
+    }
+    put(&store, candidate_missing("payments")).await;
+    put(&store, candidate_missing("payments")).await;
+    let mut gone = result(
+        "payments",
+        Verdict::Mismatch,
+        vec![diff("status", "status", DiffKind::Mismatch)],
+    );
+    gone.candidate_status = Some(500);
+    put(&store, gone).await;
+    put(&store, mismatch_on("payments", "$.amt")).await;
+    put(&store, result("payments", Verdict::SkippedTooLarge, vec![])).await;
+
+    let report = store.report(Some("payments"), HOUR).await.unwrap();
+    let route = &report.routes[0];
+    let expected = ResultClasses {
+        matched: 6,
+        ignored: 3,
+        candidate_missing: 2,
+        status_differs: 1,
+        field_differs: 1,
+        ..ResultClasses::default()
+    };
+    assert_eq!(route.classes, expected);
+    assert_eq!(route.classes.total(), route.samples, "the classes add up");
+    assert_eq!(route.samples, 13, "the skip is not a sample");
+    assert_eq!(
+        route.match_rate,
+        Some(9.0 / 13.0),
+        "`ignore` counts as a match"
+    );
+    assert_eq!(route.exact_match_rate, Some(6.0 / 13.0));
+    let patterns: Vec<(&str, u64)> = route
+        .fields
+        .iter()
+        .map(|f| (f.pattern.as_str(), f.mismatches))
+        .collect();
+    assert_eq!(
+        patterns,
+        [("$.amt", 1), ("status", 1), ("$.upd", 0)],
+        "a missing record is its class, not a mismatch on every field"
+    );
+    assert!(report.top_mismatches.iter().all(|g| g.pattern != "$.cur"));
+    let gate = store.gate_stats("payments", HOUR).await.unwrap();
+    assert_eq!((gate.samples, gate.matches), (13, 9));
+    assert_eq!(gate.classes, expected);
+}
+
 platform::both_backends!(
+    classes_count_each_sample_once,
     record_and_read_back,
     invalid_results_are_refused_without_a_write,
     report_rates_from_planted_data,

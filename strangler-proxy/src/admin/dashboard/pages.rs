@@ -3,7 +3,7 @@
 use crate::admin::views::RouteView;
 use crate::gate::Verdict as Gate;
 use crate::shadow::store::{
-    MismatchGroup, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
+    MismatchGroup, ResultClasses, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
 };
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -134,7 +134,31 @@ pub fn overview(lines: &[RouteLine], window: &str, verify: &[StoredVerifyRun]) -
     )
 }
 
-/// `/dashboard/routes/{name}`: field breakdown, mismatch groups, decisions.
+/// The samples by class, those that count as matches first.
+fn classes_card(c: ResultClasses) -> Markup {
+    let rows = [
+        ("Match", c.matched, true),
+        ("Ignored as configured", c.ignored, true),
+        ("Learned noise", c.noise, true),
+        ("Candidate missing the record", c.candidate_missing, false),
+        ("Status differs", c.status_differs, false),
+        ("Field differs", c.field_differs, false),
+        ("Candidate error", c.candidate_error, false),
+    ];
+    html! {
+        div.card { table.classes {
+            thead { tr { th { "Class" } th { "Results" } th { "Counts as a match" } } }
+            tbody {
+                @for (name, n, matching) in rows {
+                    tr { td { (name) } td.num { (n) } td { @if matching { "yes" } @else { "no" } } }
+                }
+                tr { th { "Samples" } th.num { (c.total()) } th {} }
+            }
+        } }
+    }
+}
+
+/// `/dashboard/routes/{name}`: results by class, field breakdown, mismatch groups, decisions.
 pub fn route(
     view: &RouteView,
     report: Option<&RouteReport>,
@@ -147,7 +171,9 @@ pub fn route(
         html! {
             h2 { (view.name) " " (mode(&mode_name(view))) }
             p { "Shadow match rate " (bar(report.and_then(|r| r.match_rate))) " over " (report.map_or(0, |r| r.samples)) " samples. Gate: " (gate_cell(gate)) }
-            h2 { "Fields" }
+            h2 { "Results by class" }
+            (classes_card(report.map(|r| r.classes).unwrap_or_default()))
+            h2 { "Fields" span.muted { " — results whose candidate lacks the record are counted above, not here" } }
             div.card { table {
                 thead { tr { th { "Field" } th { "Mismatches" } th { "Mismatch rate" } th { "Ignored" } th { "Noise" } } }
                 tbody {

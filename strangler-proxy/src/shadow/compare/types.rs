@@ -77,7 +77,8 @@ pub enum Section {
 pub enum DifferenceKind {
     /// A real disagreement between the monolith and the new service.
     Mismatch,
-    /// Silenced by an `ignore` or `ignore_values` rule: counted apart, never as a match.
+    /// Silenced by an `ignore` or `ignore_values` rule: counted apart; a
+    /// result with nothing else counts as a match in reports and the gate.
     Ignored,
     /// On a field the monolith itself does not answer the same twice (see the noise model).
     Noise,
@@ -110,8 +111,10 @@ pub enum Verdict {
     /// At least one difference counted as a mismatch.
     Mismatch,
     /// No mismatch and no noise, but at least one difference silenced by an
-    /// ignore rule: not a match (as GitHub's Scientist counts ignored
-    /// mismatches apart). Serialized `ignored`, as the shadow store names it.
+    /// ignore rule: counted apart (as GitHub's Scientist counts ignored
+    /// mismatches), and as a match by the match rate and the gate: the
+    /// operator said those fields do not matter. Serialized `ignored`, as the
+    /// shadow store names it.
     #[serde(rename = "ignored")]
     IgnoredOnly,
     /// No mismatch, at least one difference on a noisy field (ignored ones

@@ -1,6 +1,10 @@
-//! The report queries: SQL aggregates over the window, grouped per route,
-//! verdict and field pattern, assembled into a [`Report`] (definitions there).
+//! The report queries: SQL aggregates per route over the window (from the
+//! start of the route's counting, when that is later), grouped by verdict,
+//! statuses and field pattern, assembled into a [`Report`] (definitions
+//! there). Each result is classified by [`ResultClass::of`], the one place
+//! that decides what a sample says.
 
+use super::classes::{ResultClass, ResultClasses};
 use super::model::{DiffKind, Verdict};
 use super::report::{
     FieldReport, GateStats, MismatchGroup, Report, RouteReport, VerdictCounts, rate,
@@ -9,10 +13,8 @@ use super::retention::cutoff;
 use super::schema::{shadow_differences as d, shadow_results as r};
 use super::{ShadowStore, StoreError};
 use chrono::Utc;
-use diesel::IntoSql;
 use diesel::dsl::{count as count_of, count_star};
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 use platform::db::AnyConnection;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -27,17 +29,36 @@ fn count(n: i64) -> u64 {
 }
 
 impl ShadowStore {
-    /// Summarises results of the last `since` for `route`, or for every route.
+    /// Summarises results of the last `since` for `route`, or for every route
+    /// with results in that window.
     pub async fn report(&self, route: Option<&str>, since: Duration) -> Result<Report, StoreError> {
         let until = Utc::now();
         let from = cutoff(until, since);
         let route = route.map(str::to_owned);
         self.db
             .read(move |conn| {
-                let verdicts = verdict_counts(conn, from, route.as_deref())?;
-                let fields = field_counts(conn, from, route.as_deref())?;
-                let routes = assemble(verdicts, fields);
-                let top_mismatches = top_groups(conn, from, &routes)?;
+                let names = match route {
+                    Some(route) => vec![route],
+                    None => r::table
+                        .filter(r::created_at.ge(from))
+                        .select(r::route)
+                        .distinct()
+                        .order(r::route.asc())
+                        .load(conn)?,
+                };
+                let mut routes = Vec::with_capacity(names.len());
+                let mut starts = BTreeMap::new();
+                for name in names {
+                    let start = counting_from(conn, &name, from)?;
+                    let counts = route_counts(conn, start, &name)?;
+                    if counts.verdicts == VerdictCounts::default() {
+                        continue;
+                    }
+                    let fields = field_counts(conn, start, &name)?;
+                    routes.push(assemble(name.clone(), counts, fields));
+                    starts.insert(name, start);
+                }
+                let top_mismatches = top_groups(conn, &starts, &routes)?;
                 Ok(Report {
                     from: from.and_utc(),
                     until,
@@ -48,24 +69,18 @@ impl ShadowStore {
             .await
     }
 
-    /// The promotion gate's counts for `route` over the last `since`; all zero
-    /// for a route without results.
+    /// The promotion gate's counts for `route` over the last `since` (from
+    /// the start of its counting, when that is later); all zero for a route
+    /// without results.
     pub async fn gate_stats(&self, route: &str, since: Duration) -> Result<GateStats, StoreError> {
         let from = cutoff(Utc::now(), since);
         let route = route.to_owned();
         self.db
             .read(move |conn| {
-                let counts = verdict_counts(conn, from, Some(&route))?
-                    .remove(&route)
-                    .unwrap_or_default();
-                Ok(GateStats {
-                    samples: counts.samples(),
-                    matches: counts.matched,
-                    mismatches: counts.mismatch,
-                    ignored_only: counts.ignored,
-                    noise_only: counts.noise,
-                    candidate_errors: counts.candidate_error,
-                })
+                let start = counting_from(conn, &route, from)?;
+                Ok(GateStats::from_classes(
+                    route_counts(conn, start, &route)?.classes,
+                ))
             })
             .await
     }
@@ -73,121 +88,134 @@ impl ShadowStore {
 
 type Since = chrono::NaiveDateTime;
 
-/// `route = $name OR $all`: one query shape for one route or all of them
-/// (diesel cannot box grouped queries to add the filter conditionally).
-fn in_scope(
-    route: Option<&str>,
-) -> diesel::dsl::Or<diesel::dsl::Eq<r::route, String>, diesel::dsl::AsExprOf<bool, Bool>> {
-    r::route
-        .eq(route.unwrap_or_default().to_owned())
-        .or(route.is_none().into_sql::<Bool>())
+/// Where `route`'s counting starts, given the window's start.
+fn counting_from(
+    _conn: &mut AnyConnection,
+    _route: &str,
+    from: Since,
+) -> Result<Since, StoreError> {
+    Ok(from)
 }
 
-fn verdict_counts(
-    conn: &mut AnyConnection,
-    from: Since,
-    route: Option<&str>,
-) -> Result<BTreeMap<String, VerdictCounts>, StoreError> {
+/// One route's results by stored verdict and by class.
+#[derive(Default)]
+struct Counts {
+    verdicts: VerdictCounts,
+    classes: ResultClasses,
+}
+
+fn route_counts(conn: &mut AnyConnection, from: Since, route: &str) -> Result<Counts, StoreError> {
+    // The statuses are few, so grouping by them stays small and lets the
+    // classes be counted in SQL without a row per result.
     let rows = r::table
         .filter(r::created_at.ge(from))
-        .filter(in_scope(route))
-        .group_by((r::route, r::verdict))
-        .select((r::route, r::verdict, count_star()))
-        .load::<(String, String, i64)>(conn)?;
-    let mut out: BTreeMap<String, VerdictCounts> = BTreeMap::new();
-    for (route, verdict, n) in rows {
+        .filter(r::route.eq(route))
+        .group_by((r::verdict, r::primary_status, r::candidate_status))
+        .select((
+            r::verdict,
+            r::primary_status,
+            r::candidate_status,
+            count_star(),
+        ))
+        .load::<(String, i32, Option<i32>, i64)>(conn)?;
+    let mut out = Counts::default();
+    for (verdict, primary, candidate, n) in rows {
         let verdict: Verdict = verdict
             .parse()
             .map_err(|reason| StoreError::Corrupt { id: 0, reason })?;
-        out.entry(route).or_default().add(verdict, count(n));
+        let status = |s: i32| u16::try_from(s).unwrap_or(0);
+        out.verdicts.add(verdict, count(n));
+        if let Some(class) = ResultClass::of(verdict, status(primary), candidate.map(status)) {
+            out.classes.add(class, count(n));
+        }
     }
     Ok(out)
 }
 
-/// (route, pattern, kind) → results with such a difference.
-type FieldRows = Vec<(String, String, DiffKind, u64)>;
+/// Results whose candidate lacks the record ([`ResultClass::CandidateMissing`])
+/// are left out of the per-field counts: their fields all differ only
+/// because the record is not there.
+macro_rules! not_candidate_missing {
+    () => {
+        r::verdict
+            .ne(Verdict::Mismatch.as_str())
+            .or(r::primary_status.not_between(200, 299))
+            .or(r::candidate_status.is_null())
+            .or(r::candidate_status.ne(404).assume_not_null())
+    };
+}
+
+/// (pattern, kind) → results with such a difference.
+type FieldRows = Vec<(String, DiffKind, u64)>;
 
 fn field_counts(
     conn: &mut AnyConnection,
     from: Since,
-    route: Option<&str>,
+    route: &str,
 ) -> Result<FieldRows, StoreError> {
     // Distinct result ids: `$.items[*].amt` may differ several times in one result.
     d::table
         .inner_join(r::table)
         .filter(r::created_at.ge(from))
-        .filter(in_scope(route))
-        .group_by((r::route, d::pattern, d::kind))
+        .filter(r::route.eq(route))
+        .filter(not_candidate_missing!())
+        .group_by((d::pattern, d::kind))
         .select((
-            r::route,
             d::pattern,
             d::kind,
             count_of(d::result_id).aggregate_distinct(),
         ))
-        .load::<(String, String, String, i64)>(conn)?
+        .load::<(String, String, i64)>(conn)?
         .into_iter()
-        .map(|(route, pattern, kind, n)| {
+        .map(|(pattern, kind, n)| {
             let kind = kind
                 .parse()
                 .map_err(|reason| StoreError::Corrupt { id: 0, reason })?;
-            Ok((route, pattern, kind, count(n)))
+            Ok((pattern, kind, count(n)))
         })
         .collect()
 }
 
-fn assemble(verdicts: BTreeMap<String, VerdictCounts>, fields: FieldRows) -> Vec<RouteReport> {
-    let mut per_route: BTreeMap<String, BTreeMap<String, FieldReport>> = BTreeMap::new();
-    for (route, pattern, kind, n) in fields {
-        let field = per_route
-            .entry(route)
-            .or_default()
-            .entry(pattern.clone())
-            .or_insert(FieldReport {
-                pattern,
-                mismatches: 0,
-                ignored: 0,
-                noise: 0,
-                mismatch_rate: None,
-            });
+fn assemble(route: String, counts: Counts, rows: FieldRows) -> RouteReport {
+    let mut per_pattern: BTreeMap<String, FieldReport> = BTreeMap::new();
+    for (pattern, kind, n) in rows {
+        let field = per_pattern.entry(pattern.clone()).or_insert(FieldReport {
+            pattern,
+            mismatches: 0,
+            ignored: 0,
+            noise: 0,
+            mismatch_rate: None,
+        });
         match kind {
             DiffKind::Mismatch => field.mismatches += n,
             DiffKind::Ignored => field.ignored += n,
             DiffKind::Noise => field.noise += n,
         }
     }
-    verdicts
-        .into_iter()
-        .map(|(route, verdicts)| {
-            let samples = verdicts.samples();
-            let mut fields: Vec<FieldReport> = per_route
-                .remove(&route)
-                .unwrap_or_default()
-                .into_values()
-                .map(|f| FieldReport {
-                    mismatch_rate: rate(f.mismatches, samples),
-                    ..f
-                })
-                .collect();
-            // Stable sort keeps patterns alphabetical within equal counts.
-            fields.sort_by_key(|f| std::cmp::Reverse(f.mismatches));
-            RouteReport {
-                route,
-                samples,
-                match_rate: rate(verdicts.matched, samples),
-                agreement_rate: rate(
-                    verdicts.matched + verdicts.ignored + verdicts.noise,
-                    samples,
-                ),
-                verdicts,
-                fields,
-            }
+    let samples = counts.classes.total();
+    let mut fields: Vec<FieldReport> = per_pattern
+        .into_values()
+        .map(|f| FieldReport {
+            mismatch_rate: rate(f.mismatches, samples),
+            ..f
         })
-        .collect()
+        .collect();
+    // Stable sort keeps patterns alphabetical within equal counts.
+    fields.sort_by_key(|f| std::cmp::Reverse(f.mismatches));
+    RouteReport {
+        route,
+        samples,
+        match_rate: rate(counts.classes.matching(), samples),
+        exact_match_rate: rate(counts.classes.matched, samples),
+        classes: counts.classes,
+        verdicts: counts.verdicts,
+        fields,
+    }
 }
 
 fn top_groups(
     conn: &mut AnyConnection,
-    from: Since,
+    starts: &BTreeMap<String, Since>,
     routes: &[RouteReport],
 ) -> Result<Vec<MismatchGroup>, StoreError> {
     let mut groups: Vec<MismatchGroup> = routes
@@ -207,9 +235,11 @@ fn top_groups(
     groups.sort_by_key(|g| std::cmp::Reverse(g.count));
     groups.truncate(TOP_GROUPS);
     for group in &mut groups {
+        let from = starts.get(&group.route).copied().unwrap_or_default();
         group.examples = d::table
             .inner_join(r::table)
             .filter(r::created_at.ge(from))
+            .filter(not_candidate_missing!())
             .filter(r::route.eq(&group.route))
             .filter(d::pattern.eq(&group.pattern))
             .filter(d::kind.eq(DiffKind::Mismatch.as_str()))

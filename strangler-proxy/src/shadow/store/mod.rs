@@ -25,6 +25,7 @@
 //!   redacted request into [`Verdict`], [`NewDifference`] and [`RequestExample`].
 
 mod aggregate;
+mod classes;
 mod convert;
 mod decisions;
 mod model;
@@ -38,6 +39,7 @@ mod verify_run;
 mod window;
 mod write;
 
+pub use classes::{ResultClass, ResultClasses};
 pub use decisions::{Decision, StoredDecision};
 pub use model::{DiffKind, NewDifference, NewResult, RequestExample, Verdict};
 pub use read::{Side, StoredDifference, StoredResult};

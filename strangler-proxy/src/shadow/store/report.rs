@@ -1,6 +1,7 @@
 //! What a report says, per route and per field pattern over a window (the
 //! queries are in `aggregate.rs`). The rates are defined on [`Report`].
 
+use super::classes::ResultClasses;
 use super::model::Verdict;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -70,13 +71,16 @@ pub struct RouteReport {
     pub route: String,
     /// Results whose candidate was asked (see [`Report`]).
     pub samples: u64,
-    /// `match / samples`.
+    /// The samples by class; they add up to `samples`.
+    pub classes: ResultClasses,
+    /// `(match + ignored + noise) / samples`: what the gate judges.
     pub match_rate: Option<f64>,
-    /// `(match + ignored + noise) / samples`.
-    pub agreement_rate: Option<f64>,
-    /// Every verdict's count, zeros included.
+    /// `match / samples`: exact agreement only.
+    pub exact_match_rate: Option<f64>,
+    /// Every stored verdict's count, zeros included (skips and drops too).
     pub verdicts: VerdictCounts,
-    /// Patterns with any difference, most mismatches first.
+    /// Patterns with any difference, most mismatches first; results whose
+    /// candidate lacks the record are left out (they are one class).
     pub fields: Vec<FieldReport>,
 }
 
@@ -99,13 +103,18 @@ pub struct MismatchGroup {
 /// - **samples**: results whose candidate was asked: `match + mismatch +
 ///   ignored + noise + candidate_error`. Skips and drops are counted in
 ///   [`VerdictCounts`] but are not samples.
-/// - **match rate** = `match / samples`: exact agreement only; results whose
-///   only differences were ignored fields or learned noise are *not* matches,
-///   and a candidate error counts against the rate.
-/// - **agreement rate** = `(match + ignored + noise) / samples`: no real
-///   difference and no candidate error.
+/// - **classes** ([`ResultClasses`], defined on
+///   [`ResultClass`](super::ResultClass)): every sample is exactly one of
+///   match, ignored, noise, candidate missing the record, status differs,
+///   field differs, candidate error.
+/// - **match rate** = `(match + ignored + noise) / samples`: a result whose
+///   only differences are in fields marked `ignore` or in learned noise is a
+///   match; a candidate error counts against the rate. The promotion gate
+///   judges this rate.
+/// - **exact match rate** = `match / samples`.
 /// - a field pattern's **mismatch rate** = results with at least one mismatch
-///   on that pattern / the route's samples.
+///   on that pattern / the route's samples; a result whose candidate lacks
+///   the record counts in its class, not on every field of the record.
 ///
 /// Rates are fractions in 0..=1, `None` (JSON `null`) without samples. A route
 /// that has no result in the window (or does not exist) is simply absent: an
@@ -124,22 +133,26 @@ pub struct Report {
 }
 
 /// What the promotion gate needs for one route over a window (definitions on
-/// [`Report`]): `samples = matches + mismatches + ignored_only + noise_only +
-/// candidate_errors`.
+/// [`Report`]): the samples, those that count as matches, and every class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct GateStats {
-    /// Results whose candidate was asked.
+    /// Results whose candidate was asked (`classes.total()`).
     pub samples: u64,
-    /// Exact matches.
+    /// Samples that count as matches: match, ignored, noise.
     pub matches: u64,
-    /// With a real difference.
-    pub mismatches: u64,
-    /// Verdict `ignored`.
-    pub ignored_only: u64,
-    /// Verdict `noise`.
-    pub noise_only: u64,
-    /// Verdict `candidate_error`.
-    pub candidate_errors: u64,
+    /// The samples by class.
+    pub classes: ResultClasses,
+}
+
+impl GateStats {
+    /// From a route's classes.
+    pub fn from_classes(classes: ResultClasses) -> Self {
+        Self {
+            samples: classes.total(),
+            matches: classes.matching(),
+            classes,
+        }
+    }
 }
 
 pub(super) fn rate(part: u64, whole: u64) -> Option<f64> {

@@ -4,9 +4,10 @@ use super::report::Report;
 use std::fmt::Write as _;
 
 impl Report {
-    /// Renders the routes table, each route's mismatching fields, and the top
-    /// mismatch groups with example ids (open one with `example(id)`). Rates
-    /// are percentages with one decimal, `-` without samples.
+    /// Renders the routes table with each route's samples by class first,
+    /// then each route's differing fields, and the top mismatch groups with
+    /// example ids (open one with `example(id)`). Rates are percentages with
+    /// one decimal, `-` without samples.
     pub fn to_table(&self) -> String {
         if self.routes.is_empty() {
             return format!(
@@ -15,20 +16,32 @@ impl Report {
             );
         }
         let mut rows = vec![row(&[
-            "ROUTE", "SAMPLES", "MATCH", "AGREE", "MISMATCH", "IGNORED", "NOISE", "CAND_ERR",
-            "SKIPPED", "DROPPED",
+            "ROUTE",
+            "SAMPLES",
+            "MATCH_RATE",
+            "MATCH",
+            "IGNORED",
+            "NOISE",
+            "CAND_MISSING",
+            "STATUS_DIFF",
+            "FIELD_DIFF",
+            "CAND_ERR",
+            "SKIPPED",
+            "DROPPED",
         ])];
         for r in &self.routes {
-            let v = &r.verdicts;
+            let (c, v) = (&r.classes, &r.verdicts);
             rows.push(vec![
                 r.route.clone(),
                 r.samples.to_string(),
                 percent(r.match_rate),
-                percent(r.agreement_rate),
-                v.mismatch.to_string(),
-                v.ignored.to_string(),
-                v.noise.to_string(),
-                v.candidate_error.to_string(),
+                c.matched.to_string(),
+                c.ignored.to_string(),
+                c.noise.to_string(),
+                c.candidate_missing.to_string(),
+                c.status_differs.to_string(),
+                c.field_differs.to_string(),
+                c.candidate_error.to_string(),
                 (v.skipped_unsafe + v.skipped_too_large).to_string(),
                 v.dropped_overflow.to_string(),
             ]);
@@ -110,6 +123,7 @@ fn render(rows: &[Vec<String>]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::classes::ResultClasses;
     use super::super::report::{FieldReport, MismatchGroup, RouteReport, VerdictCounts};
     use super::*;
     use chrono::{TimeZone, Utc};
@@ -118,7 +132,8 @@ mod tests {
     fn renders_routes_fields_and_groups() {
         let at = Utc.with_ymd_and_hms(2026, 11, 24, 22, 0, 0).unwrap();
         let verdicts = VerdictCounts {
-            matched: 95,
+            matched: 90,
+            ignored: 5,
             mismatch: 5,
             ..VerdictCounts::default()
         };
@@ -128,8 +143,15 @@ mod tests {
             routes: vec![RouteReport {
                 route: "payments".into(),
                 samples: 100,
+                classes: ResultClasses {
+                    matched: 90,
+                    ignored: 5,
+                    field_differs: 3,
+                    candidate_missing: 2,
+                    ..ResultClasses::default()
+                },
                 match_rate: Some(0.95),
-                agreement_rate: Some(0.95),
+                exact_match_rate: Some(0.9),
                 verdicts,
                 fields: vec![FieldReport {
                     pattern: "$.amt".into(),
@@ -147,8 +169,8 @@ mod tests {
             }],
         };
         let expected = "\
-ROUTE     SAMPLES  MATCH  AGREE  MISMATCH  IGNORED  NOISE  CAND_ERR  SKIPPED  DROPPED
-payments  100      95.0%  95.0%  5         0        0      0         0        0
+ROUTE     SAMPLES  MATCH_RATE  MATCH  IGNORED  NOISE  CAND_MISSING  STATUS_DIFF  FIELD_DIFF  CAND_ERR  SKIPPED  DROPPED
+payments  100      95.0%       90     5        0      2             0            3           0         0        0
 
 ROUTE     FIELD  MISMATCHES  RATE  IGNORED  NOISE
 payments  $.amt  5           5.0%  0        0
