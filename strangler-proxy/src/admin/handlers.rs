@@ -52,7 +52,9 @@ pub async fn stats(state: web::Data<AdminState>) -> HttpResponse {
 }
 
 pub async fn status(state: web::Data<AdminState>) -> Result<HttpResponse, Problem> {
-    let verify = state.proxy.shadow().store().last_verify_runs().await?;
+    let store = state.proxy.shadow().store();
+    let verify = store.last_verify_runs().await?;
+    let epochs = store.current_epochs().await?;
     Ok(HttpResponse::Ok().json(StatusView {
         routes: route_views(&state),
         unrouted: state.proxy.stats().unrouted().snapshot(),
@@ -60,6 +62,7 @@ pub async fn status(state: web::Data<AdminState>) -> Result<HttpResponse, Proble
         reload: state.reloader.state().into(),
         backends: state.proxy.resilience().snapshot(),
         verify,
+        epochs,
     }))
 }
 

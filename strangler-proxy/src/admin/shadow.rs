@@ -1,5 +1,6 @@
 //! Admin endpoints of shadow traffic: the report over a window (JSON, or the
-//! same table the CLI prints) and one stored result side by side.
+//! same table the CLI prints), one stored result side by side, and epochs
+//! (counting a route's results afresh).
 
 use super::AdminState;
 use crate::shadow::store::Window;
@@ -94,7 +95,7 @@ pub async fn promote(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// `?route=&limit=`.
+/// `?route=&limit=` (decisions and epochs).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionsQuery {
@@ -122,6 +123,48 @@ pub async fn decisions(
             .shadow()
             .store()
             .decisions(query.route, limit)
+            .await?,
+    ))
+}
+
+/// `POST /admin/routes/{name}/epoch` `{"reason": "…", "by": "…"}`: counting of
+/// the route's shadow results starts afresh now; 201 with the epoch.
+pub async fn start_epoch(
+    state: web::Data<AdminState>,
+    name: web::Path<String>,
+    body: platform::json::Json<crate::shadow::store::NewEpoch>,
+) -> Result<HttpResponse, Problem> {
+    let name = name.into_inner();
+    if !state.proxy.table().routes().iter().any(|r| r.name == name) {
+        return Err(Problem::not_found(format!("no route named `{name}`")));
+    }
+    let epoch = state
+        .proxy
+        .shadow()
+        .store()
+        .start_epoch(&name, body.into_inner())
+        .await?;
+    Ok(HttpResponse::Created().json(epoch))
+}
+
+/// `GET /admin/epochs?route=&limit=`: epochs, newest first.
+pub async fn epochs(
+    state: web::Data<AdminState>,
+    query: web::Query<DecisionsQuery>,
+) -> Result<HttpResponse, Problem> {
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(Problem::bad_request(format!(
+            "limit must be 1 to 1000, got {limit}"
+        )));
+    }
+    Ok(HttpResponse::Ok().json(
+        state
+            .proxy
+            .shadow()
+            .store()
+            .epochs(query.route, limit)
             .await?,
     ))
 }

@@ -3,7 +3,7 @@
 use crate::proxy::decide::Mode;
 use crate::reload::ReloadState;
 use crate::resilience::GuardSnapshot;
-use crate::shadow::store::StoredVerifyRun;
+use crate::shadow::store::{Epoch, StoredVerifyRun};
 use crate::stats::CountersSnapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -48,6 +48,9 @@ pub struct StatusView {
     /// The last verify run of each data context.
     #[serde(default)]
     pub verify: Vec<StoredVerifyRun>,
+    /// The current shadow-counting epoch of each route that has one.
+    #[serde(default)]
+    pub epochs: Vec<Epoch>,
 }
 
 /// The last reload, as shown.

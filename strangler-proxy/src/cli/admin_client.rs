@@ -99,6 +99,35 @@ pub fn shadow_report(settings: &Settings, route: Option<&str>, since: &str) -> a
     Ok(())
 }
 
+/// `strangler shadow epoch`.
+pub fn shadow_epoch(
+    settings: &Settings,
+    route: &str,
+    reason: &str,
+    by: Option<&str>,
+) -> anyhow::Result<()> {
+    let by = by
+        .filter(|b| !b.trim().is_empty())
+        .context("say who starts the epoch with --by (USER is not set)")?;
+    let text = call(
+        settings,
+        reqwest::Method::POST,
+        &format!("routes/{route}/epoch"),
+        &[],
+        Some(serde_json::json!({ "reason": reason, "by": by })),
+    )?;
+    let epoch: crate::shadow::store::Epoch = serde_json::from_str(&text)?;
+    println!(
+        "{}: shadow results count afresh from {} (epoch {} by {}: {})",
+        epoch.route,
+        epoch.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        epoch.id,
+        epoch.by,
+        epoch.reason
+    );
+    Ok(())
+}
+
 /// `strangler promote`.
 pub fn promote(
     settings: &Settings,

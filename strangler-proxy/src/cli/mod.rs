@@ -78,6 +78,18 @@ pub enum ShadowAction {
         #[arg(long, default_value = "1h")]
         since: String,
     },
+    /// Count the route's shadow results afresh from now (after a backfill or
+    /// a fix to the ACL): the report and the promotion gate forget older ones.
+    Epoch {
+        /// The route.
+        route: String,
+        /// Why (recorded).
+        #[arg(long)]
+        reason: String,
+        /// Who (recorded; default: the USER environment variable).
+        #[arg(long, env = "USER")]
+        by: Option<String>,
+    },
 }
 
 /// `strangler flags …`.
@@ -128,6 +140,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Shadow {
             action: ShadowAction::Report { route, since },
         } => admin_client::shadow_report(&settings, route.as_deref(), &since),
+        Command::Shadow {
+            action: ShadowAction::Epoch { route, reason, by },
+        } => admin_client::shadow_epoch(&settings, &route, &reason, by.as_deref()),
         Command::Flags { file, action } => {
             output::flags(&file.unwrap_or_else(|| settings.flags.file.clone()), action)
         }

@@ -157,6 +157,16 @@ pub fn status(s: &StatusView) -> String {
         out.push('\n');
         out.push_str(&verify_table(&s.verify, chrono::Utc::now()));
     }
+    for e in &s.epochs {
+        let _ = writeln!(
+            out,
+            "{}: shadow results count from {} (epoch by {}: {})",
+            e.route,
+            e.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            e.by,
+            e.reason
+        );
+    }
     let _ = writeln!(out, "\nunrouted requests: {}", s.unrouted.requests);
     let _ = writeln!(out, "flags: {}", s.flags_error.as_deref().unwrap_or("ok"));
     let _ = writeln!(

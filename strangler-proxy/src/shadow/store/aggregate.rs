@@ -5,6 +5,7 @@
 //! that decides what a sample says.
 
 use super::classes::{ResultClass, ResultClasses};
+use super::epochs::counting_from;
 use super::model::{DiffKind, Verdict};
 use super::report::{
     FieldReport, GateStats, MismatchGroup, Report, RouteReport, VerdictCounts, rate,
@@ -55,7 +56,7 @@ impl ShadowStore {
                         continue;
                     }
                     let fields = field_counts(conn, start, &name)?;
-                    routes.push(assemble(name.clone(), counts, fields));
+                    routes.push(assemble(name.clone(), start, counts, fields));
                     starts.insert(name, start);
                 }
                 let top_mismatches = top_groups(conn, &starts, &routes)?;
@@ -87,15 +88,6 @@ impl ShadowStore {
 }
 
 type Since = chrono::NaiveDateTime;
-
-/// Where `route`'s counting starts, given the window's start.
-fn counting_from(
-    _conn: &mut AnyConnection,
-    _route: &str,
-    from: Since,
-) -> Result<Since, StoreError> {
-    Ok(from)
-}
 
 /// One route's results by stored verdict and by class.
 #[derive(Default)]
@@ -176,7 +168,7 @@ fn field_counts(
         .collect()
 }
 
-fn assemble(route: String, counts: Counts, rows: FieldRows) -> RouteReport {
+fn assemble(route: String, start: Since, counts: Counts, rows: FieldRows) -> RouteReport {
     let mut per_pattern: BTreeMap<String, FieldReport> = BTreeMap::new();
     for (pattern, kind, n) in rows {
         let field = per_pattern.entry(pattern.clone()).or_insert(FieldReport {
@@ -204,6 +196,7 @@ fn assemble(route: String, counts: Counts, rows: FieldRows) -> RouteReport {
     fields.sort_by_key(|f| std::cmp::Reverse(f.mismatches));
     RouteReport {
         route,
+        counted_from: start.and_utc(),
         samples,
         match_rate: rate(counts.classes.matching(), samples),
         exact_match_rate: rate(counts.classes.matched, samples),

@@ -2,7 +2,8 @@
 //! default, PostgreSQL by URL; migrations in `migrations/proxy/{sqlite,postgres}`).
 //!
 //! The proxy's own database. Owns the `shadow_results` and
-//! `shadow_differences` tables, the audit trail of route decisions
+//! `shadow_differences` tables, the routes' counting epochs
+//! (`route_epochs`), the audit trail of route decisions
 //! (`route_decisions`) and the verify runs posted by `strangler verify`
 //! (`verify_runs`, which the promotion gate judges). It does not compare
 //! responses (that is `shadow::compare`), serve HTTP or print (the admin API
@@ -16,6 +17,8 @@
 //!   pattern ([`Report`] defines the rates);
 //!   [`ShadowStore::gate_stats`] gives the promotion gate its counts;
 //!   [`ShadowStore::example`] returns one result for a side-by-side view.
+//! - [`ShadowStore::start_epoch`] starts a route's counting afresh; reports
+//!   and gate counts look only at the current epoch.
 //! - [`ShadowStore::record_verify_run`] keeps a [`VerifyRun`];
 //!   [`ShadowStore::last_verify_runs`] and [`ShadowStore::verify_runs`] read
 //!   the last run per context and a context's history.
@@ -28,6 +31,7 @@ mod aggregate;
 mod classes;
 mod convert;
 mod decisions;
+mod epochs;
 mod model;
 mod read;
 mod report;
@@ -41,6 +45,7 @@ mod write;
 
 pub use classes::{ResultClass, ResultClasses};
 pub use decisions::{Decision, StoredDecision};
+pub use epochs::{Epoch, NewEpoch};
 pub use model::{DiffKind, NewDifference, NewResult, RequestExample, Verdict};
 pub use read::{Side, StoredDifference, StoredResult};
 pub use report::{FieldReport, GateStats, MismatchGroup, Report, RouteReport, VerdictCounts};

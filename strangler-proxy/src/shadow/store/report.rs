@@ -69,6 +69,9 @@ pub struct FieldReport {
 pub struct RouteReport {
     /// Route group name.
     pub route: String,
+    /// Where counting starts: the window's start, or the route's current
+    /// epoch when that began later.
+    pub counted_from: DateTime<Utc>,
     /// Results whose candidate was asked (see [`Report`]).
     pub samples: u64,
     /// The samples by class; they add up to `samples`.
@@ -99,7 +102,9 @@ pub struct MismatchGroup {
 
 /// The answer to [`ShadowStore::report`](super::ShadowStore::report).
 ///
-/// Definitions (all counts are results created at or after `now - since`):
+/// Definitions (all counts are results created at or after `now - since`,
+/// and at or after the start of the route's current epoch, see
+/// [`ShadowStore::start_epoch`](super::ShadowStore::start_epoch)):
 /// - **samples**: results whose candidate was asked: `match + mismatch +
 ///   ignored + noise + candidate_error`. Skips and drops are counted in
 ///   [`VerdictCounts`] but are not samples.

@@ -73,3 +73,13 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    route_epochs (id) {
+        id -> BigInt,
+        route -> Text,
+        started_by -> Text,
+        reason -> Text,
+        started_at -> Timestamp,
+    }
+}

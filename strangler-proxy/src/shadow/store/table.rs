@@ -142,6 +142,7 @@ mod tests {
             until: at,
             routes: vec![RouteReport {
                 route: "payments".into(),
+                counted_from: at,
                 samples: 100,
                 classes: ResultClasses {
                     matched: 90,
