@@ -84,7 +84,8 @@ impl Application {
             )
             .context("cannot start the shadow thread")?,
         );
-        let reloader = Arc::new(Reloader::new(proxy.clone(), config));
+        let gate = Arc::new(crate::gate::Gate::new(&settings).map_err(anyhow::Error::msg)?);
+        let reloader = Arc::new(Reloader::new(proxy.clone(), gate.clone(), config));
 
         let listener = tokio::net::TcpListener::bind(&settings.proxy.listen)
             .await
@@ -102,7 +103,6 @@ impl Application {
         let admin_listener = std::net::TcpListener::bind(&settings.admin.listen)
             .with_context(|| format!("cannot bind admin.listen {}", settings.admin.listen))?;
         let admin_addr = admin_listener.local_addr()?;
-        let gate = crate::gate::Gate::new(&settings).map_err(anyhow::Error::msg)?;
         let admin_server = admin::server(
             admin_listener,
             proxy.clone(),

@@ -1,10 +1,12 @@
-//! Reloading the route table without a restart: from the admin API, on SIGHUP,
-//! or when the settings file changes. A file that does not load or whose table
-//! does not build leaves the last good table in force; the error is kept for
-//! the admin API and logged. Only the route table (`[[routes]]` and the
-//! defaults it inherits) changes on reload: listeners and the flag source need a
-//! restart.
+//! Reloading the route table and the promotion gate's settings without a
+//! restart: from the admin API, on SIGHUP, or when the settings file changes.
+//! A file that does not load, whose table does not build or whose `[gate]`
+//! is wrong leaves the last good table and gate in force; the error is kept
+//! for the admin API and logged. Only the route table (`[[routes]]` and the
+//! defaults it inherits) and `[gate]` change on reload: listeners and the
+//! flag source need a restart.
 
+use crate::gate::{Gate, Rules};
 use crate::proxy::Proxy;
 use crate::routes::RouteTable;
 use crate::settings::Settings;
@@ -26,9 +28,10 @@ pub struct ReloadState {
     pub last_error: Option<String>,
 }
 
-/// Rebuilds the table from the settings file.
+/// Rebuilds the table and the gate's rules from the settings file.
 pub struct Reloader {
     proxy: Arc<Proxy>,
+    gate: Arc<Gate>,
     path: Option<PathBuf>,
     state: Mutex<ReloadState>,
 }
@@ -36,26 +39,31 @@ pub struct Reloader {
 impl Reloader {
     /// A reloader reading `path` (no file: reload re-applies the defaults and
     /// environment).
-    pub fn new(proxy: Arc<Proxy>, path: Option<PathBuf>) -> Self {
+    pub fn new(proxy: Arc<Proxy>, gate: Arc<Gate>, path: Option<PathBuf>) -> Self {
         Self {
             proxy,
+            gate,
             path,
             state: Mutex::default(),
         }
     }
 
-    /// Reloads now; `Err` says why the old table stays.
+    /// Reloads now; `Err` says why the old table and gate stay. Both are
+    /// built before either is put in force.
     pub fn reload(&self) -> Result<usize, String> {
         let result = Settings::load(self.path.as_deref())
             .map_err(|e| e.to_string())
             .and_then(|s| {
-                RouteTable::build(&s, &s.registry(), self.proxy.stats()).map_err(|e| e.to_string())
+                let table = RouteTable::build(&s, &s.registry(), self.proxy.stats())
+                    .map_err(|e| e.to_string())?;
+                Ok((table, Rules::new(&s)?))
             });
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match result {
-            Ok(table) => {
+            Ok((table, rules)) => {
                 let routes = table.routes().len();
                 self.proxy.replace_table(table);
+                self.gate.replace_rules(rules);
                 state.applied += 1;
                 state.last_error = None;
                 tracing::info!(routes, "route table reloaded");

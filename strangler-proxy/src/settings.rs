@@ -148,6 +148,9 @@ pub struct GateSettings {
     pub min_samples: u64,
     /// The window the rate is taken over (`15m`, `1h`, `7d`).
     pub window: String,
+    /// For a move to `new` of a route with a data context (`data`), its last
+    /// verify run must have passed and be at most this old (`24h`).
+    pub verify_max_age: String,
 }
 
 /// When a route in `canary` or `new` is stepped back.
@@ -385,6 +388,9 @@ pub struct RouteSettings {
     pub timeout_ms: Option<u64>,
     /// Path parameter that names the customer (a `userId` when no identity header).
     pub customer_param: Option<String>,
+    /// The data context the route's records belong to (`payments`): its
+    /// last verify run is a condition of the promotion to `new`.
+    pub data: Option<String>,
     /// The flags deciding the mode.
     #[serde(default)]
     pub flags: RouteFlags,
@@ -454,10 +460,14 @@ impl Validate for Settings {
                 .parse::<crate::shadow::store::Window>()
                 .map_err(|e| InvalidSetting::new(key, e.to_string()))?;
         }
-        self.gate
-            .window
-            .parse::<crate::shadow::store::Window>()
-            .map_err(|e| InvalidSetting::new("gate.window", e.to_string()))?;
+        for (key, value) in [
+            ("gate.window", &self.gate.window),
+            ("gate.verify_max_age", &self.gate.verify_max_age),
+        ] {
+            value
+                .parse::<crate::shadow::store::Window>()
+                .map_err(|e| InvalidSetting::new(key, e.to_string()))?;
+        }
         if !(0.0..=1.0).contains(&self.gate.match_rate) {
             return Err(InvalidSetting::new(
                 "gate.match_rate",

@@ -1,7 +1,9 @@
 //! The promotion gate through the admin API, on both backends, with results
 //! planted in the proxy's own database: an epoch (counting afresh) opens a
 //! gate the older mismatching samples kept closed, and is recorded with who
-//! and why; the CLI starts one too.
+//! and why (the CLI starts one too); `[gate]` changes take effect on reload
+//! and when the file changes; a route with a data context moves to `new`
+//! only on a recent verify run that passed, and the gate says what to do.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,13 +22,14 @@ const TOKEN: &str = "gate-test-token-0123456789";
 
 struct Gate {
     app: Application,
+    config: std::path::PathBuf,
     admin: String,
     store: ShadowStore,
     _db: TestDatabase,
 }
 
 /// A proxy with the route `payments` (never called: results are planted).
-async fn gate(name: &str, backend: TestBackend, extra: &str) -> Gate {
+async fn gate(name: &str, backend: TestBackend, route_extra: &str) -> Gate {
     let db = TestDatabase::create(backend);
     let toml = format!(
         r#"
@@ -40,11 +43,11 @@ token = "{TOKEN}"
 match_rate = 0.9
 min_samples = 10
 window = "1h"
-{extra}
 [[routes]]
 name = "payments"
 patterns = ["/api/v1/payments/{{id}}"]
 new = "http://127.0.0.1:9"
+{route_extra}
 [routes.flags]
 shadow = "payments.shadow"
 new = "payments.new"
@@ -55,7 +58,9 @@ new = "payments.new"
         s.shadow.database_url = url;
     })
     .await;
+    let folder = format!("strangler-gate-{name}-{backend:?}-{}", std::process::id());
     Gate {
+        config: std::env::temp_dir().join(folder).join("strangler.toml"),
         admin: format!("http://{}", app.admin_addr()),
         store: ShadowStore::connect(&db.settings).unwrap(),
         app,
@@ -79,9 +84,12 @@ impl Gate {
     }
 
     async fn verdict(&self) -> Value {
-        let (status, verdict) = self
-            .call(reqwest::Method::GET, "/admin/routes/payments/gate", None)
-            .await;
+        self.verdict_to("new").await
+    }
+
+    async fn verdict_to(&self, to: &str) -> Value {
+        let path = format!("/admin/routes/payments/gate?to={to}");
+        let (status, verdict) = self.call(reqwest::Method::GET, &path, None).await;
         assert_eq!(status, 200, "{verdict}");
         verdict
     }
@@ -258,4 +266,146 @@ async fn an_epoch_opens_a_gate_the_old_samples_kept_closed(backend: TestBackend)
     gate.app.stop().await;
 }
 
-platform::both_backends!(an_epoch_opens_a_gate_the_old_samples_kept_closed);
+/// Rewrites one line of the settings file.
+fn edit(gate: &Gate, from: &str, to: &str) {
+    let text = std::fs::read_to_string(&gate.config).unwrap();
+    assert!(text.contains(from), "{text}");
+    std::fs::write(&gate.config, text.replace(from, to)).unwrap();
+}
+
+async fn gate_settings_reload_without_a_restart(backend: TestBackend) {
+    let gate = gate("reload", backend, "").await;
+    gate.plant(6, true, 1).await;
+    let closed = gate.verdict().await;
+    assert!(
+        closed["why"]
+            .as_str()
+            .unwrap()
+            .contains("only 6 shadow samples in the last 1h; 10 needed"),
+        "{closed}"
+    );
+
+    edit(&gate, "window = \"1h\"", "window = \"soon\"");
+    let (status, problem) = gate
+        .call(reqwest::Method::POST, "/admin/reload", None)
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("gate.window"),
+        "{problem}"
+    );
+    assert_eq!(
+        gate.verdict().await["window"],
+        "1h",
+        "the old gate stays in force"
+    );
+
+    edit(&gate, "window = \"soon\"", "window = \"2h\"");
+    edit(&gate, "min_samples = 10", "min_samples = 5");
+    let (status, answer) = gate
+        .call(reqwest::Method::POST, "/admin/reload", None)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let open = gate.verdict().await;
+    assert_eq!(
+        (open["open"].as_bool(), open["required_samples"].as_u64()),
+        (Some(true), Some(5)),
+        "{open}"
+    );
+    assert_eq!(open["window"], "2h");
+
+    // The file watch (polled every second) picks a change up by itself.
+    edit(&gate, "min_samples = 5", "min_samples = 7");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let verdict = gate.verdict().await;
+        if verdict["required_samples"] == 7 {
+            assert_eq!(verdict["open"], false, "{verdict}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the file change was not picked up: {verdict}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    gate.app.stop().await;
+}
+
+async fn post_verify(gate: &Gate, hours_ago: i64, differing: u64) {
+    let finished = (Utc::now() - chrono::TimeDelta::hours(hours_ago)).to_rfc3339();
+    let started = (Utc::now() - chrono::TimeDelta::hours(hours_ago + 1)).to_rfc3339();
+    let body = json!({
+        "context": "payments", "started_at": started, "finished_at": finished,
+        "legacy_records": 50, "new_records": 50, "matching_records": 50 - differing,
+        "missing_in_new": 0, "missing_in_legacy": 0, "differing_records": differing,
+        "differences": (0..differing).map(|i| json!({"entity": "payment", "legacy_id": i, "field": "$.amt", "legacy": 1, "new": 2})).collect::<Vec<_>>(),
+        "truncated": false
+    });
+    let (status, run) = gate
+        .call(reqwest::Method::POST, "/admin/verify-runs", Some(body))
+        .await;
+    assert_eq!(status, 201, "{run}");
+}
+
+async fn the_last_verify_gates_the_move_to_new(backend: TestBackend) {
+    let gate = gate("verify", backend, "data = \"payments\"").await;
+    gate.plant(10, true, 1).await;
+    assert_eq!(
+        gate.verdict_to("canary").await["open"],
+        true,
+        "canary needs no verify"
+    );
+
+    let never = gate.verdict().await;
+    let why = never["why"].as_str().unwrap();
+    assert!(
+        why.contains("`payments` has never been verified; run `strangler verify payments`"),
+        "{never}"
+    );
+    assert_eq!(never["verify"]["last_run"], Value::Null);
+    let (status, refused) = gate
+        .call(
+            reqwest::Method::POST,
+            "/admin/routes/payments/promote",
+            Some(json!({"to": "new"})),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("run `strangler verify payments`"),
+        "{refused}"
+    );
+
+    post_verify(&gate, 30, 0).await;
+    let stale = gate.verdict().await;
+    let why = stale["why"].as_str().unwrap();
+    assert!(
+        why.contains("finished 1d 6h ago, longer than gate.verify_max_age (1d)"),
+        "{stale}"
+    );
+
+    post_verify(&gate, 1, 3).await;
+    let failed = gate.verdict().await;
+    let why = failed["why"].as_str().unwrap();
+    assert!(
+        why.contains("3 differing records") && why.contains("strangler verify payments"),
+        "{failed}"
+    );
+    assert_eq!(failed["verify"]["passed"], false);
+
+    post_verify(&gate, 0, 0).await;
+    let open = gate.verdict().await;
+    assert_eq!(open["open"], true, "{open}");
+    assert_eq!(open["verify"]["passed"], true);
+    gate.app.stop().await;
+}
+
+platform::both_backends!(
+    an_epoch_opens_a_gate_the_old_samples_kept_closed,
+    gate_settings_reload_without_a_restart,
+    the_last_verify_gates_the_move_to_new,
+);

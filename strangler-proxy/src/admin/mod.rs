@@ -28,7 +28,7 @@ pub struct AdminState {
     /// The reloader.
     pub reloader: Arc<Reloader>,
     /// The promotion gate.
-    pub gate: Gate,
+    pub gate: Arc<Gate>,
 }
 
 /// Builds the admin server on `listener` (start it by awaiting it).
@@ -36,7 +36,7 @@ pub fn server(
     listener: TcpListener,
     proxy: Arc<Proxy>,
     reloader: Arc<Reloader>,
-    gate: Gate,
+    gate: Arc<Gate>,
     token: String,
 ) -> std::io::Result<Server> {
     let state = web::Data::new(AdminState {

@@ -70,16 +70,27 @@ pub async fn result(
     }
 }
 
-/// `GET /admin/routes/{name}/gate`: would the gate let the route move now?
+/// `?to=canary|new`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateQuery {
+    /// The move to judge (default `new`, which has every condition).
+    pub to: Option<crate::gate::Target>,
+}
+
+/// `GET /admin/routes/{name}/gate?to=`: would the gate let the route move now?
 pub async fn gate(
     state: web::Data<AdminState>,
     name: web::Path<String>,
+    query: web::Query<GateQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let name = name.into_inner();
-    if !state.proxy.table().routes().iter().any(|r| r.name == name) {
-        return Err(Problem::not_found(format!("no route named `{name}`")));
-    }
-    Ok(HttpResponse::Ok().json(state.gate.verdict(&state.proxy, &name).await?))
+    let to = query.to.unwrap_or(crate::gate::Target::New);
+    Ok(HttpResponse::Ok().json(
+        state
+            .gate
+            .verdict(&state.proxy, &name.into_inner(), to)
+            .await?,
+    ))
 }
 
 /// `POST /admin/routes/{name}/promote` `{"to": "canary"|"new", "force"?, "reason"?}`.

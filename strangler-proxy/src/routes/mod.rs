@@ -48,6 +48,8 @@ pub struct Route {
     pub timeout: Duration,
     /// Path parameter naming the customer.
     pub customer_param: Option<String>,
+    /// Its data context, whose last verify run gates the move to `new`.
+    pub data: Option<String>,
     /// The flags deciding its mode.
     pub flags: RouteFlags,
     /// Its counters (kept across reloads).
@@ -174,6 +176,15 @@ impl RouteTable {
                     "customer_param `{param}` is not a parameter of any pattern"
                 )));
             }
+            if config
+                .data
+                .as_deref()
+                .is_some_and(|d| d.trim().is_empty() || d.trim() != d)
+            {
+                return Err(fail(
+                    "data must name a data context, like `payments`".into(),
+                ));
+            }
             let resilience = settings.resilience.with(&config.resilience);
             resilience.validate().map_err(|e| fail(e.to_string()))?;
             if let Some(new) = &new
@@ -229,6 +240,7 @@ impl RouteTable {
                     config.timeout_ms.unwrap_or(settings.proxy.timeout_ms),
                 ),
                 customer_param: config.customer_param.clone(),
+                data: config.data.clone(),
                 flags: config.flags.clone(),
                 counters: stats.route(&config.name),
                 shadow,

@@ -13,6 +13,7 @@ mod pages;
 use super::AdminState;
 use super::auth::{COOKIE, Token};
 use super::handlers::route_views;
+use crate::gate::Target;
 use crate::shadow::store::Window;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
@@ -120,7 +121,10 @@ async fn overview(state: web::Data<AdminState>) -> Result<HttpResponse, Problem>
         .await?;
     let mut lines = Vec::new();
     for view in route_views(&state) {
-        let gate = state.gate.verdict(&state.proxy, &view.name).await?;
+        let gate = state
+            .gate
+            .verdict(&state.proxy, &view.name, Target::New)
+            .await?;
         let report = report.routes.iter().find(|r| r.route == view.name).cloned();
         lines.push(pages::RouteLine { view, report, gate });
     }
@@ -140,7 +144,7 @@ async fn route(
     let window: Window = WINDOW.parse()?;
     let store = state.proxy.shadow().store();
     let report = store.report(Some(&name), window.duration()).await?;
-    let gate = state.gate.verdict(&state.proxy, &name).await?;
+    let gate = state.gate.verdict(&state.proxy, &name, Target::New).await?;
     let decisions = store.decisions(Some(name.clone()), 20).await?;
     Ok(html(pages::route(
         &view,
