@@ -752,6 +752,8 @@ async fn the_dashboard_shows_what_a_person_needs() {
         "100",
         "closed",
         "below the required 99.00 %",
+        "Data verification",
+        "No verify runs yet",
     ] {
         assert!(
             seen.contains(expected),
@@ -763,7 +765,16 @@ async fn the_dashboard_shows_what_a_person_needs() {
         chromium(&["--dump-dom"], &login("/dashboard/routes/orders"))
     });
     let seen = text_of(&String::from_utf8_lossy(&detail.stdout));
-    for expected in ["Fields", "$.tot", "Mismatch groups", "#"] {
+    for expected in [
+        "Results by class",
+        "Field differs 5 no",
+        "Candidate missing the record 0",
+        "Samples 100",
+        "Fields",
+        "$.tot",
+        "Mismatch groups",
+        "#",
+    ] {
         assert!(
             seen.contains(expected),
             "the route page lacks {expected:?}: {seen}"
