@@ -16,7 +16,11 @@
 //! monolith serves alone are relayed by the codec itself
 //! ([`proxy::relay`]), with the data plane's decision, labels and counters.
 //! Around it: [`settings`] (the route table lives in the settings file),
-//! [`reload`] without restart, the [`admin`] API, and the [`cli`].
+//! [`reload`] without restart, the [`admin`] API, and the [`cli`]. Shadowed
+//! copies are compared and their results kept and reported by class
+//! ([`shadow`]); the promotion [`gate`] moves a route on only when those
+//! numbers, counted from the route's current epoch, and the last verify run
+//! of its data context allow it.
 //!
 //! It knows nothing of the monolith's code: it sees HTTP, a route table,
 //! flags and ACL translators.

@@ -263,6 +263,23 @@ async fn an_epoch_opens_a_gate_the_old_samples_kept_closed(backend: TestBackend)
         stdout.contains("payments: shadow results count from"),
         "{stdout}"
     );
+    gate.plant(3, false, 0).await;
+    let out = tokio::task::block_in_place(|| {
+        cli(&gate, &["shadow", "report", "--route", "payments"], "bea")
+    });
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("payments: counted from") && table.contains("(its current epoch)"),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("ROUTE     SAMPLES  MATCH_RATE  MATCH"),
+        "the classes come first: {table}"
+    );
     gate.app.stop().await;
 }
 

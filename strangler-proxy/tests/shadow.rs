@@ -330,6 +330,80 @@ async fn a_field_random_on_the_legacy_side_is_noise() {
     proxy.app.stop().await;
 }
 
+/// Every 5th order is missing on the new side (404), every 4th differs only
+/// in a field marked `ignore`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_classes_count_missing_records_once_and_ignored_as_matches() {
+    let legacy = stub(handler(|_, req| async move {
+        let mut body = order(id_of(&req));
+        body["upd"] = json!("2026-12-07 10:00:00");
+        (200, body)
+    }))
+    .await;
+    let new = stub(handler(|_, req| async move {
+        let id = id_of(&req);
+        if id % 5 == 0 {
+            return (404, json!({"title": "not found", "status": 404}));
+        }
+        let mut body = order(id);
+        body["upd"] = json!(if id % 4 == 0 {
+            "2026-12-07 10:00:01"
+        } else {
+            "2026-12-07 10:00:00"
+        });
+        (200, body)
+    }))
+    .await;
+    let proxy = proxy(
+        &legacy,
+        &new,
+        "[routes.shadow.compare]\nignore = [\"$.upd\"]",
+        "",
+    )
+    .await;
+    shadowed_requests(&proxy, 1, 40).await;
+    let report = proxy.report().await;
+    let route = &report["report"]["routes"][0];
+    let classes = &route["classes"];
+    assert_eq!(
+        (
+            classes["candidate_missing"].as_u64(),
+            classes["ignored"].as_u64(),
+            classes["match"].as_u64()
+        ),
+        (Some(8), Some(8), Some(24)),
+        "ids 5..40 step 5 are missing, 4, 8, 12, … (not 20, 40) differ in $.upd: {route}"
+    );
+    let total: u64 = classes
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(
+        total,
+        route["samples"].as_u64().unwrap(),
+        "the classes add up"
+    );
+    assert_eq!(
+        route["match_rate"].as_f64(),
+        Some(32.0 / 40.0),
+        "ignored counts as a match"
+    );
+    let fields: Vec<&str> = route["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["pattern"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["$.upd"],
+        "a missing record is not a mismatch on each of its fields: {route}"
+    );
+    proxy.app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_candidate_delays_no_client_and_overflow_is_counted() {
     let finished = Arc::new(AtomicU64::new(0));

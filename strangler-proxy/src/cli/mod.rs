@@ -31,11 +31,15 @@ pub enum Command {
     Check,
     /// Show the routes with their current mode and counters (admin API).
     Routes,
-    /// Show routes, flags, fallbacks and the last reload (admin API).
+    /// Show routes, flags, fallbacks, the last reload, the last verify run of
+    /// each data context and each route's counting epoch (admin API).
     Status,
-    /// Reload the route table from the settings file (admin API).
+    /// Reload the route table and the [gate] settings from the settings file
+    /// (admin API).
     Reload,
-    /// Move a route to canary or new, if the promotion gate allows it.
+    /// Move a route to canary or new, if the promotion gate allows it: enough
+    /// shadow samples at the match rate, and for new, on a route with `data`,
+    /// a recent verify run of that data context that passed.
     Promote {
         /// The route.
         route: String,
@@ -69,7 +73,9 @@ pub enum Command {
 /// `strangler shadow …`.
 #[derive(Debug, Subcommand)]
 pub enum ShadowAction {
-    /// Match rates per route and field over a window, and the top mismatch groups.
+    /// Results per route by class (match, ignored, noise, candidate missing,
+    /// status differs, field differs, candidate error), then per field, and the
+    /// top mismatch groups, over a window from the current epoch on.
     Report {
         /// One route only.
         #[arg(long)]

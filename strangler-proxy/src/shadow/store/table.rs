@@ -47,6 +47,14 @@ impl Report {
             ]);
         }
         let mut out = render(&rows);
+        for r in self.routes.iter().filter(|r| r.counted_from > self.from) {
+            let _ = writeln!(
+                out,
+                "{}: counted from {} (its current epoch)",
+                r.route,
+                r.counted_from.format("%Y-%m-%d %H:%M:%S UTC")
+            );
+        }
         let mut fields = vec![row(&[
             "ROUTE",
             "FIELD",
