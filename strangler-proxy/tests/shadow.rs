@@ -342,11 +342,11 @@ async fn the_report_classes_count_missing_records_once_and_ignored_as_matches() 
     .await;
     let new = stub(handler(|_, req| async move {
         let id = id_of(&req);
-        if id % 5 == 0 {
+        if id.is_multiple_of(5) {
             return (404, json!({"title": "not found", "status": 404}));
         }
         let mut body = order(id);
-        body["upd"] = json!(if id % 4 == 0 {
+        body["upd"] = json!(if id.is_multiple_of(4) {
             "2026-12-07 10:00:01"
         } else {
             "2026-12-07 10:00:00"
