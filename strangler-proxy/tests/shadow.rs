@@ -826,6 +826,7 @@ async fn the_dashboard_shows_what_a_person_needs() {
         "100",
         "closed",
         "below the required 99.00 %",
+        "95 match · 5 field differs",
         "Data verification",
         "No verify runs yet",
     ] {

@@ -120,7 +120,8 @@ pub fn overview(lines: &[RouteLine], window: &str, verify: &[StoredVerifyRun]) -
                         tr {
                             td { a href=(format!("/dashboard/routes/{}", line.view.name)) { (line.view.name) } }
                             td { (mode(&mode_name(&line.view))) }
-                            td { (bar(line.report.as_ref().and_then(|r| r.match_rate))) }
+                            td { (bar(line.report.as_ref().and_then(|r| r.match_rate)))
+                                @if let Some(r) = &line.report { div.muted { (classes_line(&r.classes)) } } }
                             td.num { (line.report.as_ref().map_or(0, |r| r.samples)) }
                             td { (gate_cell(&line.gate)) }
                             td.num { (line.view.counters.requests) }
@@ -132,6 +133,24 @@ pub fn overview(lines: &[RouteLine], window: &str, verify: &[StoredVerifyRun]) -
             (verify_card(verify))
         },
     )
+}
+
+/// The classes with samples, in a line: `90 match · 5 ignored · 2 candidate missing`.
+fn classes_line(c: &ResultClasses) -> String {
+    [
+        (c.matched, "match"),
+        (c.ignored, "ignored"),
+        (c.noise, "noise"),
+        (c.candidate_missing, "candidate missing"),
+        (c.status_differs, "status differs"),
+        (c.field_differs, "field differs"),
+        (c.candidate_error, "candidate error"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, name)| format!("{n} {name}"))
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 /// The samples by class, those that count as matches first.
