@@ -263,6 +263,11 @@ async fn an_epoch_opens_a_gate_the_old_samples_kept_closed(backend: TestBackend)
         stdout.contains("payments: shadow results count from"),
         "{stdout}"
     );
+    let page = dashboard(&gate, "/dashboard/routes/payments").await;
+    assert!(
+        page.contains("epoch started by bea: ACL rounding fixed"),
+        "{page}"
+    );
     gate.plant(3, false, 0).await;
     let out = tokio::task::block_in_place(|| {
         cli(&gate, &["shadow", "report", "--route", "payments"], "bea")
@@ -281,6 +286,28 @@ async fn an_epoch_opens_a_gate_the_old_samples_kept_closed(backend: TestBackend)
         "the classes come first: {table}"
     );
     gate.app.stop().await;
+}
+
+/// A dashboard page, signed in with the admin token.
+async fn dashboard(gate: &Gate, path: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .get(format!("{}/dashboard/login?token={TOKEN}", gate.admin))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let page = client
+        .get(format!("{}{path}", gate.admin))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    page.text().await.unwrap()
 }
 
 /// Rewrites one line of the settings file.

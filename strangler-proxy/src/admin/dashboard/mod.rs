@@ -146,12 +146,18 @@ async fn route(
     let report = store.report(Some(&name), window.duration()).await?;
     let gate = state.gate.verdict(&state.proxy, &name, Target::New).await?;
     let decisions = store.decisions(Some(name.clone()), 20).await?;
+    let epoch = store
+        .epochs(Some(name.clone()), 1)
+        .await?
+        .into_iter()
+        .next();
     Ok(html(pages::route(
         &view,
         report.routes.first(),
         &report.top_mismatches,
         &gate,
         &decisions,
+        epoch.as_ref(),
     )))
 }
 

@@ -3,7 +3,7 @@
 use crate::admin::views::RouteView;
 use crate::gate::Verdict as Gate;
 use crate::shadow::store::{
-    MismatchGroup, ResultClasses, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
+    Epoch, MismatchGroup, ResultClasses, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
 };
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -177,19 +177,24 @@ fn classes_card(c: ResultClasses) -> Markup {
     }
 }
 
-/// `/dashboard/routes/{name}`: results by class, field breakdown, mismatch groups, decisions.
+/// `/dashboard/routes/{name}`: its current epoch, results by class, field
+/// breakdown, mismatch groups, decisions.
 pub fn route(
     view: &RouteView,
     report: Option<&RouteReport>,
     groups: &[MismatchGroup],
     gate: &Gate,
     decisions: &[StoredDecision],
+    epoch: Option<&Epoch>,
 ) -> Markup {
     page(
         &view.name,
         html! {
             h2 { (view.name) " " (mode(&mode_name(view))) }
             p { "Shadow match rate " (bar(report.and_then(|r| r.match_rate))) " over " (report.map_or(0, |r| r.samples)) " samples. Gate: " (gate_cell(gate)) }
+            @if let Some(e) = epoch {
+                p.muted { "Counting since " (e.started_at.format("%Y-%m-%d %H:%M:%S UTC")) " — epoch started by " (e.by) ": " (e.reason) }
+            }
             h2 { "Results by class" }
             (classes_card(report.map(|r| r.classes).unwrap_or_default()))
             h2 { "Fields" span.muted { " — results whose candidate lacks the record are counted above, not here" } }
