@@ -34,8 +34,8 @@ pub enum Command {
     /// Show routes, flags, fallbacks, the last reload, the last verify run of
     /// each data context and each route's counting epoch (admin API).
     Status,
-    /// Reload the route table and the [gate] settings from the settings file
-    /// (admin API).
+    /// Reload the route table and the promotion gate's settings from the
+    /// settings file (admin API).
     Reload,
     /// Move a route to canary or new, if the promotion gate allows it: enough
     /// shadow samples at the match rate, and for new, on a route with `data`,
