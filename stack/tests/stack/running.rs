@@ -10,24 +10,9 @@ use std::time::{Duration, Instant};
 
 /// A base port whose whole layout is free right now.
 pub fn free_base() -> u16 {
-    for _ in 0..200 {
-        let base = 20_000 + (rand_u16() % 400) * 100;
-        let all_free = [0, 1, 80, 82, 83, 242]
-            .iter()
-            .all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok());
-        if all_free {
-            return base;
-        }
-    }
-    panic!("no free base port found");
-}
-
-fn rand_u16() -> u16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    (nanos ^ std::process::id().rotate_left(16)) as u16
+    stack::layout::find_free_base()
+        .expect("no free base port")
+        .port(stack::layout::Part::Proxy)
 }
 
 /// The stack command on `base`, in `dir`.
