@@ -29,6 +29,7 @@
 //! …, the admin token and `strangler` on `PATH`).
 
 pub mod binaries;
+pub mod child;
 pub mod cli;
 pub mod layout;
 pub mod output;

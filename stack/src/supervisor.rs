@@ -12,8 +12,9 @@
 //! `process` feature would change tokio's features for every crate of the
 //! workspace built alongside, and rebuild them all.
 
+use crate::child::{describe, relay, signal};
 use crate::output::say;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -127,15 +128,6 @@ pub struct Supervisor {
 impl Default for Supervisor {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-/// How a process ended, in words.
-pub fn describe(status: ExitStatus) -> String {
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("exited with status {code}"),
-        (None, Some(signal)) => format!("was killed by signal {signal}"),
-        (None, None) => "ended".to_owned(),
     }
 }
 
@@ -372,27 +364,6 @@ impl Supervisor {
     }
 }
 
-fn signal(pid: u32, signal: rustix::process::Signal) {
-    let pid = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw);
-    if let Some(pid) = pid {
-        // It may have ended already: then there is nothing to stop.
-        let _ = rustix::process::kill_process(pid, signal);
-    }
-}
-
-/// Relays each line of `pipe` under `name`, on a thread of its own.
-fn relay(name: &'static str, pipe: impl std::io::Read + Send + 'static) {
-    use std::io::BufRead;
-    std::thread::spawn(move || {
-        let lines = std::io::BufReader::new(pipe).split(b'\n');
-        for line in lines.map_while(Result::ok) {
-            say(name, &String::from_utf8_lossy(&line));
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,16 +375,5 @@ mod tests {
         assert_eq!(backoff(3), Duration::from_secs(4));
         assert_eq!(backoff(6), MAX_PAUSE);
         assert_eq!(backoff(40), MAX_PAUSE);
-    }
-
-    #[test]
-    fn an_ending_is_described() {
-        let status = Command::new("sh").args(["-c", "exit 3"]).status().unwrap();
-        assert_eq!(describe(status), "exited with status 3");
-        let status = Command::new("sh")
-            .args(["-c", "kill -9 $$"])
-            .status()
-            .unwrap();
-        assert_eq!(describe(status), "was killed by signal 9");
     }
 }
