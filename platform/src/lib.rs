@@ -24,6 +24,7 @@ pub mod inbox;
 pub mod json;
 pub mod metrics;
 pub mod outbox;
+pub mod pg_server;
 pub mod problem;
 pub mod relay;
 pub mod server;

@@ -69,13 +69,8 @@ impl TestDatabase {
                 admin
                     .batch_execute(&format!("CREATE DATABASE \"{name}\""))
                     .expect("create test database");
-                let url = match admin_url.rsplit_once('/') {
-                    Some((server, rest)) => match rest.split_once('?') {
-                        Some((_, query)) => format!("{server}/{name}?{query}"),
-                        None => format!("{server}/{name}"),
-                    },
-                    None => panic!("TEST_POSTGRES_URL must end in /<database>"),
-                };
+                let url = crate::pg_server::database_url(&admin_url, &name)
+                    .unwrap_or_else(|e| panic!("TEST_POSTGRES_URL: {e}"));
                 Self {
                     settings: DatabaseSettings { url, pool_size: 4 },
                     cleanup: Cleanup::Postgres { admin_url, name },

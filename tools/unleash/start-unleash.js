@@ -1,6 +1,7 @@
 // Starts the pinned unleash-server for the flags tests. Everything comes from the
 // environment, read by unleash-server itself: DATABASE_URL, HTTP_HOST, HTTP_PORT,
-// INIT_ADMIN_API_TOKENS, INIT_CLIENT_API_TOKENS (see tests/support/unleash_server.rs).
+// INIT_ADMIN_API_TOKENS, INIT_CLIENT_API_TOKENS (set by stack/src/unleash.rs, for the
+// local stack and the proxy's flags tests alike).
 // The version check and telemetry are off: the tests must not call home.
 'use strict';
 

@@ -1,0 +1,41 @@
+//! `cargo run -p stack -- --help`: the switches of the local stack.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Starts the whole strangler-kit stack on this machine: the monolith, the
+/// payment and fulfillment services and the strangler proxy, each
+/// health-checked before the next; restarts a part that crashes; Ctrl-C stops
+/// everything.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// Folder of the run's files: `data/` under it holds the SQLite
+    /// databases, the flags file, the generated settings and `stack.env`.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// First port of the layout: proxy BASE, admin BASE+1, monolith BASE+80,
+    /// payment BASE+82, fulfillment BASE+83, Unleash BASE+242.
+    #[arg(long, default_value_t = crate::layout::DEFAULT_BASE)]
+    pub base_port: u16,
+    /// A PostgreSQL server (`postgres://user@host:5432/postgres`): each part
+    /// gets its own database there, created if missing, instead of SQLite.
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+    /// A NATS server with JetStream (`host:port`): the services' events
+    /// travel over it instead of HTTP inboxes.
+    #[arg(long, value_name = "URL")]
+    pub nats: Option<String>,
+    /// An OTLP/HTTP collector (`http://127.0.0.1:4318`): every part exports
+    /// its spans there.
+    #[arg(long, value_name = "URL")]
+    pub otlp: Option<String>,
+    /// Also start a real Unleash server (tools/unleash; its toggles live in
+    /// PostgreSQL, so it needs --postgres), create the route table's toggles
+    /// in it, and have the proxy read its flags from it.
+    #[arg(long, requires = "postgres")]
+    pub unleash: bool,
+    /// Build and run release binaries.
+    #[arg(long)]
+    pub release: bool,
+}
