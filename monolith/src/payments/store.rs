@@ -332,12 +332,15 @@ pub fn set_invoice_status(
     Ok(())
 }
 
+/// A payment with its refunds.
+pub type PaymentWithRefunds = (PaymentRow, Vec<RefundRow>);
+
 /// Payments with ids above `after` and their refunds, in id order (export).
 pub fn payments_after(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
-) -> AppResult<(Vec<(PaymentRow, Vec<RefundRow>)>, i64)> {
+) -> AppResult<(Vec<PaymentWithRefunds>, i64)> {
     let rows = payments::table
         .filter(payments::id.gt(after))
         .order(payments::id)
