@@ -1,8 +1,11 @@
-//! `strangler --help`: serve the proxy, inspect it through the admin API, and
-//! edit the local flags file.
+//! `strangler --help`: serve the proxy, inspect it through the admin API,
+//! edit the local flags file, and backfill and verify data (`data`).
 
 mod admin_client;
+mod data;
 mod output;
+
+pub use data::{DataArgs, DataContext, SourceArgs};
 
 use crate::settings::Settings;
 use clap::{Parser, Subcommand};
@@ -54,6 +57,20 @@ pub enum Command {
         /// What to show.
         #[command(subcommand)]
         action: ShadowAction,
+    },
+    /// Copy the monolith's existing records into a service, through the ACL
+    /// and the service's side-effect-free import path (idempotent, resumable).
+    Backfill {
+        /// Which context.
+        #[command(subcommand)]
+        context: DataContext,
+    },
+    /// Compare the monolith's records with a service's through the ACL;
+    /// records the result with the admin API.
+    Verify {
+        /// Which context.
+        #[command(subcommand)]
+        context: DataContext,
     },
     /// Read or change the local flags file (source "file").
     Flags {
@@ -114,6 +131,8 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Backfill { context } => return data::backfill(context),
+        Command::Verify { context } => return data::verify(&settings, context),
         Command::Serve => serve(settings, cli.config),
         Command::Check => output::check(&settings),
         Command::Routes => admin_client::routes(&settings),
