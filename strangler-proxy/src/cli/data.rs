@@ -107,7 +107,7 @@ pub fn backfill(context: DataContext) -> ExitCode {
 }
 
 /// `strangler verify <context>`: 0 passed, 1 differences (or failed).
-pub fn verify(settings: &Settings, context: DataContext) -> ExitCode {
+pub fn verify(config: Option<&std::path::Path>, context: DataContext) -> ExitCode {
     let DataContext::Payments(args) = context;
     let json = args.json;
     let outcome = run(|| async {
@@ -155,7 +155,7 @@ pub fn verify(settings: &Settings, context: DataContext) -> ExitCode {
         print!("{}", result.render());
     }
     if !args.no_record {
-        record(settings, &result);
+        record(config, &result);
     }
     if result.passed() {
         ExitCode::SUCCESS
@@ -165,13 +165,17 @@ pub fn verify(settings: &Settings, context: DataContext) -> ExitCode {
 }
 
 /// Posts the result to the admin API; unreachable is one line, not a failure.
-fn record(settings: &Settings, result: &verify::VerifyResult) {
+fn record(config: Option<&std::path::Path>, result: &verify::VerifyResult) {
+    let settings = match Settings::load(config) {
+        Ok(s) => s,
+        Err(e) => return eprintln!("verify result not recorded: {e}"),
+    };
     let body = match serde_json::to_value(result) {
         Ok(b) => b,
         Err(e) => return eprintln!("verify result not recorded: {e}"),
     };
     if let Err(e) = admin_client::call(
-        settings,
+        &settings,
         reqwest::Method::POST,
         "verify-runs",
         &[],

@@ -123,6 +123,13 @@ pub enum FlagsAction {
 
 /// Runs the CLI; errors are one line on stderr and a non-zero exit.
 pub fn main(cli: Cli) -> ExitCode {
+    // The data commands need no proxy settings (verify reads them only to
+    // record its result), so a missing admin token does not stop them.
+    let cli = match cli.command {
+        Some(Command::Backfill { context }) => return data::backfill(context),
+        Some(Command::Verify { context }) => return data::verify(cli.config.as_deref(), context),
+        command => Cli { command, ..cli },
+    };
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -131,8 +138,6 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Backfill { context } => return data::backfill(context),
-        Command::Verify { context } => return data::verify(&settings, context),
         Command::Serve => serve(settings, cli.config),
         Command::Check => output::check(&settings),
         Command::Routes => admin_client::routes(&settings),
@@ -147,6 +152,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Shadow {
             action: ShadowAction::Report { route, since },
         } => admin_client::shadow_report(&settings, route.as_deref(), &since),
+        // Answered above, before the settings.
+        Command::Backfill { .. } | Command::Verify { .. } => Ok(()),
         Command::Flags { file, action } => {
             output::flags(&file.unwrap_or_else(|| settings.flags.file.clone()), action)
         }
