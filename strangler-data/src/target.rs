@@ -120,8 +120,27 @@ impl PaymentService {
     }
 }
 
+/// The service refused a request body as too large (413): the caller sends
+/// smaller batches.
+#[derive(Debug)]
+pub struct TooLarge(pub String);
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
 async fn read<T: DeserializeOwned>(url: &str, res: reqwest::Response) -> anyhow::Result<T> {
     let status = res.status();
+    if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE {
+        return Err(TooLarge(format!(
+            "{url} answered {status}: the batch is larger than its body limit"
+        ))
+        .into());
+    }
     let text = res.text().await?;
     if !status.is_success() {
         let problem: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();

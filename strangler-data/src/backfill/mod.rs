@@ -13,7 +13,7 @@ pub mod progress;
 
 use crate::payments;
 use crate::source::{LegacySource, SourcePage};
-use crate::target::PaymentService;
+use crate::target::{PaymentService, TooLarge};
 use acl::LegacyClock;
 use checkpoint::{Checkpoint, DeadLetter, StateFiles, append_dead_letters};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -216,42 +216,52 @@ async fn run_stage<S: LegacySource>(
     Ok(())
 }
 
+/// Imports `records`; a batch above the service's body limit (413) is
+/// split in halves until it fits, so the batch size is a ceiling, not a
+/// contract with the service's settings.
 async fn write(
     to: &PaymentService,
     list: &str,
     records: &[Value],
     dry_run: bool,
 ) -> anyhow::Result<ImportReport> {
-    // One retry after a pause: a service restarting under a long backfill
-    // should not end the run; the import is idempotent, so a retry is safe.
-    let attempt = || async {
-        match list {
-            "payments" => {
-                to.import_raw(
-                    payment_api::paths::IMPORT_PAYMENTS,
-                    "payments",
-                    records,
-                    dry_run,
-                )
-                .await
-            }
-            _ => {
-                to.import_raw(
-                    payment_api::paths::IMPORT_INVOICES,
-                    "invoices",
-                    records,
-                    dry_run,
-                )
-                .await
-            }
-        }
+    let mut pending = vec![records];
+    let mut report = ImportReport {
+        results: Vec::with_capacity(records.len()),
     };
-    match attempt().await {
-        Ok(report) => Ok(report),
-        Err(_) => {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            attempt().await
+    while let Some(part) = pending.pop() {
+        match import_retrying(to, list, part, dry_run).await {
+            Ok(r) => report.results.extend(r.results),
+            Err(e) if e.downcast_ref::<TooLarge>().is_some() && part.len() > 1 => {
+                let (a, b) = part.split_at(part.len() / 2);
+                // Popped last-in first-out: `a` next, keeping id order.
+                pending.push(b);
+                pending.push(a);
+            }
+            Err(e) => return Err(e),
         }
+    }
+    Ok(report)
+}
+
+async fn import_retrying(
+    to: &PaymentService,
+    list: &str,
+    records: &[Value],
+    dry_run: bool,
+) -> anyhow::Result<ImportReport> {
+    let path = match list {
+        "payments" => payment_api::paths::IMPORT_PAYMENTS,
+        _ => payment_api::paths::IMPORT_INVOICES,
+    };
+    match to.import_raw(path, list, records, dry_run).await {
+        Err(e) if e.downcast_ref::<TooLarge>().is_none() => {
+            // One retry after a pause: a service restarting under a long
+            // backfill should not end the run; imports are idempotent.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            to.import_raw(path, list, records, dry_run).await
+        }
+        other => other,
     }
 }
 
