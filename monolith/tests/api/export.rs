@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 platform::both_backends!(
     export_pages_through_payments_with_their_refunds,
     export_lists_invoices_as_served,
+    export_lists_orders_and_shipments_as_served,
     export_refuses_bad_cursors_and_sizes
 );
 
@@ -147,4 +148,63 @@ async fn export_refuses_bad_cursors_and_sizes(backend: TestBackend) {
             .await;
         }
     }
+}
+
+async fn export_lists_orders_and_shipments_as_served(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let placed = orders(&app, 3).await;
+    let res = app
+        .post(
+            &format!("/api/v1/orders/{}/shipments", placed[1]["id"]),
+            json!({"carr": "DHL"}),
+        )
+        .await;
+    let shipment = app.expect(res, StatusCode::CREATED).await;
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = app
+            .expect(
+                app.get(&format!("/api/v1/export/orders?after={after}&limit=2"))
+                    .await,
+                StatusCode::OK,
+            )
+            .await;
+        for item in page["items"].as_array().unwrap() {
+            let one = app
+                .expect(
+                    app.get(&format!("/api/v1/orders/{}", item["id"])).await,
+                    StatusCode::OK,
+                )
+                .await;
+            assert_eq!(item, &one, "with its lines, as served");
+            seen.push(item["id"].as_i64().unwrap());
+        }
+        match page["next"].as_i64() {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    let expected: Vec<i64> = placed.iter().map(|o| o["id"].as_i64().unwrap()).collect();
+    assert_eq!(seen, expected);
+    let shipments = app
+        .expect(app.get("/api/v1/export/shipments").await, StatusCode::OK)
+        .await;
+    assert_eq!(shipments["items"], json!([shipment]));
+    assert_eq!(
+        (shipments["total"].as_i64(), shipments["next"].as_i64()),
+        (Some(1), None)
+    );
+    assert_problem(
+        app.get("/api/v1/export/orders?limit=0").await,
+        StatusCode::BAD_REQUEST,
+        "limit",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/export/shipments?after=-2").await,
+        StatusCode::BAD_REQUEST,
+        "after",
+    )
+    .await;
 }
