@@ -15,7 +15,8 @@ use strangler_data::target::PaymentService;
 platform::both_backends!(
     every_backfilled_record_reads_as_the_monolith_serves_it,
     the_database_source_moves_the_same_records,
-    an_untranslatable_record_is_a_dead_letter_and_the_run_goes_on
+    an_untranslatable_record_is_a_dead_letter_and_the_run_goes_on,
+    a_seeded_monolith_moves_whole_from_either_source
 );
 
 async fn every_backfilled_record_reads_as_the_monolith_serves_it(backend: TestBackend) {
@@ -264,4 +265,51 @@ async fn an_untranslatable_record_is_a_dead_letter_and_the_run_goes_on(backend: 
         4,
         "nothing of the dead letter is written"
     );
+}
+
+async fn a_seeded_monolith_moves_whole_from_either_source(backend: TestBackend) {
+    let sides = Sides::start(backend).await;
+    let mut settings = monolith::settings::Settings::load(None).unwrap();
+    settings.database = sides.monolith_db.settings.clone();
+    let args = monolith::seed::SeedArgs {
+        customers: 10,
+        orders: 30,
+        seed: 7,
+    };
+    // The seed runs its own actix system: on a thread of its own.
+    std::thread::spawn(move || monolith::seed::run(&settings, &args).unwrap())
+        .join()
+        .unwrap();
+    let api = ApiSource::new(&sides.monolith).unwrap();
+    let sql = SqlSource::open(sides.monolith_db.url(), LegacyClock::default()).unwrap();
+    use strangler_data::source::LegacySource;
+    let (mut a, mut b) = (
+        api.payments(0, 7).await.unwrap(),
+        sql.payments(0, 7).await.unwrap(),
+    );
+    assert_eq!(a.total, 30);
+    while let Some(next) = a.next {
+        assert_eq!(a, b);
+        (a, b) = (
+            api.payments(next, 7).await.unwrap(),
+            sql.payments(next, 7).await.unwrap(),
+        );
+    }
+    assert_eq!(a, b);
+    let to = PaymentService::new(&sides.payment).unwrap();
+    let sum = backfill::payments(&sql, &to, &sides.options())
+        .await
+        .unwrap();
+    assert_eq!(
+        (sum.imported, sum.dead_letters),
+        (60, 0),
+        "{}",
+        sum.render()
+    );
+    let result =
+        strangler_data::verify::payments(&api, &to, &LegacyClock::default(), 11, &mut |_| {})
+            .await
+            .unwrap();
+    assert!(result.passed(), "{result:?}");
+    assert_eq!(result.matching_records, 60);
 }
