@@ -72,7 +72,8 @@ where
         utoipa_actix_web::scope("/api/v1")
             .configure(customers::http::routes)
             .configure(fulfillment::http::routes)
-            .configure(payments::http::routes),
+            .configure(payments::http::routes)
+            .configure(payments::export::routes),
     )
 }
 

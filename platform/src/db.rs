@@ -155,6 +155,35 @@ impl From<r2d2::PoolError> for DbError {
     }
 }
 
+/// One read-only connection to a database this process does not own (a data
+/// migration reading the monolith's tables from outside): no migrations, no
+/// pool, and the database refuses any write made through it (SQLite
+/// `query_only`, PostgreSQL read-only transactions). A SQLite file that does
+/// not exist is an error, not a new empty database.
+pub fn open_read_only(url: &str) -> Result<AnyConnection, DbError> {
+    let unavailable = |e: &dyn std::fmt::Display| {
+        DbError::Unavailable(format!("cannot open {}: {e}", redacted(url)))
+    };
+    match Target::parse(url).map_err(DbError::Unavailable)? {
+        Target::Postgres(url) => {
+            let mut conn = PgConnection::establish(&url).map_err(|e| unavailable(&e))?;
+            conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                .map_err(|e| unavailable(&e))?;
+            Ok(AnyConnection::Postgresql(conn))
+        }
+        Target::Sqlite(path) => {
+            if !path.is_file() {
+                return Err(unavailable(&"no such SQLite file"));
+            }
+            let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| unavailable(&e))?;
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = 1;")
+                .map_err(|e| unavailable(&e))?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+    }
+}
+
 /// Opens connections for a [`Target`], with SQLite tuned for a server.
 #[derive(Debug, Clone)]
 struct Manager(Target);

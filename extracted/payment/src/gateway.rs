@@ -5,6 +5,16 @@
 
 use payment_api::PaymentMethod;
 use platform::Problem;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Authorisations asked for since the process started.
+static CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// How many times the gateway was asked to authorise, process-wide: lets a
+/// test prove that a path (an import, a dry run) never reaches it.
+pub fn calls() -> u64 {
+    CALLS.load(Ordering::Relaxed)
+}
 
 /// The token the simulated gateway declines.
 pub const DECLINED_TOKEN: &str = "tok_declined";
@@ -20,6 +30,7 @@ pub enum Authorization {
 
 /// Checks the method/token pairing (422 when wrong) and asks the gateway.
 pub fn authorize(method: PaymentMethod, token: Option<&str>) -> Result<Authorization, Problem> {
+    CALLS.fetch_add(1, Ordering::Relaxed);
     match (method, token) {
         (PaymentMethod::Card, None) => {
             Err(Problem::unprocessable("a card payment needs card_token")

@@ -13,6 +13,10 @@
 //!   reaches fulfillment as `payment.refunded`.
 //! - Entities get legacy ids from a range the monolith never uses
 //!   ([`legacy_ids`]); imports keep theirs.
+//! - Backfill imports payments with their whole history and invoices
+//!   through `/v2/imports/*` without any side effect (no gateway call, no
+//!   event published), and `/v2/exports/*` lists everything by legacy id for
+//!   verification ([`imports`]).
 //!
 //! Running: `payment` (or `payment serve`) listens on 127.0.0.1:8082 with
 //! `sqlite://data/payment.db`; `PAYMENT__DATABASE__URL=postgres://…` or a
@@ -26,6 +30,7 @@
 pub mod error;
 pub mod gateway;
 pub mod http;
+pub mod imports;
 pub mod invoices;
 pub mod ledger;
 pub mod legacy_ids;

@@ -2,6 +2,7 @@
 //! local-time strings, money codes and amounts, pagination, free text. The shapes
 //! themselves live with each module's handlers.
 
+pub mod export;
 pub mod money;
 pub mod page;
 pub mod time;

@@ -113,7 +113,7 @@ pub struct InvoiceWire {
 }
 
 impl PaymentWire {
-    fn show(p: PaymentRow, clock: &LegacyClock) -> Self {
+    pub(super) fn show(p: PaymentRow, clock: &LegacyClock) -> Self {
         Self {
             id: p.id,
             ord: p.order_id,
@@ -130,7 +130,7 @@ impl PaymentWire {
 }
 
 impl RefundWire {
-    fn show(r: RefundRow, clock: &LegacyClock) -> Self {
+    pub(super) fn show(r: RefundRow, clock: &LegacyClock) -> Self {
         Self {
             id: r.id,
             pay: r.payment_id,
@@ -143,7 +143,7 @@ impl RefundWire {
 }
 
 impl InvoiceWire {
-    fn show(i: InvoiceRow, clock: &LegacyClock) -> Self {
+    pub(super) fn show(i: InvoiceRow, clock: &LegacyClock) -> Self {
         Self {
             id: i.id,
             no: format!("INV-{:06}", i.id),

@@ -4,6 +4,7 @@
 //! customers port.
 
 mod domain;
+pub(crate) mod export;
 mod gateway;
 pub(crate) mod http;
 pub mod port;

@@ -331,3 +331,54 @@ pub fn set_invoice_status(
     .execute(conn)?;
     Ok(())
 }
+
+/// A payment with its refunds.
+pub type PaymentWithRefunds = (PaymentRow, Vec<RefundRow>);
+
+/// Payments with ids above `after` and their refunds, in id order (export).
+pub fn payments_after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> AppResult<(Vec<PaymentWithRefunds>, i64)> {
+    let rows = payments::table
+        .filter(payments::id.gt(after))
+        .order(payments::id)
+        .limit(limit)
+        .select(PaymentRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let refunds: Vec<RefundRow> = refunds::table
+        .filter(refunds::payment_id.eq_any(&ids))
+        .order(refunds::id)
+        .select(RefundRow::as_select())
+        .load(conn)?;
+    let mut by_payment: std::collections::HashMap<i64, Vec<RefundRow>> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for r in refunds {
+        by_payment.entry(r.payment_id).or_default().push(r);
+    }
+    let out = rows
+        .into_iter()
+        .map(|p| {
+            let of = by_payment.remove(&p.id).unwrap_or_default();
+            (p, of)
+        })
+        .collect();
+    Ok((out, payments::table.count().get_result(conn)?))
+}
+
+/// Invoices with ids above `after`, in id order (export).
+pub fn invoices_after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> AppResult<(Vec<InvoiceRow>, i64)> {
+    let rows = invoices::table
+        .filter(invoices::id.gt(after))
+        .order(invoices::id)
+        .limit(limit)
+        .select(InvoiceRow::as_select())
+        .load(conn)?;
+    Ok((rows, invoices::table.count().get_result(conn)?))
+}

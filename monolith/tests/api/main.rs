@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod concurrency;
+mod export;
 mod helpers;
 mod order_flow;
 mod payments;

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 /// Calls the admin API; the body as text, or the problem's detail as the error.
-fn call(
+pub(super) fn call(
     settings: &Settings,
     method: reqwest::Method,
     path: &str,

@@ -1,8 +1,11 @@
-//! `strangler --help`: serve the proxy, inspect it through the admin API, and
-//! edit the local flags file.
+//! `strangler --help`: serve the proxy, inspect it through the admin API,
+//! edit the local flags file, and backfill and verify data (`data`).
 
 mod admin_client;
+mod data;
 mod output;
+
+pub use data::{DataArgs, DataContext, SourceArgs};
 
 use crate::settings::Settings;
 use clap::{Parser, Subcommand};
@@ -58,6 +61,20 @@ pub enum Command {
         /// What to show.
         #[command(subcommand)]
         action: ShadowAction,
+    },
+    /// Copy the monolith's existing records into a service, through the ACL
+    /// and the service's side-effect-free import path (idempotent, resumable).
+    Backfill {
+        /// Which context.
+        #[command(subcommand)]
+        context: DataContext,
+    },
+    /// Compare the monolith's records with a service's through the ACL;
+    /// records the result with the admin API.
+    Verify {
+        /// Which context.
+        #[command(subcommand)]
+        context: DataContext,
     },
     /// Read or change the local flags file (source "file").
     Flags {
@@ -124,6 +141,13 @@ pub enum FlagsAction {
 
 /// Runs the CLI; errors are one line on stderr and a non-zero exit.
 pub fn main(cli: Cli) -> ExitCode {
+    // The data commands need no proxy settings (verify reads them only to
+    // record its result), so a missing admin token does not stop them.
+    let cli = match cli.command {
+        Some(Command::Backfill { context }) => return data::backfill(context),
+        Some(Command::Verify { context }) => return data::verify(cli.config.as_deref(), context),
+        command => Cli { command, ..cli },
+    };
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -149,6 +173,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Shadow {
             action: ShadowAction::Epoch { route, reason, by },
         } => admin_client::shadow_epoch(&settings, &route, &reason, by.as_deref()),
+        // Answered above, before the settings.
+        Command::Backfill { .. } | Command::Verify { .. } => Ok(()),
         Command::Flags { file, action } => {
             output::flags(&file.unwrap_or_else(|| settings.flags.file.clone()), action)
         }

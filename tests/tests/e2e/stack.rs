@@ -290,50 +290,41 @@ pub fn dead_upstream() -> String {
 }
 
 impl Stack {
-    /// Copies a monolith payment into the payment service under the same
-    /// legacy id and instants, through the ACL's backfill translator, so both
-    /// sides hold the same record (what the data migration does at scale).
+    /// Copies a monolith payment (with its refunds) into the payment service
+    /// the way the backfill does: read from the legacy export list, translated
+    /// by the ACL, written through the side-effect-free import path (no
+    /// gateway call), under the same legacy id and instants.
     pub async fn backfill_payment(&self, pay: i64) -> Value {
-        let legacy_json: Value = self
+        let page: Value = self
             .client
-            .get(format!("{}/api/v1/payments/{pay}", self.monolith))
+            .get(format!(
+                "{}/api/v1/export/payments?after={}&limit=1",
+                self.monolith,
+                pay - 1
+            ))
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
-        let legacy: acl::legacy::Payment = serde_json::from_value(legacy_json.clone()).unwrap();
-        let v2 = acl::records::payments::payment_to_v2(
-            &legacy,
-            &acl::LegacyClock::default(),
-            uuid::Uuid::nil(),
-            0,
-        )
-        .unwrap();
-        let create = json!({
-            "legacy_id": v2.legacy_id,
-            "order_legacy_id": v2.order_legacy_id,
-            "amount": v2.amount,
-            "method": v2.method,
-            "card_token": "tok_visa",
-            "capture": true,
-            "created_at": v2.created_at,
-        });
+        let record = &page["items"][0];
+        assert_eq!(record["payment"]["id"], pay, "{page}");
+        let import =
+            strangler_data::payments::to_import(record, &acl::LegacyClock::default()).unwrap();
         let res = self
             .client
-            .post(format!("{}/v2/payments", self.payment))
-            .header("idempotency-key", format!("backfill-{pay}"))
-            .json(&create)
+            .post(format!("{}/v2/imports/payments", self.payment))
+            .json(&json!({ "payments": [import] }))
             .send()
             .await
             .unwrap();
-        assert!(
-            res.status().is_success(),
-            "backfill: {}",
-            res.text().await.unwrap()
+        let report: Value = res.json().await.unwrap();
+        assert_eq!(
+            report["results"][0]["outcome"], "imported",
+            "backfill: {report}"
         );
-        legacy_json
+        record["payment"].clone()
     }
 }
 

@@ -36,6 +36,14 @@ pub const INVOICE_PAY_TEMPLATE: &str = "/v2/invoices/{id}/pay";
 pub const INVOICE_VOID_TEMPLATE: &str = "/v2/invoices/{id}/void";
 /// `POST`: credit a paid invoice.
 pub const INVOICE_CREDIT_TEMPLATE: &str = "/v2/invoices/{id}/credit";
+/// `POST`: import payments with their history (backfill).
+pub const IMPORT_PAYMENTS: &str = "/v2/imports/payments";
+/// `POST`: import invoices (backfill).
+pub const IMPORT_INVOICES: &str = "/v2/imports/invoices";
+/// `GET ?after=&limit=`: payments with their refunds by legacy id (verify).
+pub const EXPORT_PAYMENTS: &str = "/v2/exports/payments";
+/// `GET ?after=&limit=`: invoices by legacy id (verify).
+pub const EXPORT_INVOICES: &str = "/v2/exports/invoices";
 /// The OpenAPI document of `/v2`.
 pub const OPENAPI: &str = "/v2/openapi.json";
 

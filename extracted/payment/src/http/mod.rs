@@ -1,6 +1,7 @@
 //! The `/v2` HTTP API: one file per resource; [`routes`] registers them and
 //! [`ApiDoc`] is their OpenAPI document, generated from the handlers.
 
+pub mod imports;
 pub mod invoices;
 pub mod payment_changes;
 pub mod payments;
@@ -24,11 +25,14 @@ use utoipa::OpenApi;
         refunds::create, refunds::list, refunds::get_one, refunds::by_legacy_id,
         invoices::create, invoices::list, invoices::get_one, invoices::by_legacy_id,
         invoices::pay, invoices::void, invoices::credit,
+        imports::import_payments, imports::import_invoices,
+        imports::export_payments, imports::export_invoices,
     ),
     tags(
         (name = "payments", description = "Authorise, capture, void, fail"),
         (name = "refunds", description = "Money returned from captured payments"),
         (name = "invoices", description = "Numbered bills with a billing snapshot"),
+        (name = "imports", description = "Data migration: backfill imports without side effects, export lists for verification"),
     )
 )]
 pub struct ApiDoc;
@@ -55,6 +59,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(invoices::pay)
         .service(invoices::void)
         .service(invoices::credit)
+        .service(imports::import_payments)
+        .service(imports::import_invoices)
+        .service(imports::export_payments)
+        .service(imports::export_invoices)
         .route(payment_api::paths::OPENAPI, web::get().to(openapi_json));
 }
 

@@ -127,7 +127,7 @@ fn record(conn: &mut AnyConnection, event: &str, invoice: &Invoice) -> Result<()
     Ok(())
 }
 
-fn billing(b: &BillingDetails) -> Result<BillingDetails, Problem> {
+pub(crate) fn billing(b: &BillingDetails) -> Result<BillingDetails, Problem> {
     let country = b.country.trim();
     if country.len() != 2 || !country.bytes().all(|c| c.is_ascii_uppercase()) {
         return Err(Problem::unprocessable(format!(
@@ -145,7 +145,7 @@ fn billing(b: &BillingDetails) -> Result<BillingDetails, Problem> {
     })
 }
 
-fn check_number(n: &str) -> Result<String, Problem> {
+pub(crate) fn check_number(n: &str) -> Result<String, Problem> {
     match n.strip_prefix("INV-") {
         Some(d) if d.len() >= 6 && d.len() <= 18 && d.bytes().all(|c| c.is_ascii_digit()) => {
             Ok(n.to_owned())

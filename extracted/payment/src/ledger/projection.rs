@@ -112,6 +112,31 @@ pub fn project(
     after: &PaymentState,
 ) -> Result<(), CommandError> {
     save_payment(conn, after)?;
+    insert_refund(conn, event, after)
+}
+
+/// Writes the read side for a whole stream appended at once (an import):
+/// the payment row as `last` says, a refund row per refund, the same rows
+/// [`project`] leaves after each event in turn.
+pub fn project_stream(
+    conn: &mut AnyConnection,
+    events: &[PaymentEvent],
+    last: &PaymentState,
+) -> Result<(), CommandError> {
+    diesel::insert_into(payments::table)
+        .values(PaymentRow::from(last))
+        .execute(conn)?;
+    for event in events {
+        insert_refund(conn, event, last)?;
+    }
+    Ok(())
+}
+
+fn insert_refund(
+    conn: &mut AnyConnection,
+    event: &PaymentEvent,
+    of: &PaymentState,
+) -> Result<(), CommandError> {
     if let PaymentEvent::Refunded {
         refund_id,
         refund_legacy_id,
@@ -124,9 +149,9 @@ pub fn project(
             .values(RefundRow {
                 id: refund_id.to_string(),
                 legacy_id: *refund_legacy_id,
-                payment_id: after.id().to_string(),
-                payment_legacy_id: after.opened.legacy_id,
-                currency: after.opened.currency.code().to_owned(),
+                payment_id: of.id().to_string(),
+                payment_legacy_id: of.opened.legacy_id,
+                currency: of.opened.currency.code().to_owned(),
                 amount_minor: *amount_minor,
                 reason: reason.clone(),
                 created_at: at.naive_utc(),

@@ -131,7 +131,7 @@ pub fn refund_legacy_id_taken(conn: &mut AnyConnection, legacy_id: i64) -> Query
     Ok(n > 0)
 }
 
-fn payment_from_row(r: PaymentRow) -> Result<Payment, Problem> {
+pub(crate) fn payment_from_row(r: PaymentRow) -> Result<Payment, Problem> {
     let currency = currency(&r.currency)?;
     Ok(Payment {
         id: uuid(&r.id)?,
@@ -156,7 +156,7 @@ fn payment_from_row(r: PaymentRow) -> Result<Payment, Problem> {
     })
 }
 
-fn refund_from_row(r: RefundRow) -> Result<Refund, Problem> {
+pub(crate) fn refund_from_row(r: RefundRow) -> Result<Refund, Problem> {
     Ok(Refund {
         id: uuid(&r.id)?,
         legacy_id: r.legacy_id,

@@ -7,6 +7,7 @@ mod concurrency;
 mod dry_run;
 mod helpers;
 mod idempotency;
+mod imports;
 mod invoices;
 mod lifecycle;
 mod rebuild;

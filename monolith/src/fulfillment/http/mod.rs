@@ -1,5 +1,6 @@
 //! The fulfillment part of `/api/v1`: inventory, orders, shipments.
 
+mod export;
 mod inventory;
 mod orders;
 mod shipments;
@@ -10,5 +11,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(inventory::routes)
         .configure(orders::routes)
-        .configure(shipments::routes);
+        .configure(shipments::routes)
+        .configure(export::routes);
 }

@@ -84,7 +84,7 @@ pub struct OrderWire {
 }
 
 impl OrderWire {
-    fn show((o, lines): OrderWithLines, clock: &LegacyClock) -> Self {
+    pub(super) fn show((o, lines): OrderWithLines, clock: &LegacyClock) -> Self {
         Self {
             id: o.id,
             cust: o.customer_id,

@@ -43,7 +43,7 @@ pub struct ShipmentWire {
 }
 
 impl ShipmentWire {
-    fn show(s: ShipmentRow, clock: &LegacyClock) -> Self {
+    pub(super) fn show(s: ShipmentRow, clock: &LegacyClock) -> Self {
         Self {
             id: s.id,
             ord: s.order_id,

@@ -137,6 +137,34 @@ pub fn of_customer(
     Ok((orders, total))
 }
 
+/// Orders with ids above `after` and their lines, in id order (export).
+pub fn after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> AppResult<(Vec<OrderWithLines>, i64)> {
+    let rows: Vec<OrderRow> = orders::table
+        .filter(orders::id.gt(after))
+        .order(orders::id)
+        .limit(limit)
+        .select(OrderRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
+    let mut by_order: std::collections::HashMap<i64, Vec<LineRow>> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for line in lines_of(conn, &ids)? {
+        by_order.entry(line.order_id).or_default().push(line);
+    }
+    let orders = rows
+        .into_iter()
+        .map(|o| {
+            let lines = by_order.remove(&o.id).unwrap_or_default();
+            (o, lines)
+        })
+        .collect();
+    Ok((orders, orders::table.count().get_result(conn)?))
+}
+
 /// Moves an order to `to` if its current state allows it, atomically; the 409
 /// names the current state.
 pub fn transition(

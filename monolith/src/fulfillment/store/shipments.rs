@@ -71,3 +71,18 @@ pub fn deliver(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> AppResu
     }
     Ok(row)
 }
+
+/// Shipments with ids above `after`, in id order (export).
+pub fn after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> AppResult<(Vec<ShipmentRow>, i64)> {
+    let rows = shipments::table
+        .filter(shipments::id.gt(after))
+        .order(shipments::id)
+        .limit(limit)
+        .select(ShipmentRow::as_select())
+        .load(conn)?;
+    Ok((rows, shipments::table.count().get_result(conn)?))
+}
