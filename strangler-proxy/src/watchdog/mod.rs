@@ -1,8 +1,23 @@
 //! The watchdog: while a route is in `canary` or `new`, it judges the new
 //! side's recent requests and, when the error rate, the fallback rate or the
-//! p99 latency crosses its limit, moves the route back one stage by switching
-//! the stage's flag off (`new` → `canary` or below, `canary` → `shadow` or
-//! below), records why with the numbers, and logs it.
+//! p99 latency crosses its limit, or when the new side answers 404 (or any
+//! 4xx) more often than the monolith does on the same route, or shadow
+//! comparisons find the candidate missing records, moves the route back one
+//! stage by switching the stage's flag off (`new` → `canary` or below,
+//! `canary` → `shadow` or below), records why with the numbers, and logs it.
+//! All its conditions are in [`Watchdog::judge`]; what it measures is in
+//! [`Health`].
+//!
+//! Missing data answers 404, not 5xx: a new side that lost records looks
+//! healthy to the error rate. The 4xx rates are therefore held to the
+//! monolith's own on the route (clients asking for ids that exist nowhere get
+//! 404 from both, and that is no reason to roll back). The baseline is the
+//! monolith's answers in its last `window` of serving the route in `shadow`
+//! or `canary` ([`crate::stats::Counters::legacy_baseline`]): in `canary` the
+//! same live window as the new side's; in `new`, where the monolith serves
+//! nothing, the window before the move. Without a baseline (the proxy
+//! restarted in `new`) the 4xx comparison is not made; the shadow data, kept
+//! in the database, still is.
 //!
 //! What makes it trustworthy: it acts only on at least `min_requests` requests
 //! in its window, it only ever moves a route *back* (never forward: that is the
@@ -16,13 +31,14 @@ use crate::proxy::decide::{Mode, current_mode};
 use crate::routes::Route;
 use crate::settings::{FlagSource, Settings, WatchdogSettings};
 use crate::shadow::store::{Decision, Window};
-use crate::stats::NewSideOutcome;
-use serde::Serialize;
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
+
+mod health;
+pub use health::{Baseline, Health, ShadowHealth};
 
 /// The watchdog's limits, checked.
 #[derive(Debug, Clone)]
@@ -31,40 +47,6 @@ pub struct Watchdog {
     interval: Duration,
     window: Duration,
     flags_file: Option<PathBuf>,
-}
-
-/// What the watchdog saw of a route's new side.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Health {
-    /// Requests in the window.
-    pub requests: u64,
-    /// Share that failed.
-    pub error_rate: f64,
-    /// Share served by the monolith instead.
-    pub fallback_rate: f64,
-    /// 99th percentile latency, ms.
-    pub p99_ms: u64,
-}
-
-impl Health {
-    /// Summarises outcomes.
-    pub fn of(outcomes: &[NewSideOutcome]) -> Self {
-        let n = outcomes.len();
-        let share = |count: usize| if n == 0 { 0.0 } else { count as f64 / n as f64 };
-        let mut latencies: Vec<u64> = outcomes.iter().map(|o| o.latency_ms).collect();
-        latencies.sort_unstable();
-        // Nearest rank: the smallest latency with at least 99 % at or below it.
-        let p99 = latencies
-            .get((n * 99).div_ceil(100).saturating_sub(1))
-            .copied()
-            .unwrap_or(0);
-        Self {
-            requests: n as u64,
-            error_rate: share(outcomes.iter().filter(|o| o.failed).count()),
-            fallback_rate: share(outcomes.iter().filter(|o| o.fell_back).count()),
-            p99_ms: p99,
-        }
-    }
 }
 
 impl Watchdog {
@@ -87,15 +69,23 @@ impl Watchdog {
         }))
     }
 
-    /// Why `health` crosses a limit, if it does.
+    /// Why `health` crosses a limit, if it does: the one place for the
+    /// watchdog's conditions. Each needs at least `min_requests` of what it
+    /// is measured over (new-side requests, the new side's own answers and
+    /// the monolith's, shadow samples), so a handful never triggers it.
     pub fn judge(&self, health: &Health) -> Option<String> {
+        self.judge_new_side(health)
+            .or_else(|| self.judge_client_errors(health))
+            .or_else(|| self.judge_shadow(health))
+    }
+
+    fn judge_new_side(&self, health: &Health) -> Option<String> {
         let l = &self.limits;
         if health.requests < l.min_requests {
             return None;
         }
         let over = |what: &str, value: f64, limit: f64| {
-            (value > limit)
-                .then(|| format!("{what} {:.1} % > {:.1} %", value * 100.0, limit * 100.0))
+            (value > limit).then(|| format!("{what} {} > {}", pct(value), pct(limit)))
         };
         over("error rate", health.error_rate, l.max_error_rate)
             .or_else(|| over("fallback rate", health.fallback_rate, l.max_fallback_rate))
@@ -104,6 +94,61 @@ impl Watchdog {
                     .then(|| format!("p99 {} ms > {} ms", health.p99_ms, l.max_p99_ms))
             })
             .map(|why| format!("{why} over {} new-side requests", health.requests))
+    }
+
+    /// The new side's 404 and 4xx rates against the monolith's baseline.
+    fn judge_client_errors(&self, health: &Health) -> Option<String> {
+        let l = &self.limits;
+        let base = health.baseline?;
+        if health.answered < l.min_requests || base.requests < l.min_requests {
+            return None;
+        }
+        let over = |what: &str, value: f64, baseline: f64, excess: f64| {
+            (value > baseline + excess).then(|| {
+                format!(
+                    "{what} {} > legacy baseline {} + {}",
+                    pct(value),
+                    pct(baseline),
+                    pct(excess)
+                )
+            })
+        };
+        over(
+            "404 rate",
+            health.not_found_rate,
+            base.not_found_rate,
+            l.max_not_found_excess,
+        )
+        .or_else(|| {
+            over(
+                "4xx rate",
+                health.client_error_rate,
+                base.client_error_rate,
+                l.max_client_error_excess,
+            )
+        })
+        .map(|why| {
+            format!(
+                "{why} over {} new-side answers (baseline over {} legacy answers)",
+                health.answered, base.requests
+            )
+        })
+    }
+
+    /// Shadow samples whose candidate lacked a record the monolith has: the
+    /// class is already relative to the monolith, so its baseline is zero.
+    fn judge_shadow(&self, health: &Health) -> Option<String> {
+        let l = &self.limits;
+        let shadow = health.shadow?;
+        (shadow.samples >= l.min_requests && shadow.candidate_missing_rate > l.max_not_found_excess)
+            .then(|| {
+                format!(
+                    "candidate missing the record in {} of {} shadow samples > {}",
+                    pct(shadow.candidate_missing_rate),
+                    shadow.samples,
+                    pct(l.max_not_found_excess)
+                )
+            })
     }
 
     /// Looks every interval until `stop`.
@@ -120,17 +165,36 @@ impl Watchdog {
     async fn look(&self, proxy: &Proxy) {
         let table = proxy.table();
         let flags = proxy.flags().snapshot();
-        let since = Instant::now()
-            .checked_sub(self.window)
-            .unwrap_or_else(Instant::now);
         for route in table.routes() {
             let mode = current_mode(&flags, &route.flags);
             if !matches!(mode, Mode::Canary | Mode::New) {
                 continue;
             }
-            let health = Health::of(&route.counters.new_side_since(since));
+            let health = self.health(proxy, route).await;
+            route.counters.watched(health);
             if let Some(why) = self.judge(&health) {
                 self.roll_back(proxy, route, mode, health, why).await;
+            }
+        }
+    }
+
+    /// What `route` looks like over the window, not reaching back past its
+    /// last rollback (what was judged then is not judged twice).
+    async fn health(&self, proxy: &Proxy, route: &Route) -> Health {
+        let counters = &route.counters;
+        let window = counters
+            .forgotten_at()
+            .map_or(self.window, |at| at.elapsed().min(self.window));
+        let since = Instant::now()
+            .checked_sub(window)
+            .unwrap_or_else(Instant::now);
+        let health = Health::of(&counters.new_side_since(since))
+            .with_baseline(&counters.legacy_baseline(self.window));
+        match proxy.shadow().store().gate_stats(&route.name, window).await {
+            Ok(stats) => health.with_shadow(&stats),
+            Err(e) => {
+                tracing::warn!(route = %route.name, error = %e, "watchdog could not read the shadow results");
+                health
             }
         }
     }
@@ -177,9 +241,7 @@ impl Watchdog {
             outcome: outcome.into(),
             forced: false,
             reason: why,
-            evidence: json!({ "health": health, "flag": flag, "limits": {
-                "min_requests": self.limits.min_requests, "max_error_rate": self.limits.max_error_rate,
-                "max_fallback_rate": self.limits.max_fallback_rate, "max_p99_ms": self.limits.max_p99_ms } }),
+            evidence: json!({ "health": health, "flag": flag, "limits": &self.limits }),
         };
         if let Err(e) = proxy.shadow().store().record_decision(decision).await {
             tracing::warn!(error = %e, "watchdog decision not recorded");
@@ -187,67 +249,10 @@ impl Watchdog {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn dog() -> Watchdog {
-        Watchdog {
-            limits: WatchdogSettings {
-                enabled: true,
-                interval: "5s".into(),
-                window: "1m".into(),
-                min_requests: 10,
-                max_error_rate: 0.05,
-                max_fallback_rate: 0.05,
-                max_p99_ms: 500,
-            },
-            interval: Duration::from_secs(5),
-            window: Duration::from_secs(60),
-            flags_file: None,
-        }
-    }
-
-    fn outcomes(n: usize, failed: usize, latency_ms: u64) -> Vec<NewSideOutcome> {
-        (0..n)
-            .map(|i| NewSideOutcome {
-                at: Instant::now(),
-                latency_ms,
-                failed: i < failed,
-                fell_back: i < failed,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn judges_rates_latency_and_the_minimum() {
-        assert_eq!(
-            dog().judge(&Health::of(&outcomes(100, 5, 10))),
-            None,
-            "at the limit is fine"
-        );
-        let why = dog().judge(&Health::of(&outcomes(100, 6, 10))).unwrap();
-        assert!(why.starts_with("error rate 6.0 % > 5.0 %"), "{why}");
-        assert_eq!(
-            dog().judge(&Health::of(&outcomes(9, 9, 10))),
-            None,
-            "too few requests to judge"
-        );
-        let why = dog().judge(&Health::of(&outcomes(100, 0, 900))).unwrap();
-        assert!(why.starts_with("p99 900 ms > 500 ms"), "{why}");
-    }
-
-    #[test]
-    fn p99_is_the_nearest_rank() {
-        let mut o = outcomes(100, 0, 10);
-        o[99].latency_ms = 5000;
-        assert_eq!(
-            Health::of(&o).p99_ms,
-            10,
-            "one slow request in 100 is the 100th percentile"
-        );
-        o[98].latency_ms = 4000;
-        assert_eq!(Health::of(&o).p99_ms, 4000);
-        assert_eq!(Health::of(&[]).p99_ms, 0);
-    }
+/// A share as the reasons show it.
+fn pct(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
 }
+
+#[cfg(test)]
+mod tests;
