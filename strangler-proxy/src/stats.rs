@@ -30,8 +30,8 @@ pub struct Counters {
     recent: Mutex<VecDeque<NewSideOutcome>>,
     /// When the watchdog last forgot them (after a rollback).
     forgotten_at: Mutex<Option<Instant>>,
-    /// The monolith's recent answers in `shadow` and `canary`: the
-    /// watchdog's baseline for the new side's 4xx rates.
+    /// The monolith's recent answers to shadowed requests: the watchdog's
+    /// baseline for the new side's 4xx rates.
     legacy_recent: Mutex<VecDeque<LegacyAnswer>>,
     /// What the watchdog saw at its last look, for the admin API and metrics.
     watched: Mutex<Option<Health>>,
@@ -122,9 +122,11 @@ impl Counters {
         }
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.status_classes[class].fetch_add(1, Ordering::Relaxed);
-        // Only while the route is migrating: a route in `legacy` pays no lock
-        // per request, and `shadow` comes before every `canary` or `new`.
-        if backend == Backend::Legacy && matches!(mode, Mode::Shadow | Mode::Canary) {
+        // Only while the route is shadowed (in `shadow`, and in `canary` for
+        // clients outside the cohort, whose requests are decided `shadow`):
+        // a route in `legacy` pays no lock per request, and the gate needs
+        // shadow samples before every `canary` or `new`.
+        if backend == Backend::Legacy && mode != Mode::Legacy {
             push_bounded(
                 &self.legacy_recent,
                 LegacyAnswer {
@@ -146,9 +148,10 @@ impl Counters {
     }
 
     /// The monolith's baseline: its answers in the last `window` it served
-    /// the route in `shadow` or `canary` (up to the latest such answer). In
-    /// `canary` that is the same window as the new side's; in `new`, where
-    /// the monolith serves nothing, it is the last window before the move.
+    /// the route's shadowed requests (up to the latest such answer). In
+    /// `canary` that is the same window as the new side's (clients outside
+    /// the cohort); in `new`, where the monolith serves nothing, it is the
+    /// last window before the move.
     pub fn legacy_baseline(&self, window: Duration) -> Vec<LegacyAnswer> {
         let recent = lock(&self.legacy_recent);
         let Some(latest) = recent.back().map(|a| a.at) else {

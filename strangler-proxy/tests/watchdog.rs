@@ -3,8 +3,9 @@
 //! the monolith serves) is rolled back from `new`, with the rate, the
 //! monolith's baseline and the limit in the recorded reason; a new side that
 //! answers 404 exactly as often as the monolith (ids that exist nowhere) is
-//! left alone; below `min_requests` nothing happens. The route view and the
-//! metrics show the rates it compared.
+//! left alone; below `min_requests` nothing happens; a canary whose shadow
+//! copies find the candidate missing records is rolled back too. The route
+//! view and the metrics show the rates it compared.
 //!
 //! Real time with a 1 s interval rather than paused time: the proxy's sockets
 //! and the store's blocking pool would let paused time jump past timeouts.
@@ -71,9 +72,29 @@ struct Watched {
     _db: TestDatabase,
 }
 
-/// A proxy with route `orders` in `shadow` (its `new` flag off), a new side
-/// holding the ids up to `new_has`, and a watchdog looking every second.
-async fn start(name: &str, backend: TestBackend, new_has: u64, min_requests: u64) -> Watched {
+/// The flags: `orders.shadow` on, `orders.new` off, `orders.canary` on at a
+/// rollout of 0 % when `canary` (the route is in `canary`, every client
+/// outside the cohort and shadowed), else off.
+fn flags_doc(canary: bool) -> String {
+    format!(
+        r#"{{"version": 2, "features": [
+            {{"name": "orders.shadow", "enabled": true, "strategies": [{{"name": "default"}}]}},
+            {{"name": "orders.canary", "enabled": {canary}, "strategies": [{{"name": "flexibleRollout",
+                "parameters": {{"rollout": "0", "stickiness": "userId", "groupId": "orders"}}}}]}},
+            {{"name": "orders.new", "enabled": false, "strategies": [{{"name": "default"}}]}}]}}"#
+    )
+}
+
+/// A proxy with route `orders` in `shadow` (or `canary`, see [`flags_doc`]),
+/// a new side holding the ids up to `new_has`, and a watchdog looking every
+/// second.
+async fn start(
+    name: &str,
+    backend: TestBackend,
+    new_has: u64,
+    min_requests: u64,
+    canary: bool,
+) -> Watched {
     let db = TestDatabase::create(backend);
     let (legacy, new) = (orders(LEGACY_HAS).await, orders(new_has).await);
     let toml = format!(
@@ -97,6 +118,7 @@ patterns = ["/api/v1/orders/{{id}}"]
 new = "{new}"
 [routes.flags]
 shadow = "orders.shadow"
+canary = "orders.canary"
 new = "orders.new"
 [routes.shadow]
 max_per_second = 0
@@ -106,13 +128,7 @@ max_per_second = 0
     let mut flags = PathBuf::new();
     let app = proxy_app::start(&format!("watchdog-{name}-{backend:?}"), &toml, |s| {
         s.shadow.database_url = url;
-        std::fs::write(
-            &s.flags.file,
-            r#"{"version": 2, "features": [
-                {"name": "orders.shadow", "enabled": true, "strategies": [{"name": "default"}]},
-                {"name": "orders.new", "enabled": false, "strategies": [{"name": "default"}]}]}"#,
-        )
-        .unwrap();
+        std::fs::write(&s.flags.file, flags_doc(canary)).unwrap();
         flags = s.flags.file.clone();
     })
     .await;
@@ -178,6 +194,18 @@ impl Watched {
             .collect()
     }
 
+    /// Waits (bounded) for the watchdog's first rollback.
+    async fn rollback(&self) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(d) = self.rollbacks().await.pop() {
+                return d;
+            }
+            assert!(Instant::now() < deadline, "the watchdog never rolled back");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Waits (bounded) until the watchdog has looked at `answered` new-side
     /// answers at least; what it saw.
     async fn looked_at(&self, answered: u64) -> Value {
@@ -215,7 +243,7 @@ impl Watched {
 
 async fn a_new_side_that_lost_records_is_rolled_back(backend: TestBackend) {
     // The backfill stopped at 500: orders 501 to 1000 are lost on the new side.
-    let w = start("lost", backend, 500, 10).await;
+    let w = start("lost", backend, 500, 10, false).await;
     // In shadow the monolith answers: its baseline is 5 in 25 = 20 % of 404s.
     w.ask((1..=20).chain(1001..=1005), "legacy").await;
     w.move_to_new().await;
@@ -225,14 +253,7 @@ async fn a_new_side_that_lost_records_is_rolled_back(backend: TestBackend) {
         w.get(id).await;
     }
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let rollback = loop {
-        if let Some(d) = w.rollbacks().await.pop() {
-            break d;
-        }
-        assert!(Instant::now() < deadline, "the watchdog never rolled back");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let rollback = w.rollback().await;
     assert_eq!(
         (rollback["from_mode"].as_str(), rollback["outcome"].as_str()),
         (Some("new"), Some("applied")),
@@ -274,7 +295,7 @@ async fn a_new_side_that_lost_records_is_rolled_back(backend: TestBackend) {
 async fn the_same_404_rate_as_the_monolith_is_no_reason(backend: TestBackend) {
     // The new side has every order; clients ask for ids that exist nowhere
     // half the time, before and after the move.
-    let w = start("same", backend, LEGACY_HAS, 10).await;
+    let w = start("same", backend, LEGACY_HAS, 10, false).await;
     w.ask((1..=20).chain(1001..=1020), "legacy").await;
     w.move_to_new().await;
     w.ask((21..=40).chain(1021..=1040), "new").await;
@@ -287,7 +308,7 @@ async fn the_same_404_rate_as_the_monolith_is_no_reason(backend: TestBackend) {
 }
 
 async fn below_the_minimum_nothing_happens(backend: TestBackend) {
-    let w = start("few", backend, 500, 10).await;
+    let w = start("few", backend, 500, 10, false).await;
     w.ask(1..=20, "legacy").await;
     w.move_to_new().await;
     // Nine lost orders: every one a 404 the monolith would not give, one
@@ -301,7 +322,33 @@ async fn below_the_minimum_nothing_happens(backend: TestBackend) {
     w.app.stop().await;
 }
 
+async fn a_canary_whose_shadow_samples_miss_records_is_rolled_back(backend: TestBackend) {
+    // In canary at 0 %, the monolith serves everyone and shadows every
+    // request: the copies find orders 501 and up missing on the new side.
+    let w = start("missing", backend, 500, 10, true).await;
+    assert_eq!(w.admin("/admin/routes").await[0]["mode"], "canary");
+    w.ask(501..=530, "legacy").await;
+
+    let rollback = w.rollback().await;
+    assert_eq!(
+        (rollback["from_mode"].as_str(), rollback["outcome"].as_str()),
+        (Some("canary"), Some("applied")),
+        "{rollback}"
+    );
+    let reason = rollback["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("candidate missing the record in 100.0 % of ")
+            && reason.ends_with(" shadow samples > 5.0 %"),
+        "{reason}"
+    );
+    let shadow = &rollback["evidence"]["health"]["shadow"];
+    assert!(shadow["samples"].as_u64().unwrap() >= 10, "{rollback}");
+    assert_eq!(w.admin("/admin/routes").await[0]["mode"], "shadow");
+    w.app.stop().await;
+}
+
 platform::both_backends!(
+    a_canary_whose_shadow_samples_miss_records_is_rolled_back,
     a_new_side_that_lost_records_is_rolled_back,
     the_same_404_rate_as_the_monolith_is_no_reason,
     below_the_minimum_nothing_happens,

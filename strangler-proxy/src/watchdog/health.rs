@@ -30,8 +30,8 @@ pub struct Health {
     /// Share of the new side's own answers that were 4xx (404 included).
     #[serde(default)]
     pub client_error_rate: f64,
-    /// The monolith's rates on the same route, if it has served it in
-    /// `shadow` or `canary` since the proxy started.
+    /// The monolith's rates on the same route, if it has served shadowed
+    /// requests of it since the proxy started.
     #[serde(default)]
     pub baseline: Option<Baseline>,
     /// The shadow comparisons of the window (current epoch), if any.

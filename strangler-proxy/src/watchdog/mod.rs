@@ -12,12 +12,14 @@
 //! healthy to the error rate. The 4xx rates are therefore held to the
 //! monolith's own on the route (clients asking for ids that exist nowhere get
 //! 404 from both, and that is no reason to roll back). The baseline is the
-//! monolith's answers in its last `window` of serving the route in `shadow`
-//! or `canary` ([`crate::stats::Counters::legacy_baseline`]): in `canary` the
-//! same live window as the new side's; in `new`, where the monolith serves
-//! nothing, the window before the move. Without a baseline (the proxy
-//! restarted in `new`) the 4xx comparison is not made; the shadow data, kept
-//! in the database, still is.
+//! monolith's answers in its last `window` of serving the route's shadowed
+//! requests ([`crate::stats::Counters::legacy_baseline`]): in `canary` the
+//! same live window as the new side's (clients outside the cohort are
+//! shadowed); in `new`, where the monolith serves nothing, the window before
+//! the move. Kept in memory beside the new side's outcomes, it costs a route
+//! in `legacy` nothing. Without a baseline (the proxy restarted in `new`, or
+//! the shadow flag was never on) the 4xx comparison is not made; the shadow
+//! data, kept in the database, still is.
 //!
 //! What makes it trustworthy: it acts only on at least `min_requests` requests
 //! in its window, it only ever moves a route *back* (never forward: that is the
