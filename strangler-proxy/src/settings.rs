@@ -154,7 +154,7 @@ pub struct GateSettings {
 }
 
 /// When a route in `canary` or `new` is stepped back.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WatchdogSettings {
     /// On or off.
@@ -171,6 +171,36 @@ pub struct WatchdogSettings {
     pub max_fallback_rate: f64,
     /// Largest p99 latency of new-side requests, in ms.
     pub max_p99_ms: u64,
+    /// Largest excess, 0 to 1, of the new side's 404 rate over the
+    /// monolith's on the route; also the largest share of shadow samples
+    /// whose candidate lacks the record.
+    pub max_not_found_excess: f64,
+    /// Largest excess, 0 to 1, of the new side's 4xx rate (404 included)
+    /// over the monolith's on the route.
+    pub max_client_error_excess: f64,
+}
+
+impl WatchdogSettings {
+    /// Its shares and excesses are between 0 and 1.
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
+        for (key, value) in [
+            ("watchdog.max_error_rate", self.max_error_rate),
+            ("watchdog.max_fallback_rate", self.max_fallback_rate),
+            ("watchdog.max_not_found_excess", self.max_not_found_excess),
+            (
+                "watchdog.max_client_error_excess",
+                self.max_client_error_excess,
+            ),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(InvalidSetting::new(
+                    key,
+                    format!("must be between 0 and 1 (e.g. 0.05), not {value}"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What a route does with writes in shadow mode.
@@ -485,6 +515,7 @@ impl Validate for Settings {
                 "queue_capacity, concurrency and pool_size must be greater than 0",
             ));
         }
+        self.watchdog.validate()?;
         self.resilience.validate()?;
         acl::LegacyClock::from_name(&self.acl.timezone)
             .map_err(|e| InvalidSetting::new("acl.timezone", e.to_string()))?;

@@ -7,6 +7,7 @@
 
 use crate::metrics::{ProxyMetrics, RouteSeries, SnapshotCounter, UNROUTED};
 use crate::proxy::decide::Mode;
+use crate::watchdog::Health;
 use platform::metrics::{Kind, Sample};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,6 +28,13 @@ pub struct Counters {
     status_classes: [AtomicU64; 5],
     /// The new side's recent requests, for the watchdog.
     recent: Mutex<VecDeque<NewSideOutcome>>,
+    /// When the watchdog last forgot them (after a rollback).
+    forgotten_at: Mutex<Option<Instant>>,
+    /// The monolith's recent answers to shadowed requests: the watchdog's
+    /// baseline for the new side's 4xx rates.
+    legacy_recent: Mutex<VecDeque<LegacyAnswer>>,
+    /// What the watchdog saw at its last look, for the admin API and metrics.
+    watched: Mutex<Option<Health>>,
     /// Its Prometheus request series.
     series: RouteSeries,
 }
@@ -42,6 +50,17 @@ pub struct NewSideOutcome {
     pub failed: bool,
     /// The monolith served it instead.
     pub fell_back: bool,
+    /// The status the client got.
+    pub status: u16,
+}
+
+/// One request the monolith answered while the route was migrating.
+#[derive(Debug, Clone, Copy)]
+pub struct LegacyAnswer {
+    /// When it ended.
+    pub at: Instant,
+    /// Its status.
+    pub status: u16,
 }
 
 /// The most outcomes kept per route; older ones fall off first.
@@ -82,6 +101,9 @@ impl Counters {
             untranslated: AtomicU64::default(),
             status_classes: Default::default(),
             recent: Mutex::default(),
+            forgotten_at: Mutex::default(),
+            legacy_recent: Mutex::default(),
+            watched: Mutex::default(),
             series,
         }
     }
@@ -100,6 +122,19 @@ impl Counters {
         }
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.status_classes[class].fetch_add(1, Ordering::Relaxed);
+        // Only while the route is shadowed (in `shadow`, and in `canary` for
+        // clients outside the cohort, whose requests are decided `shadow`):
+        // a route in `legacy` pays no lock per request, and the gate needs
+        // shadow samples before every `canary` or `new`.
+        if backend == Backend::Legacy && mode != Mode::Legacy {
+            push_bounded(
+                &self.legacy_recent,
+                LegacyAnswer {
+                    at: Instant::now(),
+                    status,
+                },
+            );
+        }
     }
 
     /// Counts a failure of an upstream (whether or not a fallback followed).
@@ -109,26 +144,50 @@ impl Counters {
 
     /// Remembers how the new side did on one request.
     pub fn new_side(&self, outcome: NewSideOutcome) {
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        if recent.len() == RECENT_MAX {
-            recent.pop_front();
-        }
-        recent.push_back(outcome);
+        push_bounded(&self.recent, outcome);
+    }
+
+    /// The monolith's baseline: its answers in the last `window` it served
+    /// the route's shadowed requests (up to the latest such answer). In
+    /// `canary` that is the same window as the new side's (clients outside
+    /// the cohort); in `new`, where the monolith serves nothing, it is the
+    /// last window before the move.
+    pub fn legacy_baseline(&self, window: Duration) -> Vec<LegacyAnswer> {
+        let recent = lock(&self.legacy_recent);
+        let Some(latest) = recent.back().map(|a| a.at) else {
+            return Vec::new();
+        };
+        let from = latest.checked_sub(window).unwrap_or(latest);
+        recent.iter().filter(|a| a.at >= from).copied().collect()
     }
 
     /// The new side's outcomes since `since`.
     pub fn new_side_since(&self, since: Instant) -> Vec<NewSideOutcome> {
-        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let recent = lock(&self.recent);
         recent.iter().filter(|o| o.at >= since).copied().collect()
     }
 
     /// Forgets the new side's outcomes (after a rollback, so old failures are
     /// not judged twice).
     pub fn forget_new_side(&self) {
-        self.recent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        lock(&self.recent).clear();
+        *lock(&self.forgotten_at) = Some(Instant::now());
+    }
+
+    /// When the new side's outcomes were last forgotten: the watchdog judges
+    /// nothing older (shadow results included).
+    pub fn forgotten_at(&self) -> Option<Instant> {
+        *lock(&self.forgotten_at)
+    }
+
+    /// Keeps what the watchdog saw at its last look.
+    pub fn watched(&self, health: Health) {
+        *lock(&self.watched) = Some(health);
+    }
+
+    /// What the watchdog saw at its last look, if it looked at this route.
+    pub fn last_watched(&self) -> Option<Health> {
+        *lock(&self.watched)
     }
 
     /// Counts a request the translator left to the monolith.
@@ -153,6 +212,20 @@ impl Counters {
                 .collect(),
         }
     }
+}
+
+/// A poisoned lock still holds sound data here: every writer only pushes or
+/// replaces whole values.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn push_bounded<T>(ring: &Mutex<VecDeque<T>>, item: T) {
+    let mut ring = lock(ring);
+    if ring.len() == RECENT_MAX {
+        ring.pop_front();
+    }
+    ring.push_back(item);
 }
 
 /// Counters as numbers.
@@ -226,7 +299,48 @@ impl Stats {
                     .unwrap_or_default()
             })?;
         }
+        let weak = Arc::downgrade(&stats);
+        metrics.register_snapshot(
+            "strangler_watchdog_rate",
+            "The rates the watchdog compared at its last look at a route in canary or new, by route group and rate (error, fallback, not_found, client_error of the new side; legacy_not_found, legacy_client_error: the monolith's baseline; candidate_missing: shadow samples whose candidate lacked the record).",
+            Kind::Gauge,
+            &["route", "rate"],
+            move || {
+                weak.upgrade()
+                    .map(|stats| stats.watchdog_samples())
+                    .unwrap_or_default()
+            },
+        )?;
         Ok(stats)
+    }
+
+    /// The watchdog's last rates per route; a rate it had no data for
+    /// (no baseline, no shadow samples) has no sample.
+    fn watchdog_samples(&self) -> Vec<Sample> {
+        let routes = self.routes.read().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::new();
+        for (name, c) in routes.iter() {
+            let Some(h) = c.last_watched() else { continue };
+            let mut rates = vec![
+                ("error", h.error_rate),
+                ("fallback", h.fallback_rate),
+                ("not_found", h.not_found_rate),
+                ("client_error", h.client_error_rate),
+            ];
+            if let Some(b) = h.baseline {
+                rates.push(("legacy_not_found", b.not_found_rate));
+                rates.push(("legacy_client_error", b.client_error_rate));
+            }
+            if let Some(s) = h.shadow {
+                rates.push(("candidate_missing", s.candidate_missing_rate));
+            }
+            out.extend(
+                rates
+                    .into_iter()
+                    .map(|(rate, v)| Sample::new([name.as_str(), rate], v)),
+            );
+        }
+        out
     }
 
     /// One sample per configured route (unrouted traffic has none of these).

@@ -34,6 +34,7 @@ pub(super) fn route_views(state: &AdminState) -> Vec<RouteView> {
             .filter_map(|(stage, f)| f.clone().map(|f| (stage.to_owned(), f)))
             .collect(),
             counters: r.counters.snapshot(),
+            watchdog: r.counters.last_watched(),
         })
         .collect()
 }

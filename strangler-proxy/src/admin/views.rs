@@ -5,6 +5,7 @@ use crate::reload::ReloadState;
 use crate::resilience::GuardSnapshot;
 use crate::shadow::store::{Epoch, StoredVerifyRun};
 use crate::stats::CountersSnapshot;
+use crate::watchdog::Health;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -29,6 +30,11 @@ pub struct RouteView {
     pub flags: BTreeMap<String, String>,
     /// Counters.
     pub counters: CountersSnapshot,
+    /// What the watchdog compared at its last look (routes in `canary` or
+    /// `new` only): the new side's rates, the monolith's baseline, the
+    /// shadow samples whose candidate lacked the record.
+    #[serde(default)]
+    pub watchdog: Option<Health>,
 }
 
 /// Everything `strangler status` shows.

@@ -8,6 +8,7 @@ use crate::routes::RouteTable;
 use crate::settings::Settings;
 use crate::shadow::store::StoredVerifyRun;
 use crate::stats::Stats;
+use crate::watchdog::Health;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -167,6 +168,11 @@ pub fn status(s: &StatusView) -> String {
             e.reason
         );
     }
+    for r in &s.routes {
+        if let Some(health) = &r.watchdog {
+            let _ = writeln!(out, "{}", watchdog_line(&r.name, health));
+        }
+    }
     let _ = writeln!(out, "\nunrouted requests: {}", s.unrouted.requests);
     let _ = writeln!(out, "flags: {}", s.flags_error.as_deref().unwrap_or("ok"));
     let _ = writeln!(
@@ -176,6 +182,38 @@ pub fn status(s: &StatusView) -> String {
         s.reload.last_error.as_deref().unwrap_or("ok")
     );
     out
+}
+
+/// What the watchdog compared at its last look at `route`, in one line.
+fn watchdog_line(route: &str, h: &Health) -> String {
+    let pct = |share: f64| format!("{:.1} %", share * 100.0);
+    let legacy = |rate: fn(&crate::watchdog::Baseline) -> f64| {
+        h.baseline
+            .as_ref()
+            .map_or("no baseline".into(), |b| format!("legacy {}", pct(rate(b))))
+    };
+    let mut line = format!(
+        "{route}: watchdog saw errors {}, fallbacks {}, p99 {} ms over {} requests; \
+         404 {} ({}), 4xx {} ({}) over {} answers",
+        pct(h.error_rate),
+        pct(h.fallback_rate),
+        h.p99_ms,
+        h.requests,
+        pct(h.not_found_rate),
+        legacy(|b| b.not_found_rate),
+        pct(h.client_error_rate),
+        legacy(|b| b.client_error_rate),
+        h.answered,
+    );
+    if let Some(shadow) = &h.shadow {
+        let _ = write!(
+            line,
+            "; candidate missing the record in {} of {} shadow samples",
+            pct(shadow.candidate_missing_rate),
+            shadow.samples
+        );
+    }
+    line
 }
 
 /// `strangler check`.
@@ -267,5 +305,33 @@ payments      FAILED  1200    1199  1               0                  2        
   payments: … and more (GET /admin/verify-runs?context=payments)
 ";
         assert_eq!(verify_table(&[run], now), expected);
+    }
+
+    #[test]
+    fn the_watchdog_line_shows_the_rates_against_the_baseline() {
+        let health: Health = serde_json::from_value(json!({
+            "requests": 40, "error_rate": 0.0, "fallback_rate": 0.025, "p99_ms": 12,
+            "answered": 39, "not_found_rate": 0.5, "client_error_rate": 0.5,
+            "baseline": {"requests": 25, "not_found_rate": 0.2, "client_error_rate": 0.2},
+            "shadow": {"samples": 30, "candidate_missing_rate": 0.1}
+        }))
+        .unwrap();
+        assert_eq!(
+            watchdog_line("orders", &health),
+            "orders: watchdog saw errors 0.0 %, fallbacks 2.5 %, p99 12 ms over 40 requests; \
+             404 50.0 % (legacy 20.0 %), 4xx 50.0 % (legacy 20.0 %) over 39 answers; \
+             candidate missing the record in 10.0 % of 30 shadow samples"
+        );
+        let alone = Health {
+            baseline: None,
+            shadow: None,
+            ..health
+        };
+        assert!(
+            watchdog_line("orders", &alone)
+                .ends_with("404 50.0 % (no baseline), 4xx 50.0 % (no baseline) over 39 answers"),
+            "{}",
+            watchdog_line("orders", &alone)
+        );
     }
 }

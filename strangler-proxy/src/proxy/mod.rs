@@ -297,6 +297,7 @@ impl Proxy {
                 latency_ms,
                 failed: fell_back || res.status().is_server_error(),
                 fell_back,
+                status: res.status().as_u16(),
             });
         }
         let user = user.as_ref().map_or("-", as_text);

@@ -321,6 +321,7 @@ impl Proxy {
                 latency_ms,
                 failed: fell_back || status >= 500,
                 fell_back,
+                status,
             });
         }
         if !tracing::enabled!(tracing::Level::INFO) {
