@@ -39,6 +39,33 @@ pub struct ProxyMetrics {
     duration: HistogramVec,
     shadow_comparisons: IntCounterVec,
     shadow_skipped: IntCounterVec,
+    client_errors: IntCounterVec,
+}
+
+/// A request the client got wrong (or gave up on): answered `4xx` (or not at
+/// all) and never counted against an upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientError {
+    /// The path was refused before matching ([`crate::routes::path`]).
+    BadPath,
+    /// The body's framing was broken, or the client went away while sending it.
+    BadBody,
+    /// The body was larger than the route's limit.
+    TooLarge,
+    /// The body is no valid input for the route's translator.
+    Untranslatable,
+}
+
+impl ClientError {
+    /// The `kind` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadPath => "bad_path",
+            Self::BadBody => "bad_body",
+            Self::TooLarge => "too_large",
+            Self::Untranslatable => "untranslatable",
+        }
+    }
 }
 
 impl ProxyMetrics {
@@ -74,12 +101,19 @@ impl ProxyMetrics {
             "Requests of a shadowed route not compared, by reason: unsafe (a write without dry run), too_large, or budget (over the route's shadow copies per second).",
             &["route", "reason"],
         )?;
+        let client_errors = counter_vec(
+            registry,
+            "strangler_client_errors_total",
+            "Client requests refused or abandoned for the client's own fault, by kind: bad_path, bad_body, too_large, untranslatable. Never counted against an upstream.",
+            &["kind"],
+        )?;
         Ok(Self {
             base,
             requests,
             duration,
             shadow_comparisons,
             shadow_skipped,
+            client_errors,
         })
     }
 
@@ -113,6 +147,11 @@ impl ProxyMetrics {
     /// spent: resolved once per route, as it is counted on the request path.
     pub fn shadow_over_budget(&self, route: &str) -> IntCounter {
         self.shadow_skipped.with_label_values(&[route, "budget"])
+    }
+
+    /// Counts one request the client got wrong.
+    pub fn client_error(&self, kind: ClientError) {
+        self.client_errors.with_label_values(&[kind.as_str()]).inc();
     }
 
     /// Adds a family read from `read` at each scrape: the way to expose state

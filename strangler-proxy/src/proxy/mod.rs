@@ -23,8 +23,10 @@ pub mod translate;
 mod upgrade;
 
 use crate::flags::Flags;
+use crate::metrics::ClientError;
 use crate::resilience::Resilience;
 use crate::resilience::retry::{Retries, Sender};
+use crate::routes::path::{self, PathError};
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::Shadow;
@@ -39,6 +41,7 @@ use forward::Client;
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use identity::IdentityHeaders;
 use platform::correlation::{CorrelationId, HEADER as CORRELATION};
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -79,7 +82,20 @@ pub struct Decided {
     /// The claiming route's index, its decision, and the pattern that
     /// matched when it is shadowed; `None` when no route claims it.
     route: Option<(usize, decide::Decision, Option<String>)>,
+    /// The path the route was matched on.
+    target: Target,
     started: Instant,
+}
+
+/// What became of the request's path before matching
+/// ([`crate::routes::path`]).
+pub(crate) enum Target {
+    /// It was normal: matched and forwarded as the client sent it.
+    AsSent,
+    /// Matched, and to be forwarded, in this normal form.
+    Normalized(String),
+    /// Refused: the client gets a `400`.
+    Refused(PathError),
 }
 
 /// How the data plane is set up.
@@ -219,15 +235,23 @@ impl Proxy {
     ) -> Decided {
         let started = Instant::now();
         let table = self.table.load_full();
-        let route = table.find(method, path).map(|(route, found)| {
-            let decision = self.decide(route, &found, peer, headers);
-            // The pattern is only kept (allocated) for a shadowed request.
-            let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
-            (found.route, decision, pattern)
-        });
+        let claim = |path: &str| {
+            table.find(method, path).map(|(route, found)| {
+                let decision = self.decide(route, &found, peer, headers);
+                // The pattern is only kept (allocated) for a shadowed request.
+                let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
+                (found.route, decision, pattern)
+            })
+        };
+        let (route, target) = match path::normalize(path) {
+            Ok(Cow::Borrowed(path)) => (claim(path), Target::AsSent),
+            Ok(Cow::Owned(path)) => (claim(&path), Target::Normalized(path)),
+            Err(refused) => (None, Target::Refused(refused)),
+        };
         Decided {
             table,
             route,
+            target,
             started,
         }
     }
@@ -244,11 +268,24 @@ impl Proxy {
         let Decided {
             table,
             route: found,
+            target,
             started,
         } = match decided {
             Some(decided) => decided,
             None => self.decided(req.method(), req.uri().path(), peer, || req.headers()),
         };
+        match target {
+            Target::AsSent => {}
+            Target::Normalized(path) => {
+                if let Err(res) = set_path(&mut req, &path) {
+                    return self.refused_path(res, started);
+                }
+            }
+            Target::Refused(refused) => {
+                let res = body::problem(StatusCode::BAD_REQUEST, "bad-path", &refused.to_string());
+                return self.refused_path(res, started);
+            }
+        }
         let Some((index, decision, pattern)) = found else {
             let res = self
                 .pass(
@@ -375,6 +412,17 @@ impl Proxy {
         }
     }
 
+    /// Counts and logs a request whose path was refused, and answers it.
+    fn refused_path(&self, res: Response<Body>, started: Instant) -> Response<Body> {
+        self.stats.metrics().client_error(ClientError::BadPath);
+        tracing::debug!(
+            latency_ms = started.elapsed().as_millis(),
+            status = res.status().as_u16(),
+            "path refused"
+        );
+        res
+    }
+
     /// Sends a buffered request to `upstream` (retrying a refused connection
     /// as `route` says); `Err` when it failed or answered 5xx.
     async fn send_buffered(
@@ -421,6 +469,22 @@ impl Proxy {
             Err(e) => Err((e.response(&upstream.to_string()), e.to_string())),
         }
     }
+}
+
+/// Puts `path` in place of the request's path, its query kept.
+#[allow(clippy::result_large_err)]
+fn set_path(req: &mut Request<Body>, path: &str) -> Result<(), Response<Body>> {
+    let target = match req.uri().query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    let mut parts = req.uri().clone().into_parts();
+    parts.path_and_query = Some(target.parse().map_err(|e: http::uri::InvalidUri| {
+        body::problem(StatusCode::BAD_REQUEST, "bad-path", &e.to_string())
+    })?);
+    *req.uri_mut() = http::Uri::from_parts(parts)
+        .map_err(|e| body::problem(StatusCode::BAD_REQUEST, "bad-path", &e.to_string()))?;
+    Ok(())
 }
 
 /// Safe to send twice: a safe method, or an idempotency key the upstream honours.

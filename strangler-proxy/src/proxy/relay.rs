@@ -22,7 +22,7 @@ use super::headers::strip_hop_by_hop;
 use super::new_side::Translated;
 use super::shadowed::{Copying, copying};
 use super::translate::Transport;
-use super::{Decided, Proxy, label};
+use super::{Decided, Proxy, Target, label};
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::tee::Capture;
@@ -149,11 +149,17 @@ impl Proxy {
             // The decision belongs in the request's span.
             return Planned::DataPlane(None);
         }
+        let decided = self.decided(method, path, peer, headers);
+        if !matches!(decided.target, Target::AsSent) {
+            // Forwarded with another path, or refused: the data plane's.
+            return Planned::DataPlane(Some(decided));
+        }
         let Decided {
             table,
             route,
             started,
-        } = self.decided(method, path, peer, headers);
+            ..
+        } = decided;
         let Some((index, decision, pattern)) = route else {
             return Planned::Relay(RelayPlan {
                 table,
@@ -182,6 +188,7 @@ impl Proxy {
             return Planned::DataPlane(Some(Decided {
                 table,
                 route: Some((index, decision, pattern)),
+                target: Target::AsSent,
                 started,
             }));
         }

@@ -4,6 +4,7 @@
 //! upstream unchanged.
 
 pub mod methods;
+pub mod path;
 pub mod pattern;
 pub mod trie;
 
