@@ -40,6 +40,7 @@ pub struct ProxyMetrics {
     shadow_comparisons: IntCounterVec,
     shadow_skipped: IntCounterVec,
     client_errors: IntCounterVec,
+    client_body: Histogram,
 }
 
 /// A request the client got wrong (or gave up on): answered `4xx` (or not at
@@ -83,7 +84,7 @@ impl ProxyMetrics {
         let duration = HistogramVec::new(
             HistogramOpts::new(
                 "strangler_request_duration_seconds",
-                "Time from receiving a client request to having the response head ready, in seconds.",
+                "Time from having a client request whole (its head, and its body's last byte when it has one) to having the response head ready, in seconds.",
             )
             .buckets(LATENCY_BUCKETS.to_vec()),
             &["route", "mode", "backend"],
@@ -107,6 +108,14 @@ impl ProxyMetrics {
             "Client requests refused or abandoned for the client's own fault, by kind: bad_path, bad_body, too_large, untranslatable. Never counted against an upstream.",
             &["kind"],
         )?;
+        let client_body = Histogram::with_opts(
+            HistogramOpts::new(
+                "strangler_client_body_seconds",
+                "Time the client took to send a request body, from the request head to the body's last byte, in seconds: the client's time, never counted as an upstream's latency.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+        )?;
+        registry.register(Box::new(client_body.clone()))?;
         Ok(Self {
             base,
             requests,
@@ -114,6 +123,7 @@ impl ProxyMetrics {
             shadow_comparisons,
             shadow_skipped,
             client_errors,
+            client_body,
         })
     }
 
@@ -152,6 +162,11 @@ impl ProxyMetrics {
     /// Counts one request the client got wrong.
     pub fn client_error(&self, kind: ClientError) {
         self.client_errors.with_label_values(&[kind.as_str()]).inc();
+    }
+
+    /// Observes the time a client took to send a request body.
+    pub fn client_body(&self, took: Duration) {
+        self.client_body.observe(took.as_secs_f64());
     }
 
     /// Adds a family read from `read` at each scrape: the way to expose state

@@ -8,6 +8,7 @@
 //! Requests the monolith serves alone may instead be relayed by the own
 //! codec ([`relay`]), with the same decision, labels, counters and log line.
 
+pub mod blame;
 pub mod body;
 pub mod decide;
 pub mod forward;
@@ -31,7 +32,7 @@ use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::Shadow;
 use crate::shadow::store::ShadowStore;
-use crate::stats::{Backend, NewSideOutcome, Stats};
+use crate::stats::{Backend, Stats};
 use crate::upstream::Upstream;
 use arc_swap::ArcSwap;
 use body::Body;
@@ -287,6 +288,7 @@ impl Proxy {
             }
         }
         let Some((index, decision, pattern)) = found else {
+            let received = blame::watch(&mut req, started);
             let res = self
                 .pass(
                     req,
@@ -296,11 +298,15 @@ impl Proxy {
                     self.unrouted_timeout,
                 )
                 .await;
+            let from = received.as_deref().and_then(blame::Received::last_byte);
+            if let Some(fault) = blame::fault_of(&res) {
+                self.stats.metrics().client_error(fault);
+            }
             self.stats.unrouted().answered(
                 Mode::Legacy,
                 Backend::Legacy,
                 res.status().as_u16(),
-                started.elapsed(),
+                from.unwrap_or(started).elapsed(),
             );
             return res;
         };
@@ -309,7 +315,8 @@ impl Proxy {
         // can leave a filter's verdict behind for the next span on the thread.)
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let user = req.headers().get(&self.identity.user).cloned();
-        let (mut res, backend) = match (decision.side, pattern) {
+        let received = blame::watch(&mut req, started);
+        let (res, backend) = match (decision.side, pattern) {
             (Side::New, _) => self.serve_new(req, route, peer, transport).await,
             (Side::Legacy, Some(pattern)) => (
                 self.serve_shadowed(req, route, pattern, peer, as_text(&correlation))
@@ -322,20 +329,19 @@ impl Proxy {
                 Backend::Legacy,
             ),
         };
-        let elapsed = started.elapsed();
-        route
-            .counters
-            .answered(decision.mode, backend, res.status().as_u16(), elapsed);
-        let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        if decision.side == Side::New && backend != Backend::Legacy {
-            let fell_back = backend == Backend::LegacyFallback;
-            route.counters.new_side(NewSideOutcome {
-                at: Instant::now(),
-                latency_ms,
-                failed: fell_back || res.status().is_server_error(),
-                fell_back,
-            });
-        }
+        let mut res = res;
+        let latency_ms = self.record(
+            route,
+            &blame::Answered {
+                mode: decision.mode,
+                backend,
+                new_side: decision.side == Side::New,
+                status: res.status().as_u16(),
+                started,
+                last_byte: received.as_deref().and_then(blame::Received::last_byte),
+                fault: blame::fault_of(&res),
+            },
+        );
         let user = user.as_ref().map_or("-", as_text);
         tracing::info!(
             correlation_id = as_text(&correlation), trace_id = trace.trace_id(), route = %route.name,
@@ -382,6 +388,7 @@ impl Proxy {
     ) -> Response<Body> {
         let client_upgrade =
             headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
+        let received = blame::watched(&req);
         let (mut parts, body) = req.into_parts();
         headers::to_upstream(&mut parts.headers, peer.ip(), upstream, host);
         match upstream.uri(parts.uri.path_and_query()) {
@@ -404,6 +411,9 @@ impl Proxy {
                 let (mut parts, incoming) = res.into_parts();
                 headers::to_client(&mut parts.headers, switching);
                 Response::from_parts(parts, body::stream(incoming))
+            }
+            Err(e) if received.as_deref().is_some_and(blame::Received::broken) => {
+                blame::broken_body(e)
             }
             Err(e) => {
                 tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
@@ -516,14 +526,15 @@ fn as_text(value: &HeaderValue) -> &str {
 }
 
 fn too_large(route: &Route) -> Response<Body> {
-    body::problem(
+    let res = body::problem(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload-too-large",
         &format!(
             "request body is larger than the limit of {} bytes for route `{}`",
             route.max_body_bytes, route.name
         ),
-    )
+    );
+    blame::client_fault(res, ClientError::TooLarge)
 }
 
 fn label(res: &mut Response<Body>, route: &Route, backend: Backend) {

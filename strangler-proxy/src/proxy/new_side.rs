@@ -6,9 +6,11 @@
 //! either codec (the own codec's translated relay, `crate::server`, serves
 //! one from its head).
 
+use super::blame;
 use super::body::{self, Body};
 use super::translate::{self, Outcome, Transport};
 use super::{Proxy, is_replayable, too_large};
+use crate::metrics::ClientError;
 use crate::resilience::Rejection;
 use crate::resilience::retry::Retries;
 use crate::routes::Route;
@@ -21,9 +23,11 @@ use std::net::SocketAddr;
 
 /// What became of a translated request.
 pub enum Translated {
-    /// The new side's answer, in the legacy shape (or the client's mistake,
-    /// refused as the monolith would refuse it).
+    /// The new side's answer, in the legacy shape.
     Answer(acl::Response),
+    /// The client's mistake, refused as the monolith would refuse it (the
+    /// new side was not asked).
+    Refused(acl::Response),
     /// The monolith serves it, as `Backend::Legacy` (the translator leaves
     /// it there) or `Backend::LegacyFallback` (the new side failed or its
     /// guard refused, and the request is safe to repeat).
@@ -70,8 +74,9 @@ impl Proxy {
         if !replayable {
             // Nothing to translate and no second chance: stream straight through.
             let res = self.pass(req, new, route.host, peer, route.timeout).await;
-            if let Some(pass) = pass {
-                pass.finish(res.status().is_server_error());
+            // A client's fault leaves the call unreported: neither way.
+            if let (Some(pass), Some(failed)) = (pass, blame::upstream_failed(&res)) {
+                pass.finish(failed);
             }
             return (res, Backend::New);
         }
@@ -128,6 +133,10 @@ impl Proxy {
             .await;
         match translated {
             Translated::Answer(res) => (translate::to_http(res), Backend::New),
+            Translated::Refused(res) => (
+                blame::client_fault(translate::to_http(res), ClientError::Untranslatable),
+                Backend::New,
+            ),
             Translated::Problem(res) => (res, Backend::New),
             Translated::Monolith(backend) => {
                 self.legacy_after(&parts, &bytes, route, peer, backend)
@@ -182,6 +191,7 @@ impl Proxy {
         }
         let failure = match outcome {
             Outcome::Answer(res) => return Translated::Answer(res),
+            Outcome::Refused(res) => return Translated::Refused(res),
             Outcome::NotTranslated(why) => {
                 tracing::debug!(route = %route.name, reason = %why, "left to the monolith");
                 route.counters.untranslated();
@@ -256,10 +266,7 @@ async fn buffered(
     match body::read_boxed(body, route.max_body_bytes).await {
         Ok(bytes) => Ok((parts, bytes)),
         Err(body::ReadError::TooLarge) => Err(too_large(route)),
-        Err(body::ReadError::Broken(e)) => {
-            let detail = format!("the request body could not be read: {e}");
-            Err(body::problem(StatusCode::BAD_REQUEST, "bad-body", &detail))
-        }
+        Err(body::ReadError::Broken(e)) => Err(blame::broken_body(e)),
     }
 }
 
@@ -268,7 +275,7 @@ async fn buffered(
 fn new_side_failed(outcome: &Outcome) -> Option<bool> {
     match outcome {
         Outcome::Answer(_) => Some(false),
-        Outcome::NotTranslated(_) => None,
+        Outcome::NotTranslated(_) | Outcome::Refused(_) => None,
         // It answered; the ACL could not use the answer.
         Outcome::Failed(translate::NewSideFailure::Untranslatable(_)) => Some(false),
         Outcome::Failed(_) => Some(true),

@@ -277,4 +277,4 @@ impl RouteTable {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

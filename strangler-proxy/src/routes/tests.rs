@@ -12,7 +12,7 @@ fn settings(routes: &str) -> Settings {
     .unwrap()
 }
 
-pub(super) fn build(routes: &str) -> Result<RouteTable, RouteError> {
+pub(crate) fn build(routes: &str) -> Result<RouteTable, RouteError> {
     RouteTable::build(
         &settings(routes),
         &Registry::standard(acl::LegacyClock::default()),

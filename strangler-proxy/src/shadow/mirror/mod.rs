@@ -331,7 +331,7 @@ impl Worker {
         )
         .await
         {
-            Outcome::Answer(res) => {
+            Outcome::Answer(res) | Outcome::Refused(res) => {
                 Some(read(translate::to_http(res), job.plan.max_body_bytes).await)
             }
             Outcome::NotTranslated(_) => None,
