@@ -41,6 +41,35 @@ pub struct ProxyMetrics {
     shadow_skipped: IntCounterVec,
     client_errors: IntCounterVec,
     client_body: Histogram,
+    timeouts: IntCounterVec,
+}
+
+/// Which timeout ran out (see `[proxy]` `*_timeout_ms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// A request head did not arrive whole in time.
+    Header,
+    /// A keep-alive connection stayed idle too long.
+    Idle,
+    /// A request body made no progress in time.
+    Body,
+    /// An upstream's answer head did not come in time.
+    Upstream,
+    /// A request had no response head in time, all told.
+    Total,
+}
+
+impl Timeout {
+    /// The `kind` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Header => "header",
+            Self::Idle => "idle",
+            Self::Body => "body",
+            Self::Upstream => "upstream",
+            Self::Total => "total",
+        }
+    }
 }
 
 /// A request the client got wrong (or gave up on): answered `4xx` (or not at
@@ -55,6 +84,8 @@ pub enum ClientError {
     TooLarge,
     /// The body is no valid input for the route's translator.
     Untranslatable,
+    /// The body stalled: no bytes within `proxy.body_timeout_ms`.
+    BodyTimeout,
 }
 
 impl ClientError {
@@ -65,6 +96,7 @@ impl ClientError {
             Self::BadBody => "bad_body",
             Self::TooLarge => "too_large",
             Self::Untranslatable => "untranslatable",
+            Self::BodyTimeout => "body_timeout",
         }
     }
 }
@@ -105,7 +137,7 @@ impl ProxyMetrics {
         let client_errors = counter_vec(
             registry,
             "strangler_client_errors_total",
-            "Client requests refused or abandoned for the client's own fault, by kind: bad_path, bad_body, too_large, untranslatable. Never counted against an upstream.",
+            "Client requests refused or abandoned for the client's own fault, by kind: bad_path, bad_body, too_large, untranslatable, body_timeout. Never counted against an upstream.",
             &["kind"],
         )?;
         let client_body = Histogram::with_opts(
@@ -116,6 +148,12 @@ impl ProxyMetrics {
             .buckets(LATENCY_BUCKETS.to_vec()),
         )?;
         registry.register(Box::new(client_body.clone()))?;
+        let timeouts = counter_vec(
+            registry,
+            "strangler_timeouts_total",
+            "Timeouts that ran out, by kind: header, idle, body (client side), upstream (an upstream's answer head), total (a request's whole time to its response head).",
+            &["kind"],
+        )?;
         Ok(Self {
             base,
             requests,
@@ -124,6 +162,7 @@ impl ProxyMetrics {
             shadow_skipped,
             client_errors,
             client_body,
+            timeouts,
         })
     }
 
@@ -167,6 +206,11 @@ impl ProxyMetrics {
     /// Observes the time a client took to send a request body.
     pub fn client_body(&self, took: Duration) {
         self.client_body.observe(took.as_secs_f64());
+    }
+
+    /// Counts a timeout that ran out.
+    pub fn timed_out(&self, kind: Timeout) {
+        self.timeouts.with_label_values(&[kind.as_str()]).inc();
     }
 
     /// Adds a family read from `read` at each scrape: the way to expose state

@@ -16,12 +16,13 @@
 
 use super::Proxy;
 use super::body::{self, Body, BoxError};
-use crate::metrics::ClientError;
+use crate::metrics::{ClientError, Timeout};
 use crate::routes::Route;
 use crate::stats::{Backend, NewSideOutcome, Stats};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use hyper::body::{Body as _, Frame, SizeHint};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -58,6 +59,10 @@ pub struct Received {
     /// Nanoseconds from `since` to the last frame read, plus one; 0: none yet.
     last: AtomicU64,
     broken: AtomicBool,
+    /// It broke because it made no progress within the body timeout.
+    stalled: AtomicBool,
+    /// Its end was read.
+    ended: AtomicBool,
 }
 
 impl Received {
@@ -69,9 +74,20 @@ impl Received {
         }
     }
 
-    /// Whether the body broke (bad framing, the client went away).
+    /// Whether the body broke (bad framing, the client went away, or it
+    /// stalled).
     pub fn broken(&self) -> bool {
         self.broken.load(Ordering::Relaxed)
+    }
+
+    /// Whether the body's end was read.
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
+
+    /// Whether the body stalled: no bytes within the body timeout.
+    pub fn stalled(&self) -> bool {
+        self.stalled.load(Ordering::Relaxed)
     }
 
     fn touch(&self) {
@@ -80,9 +96,10 @@ impl Received {
     }
 }
 
-/// Watches `req`'s body as it streams (see [`Received`]); `None`, and
-/// nothing allocated, for a request without one.
-pub fn watch(req: &mut Request<Body>, since: Instant) -> Option<Arc<Received>> {
+/// Watches `req`'s body as it streams (see [`Received`]), failing it when
+/// no bytes come for `timeout` (nginx's `client_body_timeout`); `None`,
+/// and nothing allocated, for a request without one.
+pub fn watch(req: &mut Request<Body>, since: Instant, timeout: Duration) -> Option<Arc<Received>> {
     if req.body().is_end_stream() {
         return None;
     }
@@ -90,11 +107,15 @@ pub fn watch(req: &mut Request<Body>, since: Instant) -> Option<Arc<Received>> {
         since,
         last: AtomicU64::new(0),
         broken: AtomicBool::new(false),
+        stalled: AtomicBool::new(false),
+        ended: AtomicBool::new(false),
     });
     let inner = std::mem::replace(req.body_mut(), body::empty());
     *req.body_mut() = body::stream(Watched {
         inner,
         received: received.clone(),
+        timeout,
+        stall: Box::pin(tokio::time::sleep(timeout)),
     });
     req.extensions_mut().insert(received.clone());
     Some(received)
@@ -105,8 +126,21 @@ pub fn watched(req: &Request<Body>) -> Option<Arc<Received>> {
     req.extensions().get::<Arc<Received>>().cloned()
 }
 
-/// The answer to a request whose body broke.
-pub fn broken_body(detail: impl std::fmt::Display) -> Response<Body> {
+/// The answer to a request whose body broke: `408` (and the connection
+/// closes) when it stalled, else `400`.
+pub fn broken_body(received: Option<&Received>, detail: impl std::fmt::Display) -> Response<Body> {
+    if received.is_some_and(Received::stalled) {
+        let mut res = body::problem(
+            StatusCode::REQUEST_TIMEOUT,
+            "body-timeout",
+            &format!("{detail}; send the body without pauses"),
+        );
+        res.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+        return client_fault(res, ClientError::BodyTimeout);
+    }
     let detail = format!("the request body could not be read: {detail}");
     client_fault(
         body::problem(StatusCode::BAD_REQUEST, "bad-body", &detail),
@@ -114,9 +148,20 @@ pub fn broken_body(detail: impl std::fmt::Display) -> Response<Body> {
     )
 }
 
+/// Counts a client's fault (and the body timeout behind one).
+pub(crate) fn count_fault(stats: &Stats, fault: ClientError) {
+    stats.metrics().client_error(fault);
+    if fault == ClientError::BodyTimeout {
+        stats.metrics().timed_out(Timeout::Body);
+    }
+}
+
 struct Watched {
     inner: Body,
     received: Arc<Received>,
+    timeout: Duration,
+    /// Runs out when no bytes came for `timeout`.
+    stall: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl hyper::body::Body for Watched {
@@ -129,9 +174,26 @@ impl hyper::body::Body for Watched {
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
-            Poll::Ready(Some(Ok(_)) | None) => self.received.touch(),
+            Poll::Ready(Some(Ok(_)) | None) => {
+                self.received.touch();
+                if polled.is_ready()
+                    && (matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream())
+                {
+                    self.received.ended.store(true, Ordering::Relaxed);
+                }
+                let next = tokio::time::Instant::now() + self.timeout;
+                self.stall.as_mut().reset(next);
+            }
             Poll::Ready(Some(Err(_))) => self.received.broken.store(true, Ordering::Relaxed),
-            Poll::Pending => {}
+            Poll::Pending => {
+                if self.stall.as_mut().poll(cx).is_ready() {
+                    self.received.stalled.store(true, Ordering::Relaxed);
+                    self.received.broken.store(true, Ordering::Relaxed);
+                    let ms = self.timeout.as_millis();
+                    let stalled = format!("no bytes of the request body came for {ms} ms");
+                    return Poll::Ready(Some(Err(stalled.into())));
+                }
+            }
         }
         polled
     }
@@ -187,7 +249,7 @@ fn record(stats: &Stats, route: &Route, answered: &Answered) -> u64 {
             .answered(answered.mode, answered.backend, answered.status, upstream);
         let latency_ms = u64::try_from(upstream.as_millis()).unwrap_or(u64::MAX);
         if let Some(fault) = answered.fault {
-            stats.metrics().client_error(fault);
+            count_fault(stats, fault);
             return latency_ms;
         }
         if answered.new_side && answered.backend != Backend::Legacy {

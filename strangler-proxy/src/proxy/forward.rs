@@ -3,6 +3,7 @@
 //! call. Errors say where they came from and whether the request may be
 //! repeated elsewhere (Pingora's error shape).
 
+use super::blame::Received;
 use super::body::{self, Body};
 use super::pool::SendError;
 pub use super::pool::{Client, IDLE_TIMEOUT, MAX_IDLE_PER_UPSTREAM, PooledBody};
@@ -74,8 +75,42 @@ pub async fn send(
 ) -> Result<Response<PooledBody>, UpstreamError> {
     match tokio::time::timeout(timeout, client.request(req)).await {
         Err(_) => Err(UpstreamError::Timeout(timeout)),
-        Ok(Ok(res)) => Ok(res),
-        Ok(Err(SendError::Connect(e))) => Err(UpstreamError::Connect(e)),
-        Ok(Err(SendError::Broken(e))) => Err(UpstreamError::Broken(e)),
+        Ok(sent) => sent.map_err(UpstreamError::from),
+    }
+}
+
+/// [`send`] for a request whose body streams as the client sends it
+/// (`received` watches it): the upstream's `timeout` runs from the body's
+/// last byte, never while the client is still sending (the body timeout
+/// bounds that), so a slow client never makes an upstream look slow.
+pub async fn send_streaming(
+    client: &Client,
+    req: Request<Body>,
+    timeout: Duration,
+    received: &Received,
+) -> Result<Response<PooledBody>, UpstreamError> {
+    let request = client.request(req);
+    tokio::pin!(request);
+    let start = tokio::time::Instant::now();
+    loop {
+        let from = received
+            .last_byte()
+            .map_or(start, |at| tokio::time::Instant::from_std(at).max(start));
+        match tokio::time::timeout_at(from + timeout, request.as_mut()).await {
+            Ok(sent) => return sent.map_err(UpstreamError::from),
+            // Still sending, or a byte came meanwhile: the clock restarts.
+            Err(_) if !received.ended() && !received.broken() => {}
+            Err(_) if received.last_byte().map(tokio::time::Instant::from_std) > Some(from) => {}
+            Err(_) => return Err(UpstreamError::Timeout(timeout)),
+        }
+    }
+}
+
+impl From<SendError> for UpstreamError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::Connect(e) => Self::Connect(e),
+            SendError::Broken(e) => Self::Broken(e),
+        }
     }
 }

@@ -19,15 +19,20 @@ pub use new_side::Translated;
 mod pool;
 pub mod relay;
 mod shadowed;
+mod target;
+pub mod timeouts;
 pub mod trace;
 pub mod translate;
 mod upgrade;
+pub(crate) use target::Target;
+use target::set_path;
+pub use timeouts::Timeouts;
 
 use crate::flags::Flags;
 use crate::metrics::ClientError;
 use crate::resilience::Resilience;
 use crate::resilience::retry::{Retries, Sender};
-use crate::routes::path::{self, PathError};
+use crate::routes::path;
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::Shadow;
@@ -69,6 +74,7 @@ pub struct Proxy {
     expose_route_headers: bool,
     unrouted_timeout: Duration,
     connect_timeout: Duration,
+    timeouts: Timeouts,
     stats: Arc<Stats>,
     shadow: Shadow,
     resilience: Resilience,
@@ -88,17 +94,6 @@ pub struct Decided {
     started: Instant,
 }
 
-/// What became of the request's path before matching
-/// ([`crate::routes::path`]).
-pub(crate) enum Target {
-    /// It was normal: matched and forwarded as the client sent it.
-    AsSent,
-    /// Matched, and to be forwarded, in this normal form.
-    Normalized(String),
-    /// Refused: the client gets a `400`.
-    Refused(PathError),
-}
-
 /// How the data plane is set up.
 pub struct ProxyConfig {
     /// Identity and session header names.
@@ -109,6 +104,8 @@ pub struct ProxyConfig {
     pub unrouted_timeout: Duration,
     /// Connect timeout to upstreams.
     pub connect_timeout: Duration,
+    /// The client side's timeouts and the total deadline.
+    pub timeouts: Timeouts,
     /// Shadow copies that may wait.
     pub shadow_queue: usize,
     /// Shadow copies in flight.
@@ -145,6 +142,7 @@ impl Proxy {
             expose_route_headers: config.expose_route_headers,
             unrouted_timeout: config.unrouted_timeout,
             connect_timeout: config.connect_timeout,
+            timeouts: config.timeouts,
             stats,
             export_spans: platform::telemetry::exporting(),
         })
@@ -179,6 +177,11 @@ impl Proxy {
     /// The connect timeout to upstreams.
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
+    }
+
+    /// The client side's timeouts and the total deadline.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
     }
 
     /// The header naming the client's user (for log lines).
@@ -220,9 +223,14 @@ impl Proxy {
         headers::strip_hop_by_hop(req.headers_mut(), upgrade);
         let trace = trace::RequestTrace::start(req.headers_mut(), self.export_spans);
         let span = trace.span.clone();
-        self.serve(req, peer, &trace, decided, transport)
-            .instrument(span)
-            .await
+        let received = blame::watch(&mut req, Instant::now(), self.timeouts.body);
+        let serving = self
+            .serve(req, peer, &trace, decided, received.clone(), transport)
+            .instrument(span);
+        match tokio::time::timeout(self.timeouts.total, serving).await {
+            Ok(res) => res,
+            Err(_) => self.total_timeout(received.as_deref()),
+        }
     }
 
     /// Decides for `method path`: the route table in force, the route that
@@ -263,6 +271,7 @@ impl Proxy {
         peer: SocketAddr,
         trace: &trace::RequestTrace,
         decided: Option<Decided>,
+        received: Option<Arc<blame::Received>>,
         transport: &mut impl Transport,
     ) -> Response<Body> {
         let correlation = correlation_id(&mut req);
@@ -288,7 +297,6 @@ impl Proxy {
             }
         }
         let Some((index, decision, pattern)) = found else {
-            let received = blame::watch(&mut req, started);
             let res = self
                 .pass(
                     req,
@@ -300,7 +308,7 @@ impl Proxy {
                 .await;
             let from = received.as_deref().and_then(blame::Received::last_byte);
             if let Some(fault) = blame::fault_of(&res) {
-                self.stats.metrics().client_error(fault);
+                blame::count_fault(&self.stats, fault);
             }
             self.stats.unrouted().answered(
                 Mode::Legacy,
@@ -315,7 +323,6 @@ impl Proxy {
         // can leave a filter's verdict behind for the next span on the thread.)
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let user = req.headers().get(&self.identity.user).cloned();
-        let received = blame::watch(&mut req, started);
         let (res, backend) = match (decision.side, pattern) {
             (Side::New, _) => self.serve_new(req, route, peer, transport).await,
             (Side::Legacy, Some(pattern)) => (
@@ -402,7 +409,11 @@ impl Proxy {
             }
         }
         let req = Request::from_parts(parts, body);
-        match forward::send(&self.client, req, timeout).await {
+        let sent = match received.as_deref() {
+            Some(received) => forward::send_streaming(&self.client, req, timeout, received).await,
+            None => forward::send(&self.client, req, timeout).await,
+        };
+        match sent {
             Ok(mut res) => {
                 let switching = res.status() == StatusCode::SWITCHING_PROTOCOLS;
                 if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
@@ -413,24 +424,14 @@ impl Proxy {
                 Response::from_parts(parts, body::stream(incoming))
             }
             Err(e) if received.as_deref().is_some_and(blame::Received::broken) => {
-                blame::broken_body(e)
+                blame::broken_body(received.as_deref(), e)
             }
             Err(e) => {
+                self.upstream_error(&e);
                 tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
                 e.response(&upstream.to_string())
             }
         }
-    }
-
-    /// Counts and logs a request whose path was refused, and answers it.
-    fn refused_path(&self, res: Response<Body>, started: Instant) -> Response<Body> {
-        self.stats.metrics().client_error(ClientError::BadPath);
-        tracing::debug!(
-            latency_ms = started.elapsed().as_millis(),
-            status = res.status().as_u16(),
-            "path refused"
-        );
-        res
     }
 
     /// Sends a buffered request to `upstream` (retrying a refused connection
@@ -476,25 +477,12 @@ impl Proxy {
                 }
                 Ok(res)
             }
-            Err(e) => Err((e.response(&upstream.to_string()), e.to_string())),
+            Err(e) => {
+                self.upstream_error(&e);
+                Err((e.response(&upstream.to_string()), e.to_string()))
+            }
         }
     }
-}
-
-/// Puts `path` in place of the request's path, its query kept.
-#[allow(clippy::result_large_err)]
-fn set_path(req: &mut Request<Body>, path: &str) -> Result<(), Response<Body>> {
-    let target = match req.uri().query() {
-        Some(query) => format!("{path}?{query}"),
-        None => path.to_owned(),
-    };
-    let mut parts = req.uri().clone().into_parts();
-    parts.path_and_query = Some(target.parse().map_err(|e: http::uri::InvalidUri| {
-        body::problem(StatusCode::BAD_REQUEST, "bad-path", &e.to_string())
-    })?);
-    *req.uri_mut() = http::Uri::from_parts(parts)
-        .map_err(|e| body::problem(StatusCode::BAD_REQUEST, "bad-path", &e.to_string()))?;
-    Ok(())
 }
 
 /// Safe to send twice: a safe method, or an idempotency key the upstream honours.

@@ -199,6 +199,9 @@ impl Proxy {
             }
             Outcome::Failed(failure) => failure,
         };
+        if let translate::NewSideFailure::Upstream(e) = &failure {
+            self.upstream_error(e);
+        }
         route.counters.upstream_failed();
         if replayable {
             tracing::warn!(route = %route.name, reason = %failure, "new side failed; falling back to the monolith");
@@ -262,11 +265,12 @@ async fn buffered(
     req: Request<Body>,
     route: &Route,
 ) -> Result<(http::request::Parts, Bytes), Response<Body>> {
+    let received = blame::watched(&req);
     let (parts, body) = req.into_parts();
     match body::read_boxed(body, route.max_body_bytes).await {
         Ok(bytes) => Ok((parts, bytes)),
         Err(body::ReadError::TooLarge) => Err(too_large(route)),
-        Err(body::ReadError::Broken(e)) => Err(blame::broken_body(e)),
+        Err(body::ReadError::Broken(e)) => Err(blame::broken_body(received.as_deref(), e)),
     }
 }
 

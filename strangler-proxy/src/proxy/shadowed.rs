@@ -102,6 +102,7 @@ impl Proxy {
             return res;
         }
 
+        let received = blame::watched(&req);
         let (parts, incoming) = req.into_parts();
         let bytes = match body::read_boxed(incoming, plan.max_body_bytes).await {
             Ok(bytes) => bytes,
@@ -114,7 +115,7 @@ impl Proxy {
                     body::problem(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", &detail);
                 return blame::client_fault(res, ClientError::TooLarge);
             }
-            Err(body::ReadError::Broken(e)) => return blame::broken_body(e),
+            Err(body::ReadError::Broken(e)) => return blame::broken_body(received.as_deref(), e),
         };
         let started = Instant::now();
         let primary = match self

@@ -15,7 +15,7 @@ async fn the_last_byte_is_when_the_body_ended() {
         rx.recv().await.map(|frame| (frame, rx))
     });
     let mut req = Request::new(body::stream(StreamBody::new(stream)));
-    let received = watch(&mut req, started).unwrap();
+    let received = watch(&mut req, started, Duration::from_secs(60)).unwrap();
     assert!(
         watched(&req).is_some(),
         "stages find the watch on the request"
@@ -43,10 +43,10 @@ async fn a_broken_body_is_the_clients() {
         Ok(Frame::data(Bytes::from_static(b"12"))),
         Err("bad chunk size".into()),
     ]);
-    let received = watch(&mut req, Instant::now()).unwrap();
+    let received = watch(&mut req, Instant::now(), Duration::from_secs(60)).unwrap();
     assert!(req.into_body().collect().await.is_err());
     assert!(received.broken());
-    let res = broken_body("bad chunk size");
+    let res = broken_body(Some(&received), "bad chunk size");
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(fault_of(&res), Some(ClientError::BadBody));
     assert_eq!(upstream_failed(&res), None, "counts neither way");
@@ -55,7 +55,7 @@ async fn a_broken_body_is_the_clients() {
 #[test]
 fn a_request_without_a_body_is_not_watched() {
     let mut req = Request::new(body::empty());
-    assert!(watch(&mut req, Instant::now()).is_none());
+    assert!(watch(&mut req, Instant::now(), Duration::from_secs(60)).is_none());
     assert!(watched(&req).is_none());
 }
 
@@ -124,4 +124,31 @@ new = "http://127.0.0.1:9"
         text.contains("strangler_client_body_seconds_count 1"),
         "{text}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_body_times_out_and_is_answered_408() {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, BoxError>>(4);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|frame| (frame, rx))
+    });
+    let mut req = Request::new(body::stream(StreamBody::new(stream)));
+    let received = watch(&mut req, Instant::now(), Duration::from_secs(60)).unwrap();
+    let mut body = req.into_body();
+    // Progress resets the clock: 50 s, a byte, 50 s more is no stall.
+    tokio::time::sleep(Duration::from_secs(50)).await;
+    tx.send(Ok(Frame::data(Bytes::from_static(b"{"))))
+        .await
+        .unwrap();
+    assert!(body.frame().await.unwrap().is_ok());
+    let waited = tokio::time::Instant::now();
+    let stalled = body.frame().await.unwrap();
+    assert!(stalled.is_err());
+    assert_eq!(waited.elapsed(), Duration::from_secs(60));
+    assert!(received.stalled() && received.broken());
+    let res = broken_body(Some(&received), stalled.unwrap_err());
+    assert_eq!(res.status(), StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(res.headers()[http::header::CONNECTION], "close");
+    assert_eq!(fault_of(&res), Some(ClientError::BodyTimeout));
+    drop(tx);
 }

@@ -136,6 +136,7 @@ pub(super) async fn serve(
     let (up, response) = match exchanged {
         Ok(exchanged) => exchanged,
         Err(e) => {
+            proxy.upstream_error(&e);
             tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
             let mut res = e.response(&upstream.to_string());
             proxy.label_relayed(plan, &mut res);
