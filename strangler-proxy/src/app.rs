@@ -95,9 +95,12 @@ impl Application {
         let data_plane = tokio::spawn(crate::server::serve(
             listener,
             proxy.clone(),
-            settings.proxy.codec,
+            crate::server::Serving {
+                codec: settings.proxy.codec,
+                max_connections: settings.proxy.max_connections,
+                grace: Duration::from_secs(10),
+            },
             stopped.clone(),
-            Duration::from_secs(10),
         ));
 
         let admin_listener = std::net::TcpListener::bind(&settings.admin.listen)

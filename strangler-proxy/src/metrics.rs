@@ -42,6 +42,7 @@ pub struct ProxyMetrics {
     client_errors: IntCounterVec,
     client_body: Histogram,
     timeouts: IntCounterVec,
+    connections_refused: IntCounter,
 }
 
 /// Which timeout ran out (see `[proxy]` `*_timeout_ms`).
@@ -154,6 +155,11 @@ impl ProxyMetrics {
             "Timeouts that ran out, by kind: header, idle, body (client side), upstream (an upstream's answer head), total (a request's whole time to its response head).",
             &["kind"],
         )?;
+        let connections_refused = IntCounter::new(
+            "strangler_connections_refused_total",
+            "Client connections refused (503, then closed) because proxy.max_connections were open.",
+        )?;
+        registry.register(Box::new(connections_refused.clone()))?;
         Ok(Self {
             base,
             requests,
@@ -163,6 +169,7 @@ impl ProxyMetrics {
             client_errors,
             client_body,
             timeouts,
+            connections_refused,
         })
     }
 
@@ -211,6 +218,11 @@ impl ProxyMetrics {
     /// Counts a timeout that ran out.
     pub fn timed_out(&self, kind: Timeout) {
         self.timeouts.with_label_values(&[kind.as_str()]).inc();
+    }
+
+    /// Counts a client connection refused at the connection limit.
+    pub fn connection_refused(&self) {
+        self.connections_refused.inc();
     }
 
     /// Adds a family read from `read` at each scrape: the way to expose state

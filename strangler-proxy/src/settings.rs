@@ -68,6 +68,8 @@ pub struct ProxySettings {
     pub body_timeout_ms: u64,
     /// From a request's head to its response head at most, in ms.
     pub total_timeout_ms: u64,
+    /// Client connections open at once at most; more are refused.
+    pub max_connections: usize,
     /// Which HTTP/1.1 server code serves client connections.
     #[serde(deserialize_with = "settings::named")]
     pub codec: Codec,
@@ -426,6 +428,12 @@ impl Validate for Settings {
                 .map_err(|_| InvalidSetting::new(key, format!("`{value}` is not a header name")))?;
         }
         let p = &self.proxy;
+        if p.max_connections == 0 || p.max_connections > tokio::sync::Semaphore::MAX_PERMITS {
+            return Err(InvalidSetting::new(
+                "proxy.max_connections",
+                "must be at least 1 (and a sane number, such as 10000)",
+            ));
+        }
         if p.max_body_bytes == 0
             || [
                 p.timeout_ms,

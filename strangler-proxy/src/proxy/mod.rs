@@ -428,7 +428,7 @@ impl Proxy {
             }
             Err(e) => {
                 self.upstream_error(&e);
-                tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
+                crate::limited!(warn, upstream = %upstream, error = %e, "upstream failed");
                 e.response(&upstream.to_string())
             }
         }

@@ -99,7 +99,7 @@ impl Proxy {
             Err((_, why)) => why,
         };
         route.counters.upstream_failed();
-        tracing::warn!(route = %route.name, reason = %why, "new side failed; falling back to the monolith");
+        crate::limited!(warn, route = %route.name, reason = %why, "new side failed; falling back to the monolith");
         self.legacy_after(&parts, &bytes, route, peer, Backend::LegacyFallback)
             .await
     }
@@ -204,10 +204,10 @@ impl Proxy {
         }
         route.counters.upstream_failed();
         if replayable {
-            tracing::warn!(route = %route.name, reason = %failure, "new side failed; falling back to the monolith");
+            crate::limited!(warn, route = %route.name, reason = %failure, "new side failed; falling back to the monolith");
             return Translated::Monolith(Backend::LegacyFallback);
         }
-        tracing::warn!(route = %route.name, reason = %failure, "new side failed; request not safe to repeat, no fallback");
+        crate::limited!(warn, route = %route.name, reason = %failure, "new side failed; request not safe to repeat, no fallback");
         Translated::Problem(match &failure {
             translate::NewSideFailure::Upstream(e) => e.response(&new.to_string()),
             other => body::problem(

@@ -137,7 +137,7 @@ pub(super) async fn serve(
         Ok(exchanged) => exchanged,
         Err(e) => {
             proxy.upstream_error(&e);
-            tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
+            crate::limited!(warn, upstream = %upstream, error = %e, "upstream failed");
             let mut res = e.response(&upstream.to_string());
             proxy.label_relayed(plan, &mut res);
             let status = res.status().as_u16();
