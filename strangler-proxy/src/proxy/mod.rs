@@ -1,5 +1,6 @@
 //! The data plane, one stage per file: start the request's span ([`trace`]) →
-//! match the route ([`crate::routes`]) →
+//! normalise the path and match the route ([`crate::routes::path`],
+//! [`crate::routes`]; a refused path stops here, `target`) →
 //! build the flag context ([`identity`]) → decide the mode ([`mod@decide`]) →
 //! forward ([`forward`], [`headers`]) or serve from the new side
 //! (`new_side`, translating through the ACL: [`translate`]) with fallback to
@@ -7,6 +8,9 @@
 //! a bulkhead ([`crate::resilience`]).
 //! Requests the monolith serves alone may instead be relayed by the own
 //! codec ([`relay`]), with the same decision, labels, counters and log line.
+//! What the client gets wrong or does slowly is blamed on it, never on an
+//! upstream ([`blame`], where every answered request is counted); every wait
+//! is bounded ([`timeouts`]).
 
 pub mod blame;
 pub mod body;
@@ -31,17 +35,14 @@ pub use timeouts::Timeouts;
 use crate::flags::Flags;
 use crate::metrics::ClientError;
 use crate::resilience::Resilience;
-use crate::resilience::retry::{Retries, Sender};
 use crate::routes::path;
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::Shadow;
 use crate::shadow::store::ShadowStore;
 use crate::stats::{Backend, Stats};
-use crate::upstream::Upstream;
 use arc_swap::ArcSwap;
 use body::Body;
-use bytes::Bytes;
 use decide::{Mode, Side, decide};
 use forward::Client;
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
@@ -50,7 +51,6 @@ use platform::correlation::{CorrelationId, HEADER as CORRELATION};
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 use translate::{Pooled, Transport};
@@ -382,106 +382,6 @@ impl Proxy {
             )
         };
         decide(&self.flags, &route.flags, ctx)
-    }
-
-    /// Streams `req` to `upstream` and the answer back (WebSocket upgrades too).
-    async fn pass(
-        &self,
-        mut req: Request<Body>,
-        upstream: &Upstream,
-        host: HostPolicy,
-        peer: SocketAddr,
-        timeout: Duration,
-    ) -> Response<Body> {
-        let client_upgrade =
-            headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
-        let received = blame::watched(&req);
-        let (mut parts, body) = req.into_parts();
-        headers::to_upstream(&mut parts.headers, peer.ip(), upstream, host);
-        match upstream.uri(parts.uri.path_and_query()) {
-            Ok(uri) => parts.uri = uri,
-            Err(e) => {
-                return body::problem(
-                    StatusCode::BAD_REQUEST,
-                    "bad-target",
-                    &format!("bad request target: {e}"),
-                );
-            }
-        }
-        let req = Request::from_parts(parts, body);
-        let sent = match received.as_deref() {
-            Some(received) => forward::send_streaming(&self.client, req, timeout, received).await,
-            None => forward::send(&self.client, req, timeout).await,
-        };
-        match sent {
-            Ok(mut res) => {
-                let switching = res.status() == StatusCode::SWITCHING_PROTOCOLS;
-                if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
-                    upgrade::tunnel(client_upgrade, hyper::upgrade::on(&mut res));
-                }
-                let (mut parts, incoming) = res.into_parts();
-                headers::to_client(&mut parts.headers, switching);
-                Response::from_parts(parts, body::stream(incoming))
-            }
-            Err(e) if received.as_deref().is_some_and(blame::Received::broken) => {
-                blame::broken_body(received.as_deref(), e)
-            }
-            Err(e) => {
-                self.upstream_error(&e);
-                crate::limited!(warn, upstream = %upstream, error = %e, "upstream failed");
-                e.response(&upstream.to_string())
-            }
-        }
-    }
-
-    /// Sends a buffered request to `upstream` (retrying a refused connection
-    /// as `route` says); `Err` when it failed or answered 5xx.
-    async fn send_buffered(
-        &self,
-        parts: &http::request::Parts,
-        bytes: &Bytes,
-        upstream: &Upstream,
-        route: &Route,
-        peer: SocketAddr,
-        retries: Option<&AtomicU64>,
-    ) -> Result<Response<Body>, (Response<Body>, String)> {
-        let uri = upstream.uri(parts.uri.path_and_query()).map_err(|e| {
-            (
-                body::problem(StatusCode::BAD_REQUEST, "bad-target", &e.to_string()),
-                e.to_string(),
-            )
-        })?;
-        let build = || {
-            let mut headers = parts.headers.clone();
-            headers::to_upstream(&mut headers, peer.ip(), upstream, route.host);
-            let mut req = Request::new(body::full(bytes.clone()));
-            (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
-                (parts.method.clone(), uri.clone(), headers);
-            Ok(req)
-        };
-        let sender = Sender {
-            client: &self.client,
-            retries: Retries {
-                policy: &route.retry,
-                counted: retries,
-            },
-        };
-        match sender.send(route.timeout, build).await {
-            Ok(res) => {
-                let (mut parts, incoming) = res.into_parts();
-                headers::to_client(&mut parts.headers, false);
-                let res = Response::from_parts(parts, body::stream(incoming));
-                if res.status().is_server_error() {
-                    let status = res.status().as_u16();
-                    return Err((res, format!("answered {status}")));
-                }
-                Ok(res)
-            }
-            Err(e) => {
-                self.upstream_error(&e);
-                Err((e.response(&upstream.to_string()), e.to_string()))
-            }
-        }
     }
 }
 
