@@ -53,7 +53,8 @@ pub(super) async fn serve(
         let timeouts = *proxy.timeouts();
         let mut waiting = std::pin::pin!(tokio::time::sleep(timeouts.idle));
         loop {
-            let mut started = None;
+            // Whether part of a head is in: the header timeout runs.
+            let mut in_head = false;
             let head = loop {
                 if !buf.is_empty() {
                     match h1::parse(&mut buf) {
@@ -61,13 +62,13 @@ pub(super) async fn serve(
                         Parsed::Handoff => break 'serving true,
                         // Part of a head: it must be whole within the header
                         // timeout, counted from here.
-                        Parsed::Partial if started.is_none() => {
-                            started = Some(());
+                        Parsed::Partial if !in_head => {
+                            in_head = true;
                             waiting.as_mut().reset(Instant::now() + timeouts.header);
                         }
                         Parsed::Partial => {}
                     }
-                } else if started.is_none() {
+                } else if !in_head {
                     waiting.as_mut().reset(Instant::now() + timeouts.idle);
                 }
                 let read = tokio::select! {
@@ -79,7 +80,7 @@ pub(super) async fn serve(
                     // Idle between requests: the connection closes now.
                     _ = stopping.as_mut(), if buf.is_empty() => break 'serving false,
                     _ = waiting.as_mut() => {
-                        timed_out(&mut stream, &mut out, &proxy, started.is_some()).await;
+                        timed_out(&mut stream, &mut out, &proxy, in_head).await;
                         break 'serving false;
                     }
                 };
