@@ -116,6 +116,7 @@ pub fn watch(req: &mut Request<Body>, since: Instant, timeout: Duration) -> Opti
         received: received.clone(),
         timeout,
         stall: Box::pin(tokio::time::sleep(timeout)),
+        waiting: false,
     });
     req.extensions_mut().insert(received.clone());
     Some(received)
@@ -160,8 +161,13 @@ struct Watched {
     inner: Body,
     received: Arc<Received>,
     timeout: Duration,
-    /// Runs out when no bytes came for `timeout`.
+    /// Runs out when the client sent nothing for `timeout` while it was
+    /// waited for.
     stall: Pin<Box<tokio::time::Sleep>>,
+    /// The client is being waited for (the last poll found nothing): the
+    /// timer runs from when the wait began, never from a frame read long
+    /// ago while the upstream was slow to take it.
+    waiting: bool,
 }
 
 impl hyper::body::Body for Watched {
@@ -174,18 +180,20 @@ impl hyper::body::Body for Watched {
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
-            Poll::Ready(Some(Ok(_)) | None) => {
+            Poll::Ready(Some(Ok(_))) | Poll::Ready(None) => {
+                self.waiting = false;
                 self.received.touch();
-                if polled.is_ready()
-                    && (matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream())
-                {
+                if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
                     self.received.ended.store(true, Ordering::Relaxed);
                 }
-                let next = tokio::time::Instant::now() + self.timeout;
-                self.stall.as_mut().reset(next);
             }
             Poll::Ready(Some(Err(_))) => self.received.broken.store(true, Ordering::Relaxed),
             Poll::Pending => {
+                if !self.waiting {
+                    self.waiting = true;
+                    let until = tokio::time::Instant::now() + self.timeout;
+                    self.stall.as_mut().reset(until);
+                }
                 if self.stall.as_mut().poll(cx).is_ready() {
                     self.received.stalled.store(true, Ordering::Relaxed);
                     self.received.broken.store(true, Ordering::Relaxed);

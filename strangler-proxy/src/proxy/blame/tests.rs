@@ -152,3 +152,39 @@ async fn a_stalled_body_times_out_and_is_answered_408() {
     assert_eq!(fault_of(&res), Some(ClientError::BodyTimeout));
     drop(tx);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_body_the_upstream_is_slow_to_take_is_not_stalled() {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, BoxError>>(4);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|frame| (frame, rx))
+    });
+    let mut req = Request::new(body::stream(StreamBody::new(stream)));
+    let received = watch(&mut req, Instant::now(), Duration::from_secs(60)).unwrap();
+    let mut body = req.into_body();
+    tx.send(Ok(Frame::data(Bytes::from_static(b"{"))))
+        .await
+        .unwrap();
+    assert!(body.frame().await.unwrap().is_ok());
+    // Nobody reads the body for two minutes (the upstream is busy); then
+    // the client is waited for, and sends its next byte 30 s later.
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    let sender = tx.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        sender
+            .send(Ok(Frame::data(Bytes::from_static(b"}"))))
+            .await
+            .unwrap();
+    });
+    assert!(
+        body.frame().await.unwrap().is_ok(),
+        "30 s of waiting is no stall"
+    );
+    // The clock starts when the client is waited for.
+    let waited = tokio::time::Instant::now();
+    assert!(body.frame().await.unwrap().is_err());
+    assert_eq!(waited.elapsed(), Duration::from_secs(60));
+    assert!(received.stalled());
+    drop(tx);
+}
