@@ -4,7 +4,7 @@
 use crate::admin;
 use crate::flags::Flags;
 use crate::proxy::identity::IdentityHeaders;
-use crate::proxy::{Proxy, ProxyConfig};
+use crate::proxy::{Proxy, ProxyConfig, Timeouts};
 use crate::reload::Reloader;
 use crate::routes::RouteTable;
 use crate::settings::{FlagSource, Settings};
@@ -78,6 +78,7 @@ impl Application {
                     expose_route_headers: settings.proxy.expose_route_headers,
                     unrouted_timeout: Duration::from_millis(settings.proxy.timeout_ms),
                     connect_timeout: Duration::from_millis(settings.proxy.connect_timeout_ms),
+                    timeouts: Timeouts::of(&settings.proxy),
                     shadow_queue: settings.shadow.queue_capacity,
                     shadow_concurrency: settings.shadow.concurrency,
                 },
@@ -95,9 +96,12 @@ impl Application {
         let data_plane = tokio::spawn(crate::server::serve(
             listener,
             proxy.clone(),
-            settings.proxy.codec,
+            crate::server::Serving {
+                codec: settings.proxy.codec,
+                max_connections: settings.proxy.max_connections,
+                grace: Duration::from_secs(10),
+            },
             stopped.clone(),
-            Duration::from_secs(10),
         ));
 
         let admin_listener = std::net::TcpListener::bind(&settings.admin.listen)

@@ -15,6 +15,8 @@
 //! codec for plain requests, hyper for every other kind. Plain requests the
 //! monolith serves alone are relayed by the codec itself
 //! ([`proxy::relay`]), with the data plane's decision, labels and counters.
+//! A log line that can repeat per request or per connection is
+//! rate-limited ([`logging`]).
 //! Around it: [`settings`] (the route table lives in the settings file),
 //! [`reload`] without restart, the [`admin`] API, and the [`cli`]. Shadowed
 //! copies are compared and their results kept and reported by class
@@ -30,6 +32,7 @@ pub mod app;
 pub mod cli;
 pub mod flags;
 pub mod gate;
+pub mod logging;
 pub mod metrics;
 pub mod proxy;
 pub mod reload;

@@ -39,6 +39,67 @@ pub struct ProxyMetrics {
     duration: HistogramVec,
     shadow_comparisons: IntCounterVec,
     shadow_skipped: IntCounterVec,
+    client_errors: IntCounterVec,
+    client_body: Histogram,
+    timeouts: IntCounterVec,
+    connections_refused: IntCounter,
+}
+
+/// Which timeout ran out (see `[proxy]` `*_timeout_ms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// A request head did not arrive whole in time.
+    Header,
+    /// A keep-alive connection stayed idle too long.
+    Idle,
+    /// A request body made no progress in time.
+    Body,
+    /// An upstream's answer head did not come in time.
+    Upstream,
+    /// A request had no response head in time, all told.
+    Total,
+}
+
+impl Timeout {
+    /// The `kind` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Header => "header",
+            Self::Idle => "idle",
+            Self::Body => "body",
+            Self::Upstream => "upstream",
+            Self::Total => "total",
+        }
+    }
+}
+
+/// A request the client got wrong (or gave up on): answered `4xx` (or not at
+/// all) and never counted against an upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientError {
+    /// The path was refused before matching ([`crate::routes::path`]).
+    BadPath,
+    /// The body's framing was broken, or the client went away while sending it.
+    BadBody,
+    /// The body was larger than the route's limit.
+    TooLarge,
+    /// The body is no valid input for the route's translator.
+    Untranslatable,
+    /// The body stalled: no bytes within `proxy.body_timeout_ms`.
+    BodyTimeout,
+}
+
+impl ClientError {
+    /// The `kind` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadPath => "bad_path",
+            Self::BadBody => "bad_body",
+            Self::TooLarge => "too_large",
+            Self::Untranslatable => "untranslatable",
+            Self::BodyTimeout => "body_timeout",
+        }
+    }
 }
 
 impl ProxyMetrics {
@@ -56,7 +117,7 @@ impl ProxyMetrics {
         let duration = HistogramVec::new(
             HistogramOpts::new(
                 "strangler_request_duration_seconds",
-                "Time from receiving a client request to having the response head ready, in seconds.",
+                "Time from having a client request whole (its head, and its body's last byte when it has one) to having the response head ready, in seconds.",
             )
             .buckets(LATENCY_BUCKETS.to_vec()),
             &["route", "mode", "backend"],
@@ -74,12 +135,41 @@ impl ProxyMetrics {
             "Requests of a shadowed route not compared, by reason: unsafe (a write without dry run), too_large, or budget (over the route's shadow copies per second).",
             &["route", "reason"],
         )?;
+        let client_errors = counter_vec(
+            registry,
+            "strangler_client_errors_total",
+            "Client requests refused or abandoned for the client's own fault, by kind: bad_path, bad_body, too_large, untranslatable, body_timeout. Never counted against an upstream.",
+            &["kind"],
+        )?;
+        let client_body = Histogram::with_opts(
+            HistogramOpts::new(
+                "strangler_client_body_seconds",
+                "Time the client took to send a request body, from the request head to the body's last byte, in seconds: the client's time, never counted as an upstream's latency.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+        )?;
+        registry.register(Box::new(client_body.clone()))?;
+        let timeouts = counter_vec(
+            registry,
+            "strangler_timeouts_total",
+            "Timeouts that ran out, by kind: header, idle, body (client side), upstream (an upstream's answer head), total (a request's whole time to its response head).",
+            &["kind"],
+        )?;
+        let connections_refused = IntCounter::new(
+            "strangler_connections_refused_total",
+            "Client connections refused (503, then closed) because proxy.max_connections were open.",
+        )?;
+        registry.register(Box::new(connections_refused.clone()))?;
         Ok(Self {
             base,
             requests,
             duration,
             shadow_comparisons,
             shadow_skipped,
+            client_errors,
+            client_body,
+            timeouts,
+            connections_refused,
         })
     }
 
@@ -113,6 +203,26 @@ impl ProxyMetrics {
     /// spent: resolved once per route, as it is counted on the request path.
     pub fn shadow_over_budget(&self, route: &str) -> IntCounter {
         self.shadow_skipped.with_label_values(&[route, "budget"])
+    }
+
+    /// Counts one request the client got wrong.
+    pub fn client_error(&self, kind: ClientError) {
+        self.client_errors.with_label_values(&[kind.as_str()]).inc();
+    }
+
+    /// Observes the time a client took to send a request body.
+    pub fn client_body(&self, took: Duration) {
+        self.client_body.observe(took.as_secs_f64());
+    }
+
+    /// Counts a timeout that ran out.
+    pub fn timed_out(&self, kind: Timeout) {
+        self.timeouts.with_label_values(&[kind.as_str()]).inc();
+    }
+
+    /// Counts a client connection refused at the connection limit.
+    pub fn connection_refused(&self) {
+        self.connections_refused.inc();
     }
 
     /// Adds a family read from `read` at each scrape: the way to expose state

@@ -60,6 +60,16 @@ pub struct ProxySettings {
     pub timeout_ms: u64,
     /// Connect timeout to any upstream, in ms.
     pub connect_timeout_ms: u64,
+    /// A request head must arrive whole within this, in ms.
+    pub header_timeout_ms: u64,
+    /// A keep-alive connection idle this long between requests is closed, in ms.
+    pub idle_timeout_ms: u64,
+    /// The longest wait between two reads of a request body, in ms.
+    pub body_timeout_ms: u64,
+    /// From a request's head to its response head at most, in ms.
+    pub total_timeout_ms: u64,
+    /// Client connections open at once at most; more are refused.
+    pub max_connections: usize,
     /// Which HTTP/1.1 server code serves client connections.
     #[serde(deserialize_with = "settings::named")]
     pub codec: Codec,
@@ -453,13 +463,27 @@ impl Validate for Settings {
             http::HeaderName::from_bytes(value.as_bytes())
                 .map_err(|_| InvalidSetting::new(key, format!("`{value}` is not a header name")))?;
         }
-        if self.proxy.max_body_bytes == 0
-            || self.proxy.timeout_ms == 0
-            || self.proxy.connect_timeout_ms == 0
+        let p = &self.proxy;
+        if p.max_connections == 0 || p.max_connections > tokio::sync::Semaphore::MAX_PERMITS {
+            return Err(InvalidSetting::new(
+                "proxy.max_connections",
+                "must be at least 1 (and a sane number, such as 10000)",
+            ));
+        }
+        if p.max_body_bytes == 0
+            || [
+                p.timeout_ms,
+                p.connect_timeout_ms,
+                p.header_timeout_ms,
+                p.idle_timeout_ms,
+                p.body_timeout_ms,
+                p.total_timeout_ms,
+            ]
+            .contains(&0)
         {
             return Err(InvalidSetting::new(
                 "proxy",
-                "max_body_bytes, timeout_ms and connect_timeout_ms must be greater than 0",
+                "max_body_bytes and every *_timeout_ms (timeout_ms, connect_, header_, idle_, body_, total_) must be greater than 0",
             ));
         }
         if self.admin.token.chars().count() < 16 {

@@ -1,5 +1,6 @@
 //! The data plane, one stage per file: start the request's span ([`trace`]) →
-//! match the route ([`crate::routes`]) →
+//! normalise the path and match the route ([`crate::routes::path`],
+//! [`crate::routes`]; a refused path stops here, `target`) →
 //! build the flag context ([`identity`]) → decide the mode ([`mod@decide`]) →
 //! forward ([`forward`], [`headers`]) or serve from the new side
 //! (`new_side`, translating through the ACL: [`translate`]) with fallback to
@@ -7,7 +8,11 @@
 //! a bulkhead ([`crate::resilience`]).
 //! Requests the monolith serves alone may instead be relayed by the own
 //! codec ([`relay`]), with the same decision, labels, counters and log line.
+//! What the client gets wrong or does slowly is blamed on it, never on an
+//! upstream ([`blame`], where every answered request is counted); every wait
+//! is bounded ([`timeouts`]).
 
+pub mod blame;
 pub mod body;
 pub mod decide;
 pub mod forward;
@@ -18,30 +23,34 @@ pub use new_side::Translated;
 mod pool;
 pub mod relay;
 mod shadowed;
+mod target;
+pub mod timeouts;
 pub mod trace;
 pub mod translate;
 mod upgrade;
+pub(crate) use target::Target;
+use target::set_path;
+pub use timeouts::Timeouts;
 
 use crate::flags::Flags;
+use crate::metrics::ClientError;
 use crate::resilience::Resilience;
-use crate::resilience::retry::{Retries, Sender};
+use crate::routes::path;
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::Shadow;
 use crate::shadow::store::ShadowStore;
-use crate::stats::{Backend, NewSideOutcome, Stats};
-use crate::upstream::Upstream;
+use crate::stats::{Backend, Stats};
 use arc_swap::ArcSwap;
 use body::Body;
-use bytes::Bytes;
 use decide::{Mode, Side, decide};
 use forward::Client;
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use identity::IdentityHeaders;
 use platform::correlation::{CorrelationId, HEADER as CORRELATION};
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 use translate::{Pooled, Transport};
@@ -65,6 +74,7 @@ pub struct Proxy {
     expose_route_headers: bool,
     unrouted_timeout: Duration,
     connect_timeout: Duration,
+    timeouts: Timeouts,
     stats: Arc<Stats>,
     shadow: Shadow,
     resilience: Resilience,
@@ -79,6 +89,8 @@ pub struct Decided {
     /// The claiming route's index, its decision, and the pattern that
     /// matched when it is shadowed; `None` when no route claims it.
     route: Option<(usize, decide::Decision, Option<String>)>,
+    /// The path the route was matched on.
+    target: Target,
     started: Instant,
 }
 
@@ -92,6 +104,8 @@ pub struct ProxyConfig {
     pub unrouted_timeout: Duration,
     /// Connect timeout to upstreams.
     pub connect_timeout: Duration,
+    /// The client side's timeouts and the total deadline.
+    pub timeouts: Timeouts,
     /// Shadow copies that may wait.
     pub shadow_queue: usize,
     /// Shadow copies in flight.
@@ -128,6 +142,7 @@ impl Proxy {
             expose_route_headers: config.expose_route_headers,
             unrouted_timeout: config.unrouted_timeout,
             connect_timeout: config.connect_timeout,
+            timeouts: config.timeouts,
             stats,
             export_spans: platform::telemetry::exporting(),
         })
@@ -162,6 +177,11 @@ impl Proxy {
     /// The connect timeout to upstreams.
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
+    }
+
+    /// The client side's timeouts and the total deadline.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
     }
 
     /// The header naming the client's user (for log lines).
@@ -203,9 +223,14 @@ impl Proxy {
         headers::strip_hop_by_hop(req.headers_mut(), upgrade);
         let trace = trace::RequestTrace::start(req.headers_mut(), self.export_spans);
         let span = trace.span.clone();
-        self.serve(req, peer, &trace, decided, transport)
-            .instrument(span)
-            .await
+        let received = blame::watch(&mut req, Instant::now(), self.timeouts.body);
+        let serving = self
+            .serve(req, peer, &trace, decided, received.clone(), transport)
+            .instrument(span);
+        match tokio::time::timeout(self.timeouts.total, serving).await {
+            Ok(res) => res,
+            Err(_) => self.total_timeout(received.as_deref()),
+        }
     }
 
     /// Decides for `method path`: the route table in force, the route that
@@ -219,15 +244,23 @@ impl Proxy {
     ) -> Decided {
         let started = Instant::now();
         let table = self.table.load_full();
-        let route = table.find(method, path).map(|(route, found)| {
-            let decision = self.decide(route, &found, peer, headers);
-            // The pattern is only kept (allocated) for a shadowed request.
-            let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
-            (found.route, decision, pattern)
-        });
+        let claim = |path: &str| {
+            table.find(method, path).map(|(route, found)| {
+                let decision = self.decide(route, &found, peer, headers);
+                // The pattern is only kept (allocated) for a shadowed request.
+                let pattern = (decision.mode == Mode::Shadow).then(|| found.pattern.to_owned());
+                (found.route, decision, pattern)
+            })
+        };
+        let (route, target) = match path::normalize(path) {
+            Ok(Cow::Borrowed(path)) => (claim(path), Target::AsSent),
+            Ok(Cow::Owned(path)) => (claim(&path), Target::Normalized(path)),
+            Err(refused) => (None, Target::Refused(refused)),
+        };
         Decided {
             table,
             route,
+            target,
             started,
         }
     }
@@ -238,17 +271,31 @@ impl Proxy {
         peer: SocketAddr,
         trace: &trace::RequestTrace,
         decided: Option<Decided>,
+        received: Option<Arc<blame::Received>>,
         transport: &mut impl Transport,
     ) -> Response<Body> {
         let correlation = correlation_id(&mut req);
         let Decided {
             table,
             route: found,
+            target,
             started,
         } = match decided {
             Some(decided) => decided,
             None => self.decided(req.method(), req.uri().path(), peer, || req.headers()),
         };
+        match target {
+            Target::AsSent => {}
+            Target::Normalized(path) => {
+                if let Err(res) = set_path(&mut req, &path) {
+                    return self.refused_path(res, started);
+                }
+            }
+            Target::Refused(refused) => {
+                let res = body::problem(StatusCode::BAD_REQUEST, "bad-path", &refused.to_string());
+                return self.refused_path(res, started);
+            }
+        }
         let Some((index, decision, pattern)) = found else {
             let res = self
                 .pass(
@@ -259,11 +306,15 @@ impl Proxy {
                     self.unrouted_timeout,
                 )
                 .await;
+            let from = received.as_deref().and_then(blame::Received::last_byte);
+            if let Some(fault) = blame::fault_of(&res) {
+                blame::count_fault(&self.stats, fault);
+            }
             self.stats.unrouted().answered(
                 Mode::Legacy,
                 Backend::Legacy,
                 res.status().as_u16(),
-                started.elapsed(),
+                from.unwrap_or(started).elapsed(),
             );
             return res;
         };
@@ -272,7 +323,7 @@ impl Proxy {
         // can leave a filter's verdict behind for the next span on the thread.)
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let user = req.headers().get(&self.identity.user).cloned();
-        let (mut res, backend) = match (decision.side, pattern) {
+        let (res, backend) = match (decision.side, pattern) {
             (Side::New, _) => self.serve_new(req, route, peer, transport).await,
             (Side::Legacy, Some(pattern)) => (
                 self.serve_shadowed(req, route, pattern, peer, as_text(&correlation))
@@ -285,21 +336,19 @@ impl Proxy {
                 Backend::Legacy,
             ),
         };
-        let elapsed = started.elapsed();
-        route
-            .counters
-            .answered(decision.mode, backend, res.status().as_u16(), elapsed);
-        let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        if decision.side == Side::New && backend != Backend::Legacy {
-            let fell_back = backend == Backend::LegacyFallback;
-            route.counters.new_side(NewSideOutcome {
-                at: Instant::now(),
-                latency_ms,
-                failed: fell_back || res.status().is_server_error(),
-                fell_back,
+        let mut res = res;
+        let latency_ms = self.record(
+            route,
+            &blame::Answered {
+                mode: decision.mode,
+                backend,
+                new_side: decision.side == Side::New,
                 status: res.status().as_u16(),
-            });
-        }
+                started,
+                last_byte: received.as_deref().and_then(blame::Received::last_byte),
+                fault: blame::fault_of(&res),
+            },
+        );
         let user = user.as_ref().map_or("-", as_text);
         tracing::info!(
             correlation_id = as_text(&correlation), trace_id = trace.trace_id(), route = %route.name,
@@ -334,94 +383,6 @@ impl Proxy {
         };
         decide(&self.flags, &route.flags, ctx)
     }
-
-    /// Streams `req` to `upstream` and the answer back (WebSocket upgrades too).
-    async fn pass(
-        &self,
-        mut req: Request<Body>,
-        upstream: &Upstream,
-        host: HostPolicy,
-        peer: SocketAddr,
-        timeout: Duration,
-    ) -> Response<Body> {
-        let client_upgrade =
-            headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
-        let (mut parts, body) = req.into_parts();
-        headers::to_upstream(&mut parts.headers, peer.ip(), upstream, host);
-        match upstream.uri(parts.uri.path_and_query()) {
-            Ok(uri) => parts.uri = uri,
-            Err(e) => {
-                return body::problem(
-                    StatusCode::BAD_REQUEST,
-                    "bad-target",
-                    &format!("bad request target: {e}"),
-                );
-            }
-        }
-        let req = Request::from_parts(parts, body);
-        match forward::send(&self.client, req, timeout).await {
-            Ok(mut res) => {
-                let switching = res.status() == StatusCode::SWITCHING_PROTOCOLS;
-                if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
-                    upgrade::tunnel(client_upgrade, hyper::upgrade::on(&mut res));
-                }
-                let (mut parts, incoming) = res.into_parts();
-                headers::to_client(&mut parts.headers, switching);
-                Response::from_parts(parts, body::stream(incoming))
-            }
-            Err(e) => {
-                tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
-                e.response(&upstream.to_string())
-            }
-        }
-    }
-
-    /// Sends a buffered request to `upstream` (retrying a refused connection
-    /// as `route` says); `Err` when it failed or answered 5xx.
-    async fn send_buffered(
-        &self,
-        parts: &http::request::Parts,
-        bytes: &Bytes,
-        upstream: &Upstream,
-        route: &Route,
-        peer: SocketAddr,
-        retries: Option<&AtomicU64>,
-    ) -> Result<Response<Body>, (Response<Body>, String)> {
-        let uri = upstream.uri(parts.uri.path_and_query()).map_err(|e| {
-            (
-                body::problem(StatusCode::BAD_REQUEST, "bad-target", &e.to_string()),
-                e.to_string(),
-            )
-        })?;
-        let build = || {
-            let mut headers = parts.headers.clone();
-            headers::to_upstream(&mut headers, peer.ip(), upstream, route.host);
-            let mut req = Request::new(body::full(bytes.clone()));
-            (*req.method_mut(), *req.uri_mut(), *req.headers_mut()) =
-                (parts.method.clone(), uri.clone(), headers);
-            Ok(req)
-        };
-        let sender = Sender {
-            client: &self.client,
-            retries: Retries {
-                policy: &route.retry,
-                counted: retries,
-            },
-        };
-        match sender.send(route.timeout, build).await {
-            Ok(res) => {
-                let (mut parts, incoming) = res.into_parts();
-                headers::to_client(&mut parts.headers, false);
-                let res = Response::from_parts(parts, body::stream(incoming));
-                if res.status().is_server_error() {
-                    let status = res.status().as_u16();
-                    return Err((res, format!("answered {status}")));
-                }
-                Ok(res)
-            }
-            Err(e) => Err((e.response(&upstream.to_string()), e.to_string())),
-        }
-    }
 }
 
 /// Safe to send twice: a safe method, or an idempotency key the upstream honours.
@@ -453,14 +414,15 @@ fn as_text(value: &HeaderValue) -> &str {
 }
 
 fn too_large(route: &Route) -> Response<Body> {
-    body::problem(
+    let res = body::problem(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload-too-large",
         &format!(
             "request body is larger than the limit of {} bytes for route `{}`",
             route.max_body_bytes, route.name
         ),
-    )
+    );
+    blame::client_fault(res, ClientError::TooLarge)
 }
 
 fn label(res: &mut Response<Body>, route: &Route, backend: Backend) {

@@ -6,9 +6,11 @@
 //! either codec (the own codec's translated relay, `crate::server`, serves
 //! one from its head).
 
+use super::blame;
 use super::body::{self, Body};
 use super::translate::{self, Outcome, Transport};
 use super::{Proxy, is_replayable, too_large};
+use crate::metrics::ClientError;
 use crate::resilience::Rejection;
 use crate::resilience::retry::Retries;
 use crate::routes::Route;
@@ -21,9 +23,11 @@ use std::net::SocketAddr;
 
 /// What became of a translated request.
 pub enum Translated {
-    /// The new side's answer, in the legacy shape (or the client's mistake,
-    /// refused as the monolith would refuse it).
+    /// The new side's answer, in the legacy shape.
     Answer(acl::Response),
+    /// The client's mistake, refused as the monolith would refuse it (the
+    /// new side was not asked).
+    Refused(acl::Response),
     /// The monolith serves it, as `Backend::Legacy` (the translator leaves
     /// it there) or `Backend::LegacyFallback` (the new side failed or its
     /// guard refused, and the request is safe to repeat).
@@ -70,8 +74,9 @@ impl Proxy {
         if !replayable {
             // Nothing to translate and no second chance: stream straight through.
             let res = self.pass(req, new, route.host, peer, route.timeout).await;
-            if let Some(pass) = pass {
-                pass.finish(res.status().is_server_error());
+            // A client's fault leaves the call unreported: neither way.
+            if let (Some(pass), Some(failed)) = (pass, blame::upstream_failed(&res)) {
+                pass.finish(failed);
             }
             return (res, Backend::New);
         }
@@ -94,7 +99,7 @@ impl Proxy {
             Err((_, why)) => why,
         };
         route.counters.upstream_failed();
-        tracing::warn!(route = %route.name, reason = %why, "new side failed; falling back to the monolith");
+        crate::limited!(warn, route = %route.name, reason = %why, "new side failed; falling back to the monolith");
         self.legacy_after(&parts, &bytes, route, peer, Backend::LegacyFallback)
             .await
     }
@@ -128,6 +133,10 @@ impl Proxy {
             .await;
         match translated {
             Translated::Answer(res) => (translate::to_http(res), Backend::New),
+            Translated::Refused(res) => (
+                blame::client_fault(translate::to_http(res), ClientError::Untranslatable),
+                Backend::New,
+            ),
             Translated::Problem(res) => (res, Backend::New),
             Translated::Monolith(backend) => {
                 self.legacy_after(&parts, &bytes, route, peer, backend)
@@ -182,6 +191,7 @@ impl Proxy {
         }
         let failure = match outcome {
             Outcome::Answer(res) => return Translated::Answer(res),
+            Outcome::Refused(res) => return Translated::Refused(res),
             Outcome::NotTranslated(why) => {
                 tracing::debug!(route = %route.name, reason = %why, "left to the monolith");
                 route.counters.untranslated();
@@ -189,12 +199,15 @@ impl Proxy {
             }
             Outcome::Failed(failure) => failure,
         };
+        if let translate::NewSideFailure::Upstream(e) = &failure {
+            self.upstream_error(e);
+        }
         route.counters.upstream_failed();
         if replayable {
-            tracing::warn!(route = %route.name, reason = %failure, "new side failed; falling back to the monolith");
+            crate::limited!(warn, route = %route.name, reason = %failure, "new side failed; falling back to the monolith");
             return Translated::Monolith(Backend::LegacyFallback);
         }
-        tracing::warn!(route = %route.name, reason = %failure, "new side failed; request not safe to repeat, no fallback");
+        crate::limited!(warn, route = %route.name, reason = %failure, "new side failed; request not safe to repeat, no fallback");
         Translated::Problem(match &failure {
             translate::NewSideFailure::Upstream(e) => e.response(&new.to_string()),
             other => body::problem(
@@ -252,14 +265,12 @@ async fn buffered(
     req: Request<Body>,
     route: &Route,
 ) -> Result<(http::request::Parts, Bytes), Response<Body>> {
+    let received = blame::watched(&req);
     let (parts, body) = req.into_parts();
     match body::read_boxed(body, route.max_body_bytes).await {
         Ok(bytes) => Ok((parts, bytes)),
         Err(body::ReadError::TooLarge) => Err(too_large(route)),
-        Err(body::ReadError::Broken(e)) => {
-            let detail = format!("the request body could not be read: {e}");
-            Err(body::problem(StatusCode::BAD_REQUEST, "bad-body", &detail))
-        }
+        Err(body::ReadError::Broken(e)) => Err(blame::broken_body(received.as_deref(), e)),
     }
 }
 
@@ -268,7 +279,7 @@ async fn buffered(
 fn new_side_failed(outcome: &Outcome) -> Option<bool> {
     match outcome {
         Outcome::Answer(_) => Some(false),
-        Outcome::NotTranslated(_) => None,
+        Outcome::NotTranslated(_) | Outcome::Refused(_) => None,
         // It answered; the ACL could not use the answer.
         Outcome::Failed(translate::NewSideFailure::Untranslatable(_)) => Some(false),
         Outcome::Failed(_) => Some(true),

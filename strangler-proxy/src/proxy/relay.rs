@@ -15,6 +15,7 @@
 //! plane's [`Proxy::translated`] decides, and when the monolith is to serve
 //! it after all, the relay takes it.
 
+use super::blame::Answered;
 use super::body::Body;
 use super::decide::{Mode, Side};
 use super::headers::raw::is_text;
@@ -22,12 +23,13 @@ use super::headers::strip_hop_by_hop;
 use super::new_side::Translated;
 use super::shadowed::{Copying, copying};
 use super::translate::Transport;
-use super::{Decided, Proxy, label};
+use super::{Decided, Proxy, Target, label};
+use crate::metrics::ClientError;
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
 use crate::shadow::mirror::tee::Capture;
 use crate::shadow::mirror::{Job, header_pairs};
-use crate::stats::{Backend, NewSideOutcome};
+use crate::stats::Backend;
 use crate::upstream::Upstream;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Response};
@@ -62,6 +64,8 @@ pub struct RelayPlan {
     started: Instant,
     /// In shadow mode, how it is copied (see [`Proxy::shadow_relayed`]).
     shadowing: Option<Shadowing>,
+    /// The answer is the client's fault (see [`super::blame`]).
+    fault: Option<ClientError>,
 }
 
 /// A shadowed request's copy, made once the monolith has answered.
@@ -99,6 +103,12 @@ impl RelayPlan {
     /// Whether a copy goes to the shadow stage once the monolith answered.
     pub fn shadows(&self) -> bool {
         self.shadowing.is_some()
+    }
+
+    /// The answer is the client's mistake: counted as one, never as the new
+    /// side's.
+    pub fn blame_client(&mut self, fault: ClientError) {
+        self.fault = Some(fault);
     }
 
     /// The monolith is to serve a translated request, as `backend`.
@@ -149,11 +159,17 @@ impl Proxy {
             // The decision belongs in the request's span.
             return Planned::DataPlane(None);
         }
+        let decided = self.decided(method, path, peer, headers);
+        if !matches!(decided.target, Target::AsSent) {
+            // Forwarded with another path, or refused: the data plane's.
+            return Planned::DataPlane(Some(decided));
+        }
         let Decided {
             table,
             route,
             started,
-        } = self.decided(method, path, peer, headers);
+            ..
+        } = decided;
         let Some((index, decision, pattern)) = route else {
             return Planned::Relay(RelayPlan {
                 table,
@@ -162,6 +178,7 @@ impl Proxy {
                 backend: Backend::Legacy,
                 started,
                 shadowing: None,
+                fault: None,
             });
         };
         let route = &table.routes()[index];
@@ -176,12 +193,14 @@ impl Proxy {
                 backend: Backend::New,
                 started,
                 shadowing: None,
+                fault: None,
             });
         }
         if decision.side != Side::Legacy {
             return Planned::DataPlane(Some(Decided {
                 table,
                 route: Some((index, decision, pattern)),
+                target: Target::AsSent,
                 started,
             }));
         }
@@ -197,6 +216,7 @@ impl Proxy {
             backend: Backend::Legacy,
             started,
             shadowing,
+            fault: None,
         })
     }
 
@@ -302,28 +322,28 @@ impl Proxy {
     /// they lie in the connection's task, whose memory under load is cold by
     /// the time the answer comes.
     pub fn relayed<'a>(&self, plan: &RelayPlan, status: u16, line: impl FnOnce() -> Relayed<'a>) {
-        let elapsed = plan.started.elapsed();
         let Some(route) = plan.route() else {
-            self.stats
-                .unrouted()
-                .answered(Mode::Legacy, Backend::Legacy, status, elapsed);
+            self.stats.unrouted().answered(
+                Mode::Legacy,
+                Backend::Legacy,
+                status,
+                plan.started.elapsed(),
+            );
             return;
         };
-        route
-            .counters
-            .answered(plan.mode, plan.backend, status, elapsed);
-        let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        if plan.backend != Backend::Legacy {
-            // The new side served, or failed and the monolith did.
-            let fell_back = plan.backend == Backend::LegacyFallback;
-            route.counters.new_side(NewSideOutcome {
-                at: Instant::now(),
-                latency_ms,
-                failed: fell_back || status >= 500,
-                fell_back,
+        // A relayed request has no body: its head is all the client sends.
+        let latency_ms = self.record(
+            route,
+            &Answered {
+                mode: plan.mode,
+                backend: plan.backend,
+                new_side: plan.backend != Backend::Legacy,
                 status,
-            });
-        }
+                started: plan.started,
+                last_byte: None,
+                fault: plan.fault,
+            },
+        );
         if !tracing::enabled!(tracing::Level::INFO) {
             return;
         }

@@ -5,8 +5,10 @@
 //! others, and bodies over the route's shadow limit, are served unshadowed
 //! and counted.
 
+use super::blame;
 use super::body::{self, Body};
 use super::{Proxy, headers};
+use crate::metrics::ClientError;
 use crate::routes::Route;
 use crate::settings::ShadowWrites;
 use crate::shadow::mirror::tee::TeeBody;
@@ -100,6 +102,7 @@ impl Proxy {
             return res;
         }
 
+        let received = blame::watched(&req);
         let (parts, incoming) = req.into_parts();
         let bytes = match body::read_boxed(incoming, plan.max_body_bytes).await {
             Ok(bytes) => bytes,
@@ -108,12 +111,11 @@ impl Proxy {
                     "request body is larger than the limit of {} bytes",
                     plan.max_body_bytes
                 );
-                return body::problem(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", &detail);
+                let res =
+                    body::problem(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", &detail);
+                return blame::client_fault(res, ClientError::TooLarge);
             }
-            Err(body::ReadError::Broken(e)) => {
-                let detail = format!("the request body could not be read: {e}");
-                return body::problem(StatusCode::BAD_REQUEST, "bad-body", &detail);
-            }
+            Err(body::ReadError::Broken(e)) => return blame::broken_body(received.as_deref(), e),
         };
         let started = Instant::now();
         let primary = match self

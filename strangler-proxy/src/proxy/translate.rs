@@ -42,9 +42,11 @@ impl std::fmt::Display for NewSideFailure {
 
 /// What the translator made of the request.
 pub enum Outcome {
-    /// The legacy answer (from the new side, or the client's mistake refused
-    /// exactly as the monolith would refuse it).
+    /// The new side's answer, in the legacy shape.
     Answer(acl::Response),
+    /// The client's mistake (input the translator cannot read), refused
+    /// exactly as the monolith would refuse it; the new side was not asked.
+    Refused(acl::Response),
     /// The group does not translate this request (it spans services, or no
     /// route of the translator matches): the monolith must serve it.
     NotTranslated(TranslateError),
@@ -112,6 +114,9 @@ pub async fn serve(
         Ok(exchange) => exchange,
         Err(e @ (TranslateError::Unsupported { .. } | TranslateError::NoRoute { .. })) => {
             return Outcome::NotTranslated(e);
+        }
+        Err(e) if e.legacy_status() < 500 => {
+            return Outcome::Refused(acl::error_to_legacy(&e, legacy));
         }
         Err(e) => return Outcome::Answer(acl::error_to_legacy(&e, legacy)),
     };

@@ -10,7 +10,7 @@ pub fn tunnel(client: OnUpgrade, upstream: OnUpgrade) {
         let (client, upstream) = match tokio::try_join!(client, upstream) {
             Ok(both) => both,
             Err(e) => {
-                tracing::warn!(error = %e, "protocol switch failed");
+                crate::limited!(warn, error = %e, "protocol switch failed");
                 return;
             }
         };

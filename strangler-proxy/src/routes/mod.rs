@@ -4,6 +4,7 @@
 //! upstream unchanged.
 
 pub mod methods;
+pub mod path;
 pub mod pattern;
 pub mod trie;
 
@@ -288,4 +289,4 @@ impl RouteTable {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -12,7 +12,7 @@ fn settings(routes: &str) -> Settings {
     .unwrap()
 }
 
-fn build(routes: &str) -> Result<RouteTable, RouteError> {
+pub(crate) fn build(routes: &str) -> Result<RouteTable, RouteError> {
     RouteTable::build(
         &settings(routes),
         &Registry::standard(acl::LegacyClock::default()),

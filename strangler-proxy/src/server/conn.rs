@@ -6,8 +6,9 @@
 
 use super::h1::{self, Parsed};
 use super::{handoff, relay, spare, stopped};
-use crate::proxy::Proxy;
+use crate::metrics::Timeout;
 use crate::proxy::relay::Planned;
+use crate::proxy::{Proxy, body};
 use bytes::BytesMut;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// Read buffer per connection: a page, as nginx's upstream buffer. Most
 /// request heads fit; a larger one grows it. (A request in flight keeps its
@@ -47,14 +49,27 @@ pub(super) async fn serve(
         let mut stopping = std::pin::pin!(stopped(&mut watching));
         let mut out = h1::Outgoing::default();
         let mut upstream_request = Vec::new();
+        // One timer for the connection's life, set again for each wait.
+        let timeouts = *proxy.timeouts();
+        let mut waiting = std::pin::pin!(tokio::time::sleep(timeouts.idle));
         loop {
+            // Whether part of a head is in: the header timeout runs.
+            let mut in_head = false;
             let head = loop {
                 if !buf.is_empty() {
                     match h1::parse(&mut buf) {
                         Parsed::Ready(head) => break head,
                         Parsed::Handoff => break 'serving true,
+                        // Part of a head: it must be whole within the header
+                        // timeout, counted from here.
+                        Parsed::Partial if !in_head => {
+                            in_head = true;
+                            waiting.as_mut().reset(Instant::now() + timeouts.header);
+                        }
                         Parsed::Partial => {}
                     }
+                } else if !in_head {
+                    waiting.as_mut().reset(Instant::now() + timeouts.idle);
                 }
                 let read = tokio::select! {
                     // The read first: the stop's wait is looked at only when
@@ -64,6 +79,10 @@ pub(super) async fn serve(
                     read = read_more(&mut stream, &mut buf, &mut link) => read,
                     // Idle between requests: the connection closes now.
                     _ = stopping.as_mut(), if buf.is_empty() => break 'serving false,
+                    _ = waiting.as_mut() => {
+                        timed_out(&mut stream, &mut out, &proxy, in_head).await;
+                        break 'serving false;
+                    }
                 };
                 match read {
                     Ok(0) | Err(_) => break 'serving false,
@@ -145,6 +164,29 @@ pub(super) async fn serve(
     if handoff {
         handoff::serve(stream, buf.freeze(), peer, proxy, stop).await;
     }
+}
+
+/// A wait for the client ran out: between requests (`in_head` false) the
+/// connection closes as it is; with part of a head in, the client gets a
+/// `408` first (nginx's `client_header_timeout`). Counted either way.
+async fn timed_out(stream: &mut TcpStream, out: &mut h1::Outgoing, proxy: &Proxy, in_head: bool) {
+    let metrics = proxy.stats().metrics();
+    if !in_head {
+        metrics.timed_out(Timeout::Idle);
+        return;
+    }
+    metrics.timed_out(Timeout::Header);
+    let ms = proxy.timeouts().header.as_millis();
+    let res = body::problem(
+        http::StatusCode::REQUEST_TIMEOUT,
+        "header-timeout",
+        &format!("the request head did not arrive whole within {ms} ms"),
+    );
+    let exchange = h1::Exchange {
+        head_only: false,
+        close: true,
+    };
+    let _ = h1::write(stream, out, res, &exchange, true).await;
 }
 
 /// Reads more of the client's next request into `buf`. Between requests

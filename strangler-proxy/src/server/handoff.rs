@@ -3,11 +3,12 @@
 //! already read put back in front of the socket.
 
 use super::stopped;
+use crate::metrics::Timeout;
 use crate::proxy::{Proxy, body};
 use bytes::{Buf, Bytes};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -27,6 +28,7 @@ pub(super) async fn serve(
     proxy: Arc<Proxy>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let (timeouts, metrics) = (*proxy.timeouts(), proxy.stats().metrics().clone());
     let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
         let proxy = proxy.clone();
         async move { Ok::<_, Infallible>(proxy.handle(req.map(body::stream), peer).await) }
@@ -35,15 +37,22 @@ pub(super) async fn serve(
         read,
         inner: stream,
     };
+    // hyper arms its head timer when it starts waiting for a head, idle
+    // between requests included: one timer for both, the shorter.
+    let head_timeout = timeouts.header.min(timeouts.idle);
     let conn = http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout)
         .serve_connection(TokioIo::new(io), service)
         .with_upgrades();
     tokio::pin!(conn);
     tokio::select! {
-        result = conn.as_mut() => {
-            if let Err(e) = result { tracing::debug!(error = %e, "connection ended"); }
-        }
+        result = conn.as_mut() => match result {
+            Err(e) if e.is_timeout() => metrics.timed_out(Timeout::Header),
+            Err(e) => tracing::debug!(error = %e, "connection ended"),
+            Ok(()) => {}
+        },
         _ = stopped(&mut stop) => {
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;

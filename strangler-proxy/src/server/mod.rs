@@ -12,8 +12,10 @@
 //! relayed (`relay`): written upstream and answered from the connection's
 //! own task; so are those the ACL translates for the new side. Between requests a connection holds no read buffer (`spare`).
 //! `[proxy] codec = "hyper"` serves every connection with hyper from the
-//! start.
+//! start. Overload degrades (`accept`): failed accepts back off, and past
+//! `proxy.max_connections` a connection is refused with a `503`.
 
+mod accept;
 mod conn;
 mod framing;
 mod h1;
@@ -31,28 +33,48 @@ use tokio::sync::watch;
 /// How often idle upstream connections are looked over.
 const SWEEP_EVERY: Duration = Duration::from_secs(15);
 
+/// How client connections are served.
+#[derive(Debug, Clone, Copy)]
+pub struct Serving {
+    /// Which HTTP/1.1 code serves them.
+    pub codec: Codec,
+    /// At most this many open at once; more are refused (see `accept`).
+    pub max_connections: usize,
+    /// How long open connections may finish their requests once stopping.
+    pub grace: Duration,
+}
+
 /// Accepts connections until `stop` turns true, then waits up to `grace` for
 /// open connections to finish their requests. Idle upstream connections (the
 /// relay's and the data plane's) that can no longer serve are closed every
-/// 15 s.
+/// 15 s. A failed accept backs off; past `max_connections` a connection is
+/// refused (see `accept`).
 pub async fn serve(
     listener: TcpListener,
     proxy: Arc<Proxy>,
-    codec: Codec,
+    serving: Serving,
     mut stop: watch::Receiver<bool>,
-    grace: Duration,
 ) {
     let (closed_tx, closed_rx) = watch::channel(());
     let idle = Arc::new(relay::Idle::default());
+    let limit = accept::Limit::new(serving.max_connections, proxy.stats().metrics().clone());
+    let mut backoff = accept::Backoff::default();
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
+                Ok(conn) => {
+                    backoff.succeeded();
+                    conn
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    continue;
+                    let wait = backoff.failed();
+                    crate::limited!(warn, error = %e, wait_ms = wait.as_millis(), "accept failed; waiting before the next");
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => continue,
+                        _ = stopped(&mut stop) => break,
+                    }
                 }
             },
             _ = sweep.tick() => {
@@ -62,24 +84,29 @@ pub async fn serve(
             }
             _ = stopped(&mut stop) => break,
         };
+        let Some(open) = limit.admit() else {
+            limit.refuse(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let proxy = proxy.clone();
         let stop = stop.clone();
         let closed = closed_rx.clone();
         let idle = idle.clone();
-        match codec {
-            // Spawned as it is: a wrapping future would be one more state
-            // read at every wake-up.
-            Codec::Own => tokio::spawn(conn::serve(stream, peer, proxy, idle, stop, closed)),
+        match serving.codec {
+            Codec::Own => tokio::spawn(async move {
+                let _open = open;
+                conn::serve(stream, peer, proxy, idle, stop, closed).await;
+            }),
             Codec::Hyper => tokio::spawn(async move {
-                let _closed = closed;
+                let (_open, _closed) = (open, closed);
                 handoff::serve(stream, Default::default(), peer, proxy, stop).await;
             }),
         };
     }
     drop(closed_rx);
     // Every connection task holds a receiver; `closed` resolves when all are gone.
-    let _ = tokio::time::timeout(grace, closed_tx.closed()).await;
+    let _ = tokio::time::timeout(serving.grace, closed_tx.closed()).await;
 }
 
 /// Resolves once `stop` turns true (or its sender is gone).

@@ -136,7 +136,8 @@ pub(super) async fn serve(
     let (up, response) = match exchanged {
         Ok(exchanged) => exchanged,
         Err(e) => {
-            tracing::warn!(upstream = %upstream, error = %e, "upstream failed");
+            proxy.upstream_error(&e);
+            crate::limited!(warn, upstream = %upstream, error = %e, "upstream failed");
             let mut res = e.response(&upstream.to_string());
             proxy.label_relayed(plan, &mut res);
             let status = res.status().as_u16();

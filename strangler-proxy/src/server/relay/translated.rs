@@ -8,6 +8,7 @@
 //! takes the request, with the same trace context and correlation id.
 
 use super::{Conn, FRAMING_FIELDS, Forwarded, Links, serve as relay};
+use crate::metrics::ClientError;
 use crate::proxy::headers::raw::{is_text, is_token};
 use crate::proxy::relay::{RelayPlan, text};
 use crate::proxy::trace::{TRACEPARENT_NAME, TRACESTATE_NAME};
@@ -49,12 +50,16 @@ pub(in crate::server) async fn serve(
         }
         None => Translated::Monolith(crate::stats::Backend::Legacy),
     };
+    let refused = matches!(translated, Translated::Refused(_));
     let (status, written) = match translated {
         Translated::Monolith(backend) => {
             plan.fall_back(backend);
             return relay(conn, proxy, head, forwarded, &plan, close).await;
         }
-        Translated::Answer(res) => {
+        Translated::Answer(res) | Translated::Refused(res) => {
+            if refused {
+                plan.blame_client(ClientError::Untranslatable);
+            }
             let out = conn.out;
             let with_body = write_answer(out.bytes(), &res, &plan, proxy, &head.exchange, close);
             if with_body && !res.body.is_empty() {

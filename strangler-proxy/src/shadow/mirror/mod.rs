@@ -226,7 +226,7 @@ impl Worker {
         self.metrics.shadow_result(&result.route, result.verdict);
         let route = result.route.clone();
         if let Err(e) = self.store.record(result).await {
-            tracing::warn!(%route, error = %e, "shadow result not recorded");
+            crate::limited!(warn, %route, error = %e, "shadow result not recorded");
         }
     }
 
@@ -331,7 +331,7 @@ impl Worker {
         )
         .await
         {
-            Outcome::Answer(res) => {
+            Outcome::Answer(res) | Outcome::Refused(res) => {
                 Some(read(translate::to_http(res), job.plan.max_body_bytes).await)
             }
             Outcome::NotTranslated(_) => None,
