@@ -78,3 +78,16 @@ pub fn server(
     .listen(listener)?
     .run())
 }
+
+/// A history list's `limit`: `default` when absent, else 1 to 1000 (one rule
+/// for every admin list, so a client learns it once).
+fn list_limit(limit: Option<i64>, default: i64) -> Result<i64, platform::Problem> {
+    let limit = limit.unwrap_or(default);
+    if (1..=1000).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(platform::Problem::bad_request(format!(
+            "limit must be 1 to 1000, got {limit}"
+        )))
+    }
+}

@@ -122,12 +122,7 @@ pub async fn decisions(
     query: web::Query<DecisionsQuery>,
 ) -> Result<HttpResponse, Problem> {
     let query = query.into_inner();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(Problem::bad_request(format!(
-            "limit must be 1 to 1000, got {limit}"
-        )));
-    }
+    let limit = super::list_limit(query.limit, 50)?;
     Ok(HttpResponse::Ok().json(
         state
             .proxy
@@ -164,12 +159,7 @@ pub async fn epochs(
     query: web::Query<DecisionsQuery>,
 ) -> Result<HttpResponse, Problem> {
     let query = query.into_inner();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(Problem::bad_request(format!(
-            "limit must be 1 to 1000, got {limit}"
-        )));
-    }
+    let limit = super::list_limit(query.limit, 50)?;
     Ok(HttpResponse::Ok().json(
         state
             .proxy

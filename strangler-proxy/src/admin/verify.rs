@@ -47,11 +47,6 @@ pub async fn list(
         }
         return Ok(HttpResponse::Ok().json(store.last_verify_runs().await?));
     };
-    let limit = query.limit.unwrap_or(20);
-    if !(1..=1000).contains(&limit) {
-        return Err(Problem::bad_request(format!(
-            "limit must be 1 to 1000, got {limit}"
-        )));
-    }
+    let limit = super::list_limit(query.limit, 20)?;
     Ok(HttpResponse::Ok().json(store.verify_runs(&context, limit).await?))
 }
