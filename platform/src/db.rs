@@ -203,8 +203,11 @@ impl ManageConnection for Manager {
                 conn.batch_execute(
                     // busy_timeout first: switching to WAL takes a lock that
                     // connections opened at the same moment must wait for.
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    // auto_vacuum takes effect on a new file (see
+                    // `reclaim_space` for one made before).
+                    "PRAGMA busy_timeout = 10000; PRAGMA auto_vacuum = INCREMENTAL; \
+                     PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(|e| {
                     r2d2::Error::ConnectionError(ConnectionError::BadConnection(e.to_string()))
@@ -362,6 +365,41 @@ impl Db {
             Err(DryRunOutcome::RolledBack(value)) => Ok(value),
             Err(DryRunOutcome::Failed(e)) => Err(e),
         }
+    }
+
+    /// Gives the space of deleted rows back to the file system (after a
+    /// prune): on SQLite the free pages are cut off the file and the
+    /// write-ahead log is truncated, so the files shrink as the data does; a
+    /// file made before incremental vacuuming was the default is converted
+    /// once (a full `VACUUM`). On PostgreSQL autovacuum makes deleted rows'
+    /// space reusable; nothing to do here.
+    pub async fn reclaim_space(&self) -> Result<(), DbError> {
+        if !matches!(self.target, Target::Sqlite(_)) {
+            return Ok(());
+        }
+        let lock = self.write_lock.clone();
+        let pool = self.pool.clone();
+        run_blocking(move || {
+            let mut conn = pool.get()?;
+            let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            let AnyConnection::Sqlite(c) = &mut *conn else {
+                return Ok(());
+            };
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Mode {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                auto_vacuum: i32,
+            }
+            let mode = diesel::sql_query("PRAGMA auto_vacuum").get_result::<Mode>(c)?;
+            const INCREMENTAL: i32 = 2;
+            if mode.auto_vacuum != INCREMENTAL {
+                c.batch_execute("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+            }
+            c.batch_execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")?;
+            Ok(())
+        })
+        .await
     }
 
     /// True when a connection can be had and answers a trivial query.
