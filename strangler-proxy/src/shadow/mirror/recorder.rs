@@ -83,7 +83,7 @@ impl Recorder {
             Verdict::Match | Verdict::Ignored | Verdict::Noise => {
                 let seen = pending.matches.entry(route.clone()).or_default();
                 *seen += 1;
-                (*seen - 1) % self.match_sample == 0
+                (*seen - 1).is_multiple_of(self.match_sample)
             }
             Verdict::SkippedUnsafe | Verdict::SkippedTooLarge | Verdict::DroppedOverflow => false,
         };
