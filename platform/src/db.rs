@@ -203,11 +203,8 @@ impl ManageConnection for Manager {
                 conn.batch_execute(
                     // busy_timeout first: switching to WAL takes a lock that
                     // connections opened at the same moment must wait for.
-                    // auto_vacuum takes effect on a new file (see
-                    // `reclaim_space` for one made before).
-                    "PRAGMA busy_timeout = 10000; PRAGMA auto_vacuum = INCREMENTAL; \
-                     PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA synchronous = NORMAL;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(|e| {
                     r2d2::Error::ConnectionError(ConnectionError::BadConnection(e.to_string()))
@@ -369,9 +366,9 @@ impl Db {
 
     /// Gives the space of deleted rows back to the file system (after a
     /// prune): on SQLite the free pages are cut off the file and the
-    /// write-ahead log is truncated, so the files shrink as the data does; a
-    /// file made before incremental vacuuming was the default is converted
-    /// once (a full `VACUUM`). On PostgreSQL autovacuum makes deleted rows'
+    /// write-ahead log is truncated, so the files shrink as the data does.
+    /// The first call converts the file to incremental vacuuming (a full
+    /// `VACUUM`, once: the mode is kept in the file). On PostgreSQL autovacuum makes deleted rows'
     /// space reusable; nothing to do here.
     pub async fn reclaim_space(&self) -> Result<(), DbError> {
         if !matches!(self.target, Target::Sqlite(_)) {
