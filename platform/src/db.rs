@@ -364,6 +364,41 @@ impl Db {
         }
     }
 
+    /// Gives the space of deleted rows back to the file system (after a
+    /// prune): on SQLite the free pages are cut off the file and the
+    /// write-ahead log is truncated, so the files shrink as the data does.
+    /// The first call converts the file to incremental vacuuming (a full
+    /// `VACUUM`, once: the mode is kept in the file). On PostgreSQL autovacuum makes deleted rows'
+    /// space reusable; nothing to do here.
+    pub async fn reclaim_space(&self) -> Result<(), DbError> {
+        if !matches!(self.target, Target::Sqlite(_)) {
+            return Ok(());
+        }
+        let lock = self.write_lock.clone();
+        let pool = self.pool.clone();
+        run_blocking(move || {
+            let mut conn = pool.get()?;
+            let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            let AnyConnection::Sqlite(c) = &mut *conn else {
+                return Ok(());
+            };
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Mode {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                auto_vacuum: i32,
+            }
+            let mode = diesel::sql_query("PRAGMA auto_vacuum").get_result::<Mode>(c)?;
+            const INCREMENTAL: i32 = 2;
+            if mode.auto_vacuum != INCREMENTAL {
+                c.batch_execute("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+            }
+            c.batch_execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")?;
+            Ok(())
+        })
+        .await
+    }
+
     /// True when a connection can be had and answers a trivial query.
     pub async fn ping(&self) -> bool {
         self.read(|conn| conn.ping().map_err(DbError::from))

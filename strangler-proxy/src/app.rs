@@ -8,6 +8,7 @@ use crate::proxy::{Proxy, ProxyConfig, Timeouts};
 use crate::reload::Reloader;
 use crate::routes::RouteTable;
 use crate::settings::{FlagSource, Settings};
+use crate::shadow::mirror::ShadowLimits;
 use crate::shadow::store::{ShadowStore, Window, spawn_pruner};
 use crate::stats::Stats;
 use anyhow::Context;
@@ -79,8 +80,12 @@ impl Application {
                     unrouted_timeout: Duration::from_millis(settings.proxy.timeout_ms),
                     connect_timeout: Duration::from_millis(settings.proxy.connect_timeout_ms),
                     timeouts: Timeouts::of(&settings.proxy),
-                    shadow_queue: settings.shadow.queue_capacity,
-                    shadow_concurrency: settings.shadow.concurrency,
+                    shadow: ShadowLimits {
+                        queue: settings.shadow.queue_capacity,
+                        concurrency: settings.shadow.concurrency,
+                        flush_every: window(&settings.shadow.flush_every)?,
+                        match_sample: settings.shadow.match_sample,
+                    },
                 },
             )
             .context("cannot start the shadow thread")?,

@@ -39,6 +39,7 @@ pub struct ProxyMetrics {
     duration: HistogramVec,
     shadow_comparisons: IntCounterVec,
     shadow_skipped: IntCounterVec,
+    shadow_rows: IntCounterVec,
     client_errors: IntCounterVec,
     client_body: Histogram,
     timeouts: IntCounterVec,
@@ -135,6 +136,12 @@ impl ProxyMetrics {
             "Requests of a shadowed route not compared, by reason: unsafe (a write without dry run), too_large, or budget (over the route's shadow copies per second).",
             &["route", "reason"],
         )?;
+        let shadow_rows = counter_vec(
+            registry,
+            "strangler_shadow_rows_total",
+            "Shadow results kept whole (mismatches, candidate errors, a sample of matches; every comparison is counted regardless), by outcome: stored, or lost (the store could not take them in time).",
+            &["outcome"],
+        )?;
         let client_errors = counter_vec(
             registry,
             "strangler_client_errors_total",
@@ -166,6 +173,7 @@ impl ProxyMetrics {
             duration,
             shadow_comparisons,
             shadow_skipped,
+            shadow_rows,
             client_errors,
             client_body,
             timeouts,
@@ -197,6 +205,14 @@ impl ProxyMetrics {
             compared => (&self.shadow_comparisons, compared.as_str()),
         };
         family.with_label_values(&[route, label]).inc();
+    }
+
+    /// Counts shadow results kept whole: `stored`, or `lost` when the store
+    /// could not take them.
+    pub fn shadow_rows(&self, outcome: &'static str, n: usize) {
+        self.shadow_rows
+            .with_label_values(&[outcome])
+            .inc_by(n as u64);
     }
 
     /// The counter of a route's requests not shadowed because its budget was

@@ -146,6 +146,12 @@ pub struct ShadowSettings {
     pub retention_age: String,
     /// How often old results are pruned.
     pub prune_every: String,
+    /// How often the counted results are written (`1s`); a crash loses at
+    /// most this much of the counts.
+    pub flush_every: String,
+    /// Every comparison is counted; mismatches and candidate errors are kept
+    /// whole, and one match in this many (1: every one).
+    pub match_sample: u64,
 }
 
 /// When a route may move to `canary` or `new`.
@@ -509,6 +515,7 @@ impl Validate for Settings {
         for (key, value) in [
             ("shadow.retention_age", &self.shadow.retention_age),
             ("shadow.prune_every", &self.shadow.prune_every),
+            ("shadow.flush_every", &self.shadow.flush_every),
         ] {
             value
                 .parse::<crate::shadow::store::Window>()

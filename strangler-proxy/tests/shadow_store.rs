@@ -5,94 +5,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, Duration as Age, Utc};
-use diesel::prelude::*;
-use platform::testing::{TestBackend, TestDatabase};
+use chrono::{Duration as Age, Utc};
+use platform::testing::TestBackend;
 use serde_json::json;
 use std::time::Duration;
 use strangler_proxy::shadow::store::{
-    DiffKind, GateStats, NewDifference, NewResult, RequestExample, ResultClasses, ShadowStore,
-    StoreError, Verdict, Window, spawn_pruner,
+    DiffKind, GateStats, NewDifference, NewResult, ResultClasses, ShadowStore, StoreError, Verdict,
+    Window, spawn_pruner,
 };
+
+#[path = "support/shadow_results.rs"]
+mod shadow_results;
+use shadow_results::*;
 
 const HOUR: Duration = Duration::from_secs(3_600);
 const DAY: Duration = Duration::from_secs(86_400);
-
-fn open(backend: TestBackend) -> (TestDatabase, ShadowStore) {
-    let db = TestDatabase::create(backend);
-    let store = ShadowStore::connect(&db.settings).unwrap();
-    (db, store)
-}
-
-fn diff(path: &str, pattern: &str, kind: DiffKind) -> NewDifference {
-    let (primary, candidate) = (Some(json!(1250)), Some(json!("12.50")));
-    let (path, pattern) = (path.into(), pattern.into());
-    NewDifference {
-        path,
-        pattern,
-        kind,
-        primary,
-        candidate,
-    }
-}
-
-fn result(route: &str, verdict: Verdict, differences: Vec<NewDifference>) -> NewResult {
-    let path = format!("/api/v1/{route}/7");
-    let headers = vec![("accept".to_owned(), "application/json".to_owned())];
-    NewResult {
-        route: route.into(),
-        method: "GET".into(),
-        path_template: format!("/api/v1/{route}/{{id}}"),
-        path: path.clone(),
-        correlation_id: "corr-1".into(),
-        primary_status: 200,
-        candidate_status: Some(200),
-        primary_latency_ms: 12,
-        candidate_latency_ms: Some(30),
-        verdict,
-        request: RequestExample {
-            method: "GET".into(),
-            path,
-            headers,
-            body: None,
-        },
-        differences,
-    }
-}
-
-fn matched(route: &str) -> NewResult {
-    result(route, Verdict::Match, vec![])
-}
-
-fn mismatch_on(route: &str, pattern: &str) -> NewResult {
-    result(
-        route,
-        Verdict::Mismatch,
-        vec![diff(pattern, pattern, DiffKind::Mismatch)],
-    )
-}
-
-async fn put(store: &ShadowStore, result: NewResult) -> i64 {
-    store.record(result).await.unwrap()
-}
-
-async fn put_at(store: &ShadowStore, result: NewResult, at: DateTime<Utc>) -> i64 {
-    store.record_at(result, at).await.unwrap()
-}
-
-/// Rows left in the differences table (to see that children go with parents).
-async fn difference_rows(store: &ShadowStore) -> i64 {
-    let count = "(SELECT COUNT(*) FROM shadow_differences)";
-    store
-        .db()
-        .read(move |conn| {
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(count))
-                .get_result::<i64>(conn)
-                .map_err(platform::db::DbError::from)
-        })
-        .await
-        .unwrap()
-}
 
 async fn record_and_read_back(backend: TestBackend) {
     let (_db, store) = open(backend);

@@ -38,7 +38,7 @@ use crate::resilience::Resilience;
 use crate::routes::path;
 use crate::routes::{Route, RouteTable};
 use crate::settings::HostPolicy;
-use crate::shadow::mirror::Shadow;
+use crate::shadow::mirror::{Shadow, ShadowLimits};
 use crate::shadow::store::ShadowStore;
 use crate::stats::{Backend, Stats};
 use arc_swap::ArcSwap;
@@ -106,10 +106,8 @@ pub struct ProxyConfig {
     pub connect_timeout: Duration,
     /// The client side's timeouts and the total deadline.
     pub timeouts: Timeouts,
-    /// Shadow copies that may wait.
-    pub shadow_queue: usize,
-    /// Shadow copies in flight.
-    pub shadow_concurrency: usize,
+    /// The shadow stage's queue, concurrency and writes.
+    pub shadow: ShadowLimits,
 }
 
 impl Proxy {
@@ -133,8 +131,7 @@ impl Proxy {
             shadow: Shadow::start(
                 store,
                 config.connect_timeout,
-                config.shadow_queue,
-                config.shadow_concurrency,
+                config.shadow,
                 stats.metrics(),
             )?,
             client,

@@ -19,6 +19,7 @@
 mod background;
 pub mod budget;
 pub mod queue;
+mod recorder;
 pub mod tee;
 
 use crate::metrics::{ProxyMetrics, SnapshotCounter};
@@ -36,6 +37,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request};
 use platform::metrics::{Kind, Sample};
 use queue::{JobQueue, QueueCounters, QueueSnapshot};
+use recorder::Recorder;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -93,11 +95,23 @@ pub struct Shadow {
     _background: Background,
 }
 
+/// How much shadow work may wait and run, and how results are written.
+#[derive(Debug, Clone, Copy)]
+pub struct ShadowLimits {
+    /// Shadow copies that may wait.
+    pub queue: usize,
+    /// Shadow copies in flight.
+    pub concurrency: usize,
+    /// How often counted results are written.
+    pub flush_every: Duration,
+    /// One match in this many is kept whole.
+    pub match_sample: u64,
+}
+
 /// What the stage shares with its jobs.
 struct Worker {
     client: Client,
-    store: ShadowStore,
-    metrics: ProxyMetrics,
+    recorder: Arc<Recorder>,
     noise: Arc<Mutex<HashMap<String, NoiseModel>>>,
 }
 
@@ -108,10 +122,10 @@ impl Shadow {
     pub fn start(
         store: ShadowStore,
         connect_timeout: Duration,
-        capacity: usize,
-        concurrency: usize,
+        limits: ShadowLimits,
         metrics: &ProxyMetrics,
     ) -> std::io::Result<Self> {
+        let (capacity, concurrency) = (limits.queue, limits.concurrency);
         // Comparisons take turns on the noise models' lock and writes on the
         // store's connections: more blocking threads than that would only
         // wait (each with its stack and heap), and with the thread starved
@@ -120,10 +134,15 @@ impl Shadow {
         let background = Background::start(blocking)?;
         // The queue's dispatcher and its jobs are spawned onto that thread.
         let _on_background = background.handle().enter();
+        let recorder = Recorder::start(
+            store.clone(),
+            limits.flush_every,
+            limits.match_sample,
+            metrics.clone(),
+        );
         let worker = Arc::new(Worker {
             client: forward::client(connect_timeout),
-            store: store.clone(),
-            metrics: metrics.clone(),
+            recorder,
             noise: Arc::default(),
         });
         let queue = JobQueue::start(capacity, concurrency, move |work: Work| {
@@ -131,7 +150,7 @@ impl Shadow {
             async move {
                 match work {
                     Work::Compare(job) => worker.run(*job).await,
-                    Work::Record(result) => worker.store_result(*result).await,
+                    Work::Record(result) => worker.recorder.add(*result),
                 }
             }
         });
@@ -222,14 +241,6 @@ fn expose_queue(metrics: &ProxyMetrics, counters: Arc<QueueCounters>) {
 }
 
 impl Worker {
-    async fn store_result(&self, result: NewResult) {
-        self.metrics.shadow_result(&result.route, result.verdict);
-        let route = result.route.clone();
-        if let Err(e) = self.store.record(result).await {
-            crate::limited!(warn, %route, error = %e, "shadow result not recorded");
-        }
-    }
-
     async fn run(&self, mut job: Job) {
         let Some(primary_body) = job.primary_body.take() else {
             return;
@@ -398,7 +409,7 @@ impl Worker {
             )),
             differences,
         };
-        self.store_result(result).await;
+        self.recorder.add(result);
     }
 }
 

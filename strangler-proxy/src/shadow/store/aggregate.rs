@@ -1,7 +1,7 @@
-//! The report queries: SQL aggregates per route over the window (from the
-//! start of the route's counting, when that is later), grouped by verdict,
-//! statuses and field pattern, assembled into a [`Report`] (definitions
-//! there). Each result is classified by [`ResultClass::of`], the one place
+//! The report queries: sums of the counters per route over the window (from
+//! the start of the route's counting, when that is later), grouped by
+//! verdict, statuses and field pattern, assembled into a [`Report`]
+//! (definitions there); the examples come from the results kept whole. Each result is classified by [`ResultClass::of`], the one place
 //! that decides what a sample says.
 
 use super::classes::{ResultClass, ResultClasses};
@@ -11,11 +11,14 @@ use super::report::{
     FieldReport, GateStats, MismatchGroup, Report, RouteReport, VerdictCounts, rate,
 };
 use super::retention::cutoff;
-use super::schema::{shadow_differences as d, shadow_results as r};
+use super::schema::{
+    shadow_counts as c, shadow_differences as d, shadow_field_counts as f, shadow_results as r,
+};
 use super::{ShadowStore, StoreError};
 use chrono::Utc;
-use diesel::dsl::{count as count_of, count_star};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use platform::db::AnyConnection;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -29,6 +32,11 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// `SUM(n)` as a BIGINT on both backends (PostgreSQL sums BIGINT to NUMERIC).
+fn summed() -> diesel::expression::SqlLiteral<BigInt> {
+    sql::<BigInt>("CAST(SUM(n) AS BIGINT)")
+}
+
 impl ShadowStore {
     /// Summarises results of the last `since` for `route`, or for every route
     /// with results in that window.
@@ -40,11 +48,11 @@ impl ShadowStore {
             .read(move |conn| {
                 let names = match route {
                     Some(route) => vec![route],
-                    None => r::table
-                        .filter(r::created_at.ge(from))
-                        .select(r::route)
+                    None => c::table
+                        .filter(c::first_at.ge(from))
+                        .select(c::route)
                         .distinct()
-                        .order(r::route.asc())
+                        .order(c::route.asc())
                         .load(conn)?,
                 };
                 let mut routes = Vec::with_capacity(names.len());
@@ -97,18 +105,11 @@ struct Counts {
 }
 
 fn route_counts(conn: &mut AnyConnection, from: Since, route: &str) -> Result<Counts, StoreError> {
-    // The statuses are few, so grouping by them stays small and lets the
-    // classes be counted in SQL without a row per result.
-    let rows = r::table
-        .filter(r::created_at.ge(from))
-        .filter(r::route.eq(route))
-        .group_by((r::verdict, r::primary_status, r::candidate_status))
-        .select((
-            r::verdict,
-            r::primary_status,
-            r::candidate_status,
-            count_star(),
-        ))
+    let rows = c::table
+        .filter(c::first_at.ge(from))
+        .filter(c::route.eq(route))
+        .group_by((c::verdict, c::primary_status, c::candidate_status))
+        .select((c::verdict, c::primary_status, c::candidate_status, summed()))
         .load::<(String, i32, Option<i32>, i64)>(conn)?;
     let mut out = Counts::default();
     for (verdict, primary, candidate, n) in rows {
@@ -116,17 +117,18 @@ fn route_counts(conn: &mut AnyConnection, from: Since, route: &str) -> Result<Co
             .parse()
             .map_err(|reason| StoreError::Corrupt { id: 0, reason })?;
         let status = |s: i32| u16::try_from(s).unwrap_or(0);
-        out.verdicts.add(verdict, count(n));
+        let n = count(n);
+        out.verdicts.add(verdict, n);
         if let Some(class) = ResultClass::of(verdict, status(primary), candidate.map(status)) {
-            out.classes.add(class, count(n));
+            out.classes.add(class, n);
         }
     }
     Ok(out)
 }
 
 /// Results whose candidate lacks the record ([`ResultClass::CandidateMissing`])
-/// are left out of the per-field counts: their fields all differ only
-/// because the record is not there.
+/// are left out of the per-field counts (see `Batch::add`) and of the examples:
+/// their fields all differ only because the record is not there.
 macro_rules! not_candidate_missing {
     () => {
         r::verdict
@@ -145,18 +147,11 @@ fn field_counts(
     from: Since,
     route: &str,
 ) -> Result<FieldRows, StoreError> {
-    // Distinct result ids: `$.items[*].amt` may differ several times in one result.
-    d::table
-        .inner_join(r::table)
-        .filter(r::created_at.ge(from))
-        .filter(r::route.eq(route))
-        .filter(not_candidate_missing!())
-        .group_by((d::pattern, d::kind))
-        .select((
-            d::pattern,
-            d::kind,
-            count_of(d::result_id).aggregate_distinct(),
-        ))
+    f::table
+        .filter(f::first_at.ge(from))
+        .filter(f::route.eq(route))
+        .group_by((f::pattern, f::kind))
+        .select((f::pattern, f::kind, summed()))
         .load::<(String, String, i64)>(conn)?
         .into_iter()
         .map(|(pattern, kind, n)| {

@@ -1,18 +1,21 @@
 //! Storage and reports of shadow comparison results (diesel; SQLite by
 //! default, PostgreSQL by URL; migrations in `migrations/proxy/{sqlite,postgres}`).
 //!
-//! The proxy's own database. Owns the `shadow_results` and
-//! `shadow_differences` tables, the routes' counting epochs
+//! The proxy's own database. Owns the counters of every comparison
+//! (`shadow_counts`, `shadow_field_counts`), the results kept whole
+//! (`shadow_results`, `shadow_differences`), the routes' counting epochs
 //! (`route_epochs`), the audit trail of route decisions
 //! (`route_decisions`) and the verify runs posted by `strangler verify`
 //! (`verify_runs`, which the promotion gate judges). It does not compare
 //! responses (that is `shadow::compare`), serve HTTP or print (the admin API
 //! and the CLI call these functions).
 //!
-//! - [`ShadowStore::record`] keeps one [`NewResult`] with its differences in one
-//!   transaction; skips and drops are recorded too, as counted verdicts.
+//! - [`Batch`] counts every result (skips and drops too, as counted
+//!   verdicts) and keeps whole rows only for the results chosen;
+//!   [`ShadowStore::write_batch`] writes it in one transaction, and
+//!   [`ShadowStore::record`] is a batch of one result kept whole.
 //! - [`ShadowStore::prune`] and [`spawn_pruner`] keep the tables bounded by
-//!   count and by age.
+//!   count and by age, merge old counter rows, and give the space back.
 //! - [`ShadowStore::report`] summarises a window per route and per field
 //!   pattern ([`Report`] defines the rates);
 //!   [`ShadowStore::gate_stats`] gives the promotion gate its counts;
@@ -28,10 +31,12 @@
 //!   redacted request into [`Verdict`], [`NewDifference`] and [`RequestExample`].
 
 mod aggregate;
+mod batch;
 mod classes;
 mod convert;
 mod decisions;
 mod epochs;
+mod merge;
 mod model;
 mod read;
 mod report;
@@ -43,6 +48,7 @@ mod verify_run;
 mod window;
 mod write;
 
+pub use batch::Batch;
 pub use classes::{ResultClass, ResultClasses};
 pub use decisions::{Decision, StoredDecision};
 pub use epochs::{Epoch, NewEpoch};

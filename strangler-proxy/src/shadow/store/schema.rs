@@ -83,3 +83,30 @@ diesel::table! {
         started_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    shadow_counts (id) {
+        id -> BigInt,
+        route -> Text,
+        verdict -> Text,
+        primary_status -> Integer,
+        candidate_status -> Nullable<Integer>,
+        n -> BigInt,
+        first_at -> Timestamp,
+        last_at -> Timestamp,
+        compacted -> Bool,
+    }
+}
+
+diesel::table! {
+    shadow_field_counts (id) {
+        id -> BigInt,
+        route -> Text,
+        pattern -> Text,
+        kind -> Text,
+        n -> BigInt,
+        first_at -> Timestamp,
+        last_at -> Timestamp,
+        compacted -> Bool,
+    }
+}

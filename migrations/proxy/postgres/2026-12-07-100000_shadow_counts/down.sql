@@ -1,0 +1,2 @@
+DROP TABLE shadow_field_counts;
+DROP TABLE shadow_counts;
