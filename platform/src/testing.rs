@@ -1,7 +1,8 @@
 //! Test support (feature `testing`): a fresh database per test on either backend,
 //! dropped with its handle, and [`both_backends!`](crate::both_backends) to run
 //! one async test body against SQLite and PostgreSQL; and an OTLP trace
-//! receiver ([`otlp::OtlpReceiver`]) to check exported spans.
+//! receiver ([`otlp::OtlpReceiver`]) to check exported spans; headless Chromium
+//! ([`chromium`]) to look at a page as a person would.
 //!
 //! PostgreSQL is reached through `TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`): each test creates a uniquely
@@ -26,6 +27,7 @@ pub enum TestBackend {
 }
 
 pub mod captured_logs;
+pub mod chromium;
 pub mod otlp;
 
 /// The PostgreSQL server's maintenance database URL used to create test databases.

@@ -1,18 +1,22 @@
 //! `cargo run -p stack -- --help`: the switches of the local stack.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Starts the whole strangler-kit stack on this machine: the monolith, the
 /// payment and fulfillment services and the strangler proxy, each
 /// health-checked before the next; restarts a part that crashes; Ctrl-C stops
-/// everything.
+/// everything. `stack stop PART` and `stack start PART`, from another
+/// terminal, stop a part of the running stack and start it again.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Args {
+    /// Stop or start one part of a running stack (default: run the stack).
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Folder of the run's files: `data/` under it holds the SQLite
     /// databases, the flags file, the generated settings and `stack.env`.
-    #[arg(long, default_value = ".")]
+    #[arg(long, default_value = ".", global = true)]
     pub dir: PathBuf,
     /// First port of the layout: proxy BASE, admin BASE+1, monolith BASE+80,
     /// payment BASE+82, fulfillment BASE+83, Unleash BASE+242.
@@ -38,4 +42,20 @@ pub struct Args {
     /// Build and run release binaries.
     #[arg(long)]
     pub release: bool,
+}
+
+/// What to do with a running stack (started in the same `--dir`).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Stop a part (monolith, fulfillment, payment, proxy) and keep it
+    /// stopped: the stack does not restart it until `stack start`.
+    Stop {
+        /// The part.
+        part: String,
+    },
+    /// Start a part stopped by `stack stop` again; returns once it is healthy.
+    Start {
+        /// The part.
+        part: String,
+    },
 }

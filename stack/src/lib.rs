@@ -10,6 +10,8 @@
 //! everything listens; prefixes every line with the process it came from;
 //! restarts a part that crashes; and stops everything on Ctrl-C. Switches put
 //! the real components in: `--postgres`, `--nats`, `--otlp`, `--unleash`.
+//! From another terminal, `stack stop PART` and `stack start PART` take a
+//! part down and bring it back (drills: [`control`]).
 //!
 //! **Why child processes of the real binaries.** The stack builds the four
 //! deployables' binaries with the cargo that runs it (`cargo build --bins`,
@@ -31,6 +33,7 @@
 pub mod binaries;
 pub mod child;
 pub mod cli;
+pub mod control;
 pub mod layout;
 pub mod output;
 pub mod plan;

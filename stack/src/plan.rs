@@ -19,6 +19,9 @@ pub struct Plan {
     pub dir: PathBuf,
     /// The binaries.
     pub binaries: Binaries,
+    /// The folder of the `stack` executable itself (for `stack stop` in a
+    /// second terminal; not the parts' folder with `--release`).
+    pub own_dir: PathBuf,
     /// Database URL per part when on PostgreSQL (`None`: the SQLite defaults).
     pub databases: Option<Databases>,
     /// `--nats`.
@@ -176,10 +179,11 @@ impl Plan {
         for (name, value) in vars {
             text.push_str(&format!("export {name}={}\n", quoted(&value)));
         }
-        text.push_str(&format!(
-            "export PATH={}:\"$PATH\"\n",
-            quoted(&self.binaries.dir().display().to_string())
-        ));
+        let mut path = quoted(&self.binaries.dir().display().to_string());
+        if self.own_dir != self.binaries.dir() {
+            path = format!("{path}:{}", quoted(&self.own_dir.display().to_string()));
+        }
+        text.push_str(&format!("export PATH={path}:\"$PATH\"\n"));
         text
     }
 }
@@ -204,6 +208,7 @@ mod tests {
                 fulfillment: bin("fulfillment"),
                 strangler: bin("strangler"),
             },
+            own_dir: PathBuf::from("/t/debug"),
             databases: None,
             nats: Some("127.0.0.1:4222".into()),
             otlp: None,
@@ -249,6 +254,19 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("export PATH='/t/debug':\"$PATH\""), "{text}");
+        let release = Plan {
+            own_dir: PathBuf::from("/t/debug"),
+            binaries: Binaries {
+                strangler: PathBuf::from("/t/release/strangler"),
+                ..plan().binaries
+            },
+            ..plan()
+        };
+        let text = release.env_file();
+        assert!(
+            text.contains("export PATH='/t/release':'/t/debug':\"$PATH\""),
+            "{text}"
+        );
     }
 
     #[test]

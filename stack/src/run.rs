@@ -3,7 +3,8 @@
 //! stop.
 
 use crate::binaries;
-use crate::cli::Args;
+use crate::cli::{Args, Command};
+use crate::control;
 use crate::layout::{Part, Ports};
 use crate::output::say;
 use crate::plan::{self, Databases, Plan};
@@ -20,6 +21,19 @@ use tokio::sync::watch;
 /// Runs the stack until SIGINT or SIGTERM; errors are one line and exit 1
 /// (2 for a switch or port that is not usable).
 pub fn run(args: Args) -> ExitCode {
+    if let Some(command) = &args.command {
+        let done = match command {
+            Command::Stop { part } => control::stop(&args.dir, part),
+            Command::Start { part } => control::start(&args.dir, part),
+        };
+        return match done {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("stack: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let ports = match prepare_ports(&args) {
         Ok(ports) => ports,
         Err(e) => {
@@ -72,10 +86,12 @@ fn plan(args: &Args, ports: Ports) -> anyhow::Result<Plan> {
         Ok(token) if !token.is_empty() => token,
         _ => uuid::Uuid::new_v4().simple().to_string(),
     };
+    let own = std::env::current_exe().context("cannot find the stack's own executable")?;
     Ok(Plan {
         ports,
         dir,
         binaries,
+        own_dir: own.parent().map_or_else(PathBuf::new, Path::to_path_buf),
         databases,
         nats: args.nats.clone(),
         otlp: args.otlp.clone(),
@@ -127,7 +143,10 @@ fn supervise(args: &Args, plan: Plan) -> anyhow::Result<()> {
         .context("cannot start the runtime")?;
     runtime.block_on(async {
         let mut stop = stop_on_signals()?;
-        let mut supervisor = Supervisor::new();
+        // Requests left by an earlier run are not this run's.
+        let control = control::folder(&plan.dir);
+        let _ = std::fs::remove_dir_all(&control);
+        let mut supervisor = Supervisor::with_control(control);
         let started = start_all(args, &plan, &mut supervisor, &mut stop).await;
         if let Err(e) = &started {
             if !matches!(e.downcast_ref(), Some(StartError::Stopped)) {

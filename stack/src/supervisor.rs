@@ -6,6 +6,9 @@
 //! at once must not spin), and the supervisor says so. On SIGINT or SIGTERM
 //! the parts stop in reverse order: SIGTERM, a grace period, then SIGKILL.
 //!
+//! A part stopped with `stack stop` is held stopped, not restarted, until
+//! `stack start` (see [`crate::control`]).
+//!
 //! Children run in their own process group, so a Ctrl-C in the terminal
 //! reaches the supervisor alone and the order of the stop is its own. Each
 //! child is waited for on a thread of its own (`std::process`): tokio's
@@ -13,6 +16,7 @@
 //! workspace built alongside, and rebuild them all.
 
 use crate::child::{describe, relay, signal};
+use crate::control::{self, Request};
 use crate::output::say;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -100,6 +104,8 @@ enum State {
     Waiting {
         due: Instant,
     },
+    /// Stopped by `stack stop`: not restarted until `stack start`.
+    Held,
     Stopped,
 }
 
@@ -109,6 +115,8 @@ struct Slot {
     generation: u64,
     quick_crashes: u32,
     restarts: u32,
+    /// `stack stop` asked for it and SIGTERM was sent.
+    stopping: bool,
 }
 
 struct Exit {
@@ -123,6 +131,7 @@ pub struct Supervisor {
     exits_tx: mpsc::UnboundedSender<Exit>,
     exits_rx: mpsc::UnboundedReceiver<Exit>,
     http: reqwest::Client,
+    control: Option<PathBuf>,
 }
 
 impl Default for Supervisor {
@@ -143,6 +152,16 @@ impl Supervisor {
                 .timeout(Duration::from_secs(2))
                 .build()
                 .unwrap_or_default(),
+            control: None,
+        }
+    }
+
+    /// Also obeys `stack stop` and `stack start` through the control files
+    /// in `folder`.
+    pub fn with_control(folder: PathBuf) -> Self {
+        Self {
+            control: Some(folder),
+            ..Self::new()
         }
     }
 
@@ -159,6 +178,7 @@ impl Supervisor {
             generation: 0,
             quick_crashes: 0,
             restarts: 0,
+            stopping: false,
         });
         self.spawn(index)?;
         let slot = &self.slots[index];
@@ -266,6 +286,17 @@ impl Supervisor {
         if exit.generation != slot.generation {
             return;
         }
+        if slot.stopping {
+            slot.stopping = false;
+            slot.state = State::Held;
+            let name = slot.component.name;
+            self.answer(name, Request::Stopped);
+            say(
+                "stack",
+                &format!("{name} stopped on request; `stack start {name}` starts it again"),
+            );
+            return;
+        }
         if since.elapsed() >= STABLE {
             slot.quick_crashes = 0;
         }
@@ -290,6 +321,7 @@ impl Supervisor {
     /// that have become healthy.
     async fn tend(&mut self) {
         for index in 0..self.slots.len() {
+            self.obey(index);
             match self.slots[index].state {
                 State::Waiting { due } if Instant::now() >= due => {
                     if let Err(e) = self.spawn(index) {
@@ -303,9 +335,48 @@ impl Supervisor {
                     }
                     let name = self.slots[index].component.name;
                     say("stack", &format!("{name} is healthy again"));
+                    if let Some(folder) = &self.control
+                        && control::read(folder, name) == Some(Request::Start)
+                    {
+                        control::clear(folder, name);
+                    }
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Acts on the part's control file: a stop request stops it (and the
+    /// exit holds it), a start request starts a held part.
+    fn obey(&mut self, index: usize) {
+        let Some(folder) = &self.control else { return };
+        let slot = &mut self.slots[index];
+        let name = slot.component.name;
+        match (control::read(folder, name), &slot.state) {
+            (Some(Request::Stop), State::Running { pid, .. }) if !slot.stopping => {
+                slot.stopping = true;
+                say("stack", &format!("stopping {name} on request"));
+                signal(*pid, rustix::process::Signal::TERM);
+            }
+            (Some(Request::Stop), State::Waiting { .. }) => {
+                slot.state = State::Held;
+                self.answer(name, Request::Stopped);
+            }
+            (Some(Request::Start), State::Held) => {
+                if let Err(e) = self.spawn(index) {
+                    say("stack", &format!("{e}; trying again"));
+                    self.exited_to_start(index);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn answer(&self, name: &str, request: Request) {
+        if let Some(folder) = &self.control
+            && let Err(e) = control::write(folder, name, request)
+        {
+            say("stack", &format!("cannot answer the control request: {e}"));
         }
     }
 

@@ -745,32 +745,7 @@ async fn the_watchdog_rolls_a_failing_canary_back() {
     proxy.app.stop().await;
 }
 
-/// Headless Chromium (Debian's, installed by scripts/test): the page's DOM
-/// after scripts and redirects, or a screenshot.
-fn chromium(args: &[&str], url: &str) -> std::process::Output {
-    let profile = std::env::temp_dir().join(format!("strangler-chromium-{}", rand()));
-    let out = std::process::Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-        ])
-        .args([
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .output()
-        .unwrap_or_else(|e| panic!("chromium is not installed (scripts/test installs it): {e}"));
-    let _ = std::fs::remove_dir_all(profile);
-    out
-}
+use platform::testing::chromium::headless as chromium;
 
 /// The visible text of an HTML document, roughly: tags out, whitespace folded.
 fn text_of(html: &str) -> String {
@@ -880,20 +855,14 @@ async fn the_dashboard_shows_what_a_person_needs() {
 
     // A picture of it, for the docs (copied to docs/dashboard.png by hand).
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
-    let out = tokio::task::block_in_place(|| {
-        chromium(
-            &[
-                "--window-size=1280,640",
-                &format!("--screenshot={}", shot.display()),
-            ],
+    tokio::task::block_in_place(|| {
+        platform::testing::chromium::screenshot(
             &login("/dashboard/routes/orders"),
+            &shot,
+            1280,
+            640,
         )
     });
-    assert!(
-        shot.metadata().is_ok_and(|m| m.len() > 10_000),
-        "no screenshot: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     proxy.app.stop().await;
 }
 

@@ -1,5 +1,6 @@
 //! The `stack` binary as a user runs it: on free ports in a temporary
-//! folder, started, driven over HTTP, one part killed, then stopped.
+//! folder, started, driven over HTTP, one part killed, one stopped and
+//! started from a second terminal, then stopped.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,7 +10,7 @@ use running::{RunningStack, free_base};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_stack_serves_restarts_a_killed_part_and_stops_every_part() {
+async fn the_stack_serves_restarts_a_killed_part_holds_a_stopped_one_and_stops_every_part() {
     let mut stack = RunningStack::start(&[]);
     stack.wait_for("ready; Ctrl-C stops everything", Duration::from_secs(600));
     let proxy = stack.url(0);
@@ -53,9 +54,30 @@ async fn the_stack_serves_restarts_a_killed_part_and_stops_every_part() {
     assert!(ready.status().is_success());
     assert_ne!(stack.pid_of("payment"), payment);
 
+    // One stopped from another terminal stays down until started again.
+    let stop = stack.command(&["stop", "payment"]);
+    assert!(stop.status.success(), "{stop:?}");
+    let said = String::from_utf8_lossy(&stop.stdout);
+    assert!(said.starts_with("payment stopped; the stack keeps it stopped"));
+    stack.wait_for("payment stopped on request", Duration::from_secs(5));
+    let readyz = format!("{}/readyz", stack.url(82));
+    assert!(
+        reqwest::get(&readyz).await.is_err(),
+        "payment still answers"
+    );
+    let again = stack.command(&["start", "payment"]);
+    assert!(again.status.success(), "{again:?}");
+    assert!(reqwest::get(&readyz).await.unwrap().status().is_success());
+    let refused = stack.command(&["start", "payment"]);
+    assert!(!refused.status.success());
+
     // SIGTERM stops the supervisor and every part it started.
     let pids = stack.all_pids();
-    assert_eq!(pids.len(), 5, "four parts and one restart: {pids:?}");
+    assert_eq!(
+        pids.len(),
+        6,
+        "four parts, one restart, one start: {pids:?}"
+    );
     let status = stack.terminate(Duration::from_secs(90));
     assert!(status.success(), "{status}");
     for pid in pids {

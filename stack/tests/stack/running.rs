@@ -77,6 +77,17 @@ impl RunningStack {
         format!("http://127.0.0.1:{}", self.base + offset)
     }
 
+    /// Runs `stack <args> --dir <this stack's folder>`, as a second terminal
+    /// would, and returns how it went.
+    pub fn command(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_stack"))
+            .args(args)
+            .arg("--dir")
+            .arg(&self.dir)
+            .output()
+            .unwrap()
+    }
+
     pub fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
     }

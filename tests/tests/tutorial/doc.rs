@@ -8,6 +8,9 @@
 //!   spaces counted as one (a table's columns widen with its values).
 //!   Addresses on the default ports (`127.0.0.1:8000`, …) read as where this
 //!   run's stack listens.
+//! - `<!-- screenshot FILE PATH -->` on a line of its own — at that point of
+//!   the run, a picture of the dashboard page PATH (shell variables expanded
+//!   in the session) is taken for `docs/FILE`.
 //!
 //! Every other fenced block is prose to the runner.
 
@@ -18,6 +21,8 @@ pub enum Kind {
     Stack,
     /// ```` ```sh tutorial ````.
     Command,
+    /// `<!-- screenshot FILE PATH -->`: the text is `FILE PATH`.
+    Screenshot,
 }
 
 /// A marked block, with its expected output.
@@ -41,6 +46,14 @@ pub fn blocks(doc: &str) -> Result<Vec<Block>, String> {
     let mut last_was_marked = false;
     while let Some((i, line)) = lines.next() {
         let Some(info) = line.trim_start().strip_prefix("```") else {
+            if let Some(shot) = screenshot(line) {
+                out.push(Block {
+                    kind: Kind::Screenshot,
+                    line: i + 1,
+                    text: shot.to_owned(),
+                    expect: Vec::new(),
+                });
+            }
             if !line.trim().is_empty() {
                 last_was_marked = false;
             }
@@ -93,6 +106,13 @@ pub fn blocks(doc: &str) -> Result<Vec<Block>, String> {
         }
     }
     Ok(out)
+}
+
+/// `FILE PATH` of a `<!-- screenshot FILE PATH -->` line.
+fn screenshot(line: &str) -> Option<&str> {
+    let inner = line.trim().strip_prefix("<!-- screenshot ")?;
+    let inner = inner.strip_suffix("-->")?.trim();
+    (inner.split_whitespace().count() == 2).then_some(inner)
 }
 
 /// Checks that every expected line appears in `output`, in order. `Err`
@@ -168,6 +188,7 @@ two\n\
 ```text\n\
 not an expectation\n\
 ```\n\
+<!-- screenshot tutorial/a.png /dashboard/routes/$R -->\n\
 ```sh tutorial\n\
 true\n\
 ```\n";
@@ -175,7 +196,7 @@ true\n\
     #[test]
     fn marked_blocks_come_out_in_order_with_their_expectations() {
         let blocks = blocks(DOC).unwrap();
-        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks.len(), 4);
         assert_eq!((blocks[0].kind, blocks[0].line), (Kind::Stack, 3));
         assert_eq!(blocks[0].text, "cargo run -p stack");
         assert_eq!(
@@ -185,8 +206,10 @@ true\n\
         assert_eq!((blocks[1].kind, blocks[1].line), (Kind::Command, 14));
         assert_eq!(blocks[1].text, "echo one\necho two");
         assert_eq!(blocks[1].expect, [(20, "one".into()), (22, "two".into())]);
-        assert_eq!(blocks[2].text, "true");
-        assert!(blocks[2].expect.is_empty());
+        assert_eq!((blocks[2].kind, blocks[2].line), (Kind::Screenshot, 27));
+        assert_eq!(blocks[2].text, "tutorial/a.png /dashboard/routes/$R");
+        assert_eq!(blocks[3].text, "true");
+        assert!(blocks[3].expect.is_empty());
     }
 
     #[test]

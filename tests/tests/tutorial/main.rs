@@ -4,6 +4,11 @@
 //! expected output. It fails naming the block and the line the moment the doc
 //! and the kit disagree. The marking is described in `doc.rs` and at the top
 //! of the tutorial.
+//!
+//! The doc's dashboard pictures are taken during the run, in headless
+//! Chromium, of the run's own stack; `TUTORIAL_SCREENSHOTS=1` writes them
+//! into `docs/` (otherwise they go to the target folder and the doc's copy
+//! must exist).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -108,6 +113,32 @@ fn fail(block: &Block, what: &str, output: &str) -> ! {
     )
 }
 
+/// Takes the picture a screenshot marker asks for, signed in to the run's
+/// dashboard as the tutorial shows (the session knows the address and token).
+fn screenshot(shell: &mut Session, block: &Block) {
+    let (file, path) = block.text.split_once(' ').unwrap();
+    let login = format!(
+        "printf '%s\\n' \"$ADMIN/dashboard/login?token=$STRANGLER__ADMIN__TOKEN&next={path}\""
+    );
+    let url = match shell.run(&login, BLOCK_LIMIT) {
+        Outcome::Done(output) => output.trim().to_owned(),
+        _ => fail(block, "cannot expand the page's address", ""),
+    };
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(file.replace('/', "-"));
+    platform::testing::chromium::screenshot(&url, &shot, 1280, 1200);
+    let in_docs = workspace().join("docs").join(file);
+    if std::env::var_os("TUTORIAL_SCREENSHOTS").is_some() {
+        std::fs::create_dir_all(in_docs.parent().unwrap()).unwrap();
+        std::fs::copy(&shot, &in_docs).unwrap();
+    } else {
+        assert!(
+            in_docs.exists(),
+            "{DOC}:{}: docs/{file} is missing (TUTORIAL_SCREENSHOTS=1 writes it)",
+            block.line
+        );
+    }
+}
+
 #[test]
 fn the_tutorial_runs_as_written() {
     let text = std::fs::read_to_string(workspace().join(DOC)).unwrap();
@@ -121,7 +152,7 @@ fn the_tutorial_runs_as_written() {
         "{DOC}: the first marked block must start the stack"
     );
     assert!(
-        rest.iter().all(|b| b.kind == Kind::Command),
+        rest.iter().all(|b| b.kind != Kind::Stack),
         "{DOC}: one stack block only"
     );
 
@@ -138,6 +169,10 @@ fn the_tutorial_runs_as_written() {
     }
     let mut shell = Session::start(&dir);
     for block in rest {
+        if block.kind == Kind::Screenshot {
+            screenshot(&mut shell, block);
+            continue;
+        }
         match shell.run(&block.text, BLOCK_LIMIT) {
             Outcome::Done(output) => {
                 if let Err(e) = doc::check(&block.expect, &output, rewrite) {
