@@ -15,6 +15,7 @@ mod actions;
 mod domain;
 mod events;
 mod http;
+mod imports;
 mod reactions;
 pub mod settings;
 pub mod startup;

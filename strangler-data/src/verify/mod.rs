@@ -10,13 +10,13 @@
 mod side;
 
 use crate::canonical::checksum;
-use crate::source::LegacySource;
-use crate::target::PaymentService;
+use crate::source::{LegacyKey, LegacySource, List};
+use crate::target::Service;
 use acl::{FieldPath, LegacyClock};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use side::{Entity, Reader};
+use side::Reader;
 use std::cmp::Ordering;
 
 /// The most differences a result carries (the rest are counted).
@@ -25,7 +25,7 @@ pub const MAX_DIFFERENCES: usize = 100;
 /// The outcome of one verify run, as recorded by the admin API.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VerifyResult {
-    /// The context (`payments`).
+    /// The context (`payments`, `fulfillment`).
     pub context: String,
     /// RFC 3339 UTC.
     pub started_at: String,
@@ -52,10 +52,10 @@ pub struct VerifyResult {
 /// One differing field, or one missing record (`field` null).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiffEntry {
-    /// `payment`, `refund`, `invoice`.
+    /// `payment`, `refund`, `invoice`, `stock item`, `order`, `shipment`.
     pub entity: String,
-    /// The record's legacy id.
-    pub legacy_id: i64,
+    /// The record's legacy key (a stock item's: its SKU).
+    pub legacy_id: LegacyKey,
     /// The field, in the legacy shape (`$.amt`); null for a missing record.
     pub field: Option<String>,
     /// The monolith's value (null if absent).
@@ -119,7 +119,7 @@ impl Tally<'_> {
         }
     }
 
-    fn missing(&mut self, entity: &str, id: i64, in_new: bool) {
+    fn missing(&mut self, entity: &str, id: LegacyKey, in_new: bool) {
         if in_new {
             self.result.missing_in_new += 1;
         } else {
@@ -141,7 +141,7 @@ impl Tally<'_> {
     }
 
     /// Compares one record present on both sides.
-    fn pair(&mut self, entity: &str, id: i64, legacy: &Value, new: &Result<Value, String>) {
+    fn pair(&mut self, entity: &str, id: &LegacyKey, legacy: &Value, new: &Result<Value, String>) {
         let new = match new {
             Ok(v) => v,
             Err(reason) => {
@@ -149,7 +149,7 @@ impl Tally<'_> {
                 let why = Value::String(format!("no legacy view: {reason}"));
                 self.push(DiffEntry {
                     entity: entity.into(),
-                    legacy_id: id,
+                    legacy_id: id.clone(),
                     field: Some("$".into()),
                     legacy: legacy.clone(),
                     new: why,
@@ -167,7 +167,7 @@ impl Tally<'_> {
         for d in out {
             self.push(DiffEntry {
                 entity: entity.into(),
-                legacy_id: id,
+                legacy_id: id.clone(),
                 field: Some(d.field.to_string()),
                 legacy: d.legacy,
                 new: d.translated,
@@ -179,16 +179,52 @@ impl Tally<'_> {
 /// `strangler verify payments`: payments, their refunds and invoices.
 pub async fn payments<S: LegacySource>(
     source: &S,
-    service: &PaymentService,
+    service: &Service,
     clock: &LegacyClock,
     page_size: u32,
     report: &mut dyn FnMut(&DiffEntry),
 ) -> anyhow::Result<VerifyResult> {
-    let started_at = now();
+    let lists = [List::Payments, List::Invoices];
+    run(
+        "payments", &lists, source, service, clock, page_size, report,
+    )
+    .await
+}
+
+/// `strangler verify fulfillment`: stock items, orders and their shipments.
+pub async fn fulfillment<S: LegacySource>(
+    source: &S,
+    service: &Service,
+    clock: &LegacyClock,
+    page_size: u32,
+    report: &mut dyn FnMut(&DiffEntry),
+) -> anyhow::Result<VerifyResult> {
+    let lists = [List::Stock, List::Orders];
+    run(
+        "fulfillment",
+        &lists,
+        source,
+        service,
+        clock,
+        page_size,
+        report,
+    )
+    .await
+}
+
+async fn run<S: LegacySource>(
+    context: &str,
+    lists: &[List],
+    source: &S,
+    service: &Service,
+    clock: &LegacyClock,
+    page_size: u32,
+    report: &mut dyn FnMut(&DiffEntry),
+) -> anyhow::Result<VerifyResult> {
     let mut tally = Tally {
         result: VerifyResult {
-            context: "payments".into(),
-            started_at,
+            context: context.into(),
+            started_at: now(),
             finished_at: String::new(),
             legacy_records: 0,
             new_records: 0,
@@ -201,19 +237,29 @@ pub async fn payments<S: LegacySource>(
         },
         report,
     };
-    for entity in [Entity::Payments, Entity::Invoices] {
-        let mut legacy = Reader::legacy(source, entity, page_size);
-        let mut new = Reader::new_side(service, entity, clock, page_size);
-        join(&mut legacy, &mut new, entity, &mut tally).await?;
+    for &list in lists {
+        let mut legacy = Reader::legacy(source, list, page_size);
+        let mut new = Reader::new_side(service, list, clock, page_size);
+        join(&mut legacy, &mut new, list, &mut tally).await?;
     }
     tally.result.finished_at = now();
     Ok(tally.result)
 }
 
+/// A record that carries its children in the same body: `(parent field,
+/// children field, child entity)`, both sides alike.
+fn nested(list: List) -> Option<(&'static str, &'static str, &'static str)> {
+    match list {
+        List::Payments => Some(("payment", "refunds", "refund")),
+        List::Orders => Some(("order", "shipments", "shipment")),
+        List::Invoices | List::Stock => None,
+    }
+}
+
 async fn join<S: LegacySource>(
     legacy: &mut Reader<'_, S>,
     new: &mut Reader<'_, S>,
-    entity: Entity,
+    list: List,
     t: &mut Tally<'_>,
 ) -> anyhow::Result<()> {
     loop {
@@ -228,23 +274,27 @@ async fn join<S: LegacySource>(
             Ordering::Less => {
                 let (id, body) = legacy.take()?;
                 let body = body.map_err(anyhow::Error::msg)?;
-                count_missing(entity, id, &body, true, t);
+                count_missing(list, id, &body, true, t);
             }
             Ordering::Greater => {
                 let (id, body) = new.take()?;
-                count_missing(entity, id, body.as_ref().unwrap_or(&Value::Null), false, t);
+                count_missing(list, id, body.as_ref().unwrap_or(&Value::Null), false, t);
             }
             Ordering::Equal => {
                 let (id, l) = legacy.take()?;
                 let (_, n) = new.take()?;
-                compare(entity, id, &l.map_err(anyhow::Error::msg)?, &n, t);
+                compare(list, &id, &l.map_err(anyhow::Error::msg)?, &n, t);
             }
         }
     }
 }
 
-/// A record (and, for a payment, each of its refunds) on one side only.
-fn count_missing(entity: Entity, id: i64, body: &Value, in_new: bool, t: &mut Tally<'_>) {
+fn child_key(v: &Value) -> LegacyKey {
+    LegacyKey::Id(v["id"].as_i64().unwrap_or(0))
+}
+
+/// A record (and each record nested in it) on one side only.
+fn count_missing(list: List, id: LegacyKey, body: &Value, in_new: bool, t: &mut Tally<'_>) {
     let side = |t: &mut Tally<'_>, n: u64| {
         if in_new {
             t.result.legacy_records += n
@@ -253,63 +303,63 @@ fn count_missing(entity: Entity, id: i64, body: &Value, in_new: bool, t: &mut Ta
         }
     };
     side(t, 1);
-    t.missing(entity.record(), id, in_new);
-    if entity == Entity::Payments {
-        for r in body["refunds"].as_array().into_iter().flatten() {
+    t.missing(list.record(), id, in_new);
+    if let Some((_, children, child)) = nested(list) {
+        for c in body[children].as_array().into_iter().flatten() {
             side(t, 1);
-            t.missing("refund", r["id"].as_i64().unwrap_or(0), in_new);
+            t.missing(child, child_key(c), in_new);
         }
     }
 }
 
-/// A record on both sides; a payment's refunds merge-joined by id in turn.
+/// A record on both sides; the records nested in it merge-joined by id in
+/// turn.
 fn compare(
-    entity: Entity,
-    id: i64,
+    list: List,
+    id: &LegacyKey,
     legacy: &Value,
     new: &Result<Value, String>,
     t: &mut Tally<'_>,
 ) {
     t.result.legacy_records += 1;
     t.result.new_records += 1;
-    if entity != Entity::Payments {
-        return t.pair(entity.record(), id, legacy, new);
-    }
-    let new_payment = new
+    let Some((parent, children, child)) = nested(list) else {
+        return t.pair(list.record(), id, legacy, new);
+    };
+    let new_parent = new
         .as_ref()
-        .map(|v| v["payment"].clone())
+        .map(|v| v[parent].clone())
         .map_err(Clone::clone);
-    t.pair("payment", id, &legacy["payment"], &new_payment);
+    t.pair(list.record(), id, &legacy[parent], &new_parent);
     let empty = Vec::new();
-    let lr = legacy["refunds"].as_array().unwrap_or(&empty);
+    let lr = legacy[children].as_array().unwrap_or(&empty);
     let nr = new
         .as_ref()
         .ok()
-        .and_then(|v| v["refunds"].as_array())
+        .and_then(|v| v[children].as_array())
         .unwrap_or(&empty);
     let (mut i, mut j) = (0, 0);
-    let rid = |v: &Value| v["id"].as_i64().unwrap_or(0);
     while i < lr.len() || j < nr.len() {
         let order = match (lr.get(i), nr.get(j)) {
-            (Some(a), Some(b)) => rid(a).cmp(&rid(b)),
+            (Some(a), Some(b)) => child_key(a).cmp(&child_key(b)),
             (Some(_), None) => Ordering::Less,
             _ => Ordering::Greater,
         };
         match order {
             Ordering::Less => {
                 t.result.legacy_records += 1;
-                t.missing("refund", rid(&lr[i]), true);
+                t.missing(child, child_key(&lr[i]), true);
                 i += 1;
             }
             Ordering::Greater => {
                 t.result.new_records += 1;
-                t.missing("refund", rid(&nr[j]), false);
+                t.missing(child, child_key(&nr[j]), false);
                 j += 1;
             }
             Ordering::Equal => {
                 t.result.legacy_records += 1;
                 t.result.new_records += 1;
-                t.pair("refund", rid(&lr[i]), &lr[i], &Ok(nr[j].clone()));
+                t.pair(child, &child_key(&lr[i]), &lr[i], &Ok(nr[j].clone()));
                 i += 1;
                 j += 1;
             }
