@@ -9,7 +9,9 @@
 //! generated OpenAPI document), `events` (what it tells the world through the
 //! outbox, relayed as `[events]` says), `reactions` (what it does when other
 //! services' events reach its inbox: a payment refunded in full cancels the
-//! unshipped order). It must not depend on the monolith, the proxy or the ACL.
+//! unshipped order), `imports` (backfill from the monolith without any event,
+//! and the export lists verification walks). It must not depend on the
+//! monolith, the proxy or the ACL.
 
 mod actions;
 mod domain;
