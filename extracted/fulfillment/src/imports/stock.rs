@@ -16,7 +16,7 @@ pub(crate) fn import(
 ) -> Result<bool, Problem> {
     let put = PutStockItem {
         name: item.name.clone(),
-        unit_price: item.unit_price.clone(),
+        unit_price: item.unit_price,
         legacy_id: None,
     };
     validate_put_item(&put, range)?;
