@@ -6,6 +6,7 @@
 
 pub mod backfill;
 pub mod canonical;
+pub mod fulfillment;
 pub mod payments;
 pub mod source;
 pub mod target;

@@ -1,21 +1,22 @@
-//! The payment service as a backfill target and a verify side: its import
-//! paths (`/v2/imports/*`) and export lists (`/v2/exports/*`).
+//! An extracted service as a backfill target and a verify side: its import
+//! paths (`POST /v2/imports/*`, answering an [`ImportReport`]) and export
+//! lists (`GET /v2/exports/*?after=&limit=`, answering an [`ExportPage`]),
+//! the same shapes for every service.
 
 use anyhow::{Context, bail};
-use payment_api::paths;
-use payment_api::{ExportPage, ImportInvoice, ImportPayment, ImportReport, Invoice, PaymentExport};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use v2_common::{ExportPage, ImportReport, LegacyKey};
 
-/// A client of one payment service.
+/// A client of one service's data-migration paths.
 #[derive(Debug, Clone)]
-pub struct PaymentService {
+pub struct Service {
     base: String,
     client: reqwest::Client,
 }
 
-impl PaymentService {
+impl Service {
     /// The service at `base` (e.g. `http://127.0.0.1:8082`).
     pub fn new(base: &str) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
@@ -27,36 +28,9 @@ impl PaymentService {
         })
     }
 
-    /// Imports payments; with `dry_run` the service checks and keeps nothing.
-    pub async fn import_payments(
-        &self,
-        payments: &[ImportPayment],
-        dry_run: bool,
-    ) -> anyhow::Result<ImportReport> {
-        self.post(
-            paths::IMPORT_PAYMENTS,
-            &json!({ "payments": payments }),
-            dry_run,
-        )
-        .await
-    }
-
-    /// Imports invoices; with `dry_run` the service checks and keeps nothing.
-    pub async fn import_invoices(
-        &self,
-        invoices: &[ImportInvoice],
-        dry_run: bool,
-    ) -> anyhow::Result<ImportReport> {
-        self.post(
-            paths::IMPORT_INVOICES,
-            &json!({ "invoices": invoices }),
-            dry_run,
-        )
-        .await
-    }
-
     /// Imports records already in the import shape, as JSON (`key` is the
-    /// body's list: `payments`, `invoices`).
+    /// body's list: `payments`, `invoices`, `stock`, `orders`); with
+    /// `dry_run` the service checks and keeps nothing.
     pub async fn import_raw(
         &self,
         path: &str,
@@ -67,22 +41,22 @@ impl PaymentService {
         self.post(path, &json!({ key: records }), dry_run).await
     }
 
-    /// Payments with their refunds after legacy id `after`.
-    pub async fn export_payments(
+    /// One page of the export list at `path` after `after`.
+    pub async fn export<T: DeserializeOwned>(
         &self,
-        after: i64,
+        path: &str,
+        after: &LegacyKey,
         limit: u32,
-    ) -> anyhow::Result<ExportPage<PaymentExport>> {
-        self.get(paths::EXPORT_PAYMENTS, after, limit).await
-    }
-
-    /// Invoices after legacy id `after`.
-    pub async fn export_invoices(
-        &self,
-        after: i64,
-        limit: u32,
-    ) -> anyhow::Result<ExportPage<Invoice>> {
-        self.get(paths::EXPORT_INVOICES, after, limit).await
+    ) -> anyhow::Result<ExportPage<T>> {
+        let url = format!("{}{path}", self.base);
+        let res = self
+            .client
+            .get(&url)
+            .query(&[("after", after.to_string()), ("limit", limit.to_string())])
+            .send()
+            .await
+            .with_context(|| format!("the service does not answer at {url}"))?;
+        read(&url, res).await
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(
@@ -99,23 +73,7 @@ impl PaymentService {
         let res = req
             .send()
             .await
-            .with_context(|| format!("the payment service does not answer at {url}"))?;
-        read(&url, res).await
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        after: i64,
-        limit: u32,
-    ) -> anyhow::Result<T> {
-        let url = format!("{}{path}?after={after}&limit={limit}", self.base);
-        let res = self
-            .client
-            .get(&url)
-            .send()
-            .await
-            .with_context(|| format!("the payment service does not answer at {url}"))?;
+            .with_context(|| format!("the service does not answer at {url}"))?;
         read(&url, res).await
     }
 }

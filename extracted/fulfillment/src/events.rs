@@ -8,11 +8,12 @@
 //! |---|---|---|
 //! | `stock_item.defined`, `stock_item.updated` | `stock_item` | `StockItem` |
 //! | `stock_item.adjusted` | `stock_item` | `{delta, reason, item: StockItem}` |
-//! | `order.placed`, `order.imported`, `order.confirmed`, `order.shipped`, `order.delivered` | `order` | `Order` |
+//! | `order.placed`, `order.confirmed`, `order.shipped`, `order.delivered` | `order` | `Order` |
 //! | `order.cancelled` | `order` | `{reason, order: Order}` |
 //! | `shipment.created`, `shipment.delivered` | `shipment` | `Shipment` |
 //!
-//! `aggregate_id` is the entity's UUID.
+//! `aggregate_id` is the entity's UUID. Imports (backfill) publish nothing
+//! (see `imports`).
 
 use platform::Problem;
 use platform::db::AnyConnection;

@@ -9,12 +9,15 @@
 //! generated OpenAPI document), `events` (what it tells the world through the
 //! outbox, relayed as `[events]` says), `reactions` (what it does when other
 //! services' events reach its inbox: a payment refunded in full cancels the
-//! unshipped order). It must not depend on the monolith, the proxy or the ACL.
+//! unshipped order), `imports` (backfill from the monolith without any event,
+//! and the export lists verification walks). It must not depend on the
+//! monolith, the proxy or the ACL.
 
 mod actions;
 mod domain;
 mod events;
 mod http;
+mod imports;
 mod reactions;
 pub mod settings;
 pub mod startup;

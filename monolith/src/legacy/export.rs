@@ -1,5 +1,6 @@
-//! Export lists for data migration: `?after=<id>&limit=<n>` in,
-//! `{"items": [...], "next": <id> | null, "total": n}` out, in id order.
+//! Export lists for data migration: `?after=<key>&limit=<n>` in,
+//! `{"items": [...], "next": <key> | null, "total": n}` out, in key order.
+//! The key is the record id, or for stock items the SKU ([`Cursor`]).
 //!
 //! Keyset paging, not the `page`/`per_page` of the ordinary lists: a
 //! backfill walks hundreds of thousands of rows while the monolith keeps
@@ -21,22 +22,54 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
 
 /// The query of an export list.
-#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
-    /// Only ids above this one (default 0: from the start); the `next` of
-    /// the previous page.
-    pub after: Option<i64>,
+    /// Only records after this one (default: from the start); the `next`
+    /// of the previous page. A record id, or for stock a SKU.
+    pub after: Option<String>,
     /// Items per page, 1 to 1000 (default 100).
     pub limit: Option<i64>,
 }
 
+/// The key an export list is ordered and paged by: an integer id for most
+/// records, the SKU (text, byte order) for stock items.
+pub trait Cursor: Sized + Serialize + Send + 'static {
+    /// Before every record.
+    fn start() -> Self;
+    /// A cursor from `?after=`, or why it is not one.
+    fn parse(raw: &str) -> Result<Self, String>;
+}
+
+impl Cursor for i64 {
+    fn start() -> Self {
+        0
+    }
+
+    fn parse(raw: &str) -> Result<Self, String> {
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id >= 0)
+            .ok_or_else(|| format!("after must be 0 or a record id, got {raw}"))
+    }
+}
+
+impl Cursor for String {
+    fn start() -> Self {
+        String::new()
+    }
+
+    fn parse(raw: &str) -> Result<Self, String> {
+        Ok(raw.to_owned())
+    }
+}
+
 /// A checked export request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExportRequest {
-    /// Ids above this one.
-    pub after: i64,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRequest<C = i64> {
+    /// Records after this key.
+    pub after: C,
     /// Items per page.
     pub limit: i64,
 }
@@ -44,15 +77,14 @@ pub struct ExportRequest {
 impl ExportParams {
     /// Applies the defaults, or a 400 naming the parameter (a cursor or a
     /// page size out of range is a bad query string, not bad content).
-    pub fn check(self) -> Result<ExportRequest, Problem> {
-        let after = self.after.unwrap_or(0);
+    pub fn check<C: Cursor>(self) -> Result<ExportRequest<C>, Problem> {
+        let after = match self.after.as_deref() {
+            None => C::start(),
+            Some(raw) => {
+                C::parse(raw).map_err(|e| Problem::bad_request(e).with("field", "after"))?
+            }
+        };
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if after < 0 {
-            return Err(Problem::bad_request(format!(
-                "after must be 0 or a record id, got {after}"
-            ))
-            .with("field", "after"));
-        }
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(Problem::bad_request(format!(
                 "limit must be 1 to {MAX_LIMIT}, got {limit}"
@@ -65,11 +97,11 @@ impl ExportParams {
 
 /// One page of an export.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Export<T> {
-    /// The records, in id order.
+pub struct Export<T, C = i64> {
+    /// The records, in key order.
     pub items: Vec<T>,
     /// The cursor for the next page (`?after=`), or `null` after the last.
-    pub next: Option<i64>,
+    pub next: Option<C>,
     /// Records in the whole list when this page was read.
     pub total: i64,
 }
@@ -77,20 +109,21 @@ pub struct Export<T> {
 /// Answers an export request: checks the query, runs `query` in one read
 /// transaction for `limit + 1` rows (the extra one says whether there is a
 /// next page), renders each kept row with `show`.
-pub async fn respond<R, W, Q, S>(
+pub async fn respond<R, W, C, Q, S>(
     db: &Db,
     params: ExportParams,
     query: Q,
-    id_of: fn(&R) -> i64,
+    key_of: fn(&R) -> C,
     show: S,
 ) -> Result<HttpResponse, Problem>
 where
     R: Send + 'static,
     W: Serialize,
-    Q: FnOnce(&mut AnyConnection, ExportRequest) -> AppResult<(Vec<R>, i64)> + Send + 'static,
+    C: Cursor,
+    Q: FnOnce(&mut AnyConnection, ExportRequest<C>) -> AppResult<(Vec<R>, i64)> + Send + 'static,
     S: Fn(R) -> W,
 {
-    let req = params.check()?;
+    let req = params.check::<C>()?;
     let fetch = ExportRequest {
         after: req.after,
         limit: req.limit + 1,
@@ -100,7 +133,7 @@ where
         .await?;
     let next = if rows.len() > usize::try_from(req.limit).unwrap_or(usize::MAX) {
         rows.truncate(rows.len() - 1);
-        rows.last().map(id_of)
+        rows.last().map(key_of)
     } else {
         None
     };
@@ -114,7 +147,13 @@ mod tests {
 
     #[test]
     fn defaults_and_bounds() {
-        let p = |after, limit| ExportParams { after, limit }.check();
+        let p = |after: Option<&str>, limit| {
+            ExportParams {
+                after: after.map(str::to_owned),
+                limit,
+            }
+            .check::<i64>()
+        };
         assert_eq!(
             p(None, None).unwrap(),
             ExportRequest {
@@ -122,8 +161,14 @@ mod tests {
                 limit: 100
             }
         );
-        assert_eq!(p(Some(7), Some(1000)).unwrap().limit, 1000);
-        assert!(p(Some(-1), None).is_err());
+        assert_eq!(p(Some("7"), Some(1000)).unwrap().limit, 1000);
+        assert!(p(Some("-1"), None).is_err());
+        assert!(p(Some("W-1"), None).is_err());
+        let sku = ExportParams {
+            after: Some("W-1".into()),
+            limit: None,
+        };
+        assert_eq!(sku.check::<String>().unwrap().after, "W-1");
         assert!(p(None, Some(0)).is_err());
         assert!(p(None, Some(1001)).is_err());
     }

@@ -10,6 +10,7 @@ platform::both_backends!(
     export_pages_through_payments_with_their_refunds,
     export_lists_invoices_as_served,
     export_lists_orders_and_shipments_as_served,
+    export_lists_stock_by_sku,
     export_refuses_bad_cursors_and_sizes
 );
 
@@ -136,7 +137,7 @@ async fn export_refuses_bad_cursors_and_sizes(backend: TestBackend) {
         ("limit=0", "limit must be 1 to 1000, got 0"),
         ("limit=1001", "limit must be 1 to 1000, got 1001"),
         ("after=-1", "after must be 0 or a record id, got -1"),
-        ("after=abc", "invalid digit"),
+        ("after=abc", "after must be 0 or a record id, got abc"),
         ("page=2", "page"),
     ] {
         for list in ["payments", "invoices"] {
@@ -148,6 +149,48 @@ async fn export_refuses_bad_cursors_and_sizes(backend: TestBackend) {
             .await;
         }
     }
+}
+
+async fn export_lists_stock_by_sku(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    for sku in ["b-2", "A-1", "A.0"] {
+        let res = app
+            .put(
+                &format!("/api/v1/inventory/{sku}"),
+                json!({"nm": format!("Item {sku}"), "px": 150, "cur": "EUR"}),
+            )
+            .await;
+        assert!(res.status().is_success());
+    }
+    let first = app
+        .expect(
+            app.get("/api/v1/export/stock?limit=2").await,
+            StatusCode::OK,
+        )
+        .await;
+    let skus = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["sku"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(skus(&first), ["A-1", "A.0"], "byte order");
+    assert_eq!(first["next"], "A.0");
+    assert_eq!(first["total"], 3);
+    let rest = app
+        .expect(
+            app.get("/api/v1/export/stock?after=A.0&limit=2").await,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(skus(&rest), ["b-2"]);
+    assert_eq!(rest["next"], Value::Null);
+    let one = app
+        .expect(app.get("/api/v1/inventory/b-2").await, StatusCode::OK)
+        .await;
+    assert_eq!(rest["items"][0], one, "as served");
 }
 
 async fn export_lists_orders_and_shipments_as_served(backend: TestBackend) {
@@ -171,14 +214,21 @@ async fn export_lists_orders_and_shipments_as_served(backend: TestBackend) {
             )
             .await;
         for item in page["items"].as_array().unwrap() {
+            let id = item["order"]["id"].as_i64().unwrap();
             let one = app
                 .expect(
-                    app.get(&format!("/api/v1/orders/{}", item["id"])).await,
+                    app.get(&format!("/api/v1/orders/{id}")).await,
                     StatusCode::OK,
                 )
                 .await;
-            assert_eq!(item, &one, "with its lines, as served");
-            seen.push(item["id"].as_i64().unwrap());
+            assert_eq!(item["order"], one, "with its lines, as served");
+            let shipments = if id == placed[1]["id"].as_i64().unwrap() {
+                json!([shipment])
+            } else {
+                json!([])
+            };
+            assert_eq!(item["shipments"], shipments, "with its shipments");
+            seen.push(id);
         }
         match page["next"].as_i64() {
             Some(n) => after = n,

@@ -11,14 +11,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use v2_common::LegacyKey;
 
 /// The saved position of each entity of a context's backfill.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// The context (`payments`).
     pub context: String,
-    /// Per entity, the last legacy id handled (the next read's `after`).
-    pub after: BTreeMap<String, i64>,
+    /// Per entity, the last legacy key handled (the next read's `after`):
+    /// an id, or a stock item's SKU.
+    pub after: BTreeMap<String, LegacyKey>,
 }
 
 impl Checkpoint {
@@ -81,8 +83,8 @@ impl StateFiles {
 pub struct DeadLetter {
     /// `payment`, `invoice`, …
     pub entity: String,
-    /// Its legacy id.
-    pub legacy_id: i64,
+    /// Its legacy key (a stock item's: its SKU).
+    pub legacy_id: LegacyKey,
     /// Why: the ACL's or the service's reason.
     pub reason: String,
 }
@@ -117,7 +119,8 @@ mod tests {
         let files = StateFiles::in_dir(&dir, "payments").unwrap();
         let mut cp = Checkpoint::load(&files.checkpoint, "payments").unwrap();
         assert!(cp.after.is_empty());
-        cp.after.insert("payment".into(), 42);
+        cp.after.insert("payment".into(), LegacyKey::Id(42));
+        cp.after.insert("stock item".into(), LegacyKey::from("W-1"));
         cp.save(&files.checkpoint).unwrap();
         assert_eq!(Checkpoint::load(&files.checkpoint, "payments").unwrap(), cp);
         assert!(Checkpoint::load(&files.checkpoint, "fulfillment").is_err());

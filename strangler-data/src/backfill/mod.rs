@@ -10,20 +10,20 @@
 
 pub mod checkpoint;
 pub mod progress;
+mod write;
 
-use crate::payments;
-use crate::source::{LegacySource, SourcePage};
-use crate::target::{PaymentService, TooLarge};
+use crate::source::{self, LegacySource, List, SourcePage};
+use crate::target::Service;
+use crate::{fulfillment, payments};
 use acl::LegacyClock;
 use checkpoint::{Checkpoint, DeadLetter, StateFiles, append_dead_letters};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use payment_api::{ImportOutcome, ImportReport};
 use progress::Progress;
 use serde::Serialize;
 use serde_json::Value;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How a backfill runs.
 #[derive(Debug, Clone)]
@@ -75,21 +75,41 @@ pub struct Summary {
 
 /// One entity of a context: how to read, translate and write it.
 struct Stage {
-    entity: &'static str,
-    list: &'static str,
+    list: List,
+    /// The service's import path and the body's list name.
+    import_path: &'static str,
+    import_key: &'static str,
     translate: fn(&Value, &LegacyClock) -> Result<Value, String>,
 }
 
 const PAYMENT_STAGES: [Stage; 2] = [
     Stage {
-        entity: "payment",
-        list: "payments",
+        list: List::Payments,
+        import_path: payment_api::paths::IMPORT_PAYMENTS,
+        import_key: "payments",
         translate: |v, c| to_json(payments::to_import(v, c)),
     },
     Stage {
-        entity: "invoice",
-        list: "invoices",
+        list: List::Invoices,
+        import_path: payment_api::paths::IMPORT_INVOICES,
+        import_key: "invoices",
         translate: |v, c| to_json(payments::invoice_to_import(v, c)),
+    },
+];
+
+/// Stock first: open orders reserve it as they arrive.
+const FULFILLMENT_STAGES: [Stage; 2] = [
+    Stage {
+        list: List::Stock,
+        import_path: fulfillment_api::paths::templates::STOCK_IMPORTS,
+        import_key: "stock",
+        translate: |v, c| to_json(fulfillment::stock_to_import(v, c)),
+    },
+    Stage {
+        list: List::Orders,
+        import_path: fulfillment_api::paths::templates::ORDER_IMPORTS,
+        import_key: "orders",
+        translate: |v, c| to_json(fulfillment::order_to_import(v, c)),
     },
 ];
 
@@ -100,7 +120,27 @@ fn to_json<T: Serialize>(r: Result<T, String>) -> Result<Value, String> {
 /// `strangler backfill payments`: payments with their refunds, then invoices.
 pub async fn payments<S: LegacySource>(
     source: &S,
-    to: &PaymentService,
+    to: &Service,
+    opts: &Options,
+) -> anyhow::Result<Summary> {
+    run("payments", &PAYMENT_STAGES, source, to, opts).await
+}
+
+/// `strangler backfill fulfillment`: stock items, then orders with their
+/// lines and shipments.
+pub async fn fulfillment<S: LegacySource>(
+    source: &S,
+    to: &Service,
+    opts: &Options,
+) -> anyhow::Result<Summary> {
+    run("fulfillment", &FULFILLMENT_STAGES, source, to, opts).await
+}
+
+async fn run<S: LegacySource>(
+    context: &str,
+    stages: &[Stage],
+    source: &S,
+    to: &Service,
     opts: &Options,
 ) -> anyhow::Result<Summary> {
     anyhow::ensure!(
@@ -108,8 +148,8 @@ pub async fn payments<S: LegacySource>(
         "--batch-size must be 1 to 1000, got {}",
         opts.batch_size
     );
-    let files = StateFiles::in_dir(&opts.state_dir, "payments")?;
-    let mut cp = Checkpoint::load(&files.checkpoint, "payments")?;
+    let files = StateFiles::in_dir(&opts.state_dir, context)?;
+    let mut cp = Checkpoint::load(&files.checkpoint, context)?;
     if opts.from_start || cp.after.is_empty() {
         cp.after.clear();
         if !opts.dry_run {
@@ -123,162 +163,101 @@ pub async fn payments<S: LegacySource>(
     });
     let started = Instant::now();
     let mut sum = Summary {
-        context: "payments".into(),
+        context: context.into(),
         dry_run: opts.dry_run,
         dead_letter_file: files.dead_letters.clone(),
         ..Summary::default()
     };
-    for stage in &PAYMENT_STAGES {
-        run_stage(
-            stage,
-            source,
-            to,
-            opts,
-            &files,
-            &mut cp,
-            limiter.as_ref(),
-            &mut sum,
-        )
-        .await?;
+    let mut run = Run {
+        to,
+        opts,
+        files: &files,
+        cp: &mut cp,
+        limiter: limiter.as_ref(),
+        sum: &mut sum,
+    };
+    for stage in stages {
+        run.stage(stage, source).await?;
     }
     sum.total_seconds = started.elapsed().as_secs_f64();
     Ok(sum)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_stage<S: LegacySource>(
-    stage: &Stage,
-    source: &S,
-    to: &PaymentService,
-    opts: &Options,
-    files: &StateFiles,
-    cp: &mut Checkpoint,
-    limiter: Option<&DefaultDirectRateLimiter>,
-    sum: &mut Summary,
-) -> anyhow::Result<()> {
-    let mut after = cp.after.get(stage.entity).copied().unwrap_or(0);
-    let mut progress = Progress::start(format!("payments: {}", stage.list), opts.quiet);
-    loop {
-        let t = Instant::now();
-        let page: SourcePage = match stage.list {
-            "payments" => source.payments(after, opts.batch_size).await?,
-            _ => source.invoices(after, opts.batch_size).await?,
-        };
-        sum.read_seconds += t.elapsed().as_secs_f64();
-        let Some(last) = page.items.last().map(|i| i.id) else {
-            break;
-        };
-        sum.read += page.items.len() as u64;
+/// What every stage of one run shares.
+struct Run<'a> {
+    to: &'a Service,
+    opts: &'a Options,
+    files: &'a StateFiles,
+    cp: &'a mut Checkpoint,
+    limiter: Option<&'a DefaultDirectRateLimiter>,
+    sum: &'a mut Summary,
+}
 
-        let t = Instant::now();
-        let mut dead = Vec::new();
-        let mut records = Vec::with_capacity(page.items.len());
-        for item in &page.items {
-            match (stage.translate)(&item.body, &opts.clock) {
-                Ok(record) => records.push(record),
-                Err(reason) => dead.push(DeadLetter {
-                    entity: stage.entity.into(),
-                    legacy_id: item.id,
-                    reason,
-                }),
+impl Run<'_> {
+    async fn stage<S: LegacySource>(&mut self, stage: &Stage, source: &S) -> anyhow::Result<()> {
+        let (opts, entity) = (self.opts, stage.list.record());
+        let mut after = self
+            .cp
+            .after
+            .get(entity)
+            .cloned()
+            .unwrap_or_else(|| stage.list.start());
+        let label = format!("{}: {}", self.sum.context, stage.list.name());
+        let mut progress = Progress::start(label, opts.quiet);
+        loop {
+            let t = Instant::now();
+            let page: SourcePage =
+                source::read(source, stage.list, &after, opts.batch_size).await?;
+            self.sum.read_seconds += t.elapsed().as_secs_f64();
+            let Some(last) = page.items.last().map(|i| i.id.clone()) else {
+                break;
+            };
+            self.sum.read += page.items.len() as u64;
+
+            let t = Instant::now();
+            let mut dead = Vec::new();
+            let mut records = Vec::with_capacity(page.items.len());
+            for item in &page.items {
+                match (stage.translate)(&item.body, &opts.clock) {
+                    Ok(record) => records.push(record),
+                    Err(reason) => dead.push(DeadLetter {
+                        entity: entity.into(),
+                        legacy_id: item.id.clone(),
+                        reason,
+                    }),
+                }
+            }
+            self.sum.translate_seconds += t.elapsed().as_secs_f64();
+
+            if let Some(limiter) = self.limiter {
+                let t = Instant::now();
+                let n = NonZeroU32::new(u32::try_from(page.items.len()).unwrap_or(u32::MAX))
+                    .unwrap_or(NonZeroU32::MIN);
+                limiter.until_n_ready(n).await?;
+                self.sum.throttle_seconds += t.elapsed().as_secs_f64();
+            }
+
+            if !records.is_empty() {
+                let t = Instant::now();
+                let report = write::write(self.to, stage, &records, opts.dry_run).await?;
+                self.sum.write_seconds += t.elapsed().as_secs_f64();
+                write::tally(entity, &report, self.sum, &mut dead);
+            }
+            self.sum.dead_letters += dead.len() as u64;
+            let next = page.next.clone().unwrap_or(last);
+            if !opts.dry_run {
+                append_dead_letters(&self.files.dead_letters, &dead)?;
+                self.cp.after.insert(entity.into(), next.clone());
+                self.cp.save(&self.files.checkpoint)?;
+            }
+            progress.advance(page.items.len() as u64, page.total, opts.quiet);
+            after = next;
+            if page.next.is_none() {
+                break;
             }
         }
-        sum.translate_seconds += t.elapsed().as_secs_f64();
-
-        if let Some(limiter) = limiter {
-            let t = Instant::now();
-            let n = NonZeroU32::new(u32::try_from(page.items.len()).unwrap_or(u32::MAX))
-                .unwrap_or(NonZeroU32::MIN);
-            limiter.until_n_ready(n).await?;
-            sum.throttle_seconds += t.elapsed().as_secs_f64();
-        }
-
-        if !records.is_empty() {
-            let t = Instant::now();
-            let report = write(to, stage.list, &records, opts.dry_run).await?;
-            sum.write_seconds += t.elapsed().as_secs_f64();
-            tally(stage.entity, &report, sum, &mut dead);
-        }
-        sum.dead_letters += dead.len() as u64;
-        if !opts.dry_run {
-            append_dead_letters(&files.dead_letters, &dead)?;
-            cp.after
-                .insert(stage.entity.into(), page.next.unwrap_or(last));
-            cp.save(&files.checkpoint)?;
-        }
-        progress.advance(page.items.len() as u64, page.total, opts.quiet);
-        after = page.next.unwrap_or(last);
-        if page.next.is_none() {
-            break;
-        }
-    }
-    progress.finish();
-    Ok(())
-}
-
-/// Imports `records`; a batch above the service's body limit (413) is
-/// split in halves until it fits, so the batch size is a ceiling, not a
-/// contract with the service's settings.
-async fn write(
-    to: &PaymentService,
-    list: &str,
-    records: &[Value],
-    dry_run: bool,
-) -> anyhow::Result<ImportReport> {
-    let mut pending = vec![records];
-    let mut report = ImportReport {
-        results: Vec::with_capacity(records.len()),
-    };
-    while let Some(part) = pending.pop() {
-        match import_retrying(to, list, part, dry_run).await {
-            Ok(r) => report.results.extend(r.results),
-            Err(e) if e.downcast_ref::<TooLarge>().is_some() && part.len() > 1 => {
-                let (a, b) = part.split_at(part.len() / 2);
-                // Popped last-in first-out: `a` next, keeping id order.
-                pending.push(b);
-                pending.push(a);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(report)
-}
-
-async fn import_retrying(
-    to: &PaymentService,
-    list: &str,
-    records: &[Value],
-    dry_run: bool,
-) -> anyhow::Result<ImportReport> {
-    let path = match list {
-        "payments" => payment_api::paths::IMPORT_PAYMENTS,
-        _ => payment_api::paths::IMPORT_INVOICES,
-    };
-    match to.import_raw(path, list, records, dry_run).await {
-        Err(e) if e.downcast_ref::<TooLarge>().is_none() => {
-            // One retry after a pause: a service restarting under a long
-            // backfill should not end the run; imports are idempotent.
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            to.import_raw(path, list, records, dry_run).await
-        }
-        other => other,
-    }
-}
-
-fn tally(entity: &str, report: &ImportReport, sum: &mut Summary, dead: &mut Vec<DeadLetter>) {
-    for r in &report.results {
-        match r.outcome {
-            ImportOutcome::Imported => sum.imported += 1,
-            ImportOutcome::AlreadyImported => sum.already_imported += 1,
-            ImportOutcome::Refused => dead.push(DeadLetter {
-                entity: entity.into(),
-                legacy_id: r.legacy_id,
-                reason: format!(
-                    "refused by the service: {}",
-                    r.reason.as_deref().unwrap_or("no reason given")
-                ),
-            }),
-        }
+        progress.finish();
+        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 //! The legacy HTTP API as a source: its export lists
-//! (`GET /api/v1/export/{payments,invoices}?after=&limit=`).
+//! (`GET /api/v1/export/{payments,invoices,stock,orders}?after=&limit=`).
 
-use super::{LegacyItem, LegacySource, SourcePage};
+use super::{LegacyItem, LegacyKey, LegacySource, SourcePage};
 use anyhow::{Context, bail};
 use serde_json::Value;
 
@@ -27,17 +27,19 @@ impl ApiSource {
     async fn page(
         &self,
         list: &str,
-        after: i64,
+        after: String,
         limit: u32,
-        id: fn(&Value) -> Option<i64>,
+        id: fn(&Value) -> Option<LegacyKey>,
     ) -> anyhow::Result<SourcePage> {
         let url = format!(
             "{}/api/v1/export/{list}?after={after}&limit={limit}",
             self.base
         );
+        let base = format!("{}/api/v1/export/{list}", self.base);
         let res = self
             .client
-            .get(&url)
+            .get(base)
+            .query(&[("after", after), ("limit", limit.to_string())])
             .send()
             .await
             .with_context(|| format!("the legacy API does not answer at {url}"))?;
@@ -68,7 +70,8 @@ impl ApiSource {
             .collect::<anyhow::Result<_>>()?;
         Ok(SourcePage {
             items,
-            next: body["next"].as_i64(),
+            next: serde_json::from_value(body["next"].clone())
+                .with_context(|| format!("{url}: `next` is not a cursor"))?,
             total: body["total"].as_u64().unwrap_or(0),
         })
     }
@@ -76,12 +79,27 @@ impl ApiSource {
 
 impl LegacySource for ApiSource {
     async fn payments(&self, after: i64, limit: u32) -> anyhow::Result<SourcePage> {
-        self.page("payments", after, limit, |v| v["payment"]["id"].as_i64())
+        self.page("payments", after.to_string(), limit, |v| id(&v["payment"]))
             .await
     }
 
     async fn invoices(&self, after: i64, limit: u32) -> anyhow::Result<SourcePage> {
-        self.page("invoices", after, limit, |v| v["id"].as_i64())
+        self.page("invoices", after.to_string(), limit, id).await
+    }
+
+    async fn stock(&self, after: &str, limit: u32) -> anyhow::Result<SourcePage> {
+        self.page("stock", after.to_owned(), limit, |v| {
+            v["sku"].as_str().map(LegacyKey::from)
+        })
+        .await
+    }
+
+    async fn orders(&self, after: i64, limit: u32) -> anyhow::Result<SourcePage> {
+        self.page("orders", after.to_string(), limit, |v| id(&v["order"]))
             .await
     }
+}
+
+fn id(record: &Value) -> Option<LegacyKey> {
+    record["id"].as_i64().map(LegacyKey::Id)
 }

@@ -10,9 +10,10 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use strangler_data::backfill::{self, Options};
+use strangler_data::source::LegacySource;
 use strangler_data::source::api::ApiSource;
 use strangler_data::source::sql::SqlSource;
-use strangler_data::target::PaymentService;
+use strangler_data::target::Service;
 use strangler_data::verify;
 
 /// Exit status of a backfill that left dead letters.
@@ -23,6 +24,18 @@ pub const EXIT_DEAD_LETTERS: u8 = 3;
 pub enum DataContext {
     /// Payments with their refunds, and invoices, into the payment service.
     Payments(DataArgs),
+    /// Stock items, then orders with their lines and shipments, into the
+    /// fulfillment service.
+    Fulfillment(DataArgs),
+}
+
+impl DataContext {
+    fn split(&self) -> (&'static str, &DataArgs) {
+        match self {
+            Self::Payments(args) => ("payments", args),
+            Self::Fulfillment(args) => ("fulfillment", args),
+        }
+    }
 }
 
 /// Where the legacy records come from (one of the two).
@@ -74,7 +87,7 @@ pub struct DataArgs {
 
 /// `strangler backfill <context>`: 0 done, 3 dead letters, 1 failed.
 pub fn backfill(context: DataContext) -> ExitCode {
-    let DataContext::Payments(args) = context;
+    let (name, args) = context.split();
     let outcome = run(|| async {
         let clock = LegacyClock::from_name(&args.timezone)?;
         let opts = Options {
@@ -86,10 +99,10 @@ pub fn backfill(context: DataContext) -> ExitCode {
             clock,
             quiet: false,
         };
-        let to = PaymentService::new(&args.to)?;
+        let to = Service::new(&args.to)?;
         match (&args.source.from_api, &args.source.from_db) {
-            (Some(url), _) => backfill::payments(&ApiSource::new(url)?, &to, &opts).await,
-            (_, Some(url)) => backfill::payments(&SqlSource::open(url, clock)?, &to, &opts).await,
+            (Some(url), _) => backfill_from(name, &ApiSource::new(url)?, &to, &opts).await,
+            (_, Some(url)) => backfill_from(name, &SqlSource::open(url, clock)?, &to, &opts).await,
             _ => anyhow::bail!("give --from-api URL or --from-db URL"),
         }
     });
@@ -108,36 +121,25 @@ pub fn backfill(context: DataContext) -> ExitCode {
 
 /// `strangler verify <context>`: 0 passed, 1 differences (or failed).
 pub fn verify(config: Option<&std::path::Path>, context: DataContext) -> ExitCode {
-    let DataContext::Payments(args) = context;
+    let (name, args) = context.split();
     let json = args.json;
     let outcome = run(|| async {
         let clock = LegacyClock::from_name(&args.timezone)?;
-        let to = PaymentService::new(&args.to)?;
+        let to = Service::new(&args.to)?;
         let mut print = |d: &verify::DiffEntry| {
             if !json {
                 println!("{}", d.line());
             }
         };
+        let size = args.batch_size;
         match (&args.source.from_api, &args.source.from_db) {
             (Some(url), _) => {
-                verify::payments(
-                    &ApiSource::new(url)?,
-                    &to,
-                    &clock,
-                    args.batch_size,
-                    &mut print,
-                )
-                .await
+                let source = ApiSource::new(url)?;
+                verify_from(name, &source, &to, &clock, size, &mut print).await
             }
             (_, Some(url)) => {
-                verify::payments(
-                    &SqlSource::open(url, clock)?,
-                    &to,
-                    &clock,
-                    args.batch_size,
-                    &mut print,
-                )
-                .await
+                let source = SqlSource::open(url, clock)?;
+                verify_from(name, &source, &to, &clock, size, &mut print).await
             }
             _ => anyhow::bail!("give --from-api URL or --from-db URL"),
         }
@@ -182,6 +184,32 @@ fn record(config: Option<&std::path::Path>, result: &verify::VerifyResult) {
         Some(body),
     ) {
         eprintln!("verify result not recorded: {e:#}");
+    }
+}
+
+async fn backfill_from<S: LegacySource>(
+    context: &str,
+    source: &S,
+    to: &Service,
+    opts: &Options,
+) -> anyhow::Result<backfill::Summary> {
+    match context {
+        "payments" => backfill::payments(source, to, opts).await,
+        _ => backfill::fulfillment(source, to, opts).await,
+    }
+}
+
+async fn verify_from<S: LegacySource>(
+    context: &str,
+    source: &S,
+    to: &Service,
+    clock: &LegacyClock,
+    page_size: u32,
+    print: &mut dyn FnMut(&verify::DiffEntry),
+) -> anyhow::Result<verify::VerifyResult> {
+    match context {
+        "payments" => verify::payments(source, to, clock, page_size, print).await,
+        _ => verify::fulfillment(source, to, clock, page_size, print).await,
     }
 }
 

@@ -1,11 +1,13 @@
 //! Moving data across the cut, with real processes: the monolith and the
-//! payment service on fresh databases (SQLite and PostgreSQL), the backfill
+//! extracted services on fresh databases (SQLite and PostgreSQL), the backfill
 //! and verify of `strangler-data`, and the real `strangler` binary killed in
 //! the middle of a backfill.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backfill;
+mod fulfillment;
+mod recorded;
 mod resume;
 mod support;
 mod verify;

@@ -3,18 +3,21 @@
 //! `strangler verify` exits by the result and records it with the admin API
 //! (a recording stub here), or says in one line that it could not.
 
-use crate::support::Sides;
+use crate::support::{Sides, count, start_fulfillment};
 use platform::testing::TestBackend;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-platform::both_backends!(a_killed_backfill_resumes_and_every_record_lands_once);
+platform::both_backends!(
+    a_killed_backfill_resumes_and_every_record_lands_once,
+    a_killed_fulfillment_backfill_resumes_and_verify_passes
+);
 
 /// The `strangler` binary, built if needed (a test binary of this crate
 /// cannot name another package's binary, so it asks cargo for it).
-fn strangler() -> PathBuf {
+pub(crate) fn strangler() -> PathBuf {
     let status = Command::new(env!("CARGO"))
         .args(["build", "-q", "-p", "strangler-proxy", "--bin", "strangler"])
         .status()
@@ -196,4 +199,72 @@ async fn a_killed_backfill_resumes_and_every_record_lands_once(backend: TestBack
         "{stderr}"
     );
     assert!(String::from_utf8_lossy(&dead.stdout).contains("missing in new"));
+}
+
+async fn a_killed_fulfillment_backfill_resumes_and_verify_passes(backend: TestBackend) {
+    let sides = Sides::start(backend).await;
+    sides.generate(12).await;
+    sides.generate_fulfillment().await;
+    let (service, service_db) = start_fulfillment(backend).await;
+    let orders = || count(&service_db, fulfillment::migrations(), "orders");
+    let bin = strangler();
+    let state = sides.dir.join("state");
+    let args = |command: &str, extra: &[&str]| {
+        let mut a = vec![command, "fulfillment", "--from-db", sides.monolith_db.url()];
+        a.extend_from_slice(&["--to", &service, "--batch-size", "2", "--state-dir"]);
+        a.push(state.to_str().unwrap());
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let mut child = Command::new(&bin)
+        .args(args("backfill", &["--rate", "4"]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while orders().await < 4 {
+        assert!(Instant::now() < deadline, "the backfill never got going");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let moved = orders().await;
+    assert!(
+        moved < 13,
+        "the kill must land mid-run, {moved} of 13 were already there"
+    );
+    let checkpoint = std::fs::read_to_string(state.join("fulfillment.checkpoint.json")).unwrap();
+    assert!(
+        checkpoint.contains("\"stock item\": \"odd_sku.1\""),
+        "{checkpoint}"
+    );
+
+    let out = Command::new(&bin)
+        .args(args("backfill", &[]))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("0 dead letters"), "{stdout}");
+    assert_eq!(orders().await, 13);
+    // Exactly once: a record imported twice would reserve its stock twice,
+    // and verify compares every item's reserved units with the monolith's.
+    let verify = Command::new(&bin)
+        .args(args("verify", &["--json", "--no-record"]))
+        .output()
+        .unwrap();
+    let result: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    assert!(verify.status.success(), "{result}");
+    assert_eq!(
+        (
+            result["context"].as_str(),
+            result["differing_records"].as_u64()
+        ),
+        (Some("fulfillment"), Some(0))
+    );
 }

@@ -1,5 +1,7 @@
 //! `Sides`: a monolith with generated data (captures, voids, partial and full
-//! refunds, credited and void invoices) and an empty payment service.
+//! refunds, credited and void invoices; open, shipped, delivered and
+//! cancelled orders) and an empty payment service; an empty fulfillment
+//! service on request.
 
 use acl::LegacyClock;
 use diesel::connection::SimpleConnection;
@@ -149,6 +151,61 @@ impl Sides {
         payments
     }
 
+    /// Ships every other confirmed order and delivers every other shipment,
+    /// and adds an item with odd values (a SKU with `_` and `.`, a free
+    /// unit, a name and a carrier beyond ASCII) ordered, shipped and
+    /// delivered. Call after [`Self::generate`].
+    pub async fn generate_fulfillment(&self) {
+        self.call(
+            reqwest::Method::PUT,
+            "/api/v1/inventory/odd_sku.1",
+            Some(json!({"nm": "Ünïcode «Zeug» ✓", "px": 0, "cur": "EUR"})),
+        )
+        .await;
+        self.post(
+            "/api/v1/inventory/odd_sku.1/adjust",
+            json!({"dq": 7, "rsn": "found"}),
+        )
+        .await;
+        let cust = self
+            .post("/api/v1/customers", json!({"nm": "Ada", "eml": "a@example.com",
+                "bill": {"nm": "Ada", "ln1": "1 Engine St", "city": "London", "zip": "N1", "ctry": "GB"}}))
+            .await["id"].as_i64().unwrap();
+        self.post(
+            "/api/v1/orders",
+            json!({"cust": cust, "lines": [{"sku": "odd_sku.1", "qty": 7}], "pm": "card", "tok": "tok_visa"}),
+        )
+        .await;
+        let orders = self
+            .call(
+                reqwest::Method::GET,
+                "/api/v1/export/orders?limit=1000",
+                None,
+            )
+            .await;
+        for (n, item) in orders["items"].as_array().unwrap().iter().enumerate() {
+            let order = &item["order"];
+            let last = n + 1 == orders["items"].as_array().unwrap().len();
+            if order["st"] != "C" || !(n % 2 == 0 || last) {
+                continue;
+            }
+            let carrier = if last { "Üps & Cö" } else { "DHL" };
+            let shipment = self
+                .post(
+                    &format!("/api/v1/orders/{}/shipments", order["id"]),
+                    json!({ "carr": carrier }),
+                )
+                .await;
+            if n % 4 == 0 || last {
+                self.post(
+                    &format!("/api/v1/shipments/{}/deliver", shipment["id"]),
+                    json!({}),
+                )
+                .await;
+            }
+        }
+    }
+
     pub fn options(&self) -> Options {
         Options {
             batch_size: 3,
@@ -175,23 +232,48 @@ impl Sides {
     }
 
     pub async fn payment_count(&self, table: &'static str) -> i64 {
-        let db = Db::connect(&self.payment_db.settings, payment::migrations()).unwrap();
-        db.read(move |c| {
-            use diesel::prelude::*;
-            let q = format!("SELECT COUNT(*) AS n FROM {table}");
-            #[derive(QueryableByName)]
-            struct N {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                n: i64,
-            }
-            diesel::sql_query(q)
-                .get_result::<N>(c)
-                .map(|r| r.n)
-                .map_err(platform::db::DbError::from)
-        })
-        .await
-        .unwrap()
+        count(&self.payment_db, payment::migrations(), table).await
     }
+}
+
+/// An empty fulfillment service on a fresh database: its URL and database.
+pub async fn start_fulfillment(backend: TestBackend) -> (String, TestDatabase) {
+    let db = TestDatabase::create(backend);
+    let mut f: fulfillment::settings::Settings = platform::settings::load(
+        fulfillment::settings::DEFAULTS,
+        None,
+        "FULFILLMENT_DATA_NONE",
+    )
+    .unwrap();
+    (f.server.port, f.server.workers, f.database) = (0, 2, db.settings.clone());
+    let app = fulfillment::startup::Application::build(f).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    (url, db)
+}
+
+/// Rows in `table` (may carry a `WHERE`) of a service's database.
+pub async fn count(
+    on: &TestDatabase,
+    migrations: platform::db::Migrations,
+    table: &'static str,
+) -> i64 {
+    let db = Db::connect(&on.settings, migrations).unwrap();
+    db.read(move |c| {
+        use diesel::prelude::*;
+        let q = format!("SELECT COUNT(*) AS n FROM {table}");
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(q)
+            .get_result::<N>(c)
+            .map(|r| r.n)
+            .map_err(platform::db::DbError::from)
+    })
+    .await
+    .unwrap()
 }
 
 pub async fn ok_json(res: reqwest::Response) -> Value {

@@ -8,7 +8,7 @@ use platform::testing::TestBackend;
 use strangler_data::backfill;
 use strangler_data::source::api::ApiSource;
 use strangler_data::source::sql::SqlSource;
-use strangler_data::target::PaymentService;
+use strangler_data::target::Service;
 use strangler_data::verify;
 
 platform::both_backends!(verify_passes_after_a_backfill_and_names_planted_differences);
@@ -16,7 +16,7 @@ platform::both_backends!(verify_passes_after_a_backfill_and_names_planted_differ
 async fn verify_passes_after_a_backfill_and_names_planted_differences(backend: TestBackend) {
     let sides = Sides::start(backend).await;
     sides.generate(7).await;
-    let to = PaymentService::new(&sides.payment).unwrap();
+    let to = Service::new(&sides.payment).unwrap();
     let api = ApiSource::new(&sides.monolith).unwrap();
     let clock = LegacyClock::default();
     let mut seen = Vec::new();
@@ -82,7 +82,10 @@ async fn verify_passes_after_a_backfill_and_names_planted_differences(backend: T
         .iter()
         .find(|d| d.field.as_deref() == Some("$.amt"))
         .unwrap();
-    assert_eq!((amt.entity.as_str(), amt.legacy_id), ("payment", 3));
+    assert_eq!(
+        (amt.entity.as_str(), amt.legacy_id.id()),
+        ("payment", Some(3))
+    );
     assert_eq!(
         amt.legacy.as_i64().unwrap() - amt.new.as_i64().unwrap(),
         100
@@ -92,7 +95,10 @@ async fn verify_passes_after_a_backfill_and_names_planted_differences(backend: T
         .iter()
         .find(|d| d.field.is_none())
         .unwrap();
-    assert_eq!((missing.entity.as_str(), missing.legacy_id), ("invoice", 5));
+    assert_eq!(
+        (missing.entity.as_str(), missing.legacy_id.id()),
+        ("invoice", Some(5))
+    );
     assert!(
         lines.contains(&"invoice 5: missing in new".to_owned()),
         "{lines:?}"

@@ -297,21 +297,20 @@ async fn one_trace_from_the_proxy_to_the_consumer_of_the_refund_event() {
     let imported = stack
         .client
         .post(format!("{}/v2/imports/orders", stack.fulfillment))
-        .json(&serde_json::json!({
+        .json(&serde_json::json!({"orders": [{
             "legacy_id": order_id, "customer_legacy_id": order["cust"], "state": "confirmed",
             "lines": [{"sku": "W-1", "quantity": 1, "unit_price": {"amount": "19.99", "currency": "EUR"}}],
             "payment_legacy_id": pay, "created_at": now, "updated_at": now,
-        }))
+        }]}))
         .send()
         .await
         .unwrap();
     let (status, imported) = (imported.status(), imported.json::<Value>().await.unwrap());
-    assert!(status.is_success(), "{imported}");
-    let fulfillment_order = format!(
-        "{}/v2/orders/{}",
-        stack.fulfillment,
-        imported["id"].as_str().unwrap()
+    assert!(
+        status.is_success() && imported["results"][0]["outcome"] == "imported",
+        "{imported}"
     );
+    let fulfillment_order = format!("{}/v2/orders/by-legacy-id/{order_id}", stack.fulfillment);
 
     // The refund, in client trace 5, through the proxy to the payment service.
     stack.enable("payments.new");

@@ -8,7 +8,11 @@ pub mod shipment;
 pub mod sku;
 pub mod stock;
 
-pub use import::{ImportOrder, ImportOrderLine, ImportShipment};
+pub use import::{
+    ExportPage, ExportQuery, ImportOrder, ImportOrderLine, ImportOrders, ImportOutcome,
+    ImportReport, ImportResult, ImportShipment, ImportStock, ImportStockItem, LegacyKey, MAX_BATCH,
+    OrderExport,
+};
 pub use money::{Currency, Money, Page};
 pub use order::{
     CancelOrder, ConfirmOrder, NewOrder, NewOrderLine, Order, OrderLine, OrderState, ShipOrder,

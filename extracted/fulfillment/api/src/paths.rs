@@ -18,7 +18,10 @@
 //! | GET  | `/v2/shipments/{id}` | → `Shipment` |
 //! | GET  | `/v2/shipments/by-legacy-id/{legacy_id}` | → `Shipment` |
 //! | POST | `/v2/shipments/{id}/deliver` | → `Shipment` (its order delivered) |
-//! | POST | `/v2/imports/orders` | `ImportOrder` → 201/200 `Order` (backfill) |
+//! | POST | `/v2/imports/stock` | `ImportStock` → `ImportReport` (backfill) |
+//! | POST | `/v2/imports/orders` | `ImportOrders` → `ImportReport` (backfill) |
+//! | GET  | `/v2/exports/stock?after=<sku>&limit=` | → `ExportPage<StockItem>` (verify) |
+//! | GET  | `/v2/exports/orders?after=<legacy id>&limit=` | → `ExportPage<OrderExport>` (verify) |
 //! | GET  | `/v2/openapi.json` | the OpenAPI document |
 
 use crate::Sku;
@@ -52,8 +55,14 @@ pub mod templates {
     pub const SHIPMENT_BY_LEGACY_ID: &str = "/v2/shipments/by-legacy-id/{legacy_id}";
     /// Deliver a shipment.
     pub const SHIPMENT_DELIVER: &str = "/v2/shipments/{id}/deliver";
-    /// Import (backfill) an order from the monolith.
+    /// Import (backfill) orders from the monolith.
     pub const ORDER_IMPORTS: &str = "/v2/imports/orders";
+    /// Import (backfill) stock items from the monolith.
+    pub const STOCK_IMPORTS: &str = "/v2/imports/stock";
+    /// Stock items by SKU, for verification.
+    pub const STOCK_EXPORT: &str = "/v2/exports/stock";
+    /// Orders with their shipments by legacy id, for verification.
+    pub const ORDER_EXPORT: &str = "/v2/exports/orders";
     /// The OpenAPI document.
     pub const OPENAPI: &str = "/v2/openapi.json";
 }
@@ -63,7 +72,7 @@ pub fn orders() -> &'static str {
     templates::ORDERS
 }
 
-/// `/v2/imports/orders` (POST an `ImportOrder`).
+/// `/v2/imports/orders` (POST an `ImportOrders`).
 pub fn order_imports() -> &'static str {
     templates::ORDER_IMPORTS
 }

@@ -5,7 +5,7 @@
 use crate::events::{self, ORDER, SHIPMENT};
 use crate::store::{self, order_insert, orders, shipments, stock};
 use fulfillment_api::{
-    CancelOrder, ConfirmOrder, ImportOrder, NewOrder, Order, OrderState, ShipOrder, Shipment,
+    CancelOrder, ConfirmOrder, NewOrder, Order, OrderState, ShipOrder, Shipment,
 };
 use platform::Problem;
 use platform::db::AnyConnection;
@@ -20,19 +20,6 @@ pub(crate) fn place(conn: &mut AnyConnection, req: &NewOrder) -> Result<Order, P
     let order = order_insert::place(conn, req, store::now())?;
     order_event(conn, "order.placed", &order)?;
     Ok(order)
-}
-
-/// Imports an order from the monolith (`true`), or returns the one already
-/// imported under its legacy id (`false`, no event: nothing changed).
-pub(crate) fn import(
-    conn: &mut AnyConnection,
-    req: &ImportOrder,
-) -> Result<(Order, bool), Problem> {
-    let (order, created) = order_insert::import(conn, req, store::now())?;
-    if created {
-        order_event(conn, "order.imported", &order)?;
-    }
-    Ok((order, created))
 }
 
 /// pending → confirmed, recording the payment and invoice.

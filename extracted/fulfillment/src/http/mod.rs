@@ -31,7 +31,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route(t::STOCK_ITEM, web::put().to(stock::put))
         .route(t::STOCK_ITEM, web::get().to(stock::get))
         .route(t::STOCK_ADJUSTMENTS, web::post().to(stock::adjust))
-        .route(t::ORDER_IMPORTS, web::post().to(imports::import_order))
+        .route(t::ORDER_IMPORTS, web::post().to(imports::import_orders))
+        .route(t::STOCK_IMPORTS, web::post().to(imports::import_stock))
+        .route(t::ORDER_EXPORT, web::get().to(imports::export_orders))
+        .route(t::STOCK_EXPORT, web::get().to(imports::export_stock))
         .route(t::ORDERS, web::post().to(orders::create))
         .route(t::ORDERS, web::get().to(orders::list))
         .route(

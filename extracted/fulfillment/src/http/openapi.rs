@@ -10,13 +10,15 @@ use utoipa::OpenApi;
     paths(
         super::stock::put, super::stock::get, super::stock::get_by_legacy_id, super::stock::adjust,
         super::orders::create, super::orders::list, super::orders::get, super::orders::get_by_legacy_id,
-        super::imports::import_order, super::orders::confirm, super::orders::ship, super::orders::deliver, super::orders::cancel,
+        super::orders::confirm, super::orders::ship, super::orders::deliver, super::orders::cancel,
         super::shipments::get, super::shipments::get_by_legacy_id, super::shipments::deliver,
+        super::imports::import_stock, super::imports::import_orders, super::imports::export_stock, super::imports::export_orders,
     ),
     tags(
         (name = "stock", description = "items, on-hand units and reservations"),
         (name = "orders", description = "orders and their life cycle"),
         (name = "shipments", description = "shipments of shipped orders"),
+        (name = "imports", description = "backfill from the monolith and export lists for verification"),
     )
 )]
 pub(crate) struct ApiDoc;

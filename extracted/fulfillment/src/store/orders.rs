@@ -105,6 +105,22 @@ pub(crate) fn list_by_customer(
     })
 }
 
+/// Orders with legacy ids above `after`, in legacy-id order, at most
+/// `limit` (the export list verification walks).
+pub(crate) fn after_legacy_id(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<Order>, Problem> {
+    let rows = o::table
+        .filter(o::legacy_id.gt(after))
+        .order(o::legacy_id)
+        .limit(i64::from(limit))
+        .select(OrderRow::as_select())
+        .load(conn)?;
+    assemble(conn, rows)
+}
+
 /// Orders with their lines and shipment ids, in the rows' order.
 fn assemble(conn: &mut AnyConnection, rows: Vec<OrderRow>) -> Result<Vec<Order>, Problem> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();

@@ -120,6 +120,27 @@ pub(crate) fn get_by_legacy_id(
     to_wire(conn, row)
 }
 
+/// Items with SKUs above `after` in byte order, at most `limit` (the export
+/// list verification walks).
+pub(crate) fn after_sku(
+    conn: &mut AnyConnection,
+    after: &str,
+    limit: u32,
+) -> Result<Vec<StockItem>, Problem> {
+    let rows: Vec<ItemRow> = s::table
+        .filter(s::sku.gt(after))
+        .order(s::sku)
+        .limit(i64::from(limit))
+        .select(ItemRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(|row| to_wire(conn, row)).collect()
+}
+
+/// Whether an item with this SKU exists.
+pub(crate) fn exists(conn: &mut AnyConnection, sku: &str) -> Result<bool, Problem> {
+    Ok(find_row(conn, sku)?.is_some())
+}
+
 fn to_wire(conn: &mut AnyConnection, row: ItemRow) -> Result<StockItem, Problem> {
     let holds: Vec<(String, i64, i64, NaiveDateTime)> = r::table
         .inner_join(orders::table.on(orders::id.eq(r::order_id)))

@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use v2_common::Money;
 
-/// The most records one import request may carry.
-pub const MAX_BATCH: usize = 1000;
+pub use v2_common::migration::{ImportOutcome, ImportReport, ImportResult, MAX_BATCH};
 
 /// `POST /v2/imports/payments`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -106,35 +105,4 @@ pub struct ImportInvoice {
     /// When it last changed (the legacy record does not say: `issued_at`).
     #[serde(with = "v2_common::rfc3339")]
     pub updated_at: DateTime<Utc>,
-}
-
-/// The answer to an import: one outcome per record, in request order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ImportReport {
-    /// One per record.
-    pub results: Vec<ImportResult>,
-}
-
-/// What became of one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ImportResult {
-    /// The record's legacy id.
-    pub legacy_id: i64,
-    /// Imported, already there, or refused.
-    pub outcome: ImportOutcome,
-    /// Why it was refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// The outcome of one record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportOutcome {
-    /// Written now.
-    Imported,
-    /// A record with this legacy id was already there; nothing written.
-    AlreadyImported,
-    /// Not written, for the `reason` given.
-    Refused,
 }

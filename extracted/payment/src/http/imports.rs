@@ -5,7 +5,7 @@ use super::support::read;
 use crate::imports::{self, check_batch_size, export};
 use crate::legacy_ids::LegacyIds;
 use actix_web::{HttpResponse, get, post, web};
-use payment_api::export::{InvoiceExportPage, MAX_EXPORT_LIMIT};
+use payment_api::export::InvoiceExportPage;
 use payment_api::{
     ExportPage, ExportQuery, ImportInvoices, ImportPayments, ImportReport, PaymentExport,
 };
@@ -95,7 +95,7 @@ pub async fn export_payments(
     db: web::Data<Db>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let (after, limit) = check(*query)?;
+    let (after, limit) = check(&query)?;
     let page = read(&db, move |c| export::payments(c, after, limit)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -108,26 +108,13 @@ pub async fn export_invoices(
     db: web::Data<Db>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let (after, limit) = check(*query)?;
+    let (after, limit) = check(&query)?;
     let page = read(&db, move |c| export::invoices(c, after, limit)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// A cursor below 0 or a size outside 1..=1000 is a bad query string (400).
-fn check(q: ExportQuery) -> Result<(i64, u32), Problem> {
-    let after = q.after.unwrap_or(0);
-    let limit = q.limit.unwrap_or(100);
-    if after < 0 {
-        return Err(
-            Problem::bad_request(format!("after must be 0 or a legacy id, got {after}"))
-                .with("field", "after"),
-        );
-    }
-    if !(1..=MAX_EXPORT_LIMIT).contains(&limit) {
-        return Err(Problem::bad_request(format!(
-            "limit must be 1 to {MAX_EXPORT_LIMIT}, got {limit}"
-        ))
-        .with("field", "limit"));
-    }
-    Ok((after, limit))
+/// A bad cursor or page size is a bad query string (400).
+fn check(q: &ExportQuery) -> Result<(i64, u32), Problem> {
+    q.by_id()
+        .map_err(|e| Problem::bad_request(e.detail).with("field", e.field))
 }

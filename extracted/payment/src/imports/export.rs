@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use payment_api::{ExportPage, Invoice, PaymentExport};
 use platform::db::AnyConnection;
 use std::collections::HashMap;
+use v2_common::migration::cut_page;
 
 /// Payments with legacy ids above `after`, each with its refunds.
 pub fn payments(
@@ -25,7 +26,7 @@ pub fn payments(
             .limit(i64::from(limit) + 1)
             .select(PaymentRow::as_select())
             .load(conn)?;
-        let next = cut(&mut rows, limit, |r| r.legacy_id);
+        let next = cut_page(&mut rows, limit, |r| r.legacy_id.into());
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let refund_rows: Vec<RefundRow> = refunds::table
             .filter(refunds::payment_id.eq_any(&ids))
@@ -63,22 +64,10 @@ pub fn invoices(
         .limit(i64::from(limit) + 1)
         .select(InvoiceRow::as_select())
         .load(conn)?;
-    let next = cut(&mut rows, limit, |r| r.legacy_id);
+    let next = cut_page(&mut rows, limit, |r| r.legacy_id.into());
     let items = rows
         .iter()
         .map(InvoiceRow::to_api)
         .collect::<Result<_, _>>()?;
     Ok(ExportPage { items, next })
-}
-
-/// Drops the extra row fetched to learn whether a next page exists; the
-/// cursor of that page.
-fn cut<R>(rows: &mut Vec<R>, limit: u32, key: fn(&R) -> i64) -> Option<i64> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(key)
-    } else {
-        None
-    }
 }

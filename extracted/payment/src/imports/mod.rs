@@ -64,7 +64,7 @@ pub fn each<T>(
 
 fn result(legacy_id: i64, outcome: ImportOutcome, reason: Option<String>) -> ImportResult {
     ImportResult {
-        legacy_id,
+        legacy_id: legacy_id.into(),
         outcome,
         reason,
     }

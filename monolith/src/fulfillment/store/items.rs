@@ -130,3 +130,14 @@ pub fn ship(conn: &mut AnyConnection, sku: &str, qty: i64, now: NaiveDateTime) -
         .execute(conn)?;
     Ok(())
 }
+
+/// Items with SKUs above `after` (byte order), in SKU order (export).
+pub fn after(conn: &mut AnyConnection, after: &str, limit: i64) -> AppResult<(Vec<ItemRow>, i64)> {
+    let rows = items::table
+        .filter(items::sku.gt(after))
+        .order(items::sku)
+        .limit(limit)
+        .select(ItemRow::as_select())
+        .load(conn)?;
+    Ok((rows, items::table.count().get_result(conn)?))
+}

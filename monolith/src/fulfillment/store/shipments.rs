@@ -86,3 +86,12 @@ pub fn after(
         .load(conn)?;
     Ok((rows, shipments::table.count().get_result(conn)?))
 }
+
+/// The shipments of these orders, in id order (export).
+pub fn of_orders(conn: &mut AnyConnection, order_ids: &[i64]) -> AppResult<Vec<ShipmentRow>> {
+    Ok(shipments::table
+        .filter(shipments::order_id.eq_any(order_ids))
+        .order(shipments::id)
+        .select(ShipmentRow::as_select())
+        .load(conn)?)
+}

@@ -6,7 +6,9 @@
 //! legacy `/api/v1` shows), never imported from the monolith; rows are
 //! rendered in the legacy wire shape, exactly as the export endpoint would.
 
-use super::{LegacyItem, LegacySource, SourcePage};
+mod fulfillment;
+
+use super::{LegacyItem, LegacyKey, LegacySource, SourcePage};
 use acl::{FieldPath, LegacyClock};
 use anyhow::Context;
 use chrono::NaiveDateTime;
@@ -110,6 +112,17 @@ impl LegacySource for SqlSource {
         self.read(move |c, clock| invoices_page(c, &clock, after, limit))
             .await
     }
+
+    async fn stock(&self, after: &str, limit: u32) -> anyhow::Result<SourcePage> {
+        let after = after.to_owned();
+        self.read(move |c, _| fulfillment::stock_page(c, &after, limit))
+            .await
+    }
+
+    async fn orders(&self, after: i64, limit: u32) -> anyhow::Result<SourcePage> {
+        self.read(move |c, clock| fulfillment::orders_page(c, &clock, after, limit))
+            .await
+    }
 }
 
 fn payments_page(
@@ -123,7 +136,7 @@ fn payments_page(
         .order(payments::id)
         .limit(i64::from(limit) + 1)
         .load(c)?;
-    let next = cut(&mut rows, limit, |r| r.0);
+    let next = cut(&mut rows, limit, |r| LegacyKey::Id(r.0));
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let refund_rows: Vec<RefundRow> = refunds::table
         .filter(refunds::payment_id.eq_any(&ids))
@@ -138,7 +151,7 @@ fn payments_page(
         .into_iter()
         .map(
             |(id, ord, amt, cur, st, cap, rfd, pm, crt, upd)| LegacyItem {
-                id,
+                id: LegacyKey::Id(id),
                 body: json!({
                     "payment": {"id": id, "ord": ord, "amt": amt, "cur": cur, "st": st, "cap": cap,
                         "rfd": rfd, "pm": pm, "crt": local(clock, crt), "upd": local(clock, upd)},
@@ -166,12 +179,12 @@ fn invoices_page(
         .order(invoices::id)
         .limit(i64::from(limit) + 1)
         .load(c)?;
-    let next = cut(&mut rows, limit, |r| r.0);
+    let next = cut(&mut rows, limit, |r| LegacyKey::Id(r.0));
     let items = rows
         .into_iter()
         .map(
             |(id, ord, cust, amt, cur, st, nm, ln1, city, zip, ctry, iss)| LegacyItem {
-                id,
+                id: LegacyKey::Id(id),
                 body: json!({"id": id, "no": format!("INV-{id:06}"), "ord": ord, "cust": cust,
                 "amt": amt, "cur": cur, "st": st,
                 "bill": {"nm": nm, "ln1": ln1, "city": city, "zip": zip, "ctry": ctry},
@@ -189,7 +202,7 @@ fn invoices_page(
 
 /// A stored UTC instant as the legacy API renders it; `null` when it has no
 /// legacy form (the strict read then names the record a dead letter).
-fn local(clock: &LegacyClock, utc: NaiveDateTime) -> Value {
+pub(super) fn local(clock: &LegacyClock, utc: NaiveDateTime) -> Value {
     clock
         .to_local(&FieldPath::root(), utc.and_utc())
         .map(|t| Value::String(t.to_string()))
@@ -197,12 +210,6 @@ fn local(clock: &LegacyClock, utc: NaiveDateTime) -> Value {
 }
 
 /// Drops the extra row fetched to learn whether another page follows.
-fn cut<R>(rows: &mut Vec<R>, limit: u32, key: fn(&R) -> i64) -> Option<i64> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(key)
-    } else {
-        None
-    }
+fn cut<R>(rows: &mut Vec<R>, limit: u32, key: fn(&R) -> LegacyKey) -> Option<LegacyKey> {
+    v2_common::migration::cut_page(rows, limit, key)
 }
