@@ -112,6 +112,13 @@ impl Application {
         let admin_listener = std::net::TcpListener::bind(&settings.admin.listen)
             .with_context(|| format!("cannot bind admin.listen {}", settings.admin.listen))?;
         let admin_addr = admin_listener.local_addr()?;
+        if !admin_addr.ip().is_loopback() {
+            tracing::warn!(
+                listen = %admin_addr,
+                "the admin API listens beyond loopback (admin.allow_remote): anyone who reaches it and \
+                 holds the token can move every route; keep it on a private network"
+            );
+        }
         let admin_server = admin::server(
             admin_listener,
             proxy.clone(),

@@ -93,6 +93,64 @@ pub struct AdminSettings {
     pub listen: String,
     /// Bearer token every admin request must carry.
     pub token: String,
+    /// Lets `listen` be an address other than loopback (the admin API can
+    /// move every route; off, such a bind is refused).
+    pub allow_remote: bool,
+}
+
+impl AdminSettings {
+    /// A token an attacker cannot guess in a day, and a listener an operator
+    /// chose to expose.
+    fn check(&self) -> Result<(), InvalidSetting> {
+        const HOW: &str = "e.g. STRANGLER__ADMIN__TOKEN=$(openssl rand -hex 16)";
+        if self.token.len() < 16 {
+            return Err(InvalidSetting::new(
+                "admin.token",
+                format!("must be set to at least 16 characters ({HOW})"),
+            ));
+        }
+        // Visible ASCII only: what a bearer header and a shell carry unchanged;
+        // spaces or control characters are a paste gone wrong.
+        if !self.token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(InvalidSetting::new(
+                "admin.token",
+                format!(
+                    "must be visible ASCII characters only, no spaces or control characters ({HOW})"
+                ),
+            ));
+        }
+        if self
+            .token
+            .bytes()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            < 8
+        {
+            return Err(InvalidSetting::new(
+                "admin.token",
+                format!("has fewer than 8 different characters: too easy to guess ({HOW})"),
+            ));
+        }
+        if !self.allow_remote && !is_loopback(&self.listen) {
+            return Err(InvalidSetting::new(
+                "admin.listen",
+                format!(
+                    "{} is not a loopback address; the admin API moves routes and reads shadow results, so \
+                     exposing it needs admin.allow_remote = true (behind a private network or a TLS proxy)",
+                    self.listen
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// True for `127.x.x.x:port` and `[::1]:port` (the address itself is
+/// checked with the other listeners).
+fn is_loopback(listen: &str) -> bool {
+    listen
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|addr| addr.ip().is_loopback())
 }
 
 /// Which flag source.
@@ -492,12 +550,7 @@ impl Validate for Settings {
                 "max_body_bytes and every *_timeout_ms (timeout_ms, connect_, header_, idle_, body_, total_) must be greater than 0",
             ));
         }
-        if self.admin.token.chars().count() < 16 {
-            return Err(InvalidSetting::new(
-                "admin.token",
-                "must be set to at least 16 characters (e.g. STRANGLER__ADMIN__TOKEN=$(openssl rand -hex 16))",
-            ));
-        }
+        self.admin.check()?;
         if self.flags.source == FlagSource::Server
             && (self.flags.server_url.is_empty() || self.flags.api_token.is_empty())
         {

@@ -160,6 +160,57 @@ fn check_prints_the_table_or_names_the_bad_route() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// `strangler check` with one admin setting changed through the environment.
+fn check_with(key: &str, value: &str) -> Output {
+    check_with_all(&[(key, value)])
+}
+
+/// `strangler check` of the example configuration with `env` set.
+fn check_with_all(env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strangler"));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(["--config", "strangler-proxy/config/example.toml", "check"])
+        .env("STRANGLER__ADMIN__TOKEN", TOKEN);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_weak_token_or_an_exposed_admin_listener_is_refused() {
+    let spaces = " ".repeat(16);
+    for (token, says) in [
+        ("short-token", "at least 16 characters"),
+        (spaces.as_str(), "visible ASCII"),
+        ("token-with-a\u{1b}-control-char", "visible ASCII"),
+        ("abababababababababab", "fewer than 8 different characters"),
+    ] {
+        one_line_error(&check_with("STRANGLER__ADMIN__TOKEN", token), says);
+    }
+    one_line_error(
+        &check_with("STRANGLER__ADMIN__LISTEN", "0.0.0.0:8001"),
+        "admin.allow_remote",
+    );
+    for loopback in ["127.0.0.1:8001", "[::1]:8001"] {
+        let out = check_with("STRANGLER__ADMIN__LISTEN", loopback);
+        assert!(
+            out.status.success(),
+            "{loopback}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = check_with_all(&[
+        ("STRANGLER__ADMIN__LISTEN", "0.0.0.0:8001"),
+        ("STRANGLER__ADMIN__ALLOW_REMOTE", "true"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn admin_commands_say_when_no_proxy_runs() {
     let out = Command::new(env!("CARGO_BIN_EXE_strangler"))

@@ -448,6 +448,67 @@ async fn the_last_verify_gates_the_move_to_new(backend: TestBackend) {
     gate.app.stop().await;
 }
 
+/// Signing in to the dashboard gives a session, not the token; a redirect
+/// target that is not a dashboard path, or that decodes to CR/LF, goes home.
+#[tokio::test]
+async fn the_dashboard_session_is_not_the_token() {
+    let gate = gate("session", TestBackend::Sqlite, "").await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = |next: &str| {
+        client
+            .get(format!(
+                "{}/dashboard/login?token={TOKEN}&next={next}",
+                gate.admin
+            ))
+            .send()
+    };
+    for (next, lands) in [
+        ("/dashboard/routes/payments", "/dashboard/routes/payments"),
+        ("/dashboard%0d%0aSet-Cookie:%20x=1", "/dashboard"),
+        ("/dashboard/%5C%5Cevil", "/dashboard"),
+        ("//evil.example/dashboard", "/dashboard"),
+        ("https://evil.example/dashboard", "/dashboard"),
+    ] {
+        let res = sign_in(next).await.unwrap();
+        assert_eq!(res.status().as_u16(), 303, "{next}");
+        assert_eq!(res.headers()["location"], lands, "{next}");
+    }
+
+    let res = sign_in("/dashboard").await.unwrap();
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(!set.contains(TOKEN), "the cookie holds the token: {set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("Max-Age=43200"),
+        "{set}"
+    );
+    let session = set.split(';').next().unwrap().to_owned();
+    let page = |cookie: String| {
+        client
+            .get(format!("{}/dashboard", gate.admin))
+            .header("cookie", cookie)
+            .send()
+    };
+    assert_eq!(page(session.clone()).await.unwrap().status().as_u16(), 200);
+    // The raw token as a cookie, or a session value edited by hand, is refused.
+    let raw = format!("strangler_session={TOKEN}");
+    assert_eq!(page(raw).await.unwrap().status().as_u16(), 303);
+    let edited = session.replacen('.', "0.", 1);
+    assert_eq!(page(edited).await.unwrap().status().as_u16(), 303);
+    // The session is no bearer token for the admin API.
+    let value = session.split_once('=').unwrap().1;
+    let api = client
+        .get(format!("{}/admin/routes", gate.admin))
+        .bearer_auth(value)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 401);
+    gate.app.stop().await;
+}
+
 platform::both_backends!(
     an_epoch_opens_a_gate_the_old_samples_kept_closed,
     gate_settings_reload_without_a_restart,

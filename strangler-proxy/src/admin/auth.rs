@@ -12,13 +12,18 @@ use subtle::ConstantTimeEq;
 /// The configured admin token.
 pub struct Token(Vec<u8>);
 
-/// The cookie the dashboard keeps the token in after signing in.
-pub const COOKIE: &str = "strangler_admin";
+/// The cookie the dashboard keeps its session in after signing in
+/// ([`super::session`]: a proof derived from the token, never the token).
+pub const COOKIE: &str = "strangler_session";
 
 impl Token {
     /// Wraps the token.
     pub fn new(token: String) -> Self {
         Self(token.into_bytes())
+    }
+
+    pub(in crate::admin) fn bytes(&self) -> &[u8] {
+        &self.0
     }
 
     pub(in crate::admin) fn matches(&self, presented: &[u8]) -> bool {

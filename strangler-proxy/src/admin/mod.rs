@@ -8,6 +8,7 @@
 mod auth;
 mod dashboard;
 mod handlers;
+mod session;
 mod shadow;
 mod verify;
 pub mod views;

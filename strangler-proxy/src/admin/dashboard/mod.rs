@@ -4,15 +4,17 @@
 //! mismatch groups and decisions; one mismatch side by side.
 //!
 //! A browser cannot send a bearer header, so signing in (`/dashboard/login`,
-//! a form, or `?token=` for scripts) stores the admin token in an `HttpOnly`,
-//! `SameSite=Strict` cookie scoped to `/dashboard`; pages without it redirect
-//! to the form.
+//! a form, or `?token=` for scripts) sets a session cookie (`HttpOnly`,
+//! `SameSite=Strict`, scoped to `/dashboard`, 12 hours; it holds a proof
+//! derived from the token, see [`super::session`]); pages without a valid one
+//! redirect to the form.
 
 mod pages;
 
 use super::AdminState;
 use super::auth::{COOKIE, Token};
 use super::handlers::route_views;
+use super::session;
 use crate::gate::Target;
 use crate::shadow::store::Window;
 use actix_web::body::{BoxBody, MessageBody};
@@ -59,7 +61,7 @@ async fn require_login(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let token = req.app_data::<web::Data<Token>>().cloned();
     let signed_in = match (token, req.cookie(COOKIE)) {
-        (Some(token), Some(cookie)) => token.matches(cookie.value().as_bytes()),
+        (Some(token), Some(cookie)) => session::accepts(&token, cookie.value(), session::now()),
         _ => false,
     };
     if signed_in {
@@ -81,18 +83,29 @@ fn sign_in(token: &Token, presented: &str, next: Option<&str>) -> HttpResponse {
             .content_type("text/html; charset=utf-8")
             .body(pages::login(true).into_string());
     }
-    let cookie = Cookie::build(COOKIE, presented.to_owned())
+    let lifetime = actix_web::cookie::time::Duration::seconds(
+        i64::try_from(session::LIFETIME.as_secs()).unwrap_or(i64::MAX),
+    );
+    let cookie = Cookie::build(COOKIE, session::issue(token, session::now()))
         .path("/dashboard")
         .http_only(true)
         .same_site(SameSite::Strict)
+        .max_age(lifetime)
         .finish();
-    // Only back into the dashboard: never an open redirect.
     let next = next
-        .filter(|n| n.starts_with("/dashboard") && !n.contains("//"))
+        .filter(|n| is_dashboard_path(n))
         .unwrap_or("/dashboard");
     let mut res = see_other(next);
     let _ = res.add_cookie(&cookie);
     res
+}
+
+/// Only back into the dashboard: never an open redirect (`//host`, `/\\host`),
+/// and never a byte a `Location` header cannot carry (a decoded CR or LF).
+fn is_dashboard_path(next: &str) -> bool {
+    next.starts_with("/dashboard")
+        && !next.contains("//")
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
 async fn login_page(token: web::Data<Token>, query: web::Query<LoginQuery>) -> HttpResponse {
