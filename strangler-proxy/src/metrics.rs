@@ -11,7 +11,7 @@
 //! [`RouteSeries`] resolves the handle of a mode × backend (and of each
 //! status code seen) on first use and keeps it, so a request costs a few
 //! atomic increments. A route keeps its series across reloads, like its
-//! counters. Numbers already kept elsewhere (fallbacks, the shadow queue) are
+//! counters. Numbers already kept elsewhere (fallbacks, upstream failures) are
 //! read at scrape time by snapshot families, never counted twice; other parts
 //! add their own gauges the same way with [`ProxyMetrics::register_snapshot`].
 
