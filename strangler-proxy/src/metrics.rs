@@ -11,12 +11,12 @@
 //! [`RouteSeries`] resolves the handle of a mode × backend (and of each
 //! status code seen) on first use and keeps it, so a request costs a few
 //! atomic increments. A route keeps its series across reloads, like its
-//! counters. Numbers already kept elsewhere (fallbacks, the shadow queue) are
+//! counters. Numbers already kept elsewhere (fallbacks, upstream failures) are
 //! read at scrape time by snapshot families, never counted twice; other parts
 //! add their own gauges the same way with [`ProxyMetrics::register_snapshot`].
 
 use crate::proxy::decide::Mode;
-use crate::shadow::store::Verdict;
+use crate::shadow::mirror::tally::{ShadowMetrics, ShadowTraffic, sum_where};
 use crate::stats::Backend;
 use platform::metrics::{Kind, LATENCY_BUCKETS, Metrics, Sample};
 use prometheus::{
@@ -37,9 +37,7 @@ pub struct ProxyMetrics {
     base: Metrics,
     requests: IntCounterVec,
     duration: HistogramVec,
-    shadow_comparisons: IntCounterVec,
-    shadow_skipped: IntCounterVec,
-    shadow_rows: IntCounterVec,
+    shadow: ShadowMetrics,
     client_errors: IntCounterVec,
     client_body: Histogram,
     timeouts: IntCounterVec,
@@ -124,24 +122,7 @@ impl ProxyMetrics {
             &["route", "mode", "backend"],
         )?;
         registry.register(Box::new(duration.clone()))?;
-        let shadow_comparisons = counter_vec(
-            registry,
-            "strangler_shadow_comparisons_total",
-            "Shadowed requests by outcome: match, ignored, noise, mismatch, or candidate_error (no comparison possible).",
-            &["route", "outcome"],
-        )?;
-        let shadow_skipped = counter_vec(
-            registry,
-            "strangler_shadow_skipped_total",
-            "Requests of a shadowed route not compared, by reason: unsafe (a write without dry run), too_large, or budget (over the route's shadow copies per second).",
-            &["route", "reason"],
-        )?;
-        let shadow_rows = counter_vec(
-            registry,
-            "strangler_shadow_rows_total",
-            "Shadow results kept whole (mismatches, candidate errors, a sample of matches; every comparison is counted regardless), by outcome: stored, or lost (the store could not take them in time).",
-            &["outcome"],
-        )?;
+        let shadow = ShadowMetrics::register(registry)?;
         let client_errors = counter_vec(
             registry,
             "strangler_client_errors_total",
@@ -171,9 +152,7 @@ impl ProxyMetrics {
             base,
             requests,
             duration,
-            shadow_comparisons,
-            shadow_skipped,
-            shadow_rows,
+            shadow,
             client_errors,
             client_body,
             timeouts,
@@ -196,29 +175,15 @@ impl ProxyMetrics {
         }
     }
 
-    /// Counts one shadow result (`DroppedOverflow` is counted by the queue).
-    pub fn shadow_result(&self, route: &str, verdict: Verdict) {
-        let (family, label) = match verdict {
-            Verdict::SkippedUnsafe => (&self.shadow_skipped, "unsafe"),
-            Verdict::SkippedTooLarge => (&self.shadow_skipped, "too_large"),
-            Verdict::DroppedOverflow => return,
-            compared => (&self.shadow_comparisons, compared.as_str()),
-        };
-        family.with_label_values(&[route, label]).inc();
+    /// The shadow stage's families.
+    pub fn shadow(&self) -> &ShadowMetrics {
+        &self.shadow
     }
 
-    /// Counts shadow results kept whole: `stored`, or `lost` when the store
-    /// could not take them.
-    pub fn shadow_rows(&self, outcome: &'static str, n: usize) {
-        self.shadow_rows
-            .with_label_values(&[outcome])
-            .inc_by(n as u64);
-    }
-
-    /// The counter of a route's requests not shadowed because its budget was
-    /// spent: resolved once per route, as it is counted on the request path.
-    pub fn shadow_over_budget(&self, route: &str) -> IntCounter {
-        self.shadow_skipped.with_label_values(&[route, "budget"])
+    /// What became of `route`'s shadowed requests since the start.
+    pub fn shadow_traffic(&self, route: &str) -> ShadowTraffic {
+        let shadowed = sum_where(&self.requests, &[("route", route), ("mode", "shadow")]);
+        self.shadow.traffic(route, shadowed)
     }
 
     /// Counts one request the client got wrong.
@@ -410,45 +375,5 @@ mod tests {
             !text.contains(r#"mode="shadow""#),
             "series appear once used, not before"
         );
-    }
-
-    #[test]
-    fn shadow_results_are_split_into_comparisons_and_skips() {
-        let metrics = ProxyMetrics::new().unwrap();
-        for verdict in Verdict::ALL {
-            metrics.shadow_result("orders", verdict);
-        }
-        metrics.shadow_result("orders", Verdict::Mismatch);
-        let text = metrics.render().unwrap();
-        for (name, label, value, n) in [
-            (
-                "strangler_shadow_comparisons_total",
-                "outcome",
-                "match",
-                1.0,
-            ),
-            (
-                "strangler_shadow_comparisons_total",
-                "outcome",
-                "mismatch",
-                2.0,
-            ),
-            (
-                "strangler_shadow_comparisons_total",
-                "outcome",
-                "candidate_error",
-                1.0,
-            ),
-            ("strangler_shadow_skipped_total", "reason", "unsafe", 1.0),
-            ("strangler_shadow_skipped_total", "reason", "too_large", 1.0),
-        ] {
-            let labels = [("route", "orders"), (label, value)];
-            assert_eq!(
-                sample(&text, name, &labels),
-                Some(n),
-                "{name} {value}\n{text}"
-            );
-        }
-        assert!(!text.contains("dropped_overflow"), "{text}");
     }
 }

@@ -464,8 +464,8 @@ async fn a_route_shadows_no_more_than_its_budget_and_counts_the_rest() {
         assert_eq!(res.json::<Value>().await.unwrap(), order(id));
     }
     let metrics = metrics::scrape(&client, &proxy.admin).await;
-    let budget = [("reason", "budget"), ("route", "orders")];
-    let over = metrics::sample(&metrics, "strangler_shadow_skipped_total", &budget) as u64;
+    let budget = [("reason", "over_budget"), ("route", "orders")];
+    let over = metrics::sample(&metrics, "strangler_shadow_dropped_total", &budget) as u64;
     // One a second, from a burst of one: 20 requests take far less than 10 s.
     assert!(over >= 10, "{over} of 20 requests over a budget of 1/s");
     let report = proxy.wait_for_results(20 - over).await;
@@ -475,6 +475,11 @@ async fn a_route_shadows_no_more_than_its_budget_and_counts_the_rest() {
         .map(|v| v.values().filter_map(Value::as_u64).sum())
         .unwrap();
     assert_eq!(compared + over, 20, "{report}");
+    // Copies made and comparisons completed are counted apart from the drops.
+    let metrics = metrics::scrape(&client, &proxy.admin).await;
+    let route = [("route", "orders")];
+    let copies = metrics::sample(&metrics, "strangler_shadow_copies_total", &route) as u64;
+    assert_eq!(copies, 20 - over, "{metrics}");
     proxy.app.stop().await;
 }
 
@@ -784,6 +789,16 @@ async fn the_dashboard_shows_what_a_person_needs() {
     .await;
     let proxy = proxy(&legacy, &new, "", GATE).await;
     shadowed_requests(&proxy, 1, 100).await;
+    // Writes the route does not dry-run: shadowed, never compared.
+    for _ in 0..4 {
+        let url = format!("{}/api/v1/orders", proxy.base);
+        let res = reqwest::Client::new()
+            .post(url)
+            .json(&json!({"cust": 7}))
+            .send();
+        assert_eq!(res.await.unwrap().status(), 200);
+    }
+    proxy.wait_for_results(104).await;
     let login = |next: &str| format!("{}/dashboard/login?token={TOKEN}&next={next}", proxy.admin);
 
     // Without signing in, a page sends the person to the sign-in form.
@@ -802,6 +817,8 @@ async fn the_dashboard_shows_what_a_person_needs() {
         "closed",
         "below the required 99.00 %",
         "95 match · 5 field differs",
+        "96.2 % of 104 shadowed",
+        "100 copies · 100 compared · 0 dropped · 4 skipped",
         "Data verification",
         "No verify runs yet",
     ] {
@@ -819,6 +836,7 @@ async fn the_dashboard_shows_what_a_person_needs() {
         "Results by class",
         "Field differs 5 no",
         "Candidate missing the record 0",
+        "Shadowed traffic compared since the proxy started: 96.2 % of 104 shadowed",
         "Samples 100",
         "Fields",
         "$.tot",

@@ -35,6 +35,7 @@ pub(super) fn route_views(state: &AdminState) -> Vec<RouteView> {
             .collect(),
             counters: r.counters.snapshot(),
             watchdog: r.counters.last_watched(),
+            shadow: state.proxy.stats().metrics().shadow_traffic(&r.name),
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 use crate::proxy::decide::Mode;
 use crate::reload::ReloadState;
 use crate::resilience::GuardSnapshot;
+use crate::shadow::mirror::tally::ShadowTraffic;
 use crate::shadow::store::{Epoch, StoredVerifyRun};
 use crate::stats::CountersSnapshot;
 use crate::watchdog::Health;
@@ -35,6 +36,10 @@ pub struct RouteView {
     /// shadow samples whose candidate lacked the record.
     #[serde(default)]
     pub watchdog: Option<Health>,
+    /// What became of its shadowed requests since the proxy started: copies,
+    /// comparisons, drops, and the share of shadowed traffic compared.
+    #[serde(default)]
+    pub shadow: ShadowTraffic,
 }
 
 /// Everything `strangler status` shows.

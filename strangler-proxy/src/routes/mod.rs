@@ -13,6 +13,7 @@ use crate::resilience::{Guard, Resilience};
 use crate::settings::{HostPolicy, ResilienceSettings, RouteFlags, Settings, ShadowWrites};
 use crate::shadow::compare::Rules;
 use crate::shadow::mirror::budget::Budget;
+use crate::shadow::mirror::tally::RouteTally;
 use crate::stats::{Counters, Stats};
 use crate::upstream::Upstream;
 use acl::{Registry, RouteTranslator};
@@ -78,6 +79,8 @@ pub struct ShadowPlan {
     pub secondary: bool,
     /// Copies per second at most.
     pub budget: Budget,
+    /// Its copies, counted on the request path.
+    pub tally: RouteTally,
     /// Comparison rules.
     pub rules: Rules,
 }
@@ -204,6 +207,7 @@ impl RouteTable {
             let max_body_bytes = config
                 .max_body_bytes
                 .unwrap_or(settings.proxy.max_body_bytes);
+            let tally = stats.metrics().shadow().route(&config.name);
             let shadow = Arc::new(ShadowPlan {
                 max_body_bytes: config.shadow.max_body_bytes.unwrap_or(max_body_bytes),
                 writes: config.shadow.writes,
@@ -214,8 +218,9 @@ impl RouteTable {
                         .shadow
                         .max_per_second
                         .unwrap_or(settings.shadow.max_per_second),
-                    stats.metrics().shadow_over_budget(&config.name),
+                    tally.over_budget.clone(),
                 ),
+                tally,
             });
             for pattern in &patterns {
                 trie.insert(index, pattern, methods, config.priority).map_err(|(other, with)| {

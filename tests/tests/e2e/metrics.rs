@@ -169,8 +169,14 @@ async fn metrics_move_as_requests_flow_and_pass_promtool(backend: TestBackend) {
     })
     .await;
     assert_eq!(count(&text, name, &proxy_requests("shadow", "legacy")), 2.0);
-    assert!(count(&text, "strangler_shadow_queued_total", &[]) >= 2.0);
-    assert_eq!(count(&text, "strangler_shadow_dropped_total", &[]), 0.0);
+    // Copies, comparisons and drops are counted apart.
+    let payments = [("route", "payments")];
+    assert_eq!(
+        count(&text, "strangler_shadow_copies_total", &payments),
+        2.0
+    );
+    let full = [("route", "payments"), ("reason", "queue_full")];
+    assert_eq!(count(&text, "strangler_shadow_dropped_total", &full), 0.0);
 
     // New, then the service goes away: GETs fall back to the monolith.
     stack.disable("payments.shadow");

@@ -2,6 +2,7 @@
 
 use crate::admin::views::RouteView;
 use crate::gate::Verdict as Gate;
+use crate::shadow::mirror::tally::ShadowTraffic;
 use crate::shadow::store::{
     Epoch, MismatchGroup, ResultClasses, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
 };
@@ -44,6 +45,18 @@ fn bar(rate: Option<f64>) -> Markup {
     html! {
         span class=(class) role="img" aria-label=(percent(rate)) { span style=(format!("width: {:.1}%", r * 100.0)) {} }
         span.num { (percent(rate)) }
+    }
+}
+
+/// The share of shadowed requests actually compared since the proxy
+/// started, with what became of the rest: `12.5 % of 800 shadowed`.
+fn compared_cell(t: &ShadowTraffic) -> Markup {
+    html! {
+        @match t.compared_share {
+            Some(share) => { span.num { (format!("{:.1} %", share * 100.0)) } " of " (t.shadowed) " shadowed" }
+            None => { span.muted { "nothing shadowed" } }
+        }
+        div.muted { (t.copies) " copies · " (t.compared) " compared · " (t.dropped) " dropped · " (t.skipped) " skipped" }
     }
 }
 
@@ -114,7 +127,7 @@ pub fn overview(lines: &[RouteLine], window: &str, verify: &[StoredVerifyRun]) -
         html! {
             h2 { "Routes" span.muted { " — shadow match rate over the last " (window) } }
             div.card { table {
-                thead { tr { th { "Route" } th { "Mode" } th { "Shadow match rate" } th { "Samples" } th { "Promotion gate" } th { "Requests" } } }
+                thead { tr { th { "Route" } th { "Mode" } th { "Shadow match rate" } th { "Samples" } th { "Compared" } th { "Promotion gate" } th { "Requests" } } }
                 tbody {
                     @for line in lines {
                         tr {
@@ -123,11 +136,12 @@ pub fn overview(lines: &[RouteLine], window: &str, verify: &[StoredVerifyRun]) -
                             td { (bar(line.report.as_ref().and_then(|r| r.match_rate)))
                                 @if let Some(r) = &line.report { div.muted { (classes_line(&r.classes)) } } }
                             td.num { (line.report.as_ref().map_or(0, |r| r.samples)) }
+                            td { (compared_cell(&line.view.shadow)) }
                             td { (gate_cell(&line.gate)) }
                             td.num { (line.view.counters.requests) }
                         }
                     }
-                    @if lines.is_empty() { tr { td colspan="6" .empty { "No routes: everything goes to the monolith." } } }
+                    @if lines.is_empty() { tr { td colspan="7" .empty { "No routes: everything goes to the monolith." } } }
                 }
             } }
             (verify_card(verify))
@@ -192,6 +206,7 @@ pub fn route(
         html! {
             h2 { (view.name) " " (mode(&mode_name(view))) }
             p { "Shadow match rate " (bar(report.and_then(|r| r.match_rate))) " over " (report.map_or(0, |r| r.samples)) " samples. Gate: " (gate_cell(gate)) }
+            div.card.note { "Shadowed traffic compared since the proxy started: " (compared_cell(&view.shadow)) }
             @if let Some(e) = epoch {
                 p.muted { "Counting since " (e.started_at.format("%Y-%m-%d %H:%M:%S UTC")) " — epoch started by " (e.by) ": " (e.reason) }
             }

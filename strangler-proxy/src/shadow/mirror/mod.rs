@@ -11,18 +11,19 @@
 //! candidate (through the ACL; writes only as dry runs), optionally asks the
 //! monolith a second time to learn noise, waits for the primary's copy,
 //! compares (`shadow::compare`) and records the result (`shadow::store`).
-//! All of that runs on a thread of its own at the lowest CPU priority
-//! (`background`), so it uses only the CPU the clients leave over.
-//! Each result is also counted in the proxy's metrics (`crate::metrics`), and
-//! the queue's own counters are read from it at scrape time.
+//! All of that runs on a thread of its own (`background`) at the data
+//! plane's priority: the budget bounds its work and the scheduler guarantees
+//! it a fair share, so a saturated proxy still compares its budget's worth.
+//! Copies, comparisons, drops and rows are counted apart ([`tally`]).
 
 mod background;
 pub mod budget;
 pub mod queue;
 mod recorder;
+pub mod tally;
 pub mod tee;
 
-use crate::metrics::{ProxyMetrics, SnapshotCounter};
+use crate::metrics::ProxyMetrics;
 use crate::proxy::body;
 use crate::proxy::forward::{self, Client};
 use crate::proxy::translate::{self, Outcome, Pooled};
@@ -35,12 +36,12 @@ use acl::RouteTranslator;
 use background::Background;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request};
-use platform::metrics::{Kind, Sample};
-use queue::{JobQueue, QueueCounters, QueueSnapshot};
+use queue::{JobQueue, QueueSnapshot};
 use recorder::Recorder;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tally::DropReason;
 use tee::Captured;
 use tokio::sync::oneshot;
 
@@ -154,7 +155,6 @@ impl Shadow {
                 }
             }
         });
-        expose_queue(metrics, queue.counters_handle());
         drop(_on_background);
         Ok(Self {
             queue,
@@ -165,10 +165,11 @@ impl Shadow {
 
     /// Hands a copy to the queue; `false` when it was full (counted).
     pub fn offer(&self, job: Job) -> bool {
-        let route = job.route.clone();
+        let plan = job.plan.clone();
         let accepted = self.queue.offer(Work::Compare(Box::new(job)));
-        if !accepted {
-            tracing::debug!(%route, "shadow queue full: copy dropped");
+        match accepted {
+            true => plan.tally.copies.inc(),
+            false => plan.tally.queue_full.inc(),
         }
         accepted
     }
@@ -216,30 +217,6 @@ impl Shadow {
     }
 }
 
-/// `strangler_shadow_queued_total` and `strangler_shadow_dropped_total`,
-/// read from the queue's own counters.
-fn expose_queue(metrics: &ProxyMetrics, counters: Arc<QueueCounters>) {
-    let families: [SnapshotCounter<QueueSnapshot>; 2] = [
-        (
-            "strangler_shadow_queued_total",
-            "Shadow copies and skip records accepted by the shadow queue.",
-            |q| q.accepted,
-        ),
-        (
-            "strangler_shadow_dropped_total",
-            "Shadow copies and skip records dropped because the shadow queue was full.",
-            |q| q.dropped,
-        ),
-    ];
-    for (name, help, field) in families {
-        let counters = counters.clone();
-        let read = move || vec![Sample::unlabelled(field(&counters.snapshot()) as f64)];
-        if let Err(e) = metrics.register_snapshot(name, help, Kind::Counter, &[], read) {
-            tracing::warn!(metric = name, error = %e, "shadow queue metric not registered");
-        }
-    }
-}
-
 impl Worker {
     async fn run(&self, mut job: Job) {
         let Some(primary_body) = job.primary_body.take() else {
@@ -260,7 +237,10 @@ impl Worker {
                     .await;
             }
             // The client went away before the primary finished: nothing to compare.
-            Err(_) => return,
+            Err(_) => {
+                let reason = DropReason::PrimaryIncomplete;
+                return self.recorder.metrics().shadow().dropped(&job.route, reason);
+            }
         };
         let primary = compare::Response {
             status: job.primary_head.0,

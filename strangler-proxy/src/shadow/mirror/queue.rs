@@ -88,11 +88,6 @@ impl<J: Send + 'static> JobQueue<J> {
     pub fn counters(&self) -> QueueSnapshot {
         self.counters.snapshot()
     }
-
-    /// The live counters, to read later (metrics at scrape time).
-    pub fn counters_handle(&self) -> Arc<QueueCounters> {
-        self.counters.clone()
-    }
 }
 
 #[cfg(test)]

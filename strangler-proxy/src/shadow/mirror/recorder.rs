@@ -73,9 +73,14 @@ impl Recorder {
         recorder
     }
 
+    /// The metrics results are counted in.
+    pub fn metrics(&self) -> &ProxyMetrics {
+        &self.metrics
+    }
+
     /// Counts `result`, keeping it whole when it is worth opening.
     pub fn add(&self, result: NewResult) {
-        self.metrics.shadow_result(&result.route, result.verdict);
+        self.metrics.shadow().result(&result.route, result.verdict);
         let route = result.route.clone();
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         let keep = match result.verdict {
@@ -112,14 +117,14 @@ impl Recorder {
             return;
         }
         match store.write_batch(batch).await {
-            Ok(ids) => self.metrics.shadow_rows("stored", ids.len()),
+            Ok(ids) => self.metrics.shadow().rows("stored", ids.len()),
             Err((e, batch)) => {
                 crate::limited!(warn, error = %e, "shadow results not written; will retry");
                 let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
                 let lost = pending.batch.absorb(batch, MAX_WAITING_ROWS);
                 drop(pending);
                 if lost > 0 {
-                    self.metrics.shadow_rows("lost", lost);
+                    self.metrics.shadow().rows("lost", lost);
                 }
             }
         }
