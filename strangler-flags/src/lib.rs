@@ -19,12 +19,14 @@ mod error;
 pub mod file;
 mod file_source;
 mod server_source;
+pub mod settings;
 mod snapshot;
 mod source;
 
 pub use context::{EvalEnv, FlagContext};
 pub use document::KNOWN_STRATEGIES;
 pub use error::FlagsError;
+pub use settings::{FlagSource, FlagsSettings};
 pub use snapshot::{FlagSummary, FlagsSnapshot, SourceInfo, describe};
 
 use chrono::{DateTime, Utc};
