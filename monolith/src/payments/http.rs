@@ -204,6 +204,7 @@ async fn payments_of_order(
     (status = 201, body = RefundWire), (status = 404), (status = 409, description = "not captured, or more than refundable"), (status = 422)))]
 #[post("/payments/{id}/refunds")]
 async fn create_refund(
+    req: actix_web::HttpRequest,
     db: web::Data<Db>,
     ports: web::Data<Ports>,
     clock: web::Data<LegacyClock>,
@@ -214,7 +215,11 @@ async fn create_refund(
     let amount = domain::refund_amount(body.amt)?;
     let reason = crate::legacy::text("rsn", &body.rsn, 200)?;
     if let Via::Remote(remote) = ports.payments.for_payment(id) {
-        let refund = remote.refund(id, amount, &reason).await?;
+        let key = req
+            .headers()
+            .get(payment_api::headers::IDEMPOTENCY_KEY)
+            .and_then(|v| v.to_str().ok());
+        let refund = remote.refund(id, amount, &reason, key).await?;
         return Ok(HttpResponse::Created().json(refund));
     }
     let refund = db

@@ -67,7 +67,8 @@ impl RemotePayments {
             customer_legacy_id: Some(req.customer_id),
             amount,
             method,
-            card_token: req.token.clone(),
+            // The service refuses a token on an invoice payment.
+            card_token: req.token.clone().filter(|_| method == PaymentMethod::Card),
             capture: captured,
             created_at: None,
         };
@@ -180,6 +181,8 @@ impl RemotePayments {
 
     /// Refunds `amount` minor units of a payment the service owns; the
     /// refund in its legacy shape (`POST /api/v1/payments/{id}/refunds`).
+    /// `key` is the client's idempotency key, if it sent one; else this one
+    /// attempt gets its own (the legacy API promises no replay).
     /// The owner's ledger decides; a refusal is worded as the monolith's own
     /// (the legacy contract), from the payment as the owner holds it.
     pub async fn refund(
@@ -187,9 +190,14 @@ impl RemotePayments {
         payment_id: i64,
         amount: i64,
         reason: &str,
+        key: Option<&str>,
     ) -> AppResult<acl::legacy::Refund> {
         let payment = self.payment(payment_id).await?;
         let legacy = self.legacy_view(&payment)?;
+        let key = key.map_or_else(
+            || format!("monolith-refund-{}", uuid::Uuid::new_v4().simple()),
+            str::to_owned,
+        );
         let refused = |p: &acl::legacy::Payment| {
             let status = serde_json::to_value(p.st).unwrap_or_default();
             domain::refund_refused(
@@ -213,7 +221,7 @@ impl RemotePayments {
         };
         let refund: Refund = match self
             .client
-            .post(&paths::refunds(payment.id), Some(&create), None)
+            .post(&paths::refunds(payment.id), Some(&create), Some(&key))
             .await
         {
             Ok(refund) => refund,
