@@ -19,6 +19,9 @@ pub enum AppError {
     /// The payment gateway refused the charge (402).
     #[error("{0}")]
     PaymentDeclined(String),
+    /// The payment service, owner of the record, failed or did not answer (502).
+    #[error("{0}")]
+    Upstream(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -46,6 +49,11 @@ impl From<AppError> for Problem {
             AppError::PaymentDeclined(d) => Problem::new(
                 actix_web::http::StatusCode::PAYMENT_REQUIRED,
                 "payment-declined",
+                d,
+            ),
+            AppError::Upstream(d) => Problem::new(
+                actix_web::http::StatusCode::BAD_GATEWAY,
+                "payment-service-unavailable",
                 d,
             ),
             AppError::Db(e) => e.into(),

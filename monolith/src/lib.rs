@@ -14,7 +14,12 @@
 //! each module's `http` room; its OpenAPI document is generated from the
 //! handlers at `/api/v1/openapi.json`.
 //!
-//! It knows nothing of the proxy, the ACL or the extracted services.
+//! It knows nothing of the proxy or the extracted services' code. For branch
+//! by abstraction the payments port has a second implementation that calls
+//! the payment service through its published contract (`payment-api`),
+//! translated by the ACL, chosen per call by the payments route's flags read
+//! with the proxy's own evaluation (`strangler-flags`); see
+//! `payments::port` and `docs/data.md`.
 
 pub mod customers;
 pub mod error;

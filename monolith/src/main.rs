@@ -57,7 +57,7 @@ fn main() -> ExitCode {
 
 fn serve(settings: &Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async {
-        let app = monolith::startup::Application::build(settings)?;
+        let app = monolith::startup::Application::build(settings).await?;
         tracing::info!(
             port = app.port(),
             database = %platform::db::redacted(&settings.database.url),

@@ -8,6 +8,7 @@ use platform::settings::{
 };
 use serde::Deserialize;
 use std::path::Path;
+use strangler_flags::FlagsSettings;
 
 /// The embedded defaults, also the documented reference.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -24,6 +25,40 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// How the legacy API shows things.
     pub legacy: LegacySettings,
+    /// Who owns each payment: this module, or the payment service when the
+    /// route's flags say so (branch by abstraction).
+    pub payments: PaymentsSettings,
+}
+
+/// Which side owns a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentsOwner {
+    /// Every payment is the in-process module's (no flags read).
+    Monolith,
+    /// Per call, by the payments route's flags, as the proxy decides.
+    Flags,
+}
+
+/// The payments port's choice and the payment service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsSettings {
+    /// `monolith` or `flags`.
+    #[serde(deserialize_with = "settings::named")]
+    pub owner: PaymentsOwner,
+    /// The payment service's base URL.
+    pub service_url: String,
+    /// One call to it, whole, in ms.
+    pub timeout_ms: u64,
+    /// The proxy route whose flags decide (the `route` property).
+    pub route: String,
+    /// The route's canary flag.
+    pub canary_flag: String,
+    /// The route's new flag.
+    pub new_flag: String,
+    /// Where the flags come from.
+    pub flags: FlagsSettings,
 }
 
 /// Legacy wire conventions.
@@ -41,6 +76,22 @@ impl Validate for Settings {
         self.telemetry.validate()?;
         LegacyClock::parse(&self.legacy.timezone)
             .map_err(|e| InvalidSetting::new("legacy.timezone", e))?;
+        if self.payments.owner == PaymentsOwner::Flags {
+            let url = &self.payments.service_url;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(InvalidSetting::new(
+                    "payments.service_url",
+                    format!("`{url}` is not a URL like http://127.0.0.1:8082"),
+                ));
+            }
+            if self.payments.timeout_ms == 0 {
+                return Err(InvalidSetting::new(
+                    "payments.timeout_ms",
+                    "must be greater than 0",
+                ));
+            }
+            self.payments.flags.check("payments.flags")?;
+        }
         Ok(())
     }
 }
@@ -60,6 +111,19 @@ mod tests {
     fn embedded_defaults_are_valid() {
         let s: Settings = settings::load(DEFAULTS, None, "MONOLITH_TEST_NONE").unwrap();
         assert_eq!(s.database.url, "sqlite://data/monolith.db");
+    }
+
+    #[test]
+    fn owner_by_flags_needs_a_service_url() {
+        let bad = DEFAULTS
+            .replace("owner = \"monolith\"", "owner = \"flags\"")
+            .replace("http://127.0.0.1:8082", "127.0.0.1:8082");
+        let err = settings::load::<Settings>(&bad, None, "MONOLITH_TEST_NONE").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid setting `payments.service_url`"),
+            "{err}"
+        );
     }
 
     #[test]

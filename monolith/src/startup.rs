@@ -41,7 +41,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects and migrates the database and wires the ports.
+    /// Connects and migrates the database and wires the ports in-process
+    /// ([`Application::build`] wires them as the settings say).
     pub fn connect(settings: &Settings) -> anyhow::Result<Self> {
         let db = Db::connect(&settings.database, crate::migrations()).with_context(|| {
             format!(
@@ -118,9 +119,12 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects, migrates, binds (port 0 picks a free port) and starts serving.
-    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let state = AppState::connect(settings)?;
+    /// Connects, migrates, wires the ports (opening the payments route's
+    /// flags when `payments.owner = "flags"`), binds (port 0 picks a free
+    /// port) and starts serving.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let mut state = AppState::connect(settings)?;
+        state.ports = web::Data::new(Ports::from_settings(settings).await?);
         let (port, server) = platform::server::start(
             &settings.server,
             HttpServer::new(move || app(state.clone())),

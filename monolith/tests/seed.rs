@@ -27,7 +27,7 @@ fn seeded_snapshot(backend: TestBackend, seed: u64) -> Value {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let app = Application::build(&settings).unwrap();
+        let app = Application::build(&settings).await.unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1", app.port());
         tokio::spawn(app.run_until_stopped());
         let get = |path: String| async move {

@@ -176,7 +176,15 @@ fn flag_evaluation(c: &mut Criterion, f: &Fixture) {
     let peer = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let path = "/api/v1/payments/1234";
     let (route, found) = f.table.find(&Method::GET, path).unwrap();
-    let ctx = identity::context(&headers, &names, &route.name, None, &found.params, peer);
+    let ctx = identity::context(
+        &headers,
+        &names,
+        &route.name,
+        None,
+        None,
+        &found.params,
+        peer,
+    );
     // new is off, the canary (10 %) may or may not take this customer, shadow is on.
     assert_ne!(
         decide(&f.flags, &route.flags, || ctx.clone()).mode,
@@ -193,6 +201,7 @@ fn flag_evaluation(c: &mut Criterion, f: &Fixture) {
                     &names,
                     &route.name,
                     route.customer_param.as_deref(),
+                    route.record_param.as_deref(),
                     &found.params,
                     peer,
                 )

@@ -2,12 +2,11 @@
 //! and the reload triggers (admin API, SIGHUP, a change of the settings file).
 
 use crate::admin;
-use crate::flags::Flags;
 use crate::proxy::identity::IdentityHeaders;
 use crate::proxy::{Proxy, ProxyConfig, Timeouts};
 use crate::reload::Reloader;
 use crate::routes::RouteTable;
-use crate::settings::{FlagSource, Settings};
+use crate::settings::Settings;
 use crate::shadow::mirror::ShadowLimits;
 use crate::shadow::store::{ShadowStore, Window, spawn_pruner};
 use crate::stats::Stats;
@@ -33,29 +32,11 @@ pub struct Application {
 impl Application {
     /// Starts everything; `config` is the settings file to reload from.
     pub async fn start(settings: Settings, config: Option<PathBuf>) -> anyhow::Result<Self> {
-        let flags = match settings.flags.source {
-            FlagSource::File => Flags::from_file(settings.flags.file.clone())
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot load the flags file {}",
-                        settings.flags.file.display()
-                    )
-                })?,
-            FlagSource::Server => Flags::from_server(
-                &settings.flags.server_url,
-                &settings.flags.api_token,
-                &settings.flags.app_name,
-                Duration::from_millis(settings.flags.poll_interval_ms),
-            )
+        let flags = settings
+            .flags
+            .open()
             .await
-            .with_context(|| {
-                format!(
-                    "cannot reach the Unleash server at {}",
-                    settings.flags.server_url
-                )
-            })?,
-        };
+            .with_context(|| settings.flags.open_failed())?;
         let stats = Stats::new().context("cannot set up the metrics registry")?;
         let store = shadow_store(&settings).await?;
         let (age, every) = (

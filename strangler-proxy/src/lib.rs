@@ -30,7 +30,9 @@
 pub mod admin;
 pub mod app;
 pub mod cli;
-pub mod flags;
+/// Flag loading and evaluation: the `strangler-flags` crate, shared with the
+/// monolith so both pick the same side for the same record.
+pub use strangler_flags as flags;
 pub mod gate;
 pub mod logging;
 pub mod metrics;

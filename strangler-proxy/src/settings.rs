@@ -6,7 +6,7 @@
 use platform::settings::{self, InvalidSetting, SettingsError, TelemetrySettings, Validate};
 use serde::Deserialize;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The embedded defaults, also the documented reference.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -153,34 +153,7 @@ fn is_loopback(listen: &str) -> bool {
         .is_ok_and(|addr| addr.ip().is_loopback())
 }
 
-/// Which flag source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FlagSource {
-    /// A local Unleash client-features file.
-    File,
-    /// A real Unleash server, polled.
-    Server,
-}
-
-/// Flags.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FlagsSettings {
-    /// `file` or `server`.
-    #[serde(deserialize_with = "settings::named")]
-    pub source: FlagSource,
-    /// The client-features file (source `file`).
-    pub file: PathBuf,
-    /// Unleash API base URL (source `server`).
-    pub server_url: String,
-    /// Unleash client API token (source `server`).
-    pub api_token: String,
-    /// Name this proxy reports to Unleash.
-    pub app_name: String,
-    /// Poll interval (source `server`), in ms.
-    pub poll_interval_ms: u64,
-}
+pub use strangler_flags::{FlagSource, FlagsSettings};
 
 /// Shadow traffic, for every route.
 #[derive(Debug, Clone, Deserialize)]
@@ -492,6 +465,10 @@ pub struct RouteSettings {
     pub timeout_ms: Option<u64>,
     /// Path parameter that names the customer (a `userId` when no identity header).
     pub customer_param: Option<String>,
+    /// Path parameter that names the record (`id` in `/api/v1/payments/{id}`):
+    /// a request on a pattern with it is decided by the record, not the
+    /// caller, so each record has one owner in `canary` (docs/data.md).
+    pub record_param: Option<String>,
     /// The data context the route's records belong to (`payments`): its
     /// last verify run is a condition of the promotion to `new`.
     pub data: Option<String>,
@@ -551,20 +528,7 @@ impl Validate for Settings {
             ));
         }
         self.admin.check()?;
-        if self.flags.source == FlagSource::Server
-            && (self.flags.server_url.is_empty() || self.flags.api_token.is_empty())
-        {
-            return Err(InvalidSetting::new(
-                "flags.server_url",
-                "source = \"server\" needs server_url and api_token",
-            ));
-        }
-        if self.flags.poll_interval_ms == 0 {
-            return Err(InvalidSetting::new(
-                "flags.poll_interval_ms",
-                "must be greater than 0",
-            ));
-        }
+        self.flags.check("flags")?;
         for (key, value) in [
             ("shadow.retention_age", &self.shadow.retention_age),
             ("shadow.prune_every", &self.shadow.prune_every),

@@ -93,6 +93,62 @@ fn flags_commands_edit_the_file_and_name_mistakes() {
 }
 
 #[test]
+fn flags_create_adds_a_flag_that_then_decides() {
+    let dir = dir();
+    let flags = dir.join("new-flags.json");
+    let file = flags.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = strangler(&[&["flags", "--file", file][..], args].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    // No file yet: the first create starts one.
+    let out = run(&["create", "payments.canary", "--rollout", "10"]);
+    assert_eq!(
+        out.trim(),
+        "payments.canary: off (flexibleRollout 10% stickiness userId group payments.canary)"
+    );
+    let out = run(&["create", "payments.new"]);
+    assert_eq!(out.trim(), "payments.new: off (default)");
+    run(&["enable", "payments.canary"]);
+    let list = run(&["list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("payments.canary") && l.contains(" on ")),
+        "{list}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&flags).unwrap()).unwrap();
+    let canary = &doc["features"][0];
+    assert_eq!(canary["name"], "payments.canary");
+    assert_eq!(canary["strategies"][0]["name"], "flexibleRollout");
+    assert_eq!(canary["strategies"][0]["parameters"]["rollout"], "10");
+    assert_eq!(
+        canary["strategies"][0]["parameters"]["stickiness"],
+        "userId"
+    );
+    assert_eq!(doc["features"][1]["strategies"][0]["name"], "default");
+
+    one_line_error(
+        &strangler(&["flags", "--file", file, "create", "payments.new"]),
+        "flag \"payments.new\" exists already",
+    );
+    one_line_error(
+        &strangler(&["flags", "--file", file, "create", "x", "--rollout", "101"]),
+        "101",
+    );
+    one_line_error(
+        &strangler(&["flags", "--file", file, "create", " "]),
+        "invalid flag name",
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn check_prints_the_table_or_names_the_bad_route() {
     let dir = dir();
     let config = dir.join("strangler.toml");
@@ -126,6 +182,29 @@ fn check_prints_the_table_or_names_the_bad_route() {
     one_line_error(
         &strangler(&["--config", config.to_str().unwrap(), "check"]),
         "route `payments`",
+    );
+    std::fs::write(
+        &config,
+        ROUTES.replace(
+            "[routes.flags]",
+            "record_param = \"payment\"\n[routes.flags]",
+        ),
+    )
+    .unwrap();
+    one_line_error(
+        &strangler(&["--config", config.to_str().unwrap(), "check"]),
+        "route `payments`: record_param `payment` is not a parameter of any pattern",
+    );
+    std::fs::write(
+        &config,
+        ROUTES.replace("[routes.flags]", "record_param = \"id\"\n[routes.flags]"),
+    )
+    .unwrap();
+    let out = strangler(&["--config", config.to_str().unwrap(), "check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(&config, format!("{ROUTES}\n[proxy]\ncodec = \"nope\"\n")).unwrap();
     one_line_error(

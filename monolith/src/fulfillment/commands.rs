@@ -1,14 +1,17 @@
 //! The fulfillment commands that span tables and ports. Each runs inside the
-//! caller's transaction, so an order, its reservations, its payment and its
-//! invoice are written together or not at all.
+//! caller's transaction, so with the in-process payments port an order, its
+//! reservations, its payment and its invoice are written together or not at
+//! all. With the payment service as the owner, [`super::remote_flows`] runs
+//! the same steps around the remote call.
 
 use super::domain::{LineRequest, OrderStatus};
 use super::store::orders::{self, OrderWithLines, PricedLine};
 use super::store::{items, shipments};
+use crate::customers::port::BillingDetails;
 use crate::error::{AppError, AppResult};
 use crate::legacy::LegacyClock;
 use crate::legacy::money::{checked_add, checked_mul};
-use crate::payments::port::ChargeRequest;
+use crate::payments::port::{Charge, ChargeRequest, PaymentsPort};
 use crate::ports::Ports;
 use platform::db::AnyConnection;
 
@@ -24,11 +27,24 @@ pub struct PlaceOrder {
 pub fn place(
     conn: &mut AnyConnection,
     ports: &Ports,
+    payments: &dyn PaymentsPort,
     cmd: PlaceOrder,
 ) -> AppResult<OrderWithLines> {
+    let (order_id, charge, _) = open(conn, ports, cmd)?;
+    let charge = payments.charge(conn, &charge)?;
+    confirm(conn, order_id, charge)
+}
+
+/// The order pending payment (`P`, no payment yet) with its stock reserved;
+/// the charge to make and the customer's billing details.
+pub fn open(
+    conn: &mut AnyConnection,
+    ports: &Ports,
+    cmd: PlaceOrder,
+) -> AppResult<(i64, ChargeRequest, BillingDetails)> {
     let now = LegacyClock::now();
     // The customer must exist; an unknown id in a body is the body's fault (422).
-    ports
+    let bill = ports
         .customers
         .billing(conn, cmd.customer_id)
         .map_err(|e| match e {
@@ -42,20 +58,26 @@ pub fn place(
     for line in &priced {
         items::reserve(conn, &line.sku, line.qty, now)?;
     }
-    let charge = ports.payments.charge(
-        conn,
-        &ChargeRequest {
-            order_id,
-            customer_id: cmd.customer_id,
-            amount: total,
-            currency,
-            method: cmd.method,
-            token: cmd.token,
-        },
-    )?;
+    let charge = ChargeRequest {
+        order_id,
+        customer_id: cmd.customer_id,
+        amount: total,
+        currency,
+        method: cmd.method,
+        token: cmd.token,
+    };
+    Ok((order_id, charge, bill))
+}
+
+/// Links the order to its payment and invoice; a captured one is confirmed.
+pub fn confirm(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    charge: Charge,
+) -> AppResult<OrderWithLines> {
     orders::set_payment(conn, order_id, charge.payment_id, charge.invoice_id)?;
     if charge.captured {
-        orders::transition(conn, order_id, OrderStatus::Confirmed, now)?;
+        orders::transition(conn, order_id, OrderStatus::Confirmed, LegacyClock::now())?;
     }
     orders::get(conn, order_id)
 }
@@ -96,25 +118,35 @@ fn price(
     Ok((currency.unwrap_or_default(), total, priced))
 }
 
-/// Captures a pay-on-invoice order's payment (P → C).
-pub fn capture(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<OrderWithLines> {
+/// Captures a pay-on-invoice order's payment (P → C); `payments: None` when
+/// the owner has captured it already, outside this transaction.
+pub fn capture(
+    conn: &mut AnyConnection,
+    payments: Option<&dyn PaymentsPort>,
+    id: i64,
+) -> AppResult<OrderWithLines> {
     let order = orders::transition(conn, id, OrderStatus::Confirmed, LegacyClock::now())?;
-    if let Some(payment_id) = order.payment_id {
-        ports.payments.capture(conn, payment_id)?;
+    if let (Some(payment_id), Some(payments)) = (order.payment_id, payments) {
+        payments.capture(conn, payment_id)?;
     }
     orders::get(conn, id)
 }
 
-/// Cancels an order (P or C → X): releases stock, refunds or voids the payment.
-pub fn cancel(conn: &mut AnyConnection, ports: &Ports, id: i64) -> AppResult<OrderWithLines> {
+/// Cancels an order (P or C → X): releases stock, refunds or voids the
+/// payment; `payments: None` when its owner settles it after this commits.
+pub fn cancel(
+    conn: &mut AnyConnection,
+    payments: Option<&dyn PaymentsPort>,
+    id: i64,
+) -> AppResult<OrderWithLines> {
     let now = LegacyClock::now();
     let order = orders::transition(conn, id, OrderStatus::Cancelled, now)?;
     let (_, lines) = orders::get(conn, id)?;
     for line in &lines {
         items::release(conn, &line.sku, line.qty, now)?;
     }
-    if let Some(payment_id) = order.payment_id {
-        ports.payments.cancel(conn, payment_id)?;
+    if let (Some(payment_id), Some(payments)) = (order.payment_id, payments) {
+        payments.cancel(conn, payment_id)?;
     }
     orders::get(conn, id)
 }

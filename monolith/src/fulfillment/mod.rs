@@ -6,4 +6,5 @@
 mod commands;
 mod domain;
 pub(crate) mod http;
+mod remote_flows;
 mod store;

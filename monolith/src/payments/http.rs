@@ -2,8 +2,10 @@
 //! lists: the legacy wire shapes and their handlers.
 
 use super::domain;
+use super::port::Via;
 use super::store::{self, InvoiceRow, PaymentRow, RefundRow};
 use crate::legacy::{LegacyClock, Page, PageParams, page};
+use crate::ports::Ports;
 use actix_web::{HttpResponse, get, post, web};
 use platform::Problem;
 use platform::db::Db;
@@ -196,12 +198,15 @@ async fn payments_of_order(
     .await
 }
 
-/// Refunds part or all of a captured payment.
+/// Refunds part or all of a captured payment. A payment the payment service
+/// owns is refunded there, through the payments port, never here.
 #[utoipa::path(tag = "payments", params(("id" = i64, Path)), request_body = NewRefundWire, responses(
     (status = 201, body = RefundWire), (status = 404), (status = 409, description = "not captured, or more than refundable"), (status = 422)))]
 #[post("/payments/{id}/refunds")]
 async fn create_refund(
+    req: actix_web::HttpRequest,
     db: web::Data<Db>,
+    ports: web::Data<Ports>,
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
     body: Json<NewRefundWire>,
@@ -209,6 +214,14 @@ async fn create_refund(
     let id = id.into_inner();
     let amount = domain::refund_amount(body.amt)?;
     let reason = crate::legacy::text("rsn", &body.rsn, 200)?;
+    if let Via::Remote(remote) = ports.payments.for_payment(id) {
+        let key = req
+            .headers()
+            .get(payment_api::headers::IDEMPOTENCY_KEY)
+            .and_then(|v| v.to_str().ok());
+        let refund = remote.refund(id, amount, &reason, key).await?;
+        return Ok(HttpResponse::Created().json(refund));
+    }
     let refund = db
         .write(move |conn| store::refund(conn, id, amount, &reason, LegacyClock::now()))
         .await?;

@@ -1,13 +1,21 @@
 //! What other modules may ask of `payments`: charge an order, capture it, settle
-//! its cancellation. Calls take the caller's connection so they join its
-//! transaction: an order and its payment are written together or not at all.
+//! its cancellation. The in-process implementation's calls take the caller's
+//! connection so they join its transaction: an order and its payment are
+//! written together or not at all. Branch by abstraction: [`Payments`] also
+//! holds the payment service ([`remote`]) and gives each call to the side
+//! that owns the payment ([`owner`]), as the proxy's route would.
+
+pub mod owner;
+pub mod remote;
 
 use super::domain::{InvoiceStatus, Method, PaymentStatus};
 use super::{gateway, store};
 use crate::customers::port::CustomersPort;
 use crate::error::AppResult;
 use crate::legacy::LegacyClock;
+use owner::{Owner, OwnerFlags};
 use platform::db::AnyConnection;
+use remote::RemotePayments;
 use std::sync::Arc;
 
 /// A charge for a placed order.
@@ -47,6 +55,61 @@ pub trait PaymentsPort: Send + Sync {
     /// Settles a cancelled order: refunds what is still captured or voids the
     /// authorisation, and voids or credits the invoice.
     fn cancel(&self, conn: &mut AnyConnection, payment_id: i64) -> AppResult<()>;
+}
+
+/// Which implementation serves one call.
+pub enum Via {
+    /// In-process: joins the caller's transaction.
+    Local(Arc<dyn PaymentsPort>),
+    /// The payment service: outside any transaction of the monolith's.
+    Remote(RemotePayments),
+}
+
+/// The payments port as callers get it.
+#[derive(Clone)]
+pub struct Payments {
+    local: Arc<dyn PaymentsPort>,
+    remote: Option<(OwnerFlags, RemotePayments)>,
+}
+
+impl Payments {
+    /// Every payment is the in-process module's.
+    pub fn in_process(local: Arc<dyn PaymentsPort>) -> Self {
+        Self {
+            local,
+            remote: None,
+        }
+    }
+
+    /// Each call goes to the payment's owner by the route's `flags`: `remote`
+    /// when it is the service.
+    pub fn by_flags(
+        local: Arc<dyn PaymentsPort>,
+        flags: OwnerFlags,
+        remote: RemotePayments,
+    ) -> Self {
+        Self {
+            local,
+            remote: Some((flags, remote)),
+        }
+    }
+
+    /// For a call on existing payment `payment_id`: its owner, by its id.
+    pub fn for_payment(&self, payment_id: i64) -> Via {
+        self.via(|flags| flags.of_payment(payment_id))
+    }
+
+    /// For a new payment of `customer_id`: the side the caller's cohort is on.
+    pub fn for_customer(&self, customer_id: i64) -> Via {
+        self.via(|flags| flags.for_customer(customer_id))
+    }
+
+    fn via(&self, owner: impl FnOnce(&OwnerFlags) -> Owner) -> Via {
+        match &self.remote {
+            Some((flags, remote)) if owner(flags) == Owner::Service => Via::Remote(remote.clone()),
+            _ => Via::Local(self.local.clone()),
+        }
+    }
 }
 
 /// The in-process implementation.

@@ -1,33 +1,92 @@
 //! `TestApp`: a monolith on 127.0.0.1:0 with a fresh database, and one helper
-//! per endpoint the tests use.
+//! per endpoint the tests use. With [`Port::Remote`] its payments port is the
+//! payment service (a real one on 127.0.0.1:0, its own fresh database), which
+//! owns every payment (`payments.new` on for everyone).
 
-use monolith::settings::Settings;
+use monolith::settings::{PaymentsOwner, Settings};
 use monolith::startup::Application;
 use platform::testing::{TestBackend, TestDatabase};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
+/// Which implementation of the payments port the monolith runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Port {
+    /// The in-process payments module.
+    InProcess,
+    /// The payment service's `/v2` API.
+    Remote,
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _db: TestDatabase,
+    /// The payment service, when it owns the payments.
+    pub payment: Option<String>,
+    _dbs: Vec<TestDatabase>,
+    _flags: Option<FlagsFile>,
+}
+
+/// A flags file removed with the app.
+struct FlagsFile(std::path::PathBuf);
+
+impl Drop for FlagsFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 impl TestApp {
     pub async fn spawn(backend: TestBackend) -> Self {
+        Self::spawn_with(backend, Port::InProcess).await
+    }
+
+    pub async fn spawn_with(backend: TestBackend, port: Port) -> Self {
         platform::telemetry::init_for_tests();
         let db = TestDatabase::create(backend);
         let mut settings = Settings::load(None).unwrap();
         settings.server.port = 0;
         settings.server.workers = 2;
         settings.database = db.settings.clone();
-        let app = Application::build(&settings).unwrap();
+        let mut dbs = vec![db];
+        let (mut payment, mut flags) = (None, None);
+        if port == Port::Remote {
+            let (url, payment_db) = payment_service(backend).await;
+            let file = std::env::temp_dir().join(format!(
+                "monolith-flags-{}.json",
+                uuid::Uuid::new_v4().simple()
+            ));
+            std::fs::write(
+                &file,
+                r#"{"version": 2, "features": [
+              {"name": "payments.new", "enabled": true, "strategies": [{"name": "default"}]}]}"#,
+            )
+            .unwrap();
+            settings.payments.owner = PaymentsOwner::Flags;
+            settings.payments.service_url = url.clone();
+            settings.payments.flags.file = file.clone();
+            (payment, flags) = (Some(url), Some(FlagsFile(file)));
+            dbs.push(payment_db);
+        }
+        let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
             client: reqwest::Client::new(),
-            _db: db,
+            payment,
+            _dbs: dbs,
+            _flags: flags,
+        }
+    }
+
+    /// GET of a payments read (`/api/v1/payments/…`, `/invoices/…`,
+    /// `/orders/{id}/payments|invoices`) from the payments' owner: the
+    /// monolith, or the payment service read through the ACL.
+    pub async fn owner_get(&self, path: &str) -> Value {
+        match &self.payment {
+            None => self.expect(self.get(path).await, StatusCode::OK).await,
+            Some(service) => crate::owner_reads::read(&self.client, service, path).await,
         }
     }
 
@@ -123,4 +182,17 @@ pub async fn assert_problem(res: Response, status: StatusCode, needle: &str) -> 
     );
     assert_eq!(body["status"], status.as_u16());
     body
+}
+
+/// A payment service on 127.0.0.1:0 with a fresh database of `backend`.
+async fn payment_service(backend: TestBackend) -> (String, TestDatabase) {
+    let db = TestDatabase::create(backend);
+    let mut p: payment::settings::Settings =
+        platform::settings::load(payment::settings::DEFAULTS, None, "PAYMENT_TEST_NONE").unwrap();
+    (p.server.port, p.server.workers, p.database) = (0, 2, db.settings.clone());
+    p.events.transport = platform::relay::Transport::Off;
+    let app = payment::startup::Application::build(&p).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    (url, db)
 }

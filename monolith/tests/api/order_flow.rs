@@ -1,19 +1,19 @@
 //! The order flow end to end: customer, stock, order, refund, ship, deliver,
 //! read back in the legacy shape.
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{Port, TestApp, assert_problem};
 use platform::testing::TestBackend;
 use reqwest::StatusCode;
 use serde_json::json;
 
-platform::both_backends!(
+crate::both_ports!(
     card_order_from_placement_to_delivery,
     invoice_order_is_captured_then_ships,
     cancel_refunds_and_releases
 );
 
-async fn card_order_from_placement_to_delivery(backend: TestBackend) {
-    let app = TestApp::spawn(backend).await;
+async fn card_order_from_placement_to_delivery(backend: TestBackend, port: Port) {
+    let app = TestApp::spawn_with(backend, port).await;
     let cust = app.create_customer("Ada Lovelace").await;
     app.stock("W-1", 1999, 5).await;
     app.stock("G-2", 500, 5).await;
@@ -59,12 +59,7 @@ async fn card_order_from_placement_to_delivery(backend: TestBackend) {
     assert_eq!(list["items"][0]["id"], id);
 
     let pay = order["pay"].as_i64().unwrap();
-    let payment = app
-        .expect(
-            app.get(&format!("/api/v1/payments/{pay}")).await,
-            StatusCode::OK,
-        )
-        .await;
+    let payment = app.owner_get(&format!("/api/v1/payments/{pay}")).await;
     assert_eq!(
         (
             payment["st"].as_str(),
@@ -74,12 +69,7 @@ async fn card_order_from_placement_to_delivery(backend: TestBackend) {
         (Some("C"), Some(4498), Some(0))
     );
     let inv = order["inv"].as_i64().unwrap();
-    let invoice = app
-        .expect(
-            app.get(&format!("/api/v1/invoices/{inv}")).await,
-            StatusCode::OK,
-        )
-        .await;
+    let invoice = app.owner_get(&format!("/api/v1/invoices/{inv}")).await;
     assert_eq!(invoice["st"], "P");
     assert_eq!(invoice["bill"]["ctry"], "GB");
     assert_eq!(invoice["no"], format!("INV-{inv:06}"));
@@ -95,12 +85,7 @@ async fn card_order_from_placement_to_delivery(backend: TestBackend) {
         (refund["amt"].as_i64(), refund["pay"].as_i64()),
         (Some(500), Some(pay))
     );
-    let payment = app
-        .expect(
-            app.get(&format!("/api/v1/payments/{pay}")).await,
-            StatusCode::OK,
-        )
-        .await;
+    let payment = app.owner_get(&format!("/api/v1/payments/{pay}")).await;
     assert_eq!(
         (payment["st"].as_str(), payment["rfd"].as_i64()),
         (Some("P"), Some(500))
@@ -162,8 +147,8 @@ async fn card_order_from_placement_to_delivery(backend: TestBackend) {
     .await;
 }
 
-async fn invoice_order_is_captured_then_ships(backend: TestBackend) {
-    let app = TestApp::spawn(backend).await;
+async fn invoice_order_is_captured_then_ships(backend: TestBackend, port: Port) {
+    let app = TestApp::spawn_with(backend, port).await;
     let cust = app.create_customer("Grace Hopper").await;
     app.stock("W-1", 1000, 5).await;
     let order = app
@@ -177,11 +162,7 @@ async fn invoice_order_is_captured_then_ships(backend: TestBackend) {
     let id = order["id"].as_i64().unwrap();
     let inv = order["inv"].as_i64().unwrap();
     assert_eq!(
-        app.expect(
-            app.get(&format!("/api/v1/invoices/{inv}")).await,
-            StatusCode::OK
-        )
-        .await["st"],
+        app.owner_get(&format!("/api/v1/invoices/{inv}")).await["st"],
         "O"
     );
 
@@ -212,11 +193,7 @@ async fn invoice_order_is_captured_then_ships(backend: TestBackend) {
         .await;
     assert_eq!(captured["st"], "C");
     assert_eq!(
-        app.expect(
-            app.get(&format!("/api/v1/invoices/{inv}")).await,
-            StatusCode::OK
-        )
-        .await["st"],
+        app.owner_get(&format!("/api/v1/invoices/{inv}")).await["st"],
         "P"
     );
     let res = app
@@ -228,8 +205,8 @@ async fn invoice_order_is_captured_then_ships(backend: TestBackend) {
     app.expect(res, StatusCode::CREATED).await;
 }
 
-async fn cancel_refunds_and_releases(backend: TestBackend) {
-    let app = TestApp::spawn(backend).await;
+async fn cancel_refunds_and_releases(backend: TestBackend, port: Port) {
+    let app = TestApp::spawn_with(backend, port).await;
     let cust = app.create_customer("Alan Turing").await;
     app.stock("W-1", 700, 4).await;
     let paid = app
@@ -259,31 +236,19 @@ async fn cancel_refunds_and_releases(backend: TestBackend) {
         )
         .await;
     assert_eq!(cancelled["st"], "X");
-    let payment = app
-        .expect(
-            app.get(&format!("/api/v1/payments/{pay}")).await,
-            StatusCode::OK,
-        )
-        .await;
+    let payment = app.owner_get(&format!("/api/v1/payments/{pay}")).await;
     assert_eq!(
         (payment["st"].as_str(), payment["rfd"].as_i64()),
         (Some("R"), Some(2100))
     );
     let refunds = app
-        .expect(
-            app.get(&format!("/api/v1/payments/{pay}/refunds")).await,
-            StatusCode::OK,
-        )
+        .owner_get(&format!("/api/v1/payments/{pay}/refunds"))
         .await;
     assert_eq!(refunds["total"], 2);
     assert_eq!(refunds["items"][1]["amt"], 2000);
     let inv = paid["inv"].as_i64().unwrap();
     assert_eq!(
-        app.expect(
-            app.get(&format!("/api/v1/invoices/{inv}")).await,
-            StatusCode::OK
-        )
-        .await["st"],
+        app.owner_get(&format!("/api/v1/invoices/{inv}")).await["st"],
         "C"
     );
     assert_eq!(app.item("W-1").await["rsv"], 0);
@@ -305,34 +270,20 @@ async fn cancel_refunds_and_releases(backend: TestBackend) {
     .await;
     let pay = open["pay"].as_i64().unwrap();
     assert_eq!(
-        app.expect(
-            app.get(&format!("/api/v1/payments/{pay}")).await,
-            StatusCode::OK
-        )
-        .await["st"],
+        app.owner_get(&format!("/api/v1/payments/{pay}")).await["st"],
         "V"
     );
     let inv = open["inv"].as_i64().unwrap();
     assert_eq!(
-        app.expect(
-            app.get(&format!("/api/v1/invoices/{inv}")).await,
-            StatusCode::OK
-        )
-        .await["st"],
+        app.owner_get(&format!("/api/v1/invoices/{inv}")).await["st"],
         "V"
     );
     let listed = app
-        .expect(
-            app.get(&format!("/api/v1/orders/{id}/payments")).await,
-            StatusCode::OK,
-        )
+        .owner_get(&format!("/api/v1/orders/{id}/payments"))
         .await;
     assert_eq!(listed["items"][0]["id"], pay);
     let listed = app
-        .expect(
-            app.get(&format!("/api/v1/orders/{id}/invoices")).await,
-            StatusCode::OK,
-        )
+        .owner_get(&format!("/api/v1/orders/{id}/invoices"))
         .await;
     assert_eq!(listed["items"][0]["id"], inv);
 }

@@ -120,6 +120,14 @@ pub enum ShadowAction {
 pub enum FlagsAction {
     /// List every flag with its state and strategies.
     List,
+    /// Add a flag, switched off (the file is started if missing).
+    Create {
+        /// Flag name.
+        flag: String,
+        /// A sticky rollout percentage (0–100) instead of everyone once enabled.
+        #[arg(long)]
+        rollout: Option<u32>,
+    },
     /// Switch a flag on.
     Enable {
         /// Flag name.

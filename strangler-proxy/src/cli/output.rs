@@ -266,6 +266,9 @@ pub fn flags(path: &Path, action: FlagsAction) -> anyhow::Result<()> {
             print!("{}", table(&["FLAG", "STATE", "STRATEGIES"], &rows));
             return Ok(());
         }
+        FlagsAction::Create { flag, rollout } => {
+            file::create(path, &flag, rollout.map(Percent::new).transpose()?)?
+        }
         FlagsAction::Enable { flag } => file::enable(path, &flag)?,
         FlagsAction::Disable { flag } => file::disable(path, &flag)?,
         FlagsAction::Rollout { flag, percent } => {

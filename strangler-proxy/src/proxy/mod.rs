@@ -374,6 +374,7 @@ impl Proxy {
                 &self.identity,
                 &route.name,
                 route.customer_param.as_deref(),
+                route.record_param.as_deref(),
                 &found.params,
                 peer.ip(),
             )

@@ -50,6 +50,9 @@ pub struct Route {
     pub timeout: Duration,
     /// Path parameter naming the customer.
     pub customer_param: Option<String>,
+    /// Path parameter naming the record: its value is the request's
+    /// `userId`, so every writer of a record reaches the same side.
+    pub record_param: Option<String>,
     /// Its data context, whose last verify run gates the move to `new`.
     pub data: Option<String>,
     /// The flags deciding its mode.
@@ -173,12 +176,17 @@ impl RouteTable {
             if translator.is_some() && new.is_none() {
                 return Err(fail("has a translator but no `new` upstream".into()));
             }
-            if let Some(param) = &config.customer_param
-                && !patterns.iter().any(|p| p.params().any(|n| n == param))
-            {
-                return Err(fail(format!(
-                    "customer_param `{param}` is not a parameter of any pattern"
-                )));
+            for (key, param) in [
+                ("customer_param", &config.customer_param),
+                ("record_param", &config.record_param),
+            ] {
+                if let Some(param) = param
+                    && !patterns.iter().any(|p| p.params().any(|n| n == param))
+                {
+                    return Err(fail(format!(
+                        "{key} `{param}` is not a parameter of any pattern"
+                    )));
+                }
             }
             if config
                 .data
@@ -246,6 +254,7 @@ impl RouteTable {
                     config.timeout_ms.unwrap_or(settings.proxy.timeout_ms),
                 ),
                 customer_param: config.customer_param.clone(),
+                record_param: config.record_param.clone(),
                 data: config.data.clone(),
                 flags: config.flags.clone(),
                 counters: stats.route(&config.name),

@@ -74,6 +74,13 @@ fn every_mistake_names_its_route() {
         ),
         (format!("{PAYMENTS}{PAYMENTS}"), "the name is used twice"),
         (
+            PAYMENTS.replace(
+                "[routes.flags]",
+                "record_param = \"payment\"\n[routes.flags]",
+            ),
+            "route `payments`: record_param `payment` is not a parameter of any pattern",
+        ),
+        (
             PAYMENTS.replace("patterns = [", "methods = [\"FETCH\"]\npatterns = ["),
             "not an HTTP method",
         ),

@@ -30,7 +30,7 @@ impl Sides {
         let monolith_db = TestDatabase::create(backend);
         let mut m = monolith::settings::Settings::load(None).unwrap();
         (m.server.port, m.server.workers, m.database) = (0, 2, monolith_db.settings.clone());
-        let mono = monolith::startup::Application::build(&m).unwrap();
+        let mono = monolith::startup::Application::build(&m).await.unwrap();
         let monolith = format!("http://127.0.0.1:{}", mono.port());
         tokio::spawn(mono.run_until_stopped());
 

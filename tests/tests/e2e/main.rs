@@ -10,5 +10,6 @@ mod fallback;
 mod metrics;
 mod modes;
 mod operator_errors;
+mod ownership;
 mod shadow;
 mod stack;

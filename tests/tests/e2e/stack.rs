@@ -83,28 +83,32 @@ new = "inventory.new"
 
 impl Stack {
     pub async fn start(backend: TestBackend) -> Self {
-        Self::build(backend, false).await
+        Self::build(backend, false, None).await
+    }
+
+    /// One owner per payment (docs/data.md): the proxy's payments route
+    /// decides by the payment's id (`record_param`), and the monolith's
+    /// payments port reads the same `flags` file (`payments.owner = "flags"`)
+    /// and calls the payment service for the payments it owns.
+    #[allow(dead_code)] // used by the e2e binary only; the traces binary shares this file
+    pub async fn owned(backend: TestBackend, flags: &str) -> Self {
+        Self::build(backend, false, Some(flags)).await
     }
 
     /// Like [`Stack::start`], with the payment service's outbox relayed to
     /// fulfillment's inbox over HTTP (the embedded default).
     #[allow(dead_code)] // used by the traces binary, which shares this file
     pub async fn with_events(backend: TestBackend) -> Self {
-        Self::build(backend, true).await
+        Self::build(backend, true, None).await
     }
 
-    async fn build(backend: TestBackend, events: bool) -> Self {
+    async fn build(backend: TestBackend, events: bool, owned: Option<&str>) -> Self {
         platform::telemetry::init_for_tests();
         let dir =
             std::env::temp_dir().join(format!("strangler-e2e-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
-
-        let monolith_db = TestDatabase::create(backend);
-        let mut m = monolith::settings::Settings::load(None).unwrap();
-        (m.server.port, m.server.workers, m.database) = (0, 2, monolith_db.settings.clone());
-        let mono = monolith::startup::Application::build(&m).unwrap();
-        let monolith = format!("http://127.0.0.1:{}", mono.port());
-        tokio::spawn(mono.run_until_stopped());
+        let flags_file = dir.join("flags.json");
+        std::fs::write(&flags_file, owned.unwrap_or(FLAGS)).unwrap();
 
         let fulfillment_db = TestDatabase::create(backend);
         let mut f = fulfillment::settings::load(None).unwrap();
@@ -131,14 +135,32 @@ impl Stack {
         let payment = format!("http://127.0.0.1:{}", pay.port());
         tokio::spawn(pay.run_until_stopped());
 
-        let flags_file = dir.join("flags.json");
-        std::fs::write(&flags_file, FLAGS).unwrap();
+        let monolith_db = TestDatabase::create(backend);
+        let mut m = monolith::settings::Settings::load(None).unwrap();
+        (m.server.port, m.server.workers, m.database) = (0, 2, monolith_db.settings.clone());
+        if owned.is_some() {
+            m.payments.owner = monolith::settings::PaymentsOwner::Flags;
+            m.payments.service_url = payment.clone();
+            m.payments.flags.file = flags_file.clone();
+        }
+        let mono = monolith::startup::Application::build(&m).await.unwrap();
+        let monolith = format!("http://127.0.0.1:{}", mono.port());
+        tokio::spawn(mono.run_until_stopped());
+
         let config_file = dir.join("strangler.toml");
-        std::fs::write(
-            &config_file,
-            config(&monolith, &payment, &fulfillment, &flags_file),
-        )
-        .unwrap();
+        let mut proxy_config = config(&monolith, &payment, &fulfillment, &flags_file);
+        if owned.is_some() {
+            proxy_config = proxy_config
+                .replace(
+                    "/api/v1/orders/{id}/payments",
+                    "/api/v1/orders/{order}/payments",
+                )
+                .replace(
+                    "translator = \"payments\"\n",
+                    "translator = \"payments\"\nrecord_param = \"id\"\n",
+                );
+        }
+        std::fs::write(&config_file, proxy_config).unwrap();
         let settings = Settings::load(Some(&config_file)).unwrap();
         let app = Application::start(settings, Some(config_file.clone()))
             .await

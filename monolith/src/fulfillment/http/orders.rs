@@ -2,8 +2,10 @@
 
 use crate::fulfillment::commands::{self, PlaceOrder};
 use crate::fulfillment::domain;
+use crate::fulfillment::remote_flows;
 use crate::fulfillment::store::orders::{self as store, OrderWithLines};
 use crate::legacy::{LegacyClock, Page, PageParams, page};
+use crate::payments::port::Via;
 use crate::ports::Ports;
 use actix_web::{HttpResponse, get, post, web};
 use platform::Problem;
@@ -128,9 +130,13 @@ async fn place(
         token: body.tok,
     };
     let ports = ports.into_inner();
-    let order = db
-        .write(move |conn| commands::place(conn, &ports, cmd))
-        .await?;
+    let order = match ports.payments.for_customer(cmd.customer_id) {
+        Via::Local(payments) => {
+            db.write(move |conn| commands::place(conn, &ports, payments.as_ref(), cmd))
+                .await?
+        }
+        Via::Remote(remote) => remote_flows::place(&db, ports, &remote, cmd).await?,
+    };
     Ok(HttpResponse::Created().json(OrderWire::show(order, &clock)))
 }
 
@@ -175,10 +181,19 @@ async fn capture(
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, ports) = (id.into_inner(), ports.into_inner());
-    let order = db
-        .write(move |conn| commands::capture(conn, &ports, id))
-        .await?;
+    let id = id.into_inner();
+    let (current, _) = db.read(move |conn| store::get(conn, id)).await?;
+    let order = match current.payment_id.map(|p| ports.payments.for_payment(p)) {
+        Some(Via::Remote(remote)) => remote_flows::capture(&db, &remote, id, &current).await?,
+        Some(Via::Local(payments)) => {
+            db.write(move |conn| commands::capture(conn, Some(payments.as_ref()), id))
+                .await?
+        }
+        None => {
+            db.write(move |conn| commands::capture(conn, None, id))
+                .await?
+        }
+    };
     Ok(HttpResponse::Ok().json(OrderWire::show(order, &clock)))
 }
 
@@ -191,9 +206,23 @@ async fn cancel(
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, ports) = (id.into_inner(), ports.into_inner());
-    let order = db
-        .write(move |conn| commands::cancel(conn, &ports, id))
-        .await?;
+    let id = id.into_inner();
+    let (current, _) = db.read(move |conn| store::get(conn, id)).await?;
+    let order = match current
+        .payment_id
+        .map(|p| (p, ports.payments.for_payment(p)))
+    {
+        Some((payment_id, Via::Remote(remote))) => {
+            remote_flows::cancel(&db, &remote, id, payment_id).await?
+        }
+        Some((_, Via::Local(payments))) => {
+            db.write(move |conn| commands::cancel(conn, Some(payments.as_ref()), id))
+                .await?
+        }
+        None => {
+            db.write(move |conn| commands::cancel(conn, None, id))
+                .await?
+        }
+    };
     Ok(HttpResponse::Ok().json(OrderWire::show(order, &clock)))
 }

@@ -1,4 +1,4 @@
-//! Unleash feature flags for the proxy: which mode (`legacy`, `shadow`, `canary`,
+//! Unleash feature flags for the strangler proxy and the monolith: which mode (`legacy`, `shadow`, `canary`,
 //! `new`) a request gets is decided by flags evaluated with the Unleash Rust client
 //! (`unleash-api-client`), from one of two sources with the same flag names and
 //! the same answers:
@@ -9,8 +9,8 @@
 //!   the `strangler flags` CLI;
 //! - [`Flags::from_server`]: a real Unleash server (or Unleash Edge), polled.
 //!
-//! This module owns flag loading and evaluation only; it must not know routes or
-//! modes (the proxy maps flag answers to modes). See `docs/flags.md`.
+//! This crate owns flag loading and evaluation only; it must not know routes or
+//! modes (the proxy maps flag answers to modes, the monolith to a port). See `docs/flags.md`.
 
 mod context;
 mod document;
@@ -19,12 +19,14 @@ mod error;
 pub mod file;
 mod file_source;
 mod server_source;
+pub mod settings;
 mod snapshot;
 mod source;
 
 pub use context::{EvalEnv, FlagContext};
 pub use document::KNOWN_STRATEGIES;
 pub use error::FlagsError;
+pub use settings::{FlagSource, FlagsSettings};
 pub use snapshot::{FlagSummary, FlagsSnapshot, SourceInfo, describe};
 
 use chrono::{DateTime, Utc};

@@ -1,5 +1,5 @@
-//! Editing the flags file for the `strangler flags list | enable | disable |
-//! rollout` CLI. Every edit reads the file, refuses to touch an invalid one,
+//! Editing the flags file for the `strangler flags list | create | enable |
+//! disable | rollout` CLI. Every edit reads the file, refuses to touch an invalid one,
 //! changes one flag, checks the result loads, and replaces the file atomically
 //! (a temporary file in the same folder, synced, then renamed over it), so a
 //! running proxy never sees a half-written file. Fields the edit does not touch
@@ -68,6 +68,46 @@ pub fn list(path: impl AsRef<Path>) -> Result<Vec<FlagSummary>, FlagsError> {
     let bytes = read(path)?;
     let doc = document::parse_strict(&bytes, &origin(path))?;
     Ok(snapshot::summarize(&doc))
+}
+
+/// Adds `flag`, switched off, to the file (a missing file is started): with
+/// a `flexibleRollout` of `percent` (`stickiness: userId`, `groupId: <flag>`)
+/// when given, else a `default` strategy (everyone once enabled). An
+/// existing name is refused: `enable`, `disable` and `rollout` change it.
+pub fn create(
+    path: impl AsRef<Path>,
+    flag: &str,
+    percent: Option<Percent>,
+) -> Result<FlagSummary, FlagsError> {
+    let path = path.as_ref();
+    if flag.trim().is_empty() || flag.trim() != flag {
+        return Err(FlagsError::Config(format!(
+            "invalid flag name {flag:?}: give a name without surrounding spaces, like payments.canary"
+        )));
+    }
+    if !path.exists() {
+        write_atomic(path, b"{\n  \"version\": 2,\n  \"features\": []\n}\n")?;
+    }
+    edit_document(path, |features, known| {
+        if known.iter().any(|k| k == flag) {
+            return Err(FlagsError::Config(format!(
+                "flag {flag:?} exists already; change it with enable, disable or rollout"
+            )));
+        }
+        let mut feature = Map::new();
+        feature.insert("name".into(), Value::String(flag.to_owned()));
+        feature.insert("enabled".into(), Value::Bool(false));
+        feature.insert(
+            "strategies".into(),
+            json!([{ "name": "default", "constraints": [] }]),
+        );
+        if let Some(percent) = percent {
+            set_rollout(&mut feature, flag, percent)?;
+        }
+        features.push(Value::Object(feature));
+        Ok(())
+    })?;
+    find(path, flag)
 }
 
 /// Turns `flag` on (its strategies then decide for whom).
@@ -178,6 +218,39 @@ fn edit(
     flag: &str,
     change: impl FnOnce(&mut Map<String, Value>) -> Result<(), FlagsError>,
 ) -> Result<FlagSummary, FlagsError> {
+    edit_document(path, |features, known| {
+        let feature = features
+            .iter_mut()
+            .find(|f| f.get("name").and_then(Value::as_str) == Some(flag))
+            .and_then(Value::as_object_mut)
+            .ok_or_else(|| FlagsError::UnknownFlag {
+                flag: flag.to_owned(),
+                known: sorted(known),
+            })?;
+        change(feature)
+    })?;
+    find(path, flag)
+}
+
+/// The summary of `flag` as the file now has it.
+fn find(path: &Path, flag: &str) -> Result<FlagSummary, FlagsError> {
+    let doc = document::parse_strict(&read(path)?, &origin(path))?;
+    doc.features
+        .iter()
+        .find(|f| f.name == flag)
+        .map(snapshot::summarize_one)
+        .ok_or_else(|| FlagsError::UnknownFlag {
+            flag: flag.to_owned(),
+            known: Vec::new(),
+        })
+}
+
+/// Reads the file (refusing an invalid one), lets `change` edit its features
+/// (given the names it has), checks the result loads and writes it atomically.
+fn edit_document(
+    path: &Path,
+    change: impl FnOnce(&mut Vec<Value>, Vec<String>) -> Result<(), FlagsError>,
+) -> Result<(), FlagsError> {
     let origin = origin(path);
     let bytes = read(path)?;
     document::parse_strict(&bytes, &origin)?;
@@ -194,31 +267,15 @@ fn edit(
         })?;
     let name_of = |f: &Value| f.get("name").and_then(Value::as_str).map(str::to_owned);
     let known: Vec<String> = features.iter().filter_map(name_of).collect();
-    let feature = features
-        .iter_mut()
-        .find(|f| f.get("name").and_then(Value::as_str) == Some(flag))
-        .and_then(Value::as_object_mut)
-        .ok_or_else(|| FlagsError::UnknownFlag {
-            flag: flag.to_owned(),
-            known: sorted(known),
-        })?;
-    change(feature)?;
+    change(features, known)?;
     let mut out = serde_json::to_vec_pretty(&value).map_err(|err| FlagsError::Invalid {
         origin: origin.clone(),
         reason: err.to_string(),
     })?;
     out.push(b'\n');
     // Never write what the proxy would refuse to load.
-    let doc = document::parse_strict(&out, &origin)?;
-    write_atomic(path, &out)?;
-    doc.features
-        .iter()
-        .find(|f| f.name == flag)
-        .map(snapshot::summarize_one)
-        .ok_or_else(|| FlagsError::UnknownFlag {
-            flag: flag.to_owned(),
-            known: Vec::new(),
-        })
+    document::parse_strict(&out, &origin)?;
+    write_atomic(path, &out)
 }
 
 fn sorted(mut names: Vec<String>) -> Vec<String> {

@@ -1,0 +1,65 @@
+//! Which side owns a payment for one call: the question the proxy asks for
+//! the payments route, asked here with the same flags, the same key and the
+//! same context, so the monolith's own flows and the proxy always name the
+//! same owner (docs/data.md, "Who owns what in each phase").
+
+use std::collections::HashMap;
+use strangler_flags::{FlagContext, Flags};
+
+/// Where a call on payments goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// The in-process payments module.
+    Monolith,
+    /// The payment service.
+    Service,
+}
+
+/// The payments route's flags, as the proxy reads them.
+#[derive(Clone)]
+pub struct OwnerFlags {
+    flags: Flags,
+    route: String,
+    canary: String,
+    new: String,
+}
+
+impl OwnerFlags {
+    /// `canary` and `new` of route `route`, read from `flags`.
+    pub fn new(flags: Flags, route: &str, canary: &str, new: &str) -> Self {
+        Self {
+            flags,
+            route: route.to_owned(),
+            canary: canary.to_owned(),
+            new: new.to_owned(),
+        }
+    }
+
+    /// The owner of an existing payment: decided by its legacy id, as the
+    /// proxy decides `/api/v1/payments/{id}` (the route's `record_param`).
+    pub fn of_payment(&self, payment_id: i64) -> Owner {
+        self.decide(&payment_id.to_string())
+    }
+
+    /// Where a new payment of `customer_id` is created: decided by the
+    /// caller, as the proxy decides a request without a record key.
+    pub fn for_customer(&self, customer_id: i64) -> Owner {
+        self.decide(&customer_id.to_string())
+    }
+
+    /// `new` on, or else `canary` on for this key: the service; otherwise
+    /// (`legacy`, `shadow`) the monolith.
+    fn decide(&self, key: &str) -> Owner {
+        let ctx = FlagContext {
+            user_id: Some(key.to_owned()),
+            properties: HashMap::from([("route".to_owned(), self.route.clone())]),
+            ..FlagContext::default()
+        };
+        let on = |flag: &str| !flag.is_empty() && self.flags.is_enabled(flag, &ctx);
+        if on(&self.new) || on(&self.canary) {
+            Owner::Service
+        } else {
+            Owner::Monolith
+        }
+    }
+}
