@@ -56,7 +56,7 @@ pub fn accepts(token: &Token, value: &str, now: u64) -> bool {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
