@@ -2,6 +2,7 @@
 //! optional file, then `MONOLITH__SECTION__KEY` variables.
 
 use crate::legacy::LegacyClock;
+use platform::relay::EventsSettings;
 use platform::settings::{
     self, DatabaseSettings, InvalidSetting, ServerSettings, SettingsError, TelemetrySettings,
     Validate,
@@ -24,6 +25,9 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// How the legacy API shows things.
     pub legacy: LegacySettings,
+    /// How payment changes reach the payment service (sync, legacy → new)
+    /// and, with NATS, where its changes come back from.
+    pub events: EventsSettings,
 }
 
 /// Legacy wire conventions.
@@ -39,6 +43,7 @@ impl Validate for Settings {
         self.server.validate()?;
         self.database.validate()?;
         self.telemetry.validate()?;
+        self.events.validate()?;
         LegacyClock::parse(&self.legacy.timezone)
             .map_err(|e| InvalidSetting::new("legacy.timezone", e))?;
         Ok(())

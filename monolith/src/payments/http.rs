@@ -23,7 +23,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// A payment, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PaymentWire {
     /// Id.
     pub id: i64,
@@ -58,7 +58,7 @@ pub struct NewRefundWire {
 }
 
 /// A refund, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RefundWire {
     /// Id.
     pub id: i64,
@@ -75,7 +75,7 @@ pub struct RefundWire {
 }
 
 /// Billing details printed on an invoice.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceBillingWire {
     /// Name on the bill.
     pub nm: String,
@@ -90,7 +90,7 @@ pub struct InvoiceBillingWire {
 }
 
 /// An invoice, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceWire {
     /// Id.
     pub id: i64,
@@ -210,7 +210,11 @@ async fn create_refund(
     let amount = domain::refund_amount(body.amt)?;
     let reason = crate::legacy::text("rsn", &body.rsn, 200)?;
     let refund = db
-        .write(move |conn| store::refund(conn, id, amount, &reason, LegacyClock::now()))
+        .write(move |conn| {
+            let refund = store::refund(conn, id, amount, &reason, LegacyClock::now())?;
+            super::sync::payment_changed(conn, id)?;
+            Ok::<_, crate::error::AppError>(refund)
+        })
         .await?;
     Ok(HttpResponse::Created().json(RefundWire::show(refund, &clock)))
 }

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// Its database, for tests that look past the API (the outbox).
+    pub database: platform::settings::DatabaseSettings,
     _db: TestDatabase,
 }
 
@@ -27,6 +29,7 @@ impl TestApp {
         Self {
             address,
             client: reqwest::Client::new(),
+            database: db.settings.clone(),
             _db: db,
         }
     }

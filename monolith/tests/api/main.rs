@@ -10,3 +10,4 @@ mod helpers;
 mod order_flow;
 mod payments;
 mod platform_behaviour;
+mod sync;
