@@ -2,6 +2,7 @@
 //! optional file, then `MONOLITH__SECTION__KEY` variables.
 
 use crate::legacy::LegacyClock;
+use platform::relay::EventsSettings;
 use platform::settings::{
     self, DatabaseSettings, InvalidSetting, ServerSettings, SettingsError, TelemetrySettings,
     Validate,
@@ -28,6 +29,9 @@ pub struct Settings {
     /// Who owns each payment: this module, or the payment service when the
     /// route's flags say so (branch by abstraction).
     pub payments: PaymentsSettings,
+    /// How payment changes reach the payment service (sync, legacy → new)
+    /// and, with NATS, where its changes come back from.
+    pub events: EventsSettings,
 }
 
 /// Which side owns a payment.
@@ -74,6 +78,7 @@ impl Validate for Settings {
         self.server.validate()?;
         self.database.validate()?;
         self.telemetry.validate()?;
+        self.events.validate()?;
         LegacyClock::parse(&self.legacy.timezone)
             .map_err(|e| InvalidSetting::new("legacy.timezone", e))?;
         if self.payments.owner == PaymentsOwner::Flags {

@@ -1,5 +1,7 @@
 //! Builds the monolith: database (migrated), ports, the `/api/v1` app with its
-//! generated OpenAPI document, health endpoints, `/metrics`, and the HTTP server.
+//! generated OpenAPI document, health endpoints, `/metrics` (outbox lag
+//! included), the HTTP server, and sync with the payment service: the outbox
+//! relay, `POST /inbox` and (with NATS) the inbox consumer.
 
 use crate::legacy::LegacyClock;
 use crate::ports::Ports;
@@ -10,7 +12,10 @@ use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use platform::db::Db;
+use platform::inbox::Inbox;
+use platform::inbox::nats::Consumer;
 use platform::metrics::Metrics;
+use platform::relay::{Relay, Transport};
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, UtoipaApp};
 
@@ -36,8 +41,10 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The `/api/v1` OpenAPI document, built once.
     pub openapi: web::Data<utoipa::openapi::OpenApi>,
-    /// Its Prometheus registry (`/metrics`).
+    /// Its Prometheus registry (`/metrics`, outbox lag included).
     pub metrics: Metrics,
+    /// Applies the payment service's changes (sync, new → legacy).
+    pub inbox: web::Data<Inbox>,
 }
 
 impl AppState {
@@ -51,13 +58,15 @@ impl AppState {
             )
         })?;
         let clock = LegacyClock::parse(&settings.legacy.timezone).map_err(anyhow::Error::msg)?;
+        let inbox = payments::sync::apply::handlers(Inbox::new(db.clone()));
         Ok(Self {
+            inbox: web::Data::new(inbox),
             db: web::Data::new(db),
             ports: web::Data::new(Ports::in_process()),
             clock: web::Data::new(clock),
             max_body_bytes: settings.server.max_body_bytes,
             openapi: web::Data::new(openapi()),
-            metrics: Metrics::new()?,
+            metrics: Metrics::with_outbox_lag()?,
         })
     }
 }
@@ -102,6 +111,8 @@ pub fn app(
         .app_data(state.ports)
         .app_data(state.clock)
         .app_data(state.openapi)
+        .app_data(state.inbox)
+        .configure(platform::inbox::http::configure)
         // Before the `/api/v1` scope, which would otherwise claim the path.
         .route("/api/v1/openapi.json", web::get().to(openapi_json))
         .configure(platform::health::configure);
@@ -116,20 +127,34 @@ async fn openapi_json(api: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse 
 pub struct Application {
     port: u16,
     server: Server,
+    relay: Option<Relay>,
+    consumer: Option<Consumer>,
 }
 
 impl Application {
     /// Connects, migrates, wires the ports (opening the payments route's
     /// flags when `payments.owner = "flags"`), binds (port 0 picks a free
-    /// port) and starts serving.
+    /// port) and starts serving. Needs a Tokio runtime: the relay and the
+    /// consumer run on it.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let mut state = AppState::connect(settings)?;
         state.ports = web::Data::new(Ports::from_settings(settings).await?);
+        let db = state.db.get_ref().clone();
+        let consumer = match settings.events.transport {
+            Transport::Nats => Consumer::spawn(state.inbox.get_ref().clone(), &settings.events),
+            Transport::Http | Transport::Off => None,
+        };
         let (port, server) = platform::server::start(
             &settings.server,
             HttpServer::new(move || app(state.clone())),
         )?;
-        Ok(Self { port, server })
+        let relay = Relay::spawn(db, &settings.events).context("cannot start the outbox relay")?;
+        Ok(Self {
+            port,
+            server,
+            relay,
+            consumer,
+        })
     }
 
     /// The bound port.
@@ -137,8 +162,21 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    /// A handle to stop the server (and with it the relay) from elsewhere.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish
+    /// and stops the relay and the consumer after the event each has in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(relay) = self.relay {
+            relay.stop().await;
+        }
+        if let Some(consumer) = self.consumer {
+            consumer.stop().await;
+        }
+        served
     }
 }

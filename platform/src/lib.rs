@@ -10,7 +10,8 @@
 //! requests rolled back in full, the transactional [`outbox`] with its
 //! [`relay`] (over HTTP to subscribers' inboxes, or NATS JetStream), and the
 //! [`inbox`] that applies each received event exactly once, in the producer's
-//! trace ([`trace_context`]).
+//! trace ([`trace_context`]); [`sync`] keeps two systems of record current
+//! with each other over them (per-record versions, no echo).
 //!
 //! It depends on no project crate: everything here is generic plumbing, never a
 //! domain rule.
@@ -29,6 +30,7 @@ pub mod problem;
 pub mod relay;
 pub mod server;
 pub mod settings;
+pub mod sync;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

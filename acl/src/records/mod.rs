@@ -9,6 +9,7 @@
 //! value. legacy → v2 → legacy is the identity for every entity (proptest).
 
 pub mod orders;
+pub mod payment_records;
 pub mod payments;
 pub mod requests;
 pub mod stock;

@@ -11,6 +11,9 @@
 //!   relay publishes them (`[events]`: over HTTP to subscribers' inboxes, the
 //!   fulfillment service's by default, or to NATS JetStream), so a refund
 //!   reaches fulfillment as `payment.refunded`.
+//! - While both sides live, every write is also recorded as its legacy view
+//!   for the monolith, and the monolith's writes are applied through the
+//!   import path, once each and in order per record ([`sync`]).
 //! - Entities get legacy ids from a range the monolith never uses
 //!   ([`legacy_ids`]); imports keep theirs.
 //! - Backfill imports payments with their whole history and invoices
@@ -37,6 +40,7 @@ pub mod legacy_ids;
 pub mod schema;
 pub mod settings;
 pub mod startup;
+pub mod sync;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use platform::db::Migrations;

@@ -1,6 +1,7 @@
 //! Builds the service: database (migrated, legacy id counters seeded), the
 //! `/v2` app, health endpoints, `/metrics` (outbox lag included), the HTTP
-//! server and the outbox relay; and the offline projection rebuild.
+//! server, the outbox relay, and the inbox for the monolith's changes (`POST
+//! /inbox`, and with NATS a consumer); and the offline projection rebuild.
 
 use crate::error::CommandError;
 use crate::legacy_ids::LegacyIds;
@@ -11,8 +12,10 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use platform::Problem;
 use platform::db::Db;
+use platform::inbox::Inbox;
+use platform::inbox::nats::Consumer;
 use platform::metrics::Metrics;
-use platform::relay::Relay;
+use platform::relay::{Relay, Transport};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -25,6 +28,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Its Prometheus registry (`/metrics`, outbox lag included).
     pub metrics: Metrics,
+    /// Applies the monolith's changes (sync, legacy → new).
+    pub inbox: web::Data<Inbox>,
 }
 
 impl AppState {
@@ -35,9 +40,11 @@ impl AppState {
         db.write(move |c| ids.seed(c).map_err(Problem::from))
             .await
             .map_err(|p| anyhow::anyhow!("cannot seed the legacy id counters: {p}"))?;
+        let inbox = crate::sync::apply::handlers(Inbox::new(db.clone()), ids);
         Ok(Self {
             db: web::Data::new(db),
             ids: web::Data::new(ids),
+            inbox: web::Data::new(inbox),
             max_body_bytes: settings.server.max_body_bytes,
             metrics: Metrics::with_outbox_lag()?,
         })
@@ -68,6 +75,8 @@ pub fn app(
     platform::server::base_app(state.max_body_bytes, state.metrics)
         .app_data(state.db)
         .app_data(state.ids)
+        .app_data(state.inbox)
+        .configure(platform::inbox::http::configure)
         .configure(crate::http::routes)
         .configure(platform::health::configure)
 }
@@ -77,6 +86,7 @@ pub struct Application {
     port: u16,
     server: Server,
     relay: Option<Relay>,
+    consumer: Option<Consumer>,
 }
 
 impl Application {
@@ -84,6 +94,10 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = AppState::connect(settings).await?;
         let db = state.db.get_ref().clone();
+        let consumer = match settings.events.transport {
+            Transport::Nats => Consumer::spawn(state.inbox.get_ref().clone(), &settings.events),
+            Transport::Http | Transport::Off => None,
+        };
         let (port, server) = platform::server::start(
             &settings.server,
             HttpServer::new(move || app(state.clone())),
@@ -93,6 +107,7 @@ impl Application {
             port,
             server,
             relay,
+            consumer,
         })
     }
 
@@ -107,11 +122,14 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish
-    /// and stops the outbox relay after the event in flight.
+    /// and stops the relay and the consumer after the event each has in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         if let Some(relay) = self.relay {
             relay.stop().await;
+        }
+        if let Some(consumer) = self.consumer {
+            consumer.stop().await;
         }
         served
     }

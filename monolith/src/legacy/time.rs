@@ -21,6 +21,23 @@ impl LegacyClock {
             .map_err(|_| format!("`{zone}` is not an IANA time zone"))
     }
 
+    /// The clock sync records use: legacy strings in UTC.
+    pub fn utc() -> Self {
+        Self { zone: Tz::UTC }
+    }
+
+    /// A legacy local-time string back to its UTC instant (the earlier one
+    /// when a clock change makes it ambiguous).
+    pub fn read(&self, local: &str) -> Result<NaiveDateTime, String> {
+        let naive = NaiveDateTime::parse_from_str(local, FORMAT)
+            .map_err(|e| format!("`{local}` is not a legacy time ({FORMAT}): {e}"))?;
+        self.zone
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.naive_utc())
+            .ok_or_else(|| format!("`{local}` does not exist in {}", self.zone))
+    }
+
     /// The current instant, in UTC, at the precision we store (seconds).
     pub fn now() -> NaiveDateTime {
         let now = Utc::now().naive_utc();
@@ -45,5 +62,11 @@ mod tests {
         assert_eq!(clock.show(winter), "2026-01-15 13:00:00");
         assert_eq!(clock.show(summer), "2026-07-15 14:00:00");
         assert!(LegacyClock::parse("Mars/Olympus").is_err());
+        assert_eq!(clock.read("2026-07-15 14:00:00").unwrap(), summer);
+        assert_eq!(
+            LegacyClock::utc().read("2026-07-15 12:00:00").unwrap(),
+            summer
+        );
+        assert!(clock.read("15.07.2026").is_err());
     }
 }

@@ -25,7 +25,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// A payment, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PaymentWire {
     /// Id.
     pub id: i64,
@@ -60,7 +60,7 @@ pub struct NewRefundWire {
 }
 
 /// A refund, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RefundWire {
     /// Id.
     pub id: i64,
@@ -77,7 +77,7 @@ pub struct RefundWire {
 }
 
 /// Billing details printed on an invoice.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceBillingWire {
     /// Name on the bill.
     pub nm: String,
@@ -92,7 +92,7 @@ pub struct InvoiceBillingWire {
 }
 
 /// An invoice, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceWire {
     /// Id.
     pub id: i64,
@@ -223,7 +223,11 @@ async fn create_refund(
         return Ok(HttpResponse::Created().json(refund));
     }
     let refund = db
-        .write(move |conn| store::refund(conn, id, amount, &reason, LegacyClock::now()))
+        .write(move |conn| {
+            let refund = store::refund(conn, id, amount, &reason, LegacyClock::now())?;
+            super::sync::payment_changed(conn, id)?;
+            Ok::<_, crate::error::AppError>(refund)
+        })
         .await?;
     Ok(HttpResponse::Created().json(RefundWire::show(refund, &clock)))
 }

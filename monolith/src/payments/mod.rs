@@ -9,3 +9,4 @@ mod gateway;
 pub(crate) mod http;
 pub mod port;
 mod store;
+pub(crate) mod sync;

@@ -9,7 +9,7 @@ pub mod owner;
 pub mod remote;
 
 use super::domain::{InvoiceStatus, Method, PaymentStatus};
-use super::{gateway, store};
+use super::{gateway, store, sync};
 use crate::customers::port::CustomersPort;
 use crate::error::AppResult;
 use crate::legacy::LegacyClock;
@@ -161,6 +161,8 @@ impl PaymentsPort for InProcessPayments {
             &bill,
             now,
         )?;
+        sync::payment_changed(conn, payment_id)?;
+        sync::invoice_changed(conn, invoice_id)?;
         Ok(Charge {
             payment_id,
             invoice_id,
@@ -177,13 +179,15 @@ impl PaymentsPort for InProcessPayments {
             LegacyClock::now(),
         )?;
         let order_id = store::payment(conn, payment_id)?.order_id;
-        store::set_invoice_status(conn, order_id, InvoiceStatus::Open, InvoiceStatus::Paid)
+        let invoices =
+            store::set_invoice_status(conn, order_id, InvoiceStatus::Open, InvoiceStatus::Paid)?;
+        changed(conn, payment_id, &invoices)
     }
 
     fn cancel(&self, conn: &mut AnyConnection, payment_id: i64) -> AppResult<()> {
         let now = LegacyClock::now();
         let payment = store::payment(conn, payment_id)?;
-        match payment.status.as_str() {
+        let invoices = match payment.status.as_str() {
             "A" => {
                 store::transition(
                     conn,
@@ -197,7 +201,7 @@ impl PaymentsPort for InProcessPayments {
                     payment.order_id,
                     InvoiceStatus::Open,
                     InvoiceStatus::Void,
-                )
+                )?
             }
             "C" | "P" => {
                 let remaining = payment.captured - payment.refunded;
@@ -209,15 +213,26 @@ impl PaymentsPort for InProcessPayments {
                     payment.order_id,
                     InvoiceStatus::Paid,
                     InvoiceStatus::Credited,
-                )
+                )?
             }
             "R" => store::set_invoice_status(
                 conn,
                 payment.order_id,
                 InvoiceStatus::Paid,
                 InvoiceStatus::Credited,
-            ),
-            _ => Ok(()),
-        }
+            )?,
+            _ => return Ok(()),
+        };
+        changed(conn, payment_id, &invoices)
     }
+}
+
+/// Records a payment and the invoices a write changed for sync, in the
+/// write's transaction.
+fn changed(conn: &mut AnyConnection, payment_id: i64, invoices: &[i64]) -> AppResult<()> {
+    sync::payment_changed(conn, payment_id)?;
+    for id in invoices {
+        sync::invoice_changed(conn, *id)?;
+    }
+    Ok(())
 }

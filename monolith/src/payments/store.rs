@@ -11,6 +11,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use platform::db::AnyConnection;
 
+pub mod synced;
+
 diesel::table! {
     payments (id) {
         id -> BigInt,
@@ -60,6 +62,7 @@ diesel::table! {
 pub struct PaymentRow {
     pub id: i64,
     pub order_id: i64,
+    pub customer_id: i64,
     pub amount: i64,
     pub currency: String,
     pub status: String,
@@ -98,6 +101,31 @@ pub struct InvoiceRow {
     pub issued_at: NaiveDateTime,
 }
 
+/// Ids at and above this belong to records created by the payment service
+/// (its `legacy_ids.start`, default 1 000 000 000) and reach these tables
+/// only through sync; the monolith assigns its own ids below it.
+pub const FOREIGN_IDS_FROM: i64 = 1_000_000_000;
+
+/// The id of the next own row on SQLite, below [`FOREIGN_IDS_FROM`]: SQLite
+/// would otherwise continue after the largest id in the table, a synced one
+/// from the service's range. PostgreSQL's sequences ignore explicit ids, so
+/// there the column default stays (`None`).
+macro_rules! own_id {
+    ($conn:expr, $table:ident) => {
+        match $conn {
+            AnyConnection::Sqlite(_) => Some(
+                $table::table
+                    .filter($table::id.lt(FOREIGN_IDS_FROM))
+                    .select(diesel::dsl::max($table::id))
+                    .first::<Option<i64>>($conn)?
+                    .unwrap_or(0)
+                    + 1,
+            ),
+            AnyConnection::Postgresql(_) => None,
+        }
+    };
+}
+
 /// A payment to record.
 pub struct NewPayment<'a> {
     pub order_id: i64,
@@ -118,8 +146,10 @@ pub fn insert_payment(
     } else {
         0
     };
+    let id = own_id!(conn, payments);
     Ok(diesel::insert_into(payments::table)
         .values((
+            id.map(|id| payments::id.eq(id)),
             payments::order_id.eq(p.order_id),
             payments::customer_id.eq(p.customer_id),
             payments::amount.eq(p.amount),
@@ -146,8 +176,10 @@ pub fn insert_invoice(
     bill: &BillingDetails,
     now: NaiveDateTime,
 ) -> AppResult<i64> {
+    let id = own_id!(conn, invoices);
     Ok(diesel::insert_into(invoices::table)
         .values((
+            id.map(|id| invoices::id.eq(id)),
             invoices::order_id.eq(order_id),
             invoices::customer_id.eq(customer_id),
             invoices::amount.eq(amount),
@@ -259,8 +291,10 @@ pub fn refund(
     diesel::update(payments::table.find(id))
         .set(payments::status.eq(status.letter()))
         .execute(conn)?;
+    let own = own_id!(conn, refunds);
     let refund_id = diesel::insert_into(refunds::table)
         .values((
+            own.map(|id| refunds::id.eq(id)),
             refunds::payment_id.eq(id),
             refunds::amount.eq(amount),
             refunds::currency.eq(&row.currency),
@@ -315,21 +349,31 @@ pub fn invoices_of_order(
     Ok((rows, filter.count().get_result(conn)?))
 }
 
-/// Sets the status of the open or paid invoices of an order.
+/// Sets the status of the open or paid invoices of an order; returns the
+/// ids of those it changed.
 pub fn set_invoice_status(
     conn: &mut AnyConnection,
     order_id: i64,
     from: InvoiceStatus,
     to: InvoiceStatus,
-) -> AppResult<()> {
-    diesel::update(
+) -> AppResult<Vec<i64>> {
+    Ok(diesel::update(
         invoices::table
             .filter(invoices::order_id.eq(order_id))
             .filter(invoices::status.eq(from.letter())),
     )
     .set(invoices::status.eq(to.letter()))
-    .execute(conn)?;
-    Ok(())
+    .returning(invoices::id)
+    .get_results(conn)?)
+}
+
+/// Every refund of a payment, oldest first.
+pub fn all_refunds_of(conn: &mut AnyConnection, payment_id: i64) -> AppResult<Vec<RefundRow>> {
+    Ok(refunds::table
+        .filter(refunds::payment_id.eq(payment_id))
+        .order(refunds::id)
+        .select(RefundRow::as_select())
+        .load(conn)?)
 }
 
 /// A payment with its refunds.

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The payment service, when it owns the payments.
     pub payment: Option<String>,
+    /// Its database, for tests that look past the API (the outbox).
+    pub database: platform::settings::DatabaseSettings,
     _dbs: Vec<TestDatabase>,
     _flags: Option<FlagsFile>,
 }
@@ -48,6 +50,7 @@ impl TestApp {
         settings.server.port = 0;
         settings.server.workers = 2;
         settings.database = db.settings.clone();
+        let database = db.settings.clone();
         let mut dbs = vec![db];
         let (mut payment, mut flags) = (None, None);
         if port == Port::Remote {
@@ -75,6 +78,7 @@ impl TestApp {
             address,
             client: reqwest::Client::new(),
             payment,
+            database,
             _dbs: dbs,
             _flags: flags,
         }

@@ -38,3 +38,4 @@ mod order_flow;
 mod owner_reads;
 mod payments;
 mod platform_behaviour;
+mod sync;

@@ -13,3 +13,4 @@ mod operator_errors;
 mod ownership;
 mod shadow;
 mod stack;
+mod sync;

@@ -13,7 +13,7 @@ use strangler_proxy::settings::Settings;
 pub const TOKEN: &str = "e2e-admin-token-0123456789";
 
 /// The flags every stack starts with: all off.
-const FLAGS: &str = r#"{"version": 2, "features": [
+pub const FLAGS: &str = r#"{"version": 2, "features": [
   {"name": "payments.shadow", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "100", "stickiness": "userId", "groupId": "payments"}}]},
   {"name": "payments.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "0", "stickiness": "userId", "groupId": "payments"}}]},
   {"name": "payments.new", "enabled": false, "strategies": [{"name": "default"}]},

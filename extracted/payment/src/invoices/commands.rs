@@ -124,7 +124,7 @@ fn record(conn: &mut AnyConnection, event: &str, invoice: &Invoice) -> Result<()
         conn,
         &outbox::Event::new("invoice", invoice.id, event, &payload)?,
     )?;
-    Ok(())
+    crate::sync::invoice_changed(conn, invoice)
 }
 
 pub(crate) fn billing(b: &BillingDetails) -> Result<BillingDetails, Problem> {

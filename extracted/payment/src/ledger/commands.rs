@@ -146,7 +146,8 @@ pub fn refund(
     Ok((after, refund))
 }
 
-/// Appends, projects each event and records it in the outbox.
+/// Appends, projects each event and records it in the outbox, then the
+/// payment's new legacy view for the monolith (sync).
 fn commit(
     conn: &mut AnyConnection,
     mut state: Option<PaymentState>,
@@ -166,6 +167,7 @@ fn commit(
         outbox::record(conn, &message)?;
         state = Some(after);
     }
+    crate::sync::payment_changed(conn, stream)?;
     state.ok_or_else(|| Problem::internal(&"a command appended no event").into())
 }
 

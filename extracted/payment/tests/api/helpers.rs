@@ -106,7 +106,8 @@ impl TestApp {
         self.post(&path, &body, Some(&key()), false).await
     }
 
-    /// Rows in a table the service owns.
+    /// Rows in a table the service owns (`outbox`: its domain events;
+    /// `sync_changes`: the changes recorded for the monolith).
     pub async fn count(&self, table: &'static str) -> i64 {
         self.db
             .read(move |c| {
@@ -116,7 +117,14 @@ impl TestApp {
                     "refunds" => refunds::table.count().get_result(c),
                     "invoices" => invoices::table.count().get_result(c),
                     "payment_events" => payment_events::table.count().get_result(c),
+                    // Domain events (payment.refunded, …), not the sync
+                    // changes recorded beside them for the monolith.
                     "outbox" => platform::outbox::schema::outbox::table
+                        .filter(platform::outbox::schema::outbox::event_type.not_like("%.changed"))
+                        .count()
+                        .get_result(c),
+                    "sync_changes" => platform::outbox::schema::outbox::table
+                        .filter(platform::outbox::schema::outbox::event_type.like("%.changed"))
                         .count()
                         .get_result(c),
                     "idempotency_keys" => platform::idempotency::schema::idempotency_keys::table

@@ -12,3 +12,4 @@ mod invoices;
 mod lifecycle;
 mod rebuild;
 mod snapshots;
+mod sync;

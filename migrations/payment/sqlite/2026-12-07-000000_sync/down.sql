@@ -1,0 +1,2 @@
+DROP TABLE sync_records;
+DROP TABLE inbox;

@@ -1,0 +1,129 @@
+//! new → legacy: the payment service's changes applied to this module's
+//! tables through the inbox, once each and in order per record
+//! ([`platform::sync::apply`]), without recording anything (no echo).
+
+use super::{INVOICE, ORIGIN, OTHER, PAYMENT, PaymentRecord, clock};
+use crate::error::{AppError, AppResult};
+use crate::payments::http::InvoiceWire;
+use crate::payments::store::synced::{self, SyncedInvoice, SyncedPayment, SyncedRefund};
+use platform::Problem;
+use platform::db::AnyConnection;
+use platform::inbox::Inbox;
+use platform::outbox::Envelope;
+use platform::sync::Change;
+use serde::de::DeserializeOwned;
+
+/// `inbox` with the handlers for the payment service's changes.
+pub fn handlers(inbox: Inbox) -> Inbox {
+    inbox
+        .on(&Change::event_type(OTHER, PAYMENT), |conn, event| {
+            handle(conn, event, PAYMENT, payment)
+        })
+        .on(&Change::event_type(OTHER, INVOICE), |conn, event| {
+            handle(conn, event, INVOICE, invoice)
+        })
+}
+
+fn handle(
+    conn: &mut AnyConnection,
+    event: &Envelope,
+    entity: &str,
+    write: fn(&mut AnyConnection, &serde_json::Value) -> AppResult<()>,
+) -> Result<(), Problem> {
+    let change: Change = serde_json::from_value(event.payload.clone()).map_err(|e| {
+        Problem::unprocessable(format!("{} is not a sync change: {e}", event.event_type))
+    })?;
+    if change.entity != entity {
+        return Err(Problem::unprocessable(format!(
+            "{} carries a `{}` change, not a `{entity}` one",
+            event.event_type, change.entity
+        )));
+    }
+    platform::sync::apply(conn, ORIGIN, &change, |conn, record| {
+        write(conn, record).map_err(Problem::from)
+    })?;
+    Ok(())
+}
+
+fn parse<T: DeserializeOwned>(what: &str, record: &serde_json::Value) -> AppResult<T> {
+    serde_json::from_value(record.clone())
+        .map_err(|e| AppError::Invalid(format!("not a {what} record: {e}")))
+}
+
+fn time(field: &str, value: &str) -> AppResult<chrono::NaiveDateTime> {
+    clock()
+        .read(value)
+        .map_err(|e| AppError::Invalid(format!("{field}: {e}")))
+}
+
+fn letter(field: &str, value: &str, allowed: &[&str]) -> AppResult<()> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(format!(
+            "{field} must be one of {allowed:?}, got `{value}`"
+        )))
+    }
+}
+
+fn payment(conn: &mut AnyConnection, record: &serde_json::Value) -> AppResult<()> {
+    let r: PaymentRecord = parse("payment", record)?;
+    let p = &r.payment;
+    letter("payment.st", &p.st, &["A", "C", "P", "R", "V"])?;
+    letter("payment.pm", &p.pm, &["card", "invoice"])?;
+    synced::upsert_payment(
+        conn,
+        &SyncedPayment {
+            id: p.id,
+            order_id: p.ord,
+            customer_id: r.cust,
+            amount: p.amt,
+            currency: &p.cur,
+            status: &p.st,
+            captured: p.cap,
+            refunded: p.rfd,
+            method: &p.pm,
+            created_at: time("payment.crt", &p.crt)?,
+            updated_at: time("payment.upd", &p.upd)?,
+        },
+    )?;
+    for refund in &r.refunds {
+        if refund.pay != p.id {
+            return Err(AppError::Invalid(format!(
+                "refund {} names payment {}, not {}",
+                refund.id, refund.pay, p.id
+            )));
+        }
+        synced::insert_refund(
+            conn,
+            &SyncedRefund {
+                id: refund.id,
+                payment_id: p.id,
+                amount: refund.amt,
+                currency: &refund.cur,
+                reason: &refund.rsn,
+                created_at: time("refund.crt", &refund.crt)?,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn invoice(conn: &mut AnyConnection, record: &serde_json::Value) -> AppResult<()> {
+    let i: InvoiceWire = parse("invoice", record)?;
+    letter("st", &i.st, &["O", "P", "V", "C"])?;
+    let b = &i.bill;
+    synced::upsert_invoice(
+        conn,
+        &SyncedInvoice {
+            id: i.id,
+            order_id: i.ord,
+            customer_id: i.cust,
+            amount: i.amt,
+            currency: &i.cur,
+            status: &i.st,
+            bill: [&b.nm, &b.ln1, &b.city, &b.zip, &b.ctry],
+            issued_at: time("iss", &i.iss)?,
+        },
+    )
+}
