@@ -12,3 +12,4 @@ mod modes;
 mod operator_errors;
 mod shadow;
 mod stack;
+mod under_load;

@@ -31,6 +31,8 @@ pub struct Stack {
     pub flags_file: PathBuf,
     pub config_file: PathBuf,
     pub client: reqwest::Client,
+    /// Settings appended to the proxy's file (tests that tune the watchdog).
+    extra: String,
     /// Held: dropping it stops the proxy.
     _app: Application,
     dir: PathBuf,
@@ -83,17 +85,24 @@ new = "inventory.new"
 
 impl Stack {
     pub async fn start(backend: TestBackend) -> Self {
-        Self::build(backend, false).await
+        Self::build(backend, false, "").await
+    }
+
+    /// Like [`Stack::start`], with `extra` (whole TOML tables, e.g.
+    /// `[watchdog]`) appended to the proxy's settings file.
+    #[allow(dead_code)] // not used by the traces binary, which shares this file
+    pub async fn tuned(backend: TestBackend, extra: &str) -> Self {
+        Self::build(backend, false, extra).await
     }
 
     /// Like [`Stack::start`], with the payment service's outbox relayed to
     /// fulfillment's inbox over HTTP (the embedded default).
     #[allow(dead_code)] // used by the traces binary, which shares this file
     pub async fn with_events(backend: TestBackend) -> Self {
-        Self::build(backend, true).await
+        Self::build(backend, true, "").await
     }
 
-    async fn build(backend: TestBackend, events: bool) -> Self {
+    async fn build(backend: TestBackend, events: bool, extra: &str) -> Self {
         platform::telemetry::init_for_tests();
         let dir =
             std::env::temp_dir().join(format!("strangler-e2e-{}", uuid::Uuid::new_v4().simple()));
@@ -134,11 +143,8 @@ impl Stack {
         let flags_file = dir.join("flags.json");
         std::fs::write(&flags_file, FLAGS).unwrap();
         let config_file = dir.join("strangler.toml");
-        std::fs::write(
-            &config_file,
-            config(&monolith, &payment, &fulfillment, &flags_file),
-        )
-        .unwrap();
+        let text = config(&monolith, &payment, &fulfillment, &flags_file) + extra;
+        std::fs::write(&config_file, text).unwrap();
         let settings = Settings::load(Some(&config_file)).unwrap();
         let app = Application::start(settings, Some(config_file.clone()))
             .await
@@ -153,6 +159,7 @@ impl Stack {
             flags_file,
             config_file,
             client: reqwest::Client::new(),
+            extra: extra.to_owned(),
             _app: app,
             dir,
             _dbs: vec![monolith_db, payment_db, fulfillment_db],
@@ -267,11 +274,9 @@ impl Stack {
     /// Rewrites the settings file with `payment` as the new upstream and asks
     /// the proxy to reload it.
     pub async fn repoint_payments(&self, payment: &str) -> reqwest::Response {
-        std::fs::write(
-            &self.config_file,
-            config(&self.monolith, payment, &self.fulfillment, &self.flags_file),
-        )
-        .unwrap();
+        let text =
+            config(&self.monolith, payment, &self.fulfillment, &self.flags_file) + &self.extra;
+        std::fs::write(&self.config_file, text).unwrap();
         self.client
             .post(format!("{}/admin/reload", self.admin))
             .bearer_auth(TOKEN)
