@@ -89,6 +89,17 @@ fn table(run: &Run, release: bool) -> String {
             s.p99.as_secs_f64() * 1000.0
         ));
     }
+    let mut errors = std::collections::BTreeMap::new();
+    for o in run.outcomes.iter().filter(|o| !o.succeeded()) {
+        let status = o.status.map_or("no answer".to_owned(), |s| s.to_string());
+        *errors
+            .entry((run.phase_label(o.phase).to_owned(), o.op.name(), status))
+            .or_insert(0) += 1;
+    }
+    for ((phase, op, status), n) in errors {
+        out.push_str(&format!("\n{phase}: {n} × {op} answered {status}"));
+    }
+    out.push('\n');
     let failed = run.failed_safe().len();
     let unknown = run.unknown_writes().len();
     out.push_str(&format!(
