@@ -26,6 +26,11 @@ pub struct Args {
     /// gets its own database there, created if missing, instead of SQLite.
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
+    /// With --postgres: the databases' names are this, an underscore and the
+    /// part (`strangler_monolith`, …, `strangler_unleash`); another prefix
+    /// keeps a second stack on the same server apart.
+    #[arg(long, default_value = "strangler", value_name = "NAME")]
+    pub db_prefix: String,
     /// A NATS server with JetStream (`host:port`): the services' events
     /// travel over it instead of HTTP inboxes.
     #[arg(long, value_name = "URL")]
@@ -34,9 +39,11 @@ pub struct Args {
     /// its spans there.
     #[arg(long, value_name = "URL")]
     pub otlp: Option<String>,
-    /// Also start a real Unleash server (tools/unleash; its toggles live in
-    /// PostgreSQL, so it needs --postgres), create the route table's toggles
-    /// in it, and have the proxy read its flags from it.
+    /// Also start a real Unleash server (npm unleash-server 6, installed into
+    /// tools/unleash on first use by scripts/setup-unleash; needs node 20 and
+    /// npm; its toggles live in PostgreSQL, so it needs --postgres), create
+    /// the route table's toggles in it, and have the proxy read its flags
+    /// from it.
     #[arg(long, requires = "postgres")]
     pub unleash: bool,
     /// Build and run release binaries.

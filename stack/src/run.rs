@@ -60,7 +60,7 @@ fn prepare_ports(args: &Args) -> Result<Ports, String> {
         Part::Fulfillment,
     ];
     if args.unleash {
-        unleash::npm_package("unleash-server")?;
+        unleash::install()?;
         parts.push(Part::Unleash);
     }
     ports.check_free(&parts)?;
@@ -79,7 +79,7 @@ fn plan(args: &Args, ports: Ports) -> anyhow::Result<Plan> {
         .with_context(|| format!("cannot resolve {}", args.dir.display()))?;
     let binaries = binaries::build(&workspace(), args.release)?;
     let databases = match &args.postgres {
-        Some(server) => Some(databases(server)?),
+        Some(server) => Some(databases(server, &args.db_prefix)?),
         None => None,
     };
     let token = match std::env::var("STRANGLER__ADMIN__TOKEN") {
@@ -99,18 +99,19 @@ fn plan(args: &Args, ports: Ports) -> anyhow::Result<Plan> {
     })
 }
 
-fn databases(server: &str) -> anyhow::Result<Databases> {
-    let db = |name: &str| {
-        let url = platform::pg_server::ensure_database(server, name)?;
+fn databases(server: &str, prefix: &str) -> anyhow::Result<Databases> {
+    let db = |part: &str| {
+        let name = format!("{prefix}_{part}");
+        let url = platform::pg_server::ensure_database(server, &name)?;
         say("stack", &format!("PostgreSQL database {name} is ready"));
         anyhow::Ok(url)
     };
     Ok(Databases {
-        monolith: db("strangler_monolith")?,
-        payment: db("strangler_payment")?,
-        fulfillment: db("strangler_fulfillment")?,
-        proxy: db("strangler_proxy")?,
-        unleash: db("strangler_unleash")?,
+        monolith: db("monolith")?,
+        payment: db("payment")?,
+        fulfillment: db("fulfillment")?,
+        proxy: db("proxy")?,
+        unleash: db("unleash")?,
     })
 }
 

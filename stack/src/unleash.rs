@@ -1,7 +1,8 @@
 //! A real Unleash server, from the npm package pinned in `tools/unleash`
-//! (installed by `scripts/setup-unleash`): how to start it, and its admin API
-//! to create and flip toggles. One home for the local stack (`--unleash`) and
-//! the proxy's flags tests, which start it the same way.
+//! (installed by `scripts/setup-unleash`, which [`install`] runs): how to
+//! install and start it, and its admin API to create and flip toggles. One
+//! home for the local stack (`--unleash`) and the proxy's flags tests, which
+//! start it the same way.
 
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -31,6 +32,25 @@ pub fn npm_package(package: &str) -> Result<PathBuf, String> {
              scripts/setup-unleash first (it runs `npm ci` there; needs node 20 and npm)"
         ))
     }
+}
+
+/// Installs the pinned npm packages into `tools/unleash` unless they are
+/// there and current, by running `scripts/setup-unleash` (the one place that
+/// knows how: node version check, `npm ci`, a stamp so a second run does
+/// nothing); returns the unleash-server package folder. Its progress lines go
+/// to the stack's output.
+pub fn install() -> Result<PathBuf, String> {
+    let script = tools_dir().join("../../scripts/setup-unleash");
+    let status = Command::new("bash")
+        .arg(&script)
+        .status()
+        .map_err(|e| format!("cannot run scripts/setup-unleash: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "scripts/setup-unleash failed ({status}): see its message above"
+        ));
+    }
+    npm_package("unleash-server")
 }
 
 /// The command that runs the server on 127.0.0.1:`port` against the

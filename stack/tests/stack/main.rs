@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod running;
+mod unleash;
 
 use running::{RunningStack, free_base};
 use std::time::Duration;

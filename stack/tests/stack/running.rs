@@ -44,11 +44,18 @@ pub struct RunningStack {
 
 impl RunningStack {
     pub fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_with(&[], env)
+    }
+
+    /// With switches (`--postgres URL`, `--unleash`, …) besides the folder
+    /// and ports.
+    pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let dir =
             std::env::temp_dir().join(format!("stack-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let base = free_base();
         let mut child = command(base, &dir)
+            .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()

@@ -14,3 +14,4 @@ mod ownership;
 mod shadow;
 mod stack;
 mod sync;
+mod under_load;

@@ -31,6 +31,8 @@ pub struct Stack {
     pub flags_file: PathBuf,
     pub config_file: PathBuf,
     pub client: reqwest::Client,
+    /// Settings appended to the proxy's file (tests that tune the watchdog).
+    extra: String,
     /// Held: dropping it stops the proxy.
     _app: Application,
     dir: PathBuf,
@@ -83,7 +85,7 @@ new = "inventory.new"
 
 impl Stack {
     pub async fn start(backend: TestBackend) -> Self {
-        Self::build(backend, false, None).await
+        Self::build(backend, false, None, "").await
     }
 
     /// One owner per payment (docs/data.md): the proxy's payments route
@@ -92,17 +94,24 @@ impl Stack {
     /// and calls the payment service for the payments it owns.
     #[allow(dead_code)] // used by the e2e binary only; the traces binary shares this file
     pub async fn owned(backend: TestBackend, flags: &str) -> Self {
-        Self::build(backend, false, Some(flags)).await
+        Self::build(backend, false, Some(flags), "").await
+    }
+
+    /// Like [`Stack::start`], with `extra` (whole TOML tables, e.g.
+    /// `[watchdog]`) appended to the proxy's settings file.
+    #[allow(dead_code)] // not used by the traces binary, which shares this file
+    pub async fn tuned(backend: TestBackend, extra: &str) -> Self {
+        Self::build(backend, false, None, extra).await
     }
 
     /// Like [`Stack::start`], with the payment service's outbox relayed to
     /// fulfillment's inbox over HTTP (the embedded default).
     #[allow(dead_code)] // used by the traces binary, which shares this file
     pub async fn with_events(backend: TestBackend) -> Self {
-        Self::build(backend, true, None).await
+        Self::build(backend, true, None, "").await
     }
 
-    async fn build(backend: TestBackend, events: bool, owned: Option<&str>) -> Self {
+    async fn build(backend: TestBackend, events: bool, owned: Option<&str>, extra: &str) -> Self {
         platform::telemetry::init_for_tests();
         let dir =
             std::env::temp_dir().join(format!("strangler-e2e-{}", uuid::Uuid::new_v4().simple()));
@@ -160,7 +169,7 @@ impl Stack {
                     "translator = \"payments\"\nrecord_param = \"id\"\n",
                 );
         }
-        std::fs::write(&config_file, proxy_config).unwrap();
+        std::fs::write(&config_file, proxy_config + extra).unwrap();
         let settings = Settings::load(Some(&config_file)).unwrap();
         let app = Application::start(settings, Some(config_file.clone()))
             .await
@@ -175,6 +184,7 @@ impl Stack {
             flags_file,
             config_file,
             client: reqwest::Client::new(),
+            extra: extra.to_owned(),
             _app: app,
             dir,
             _dbs: vec![monolith_db, payment_db, fulfillment_db],
@@ -289,11 +299,9 @@ impl Stack {
     /// Rewrites the settings file with `payment` as the new upstream and asks
     /// the proxy to reload it.
     pub async fn repoint_payments(&self, payment: &str) -> reqwest::Response {
-        std::fs::write(
-            &self.config_file,
-            config(&self.monolith, payment, &self.fulfillment, &self.flags_file),
-        )
-        .unwrap();
+        let text =
+            config(&self.monolith, payment, &self.fulfillment, &self.flags_file) + &self.extra;
+        std::fs::write(&self.config_file, text).unwrap();
         self.client
             .post(format!("{}/admin/reload", self.admin))
             .bearer_auth(TOKEN)
