@@ -24,9 +24,12 @@ pub(crate) struct Recovery {
     task: JoinHandle<()>,
 }
 
+/// Sagas by status, and how many are stuck.
+type Tally = (Vec<(String, i64)>, i64);
+
 /// The last counts, read by each scrape.
 #[derive(Clone, Default)]
-pub(crate) struct SagaCounts(Arc<Mutex<(Vec<(String, i64)>, i64)>>);
+pub(crate) struct SagaCounts(Arc<Mutex<Tally>>);
 
 impl SagaCounts {
     /// Registers `fulfillment_sagas{status}` and `fulfillment_sagas_stuck`.
