@@ -85,6 +85,27 @@ async fn local(db: &Db) -> Local {
     .expect("read the fulfillment database")
 }
 
+#[derive(QueryableByName, Debug)]
+struct Ending {
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// How many sagas ended in each status.
+pub async fn endings(db: &Db) -> Vec<(String, i64)> {
+    let rows: Vec<Ending> = db
+        .read(|conn| {
+            diesel::sql_query("SELECT status, COUNT(*) AS n FROM sagas GROUP BY status")
+                .load(conn)
+                .map_err(DbError::from)
+        })
+        .await
+        .expect("count the sagas");
+    rows.into_iter().map(|e| (e.status, e.n)).collect()
+}
+
 /// Every payment the payment service holds.
 pub async fn all_payments(payments_url: &str) -> Vec<Value> {
     let client = reqwest::Client::new();

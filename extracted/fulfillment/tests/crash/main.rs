@@ -222,6 +222,13 @@ async fn every_saga_ends_in_one_clean_state(backend: TestBackend) {
     .await
     .unwrap();
     wait_until_every_saga_ended(&db).await;
+    let ends = invariants::endings(&db).await;
+    println!("sagas ended: {ends:?}");
+    let ended = |status: &str| ends.iter().any(|(s, n)| s == status && *n > 0);
+    assert!(
+        ended("completed") && ended("compensated"),
+        "the run must see sagas both complete and compensate: {ends:?}"
+    );
     let payments_url = services.lock().await.payment.url();
     let bad = invariants::violations(&db, &payments_url).await;
     assert!(
