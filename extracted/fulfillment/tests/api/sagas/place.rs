@@ -106,7 +106,36 @@ async fn a_start_without_a_card_token_is_refused(backend: TestBackend) {
     assert_eq!(sagas.as_array().unwrap().len(), 0, "nothing recorded");
 }
 
+async fn metrics_count_sagas_by_status(backend: TestBackend) {
+    let w = world(backend, 5000).await;
+    w.start_expecting(&place_body(1, Some("tok_ok")), 201).await;
+    w.start_expecting(&place_body(1, Some("tok_declined")), 402)
+        .await;
+    let wanted = [
+        "fulfillment_sagas{status=\"completed\"} 1",
+        "fulfillment_sagas{status=\"compensated\"} 1",
+        "fulfillment_sagas{status=\"running\"} 0",
+        "fulfillment_sagas_stuck 0",
+    ];
+    // The recovery loop counts at each round (every 50 ms here).
+    for _ in 0..500 {
+        let page = w
+            .app
+            .request(reqwest::Method::GET, "/metrics")
+            .send()
+            .await
+            .unwrap();
+        let text = page.text().await.unwrap();
+        if wanted.iter().all(|line| text.lines().any(|l| l == *line)) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("/metrics never showed {wanted:?}");
+}
+
 platform::both_backends!(
+    metrics_count_sagas_by_status,
     a_card_order_is_reserved_charged_and_confirmed,
     a_repeated_start_finds_the_same_saga,
     an_invoice_order_is_authorised_and_stays_pending,
