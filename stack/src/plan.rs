@@ -131,6 +131,11 @@ impl Plan {
             db(|d| &d.fulfillment).map(|s| &**s),
         );
         self.events("FULFILLMENT", &mut fulfillment.env);
+        // Its order sagas charge the payment service where it listens in this run.
+        fulfillment.env.push((
+            "FULFILLMENT__SAGA__PAYMENTS_URL".into(),
+            self.ports.url(Part::Payment),
+        ));
 
         let mut payment = self.component("payment", &self.binaries.payment, Part::Payment);
         payment.args = vec![

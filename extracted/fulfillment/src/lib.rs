@@ -9,9 +9,12 @@
 //! generated OpenAPI document), `events` (what it tells the world through the
 //! outbox, relayed as `[events]` says), `reactions` (what it does when other
 //! services' events reach its inbox: a payment refunded in full cancels the
-//! unshipped order), `imports` (backfill from the monolith without any event,
+//! unshipped order), `saga` (orders placed, captured and cancelled across
+//! the payment service: an orchestrated saga persisted step by step, resumed
+//! by a recovery loop; docs/saga.md), `imports` (backfill from the monolith without any event,
 //! and the export lists verification walks). It must not depend on the
-//! monolith, the proxy or the ACL.
+//! monolith, the proxy or the ACL; it reaches the payment service only
+//! through its published contract (`payment-api`) over HTTP.
 
 mod actions;
 mod domain;
@@ -19,6 +22,7 @@ mod events;
 mod http;
 mod imports;
 mod reactions;
+mod saga;
 pub mod settings;
 pub mod startup;
 mod store;

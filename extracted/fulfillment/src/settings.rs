@@ -48,6 +48,22 @@ poll_interval_ms = 500
 batch_size = 100
 max_backoff_ms = 30000       # retries back off from poll_interval_ms up to this
 publish_timeout_ms = 5000
+
+[saga]
+# The order sagas (docs/saga.md): the payment service they charge, and how
+# their steps are retried. Transient failures (timeouts, refused connections,
+# 5xx) are retried from retry_initial_ms, doubling up to retry_max_ms; a
+# forward step still failing after step_deadline_secs fails the saga, which
+# then compensates (compensations retry until they succeed).
+payments_url = "http://127.0.0.1:8082"
+request_timeout_ms = 5000
+retry_initial_ms = 100
+retry_max_ms = 10000
+step_deadline_secs = 60
+lease_secs = 30              # a driver's hold on a saga; another resumes it after this
+recovery_interval_ms = 1000  # how often unfinished sagas are looked for
+wait_ms = 5000               # how long POST /v2/sagas waits for the end before 202
+stuck_after_attempts = 10    # a saga retried this often counts as stuck
 "#;
 
 /// Everything the service reads at start.
@@ -64,6 +80,69 @@ pub struct Settings {
     pub legacy_ids: LegacyIdSettings,
     /// How its outbox is relayed and where it consumes events from.
     pub events: EventsSettings,
+    /// The order sagas.
+    pub saga: SagaSettings,
+}
+
+/// How the order sagas reach the payment service and retry their steps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaSettings {
+    /// The payment service's base URL (its `/v2` API).
+    pub payments_url: String,
+    /// One call to the payment service, at most.
+    pub request_timeout_ms: u64,
+    /// The first retry's delay.
+    pub retry_initial_ms: u64,
+    /// The longest delay between retries.
+    pub retry_max_ms: u64,
+    /// How long a forward step may keep failing transiently before it fails.
+    pub step_deadline_secs: u64,
+    /// How long a driver holds a saga before another may resume it.
+    pub lease_secs: u64,
+    /// How often the recovery loop looks for unfinished sagas.
+    pub recovery_interval_ms: u64,
+    /// How long `POST /v2/sagas` waits for the saga to end.
+    pub wait_ms: u64,
+    /// Attempts after which an unfinished saga counts as stuck.
+    pub stuck_after_attempts: i32,
+}
+
+impl Validate for SagaSettings {
+    fn validate(&self) -> Result<(), InvalidSetting> {
+        let url = self.payments_url.trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+            return Err(InvalidSetting::new(
+                "saga.payments_url",
+                "must be the payment service's http:// or https:// base URL",
+            ));
+        }
+        let positive = [
+            ("saga.request_timeout_ms", self.request_timeout_ms),
+            ("saga.retry_initial_ms", self.retry_initial_ms),
+            ("saga.retry_max_ms", self.retry_max_ms),
+            ("saga.step_deadline_secs", self.step_deadline_secs),
+            ("saga.recovery_interval_ms", self.recovery_interval_ms),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(InvalidSetting::new(*key, "must be above 0"));
+        }
+        // A lease shorter than one call would let a second driver take a
+        // saga whose first driver is still waiting for the payment service.
+        if self.lease_secs * 1000 <= self.request_timeout_ms {
+            return Err(InvalidSetting::new(
+                "saga.lease_secs",
+                "must be longer than saga.request_timeout_ms",
+            ));
+        }
+        if self.stuck_after_attempts < 1 {
+            return Err(InvalidSetting::new(
+                "saga.stuck_after_attempts",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The legacy-id range the service assigns from.
@@ -82,6 +161,7 @@ impl Validate for Settings {
         self.database.validate()?;
         self.telemetry.validate()?;
         self.events.validate()?;
+        self.saga.validate()?;
         if self.legacy_ids.start < 2 {
             return Err(InvalidSetting::new(
                 "legacy_ids.start",
@@ -119,9 +199,29 @@ mod tests {
     }
 
     #[test]
+    fn a_lease_no_longer_than_a_call_is_refused() {
+        let bad = DEFAULTS.replace("lease_secs = 30", "lease_secs = 5");
+        let err = platform::settings::load::<Settings>(&bad, None, "FULFILLMENT_TEST_NONE")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("saga.lease_secs"), "{err}");
+    }
+
+    #[test]
+    fn the_saga_defaults_are_quoted_in_the_docs() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let saga = &DEFAULTS[DEFAULTS.find("[saga]").unwrap()..];
+        assert!(
+            doc.contains(saga.trim_end()),
+            "docs/configuration.md must quote the [saga] defaults verbatim"
+        );
+    }
+
+    #[test]
     fn the_events_defaults_are_quoted_in_the_docs() {
         let doc = include_str!("../../../docs/configuration.md");
-        let events = &DEFAULTS[DEFAULTS.find("[events]").unwrap()..];
+        let events =
+            &DEFAULTS[DEFAULTS.find("[events]").unwrap()..DEFAULTS.find("[saga]").unwrap()];
         assert!(
             doc.contains(events.trim_end()),
             "docs/configuration.md must quote the [events] defaults verbatim"

@@ -1,9 +1,11 @@
 //! Builds the running service: database (migrated), legacy-id counters,
-//! listener, HTTP server with `/metrics` (outbox lag included) and the event
-//! inbox, the outbox relay and (with NATS) the inbox consumer. Tests build it
+//! listener, HTTP server with `/metrics` (outbox lag and saga counts
+//! included) and the event inbox, the outbox relay, (with NATS) the inbox
+//! consumer, and the order sagas' recovery loop. Tests build it
 //! on port 0 and read [`Application::port`].
 
 use crate::domain::LegacyIdRange;
+use crate::saga::{Recovery, SagaCounts, Sagas};
 use crate::settings::Settings;
 use crate::{http, migrations, reactions, store};
 use actix_web::dev::{Server, ServerHandle};
@@ -22,6 +24,7 @@ pub struct Application {
     server: Server,
     relay: Option<Relay>,
     consumer: Option<Consumer>,
+    recovery: Recovery,
 }
 
 impl Application {
@@ -44,12 +47,18 @@ impl Application {
         };
         let relay =
             Relay::spawn(db.clone(), &settings.events).context("cannot start the outbox relay")?;
-        let (port, server) = serve(db, inbox, http::Config { legacy_ids: range }, &settings)?;
+        let sagas = Sagas::new(db.clone(), settings.saga.clone(), range)
+            .context("cannot set up the order sagas")?;
+        let counts = SagaCounts::default();
+        let recovery = Recovery::spawn(sagas.clone(), counts.clone());
+        let config = http::Config { legacy_ids: range };
+        let (port, server) = serve(db, inbox, config, (sagas, counts), &settings)?;
         Ok(Self {
             port,
             server,
             relay,
             consumer,
+            recovery,
         })
     }
 
@@ -65,9 +74,11 @@ impl Application {
     }
 
     /// Serves until SIGTERM/Ctrl-C, then lets in-flight requests finish and
-    /// stops the relay and the consumer after the event each has in hand.
+    /// stops the saga recovery loop after its round, and the relay and the
+    /// consumer after the event each has in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        self.recovery.stop().await;
         if let Some(consumer) = self.consumer {
             consumer.stop().await;
         }
@@ -82,6 +93,7 @@ fn serve(
     db: Db,
     inbox: Inbox,
     config: http::Config,
+    (sagas, counts): (Sagas, SagaCounts),
     settings: &Settings,
 ) -> anyhow::Result<(u16, Server)> {
     let max_body = settings.server.max_body_bytes;
@@ -89,11 +101,14 @@ fn serve(
     let inbox = web::Data::new(inbox);
     let config = web::Data::new(config);
     let metrics = platform::metrics::Metrics::with_outbox_lag()?;
+    counts.register(&metrics)?;
+    let sagas = web::Data::new(sagas);
     let server = HttpServer::new(move || {
         platform::server::base_app(max_body, metrics.clone())
             .app_data(db.clone())
             .app_data(config.clone())
             .app_data(inbox.clone())
+            .app_data(sagas.clone())
             .configure(platform::inbox::http::configure)
             .configure(platform::health::configure)
             .configure(http::configure)

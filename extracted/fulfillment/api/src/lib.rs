@@ -4,6 +4,7 @@ pub mod import;
 pub mod money;
 pub mod order;
 pub mod paths;
+pub mod saga;
 pub mod shipment;
 pub mod sku;
 pub mod stock;
@@ -17,6 +18,7 @@ pub use money::{Currency, Money, Page};
 pub use order::{
     CancelOrder, ConfirmOrder, NewOrder, NewOrderLine, Order, OrderLine, OrderState, ShipOrder,
 };
+pub use saga::{PaymentMethod, Saga, SagaKind, SagaStatus, StartSaga};
 pub use shipment::{Shipment, ShipmentState};
 pub use sku::{Sku, SkuError};
 pub use stock::{PutStockItem, Reservation, StockAdjustment, StockItem};

@@ -15,6 +15,9 @@
 //! | POST | `/v2/orders/{id}/ship` | `ShipOrder` → 201 `Shipment` |
 //! | POST | `/v2/orders/{id}/deliver` | → `Order` (its shipment delivered) |
 //! | POST | `/v2/orders/{id}/cancel` | `CancelOrder`? → `Order` |
+//! | POST | `/v2/sagas` | `StartSaga` → 201 / 202 `Saga`, or the problem that failed it |
+//! | GET  | `/v2/sagas?status=&limit=` | → `Vec<Saga>`, newest first |
+//! | GET  | `/v2/sagas/{id}` | → `Saga` |
 //! | GET  | `/v2/shipments/{id}` | → `Shipment` |
 //! | GET  | `/v2/shipments/by-legacy-id/{legacy_id}` | → `Shipment` |
 //! | POST | `/v2/shipments/{id}/deliver` | → `Shipment` (its order delivered) |
@@ -43,6 +46,10 @@ pub mod templates {
     pub const ORDER_DELIVER: &str = "/v2/orders/{id}/deliver";
     /// Cancel an order.
     pub const ORDER_CANCEL: &str = "/v2/orders/{id}/cancel";
+    /// Collection of sagas; POST starts one, GET lists the newest first.
+    pub const SAGAS: &str = "/v2/sagas";
+    /// One saga.
+    pub const SAGA: &str = "/v2/sagas/{id}";
     /// One stock item.
     pub const STOCK_ITEM: &str = "/v2/stock/{sku}";
     /// One stock item by its legacy id.
@@ -112,6 +119,11 @@ pub fn order_cancel(id: Uuid) -> String {
     format!("/v2/orders/{id}/cancel")
 }
 
+/// `/v2/sagas/{id}`
+pub fn saga(id: Uuid) -> String {
+    format!("/v2/sagas/{id}")
+}
+
 /// `/v2/stock/{sku}` (a [`Sku`] is always one safe path segment).
 pub fn stock_item(sku: &Sku) -> String {
     format!("/v2/stock/{sku}")
@@ -155,6 +167,7 @@ mod tests {
         assert_eq!(order_ship(id), fill(templates::ORDER_SHIP));
         assert_eq!(order_deliver(id), fill(templates::ORDER_DELIVER));
         assert_eq!(order_cancel(id), fill(templates::ORDER_CANCEL));
+        assert_eq!(saga(id), fill(templates::SAGA));
         assert_eq!(shipment(id), fill(templates::SHIPMENT));
         assert_eq!(shipment_deliver(id), fill(templates::SHIPMENT_DELIVER));
         let sku = Sku::parse("W-1").unwrap();

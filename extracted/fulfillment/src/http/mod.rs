@@ -6,6 +6,7 @@
 mod imports;
 mod openapi;
 mod orders;
+mod sagas;
 mod shipments;
 mod stock;
 mod write;
@@ -50,6 +51,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             t::SHIPMENT_BY_LEGACY_ID,
             web::get().to(shipments::get_by_legacy_id),
         )
+        .route(t::SAGAS, web::post().to(sagas::start))
+        .route(t::SAGAS, web::get().to(sagas::list))
+        .route(t::SAGA, web::get().to(sagas::get))
         .route(t::SHIPMENT, web::get().to(shipments::get))
         .route(t::SHIPMENT_DELIVER, web::post().to(shipments::deliver));
 }

@@ -4,10 +4,11 @@
 //! (stock never negative, one transition per order) are held by conditional
 //! UPDATEs, which work the same on SQLite and PostgreSQL.
 
-mod convert;
+pub(crate) mod convert;
 pub(crate) mod legacy_ids;
 pub(crate) mod order_insert;
 pub(crate) mod orders;
+pub(crate) mod sagas;
 mod schema;
 pub(crate) mod shipments;
 pub(crate) mod stock;

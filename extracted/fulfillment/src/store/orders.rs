@@ -51,6 +51,19 @@ pub(crate) fn get(conn: &mut AnyConnection, id: &str) -> Result<Order, Problem> 
     Ok(assemble(conn, vec![row])?.remove(0))
 }
 
+/// The order by id, if there is one.
+pub(crate) fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Order>, Problem> {
+    let row = o::table
+        .find(id)
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(row) => Ok(Some(assemble(conn, vec![row])?.remove(0))),
+        None => Ok(None),
+    }
+}
+
 /// The id of the order with this legacy id, if there is one.
 pub(crate) fn id_by_legacy_id(
     conn: &mut AnyConnection,

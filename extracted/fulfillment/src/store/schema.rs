@@ -72,6 +72,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sagas (id) {
+        id -> Text,
+        start_key -> Text,
+        kind -> Text,
+        status -> Text,
+        step -> Text,
+        request -> Text,
+        order_id -> Nullable<Text>,
+        payment_id -> Nullable<Text>,
+        payment_legacy_id -> Nullable<BigInt>,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        step_deadline_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        failure -> Nullable<Text>,
+        traceparent -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     stock_items,
     orders,

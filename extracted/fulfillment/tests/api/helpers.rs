@@ -18,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     server: ServerHandle,
+    /// What it was built with (its bound port included), to restart it.
+    settings: Settings,
     _database: TestDatabase,
 }
 
@@ -34,6 +36,20 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn(backend: TestBackend) -> TestApp {
+    spawn_with(backend, |_| {}).await
+}
+
+/// Starts the service on `settings`, serving until stopped; its port.
+async fn start(settings: Settings) -> (u16, ServerHandle) {
+    let app = Application::build(settings).await.expect("the app builds");
+    let port = app.port();
+    let server = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    (port, server)
+}
+
+/// Like [`spawn`], with the settings changed by `tweak` first.
+pub async fn spawn_with(backend: TestBackend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     platform::telemetry::init_for_tests();
     let database = tokio::task::spawn_blocking(move || TestDatabase::create(backend))
         .await
@@ -44,10 +60,10 @@ pub async fn spawn(backend: TestBackend) -> TestApp {
     settings.server.workers = 2;
     settings.server.max_body_bytes = MAX_BODY;
     settings.database = database.settings.clone();
-    let app = Application::build(settings).await.expect("the app builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let server = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    tweak(&mut settings);
+    let (port, server) = start(settings.clone()).await;
+    settings.server.port = port;
+    let address = format!("http://127.0.0.1:{port}");
     // The tests' own handle only reads the outbox: two connections suffice.
     let mut db_settings = database.settings.clone();
     db_settings.pool_size = 2;
@@ -61,6 +77,7 @@ pub async fn spawn(backend: TestBackend) -> TestApp {
         client: reqwest::Client::new(),
         db,
         server,
+        settings,
         _database: database,
     }
 }
@@ -70,6 +87,14 @@ pub fn new_key() -> String {
 }
 
 impl TestApp {
+    /// Stops the service (as a restart or a crash between requests would)
+    /// and starts it again on the same port and database.
+    pub async fn restart(&mut self) {
+        self.server.stop(false).await;
+        let (_, server) = start(self.settings.clone()).await;
+        self.server = server;
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.address))

@@ -13,6 +13,7 @@ mod legacy_ids;
 mod lifecycle;
 mod listing;
 mod reactions;
+mod sagas;
 mod service;
 mod snapshots;
 mod transitions;

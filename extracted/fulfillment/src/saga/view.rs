@@ -1,0 +1,41 @@
+//! A stored saga as `/v2/sagas` shows it, with its order as it is now.
+
+use crate::store::convert::{state, utc, uuid};
+use crate::store::orders;
+use crate::store::sagas::SagaRow;
+use fulfillment_api::{Saga, SagaKind, SagaStatus};
+use platform::Problem;
+use platform::db::AnyConnection;
+
+pub(super) fn show(conn: &mut AnyConnection, row: SagaRow) -> Result<Saga, Problem> {
+    let order = match &row.order_id {
+        Some(id) => orders::find(conn, id)?,
+        None => None,
+    };
+    Ok(Saga {
+        id: uuid(&row.id)?,
+        kind: state::<SagaKind>(&row.kind)?,
+        status: state::<SagaStatus>(&row.status)?,
+        step: row.step,
+        order_id: row.order_id.as_deref().map(uuid).transpose()?,
+        payment_id: row.payment_id.as_deref().map(uuid).transpose()?,
+        payment_legacy_id: row.payment_legacy_id,
+        attempts: row.attempts,
+        next_attempt_at: row.next_attempt_at.map(utc),
+        last_error: row.last_error,
+        failure: row
+            .failure
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| Problem::internal(&format!("stored saga failure: {e}")))?,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+        order,
+    })
+}
+
+/// The kind of a stored saga.
+pub(super) fn kind_of(row: &SagaRow) -> Result<SagaKind, Problem> {
+    state::<SagaKind>(&row.kind)
+}
