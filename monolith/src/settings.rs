@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn embedded_defaults_are_valid() {
         let s: Settings = settings::load(DEFAULTS, None, "MONOLITH_TEST_NONE").unwrap();
-        assert_eq!(s.database.url, "sqlite://data/monolith.db");
+        assert_eq!(s.database.url.as_str(), "sqlite://data/monolith.db");
     }
 
     #[test]

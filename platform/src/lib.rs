@@ -3,8 +3,9 @@
 //! export when configured) with [`correlation`] ids and W3C [`trace_context`],
 //! one [`problem`] error type rendered as `application/problem+json`, [`db`]
 //! access for SQLite and PostgreSQL with embedded migrations, [`health`]
-//! endpoints, Prometheus [`metrics`] on `/metrics`, and a [`server`] runner
-//! with graceful shutdown.
+//! endpoints, Prometheus [`metrics`] on `/metrics`, a [`server`] runner
+//! with graceful shutdown, and [`secret`] setting values that printing
+//! settings does not reveal.
 //!
 //! The service toolkit: [`idempotency`] keys for creates, [`dry_run`]
 //! requests rolled back in full, the transactional [`outbox`] with its
@@ -28,6 +29,7 @@ pub mod outbox;
 pub mod pg_server;
 pub mod problem;
 pub mod relay;
+pub mod secret;
 pub mod server;
 pub mod settings;
 pub mod sync;

@@ -7,6 +7,7 @@
 //! [`Validate`] runs before anything starts, so a bad value stops the process with
 //! one line naming the key.
 
+pub use crate::secret::{DatabaseUrl, Secret};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
@@ -126,24 +127,15 @@ impl Validate for ServerSettings {
 }
 
 /// Which database and how many connections. Its `Debug` hides the URL's
-/// password, so printing settings never leaks it.
-#[derive(Clone, Deserialize)]
+/// password ([`DatabaseUrl`]), so printing settings never leaks it.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://path/to/file.db` (created with its folder on first start) or
     /// `postgres://user@host:port/db`.
-    pub url: String,
+    pub url: DatabaseUrl,
     /// Largest number of pooled connections.
     pub pool_size: u32,
-}
-
-impl std::fmt::Debug for DatabaseSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseSettings")
-            .field("url", &crate::db::redacted(&self.url))
-            .field("pool_size", &self.pool_size)
-            .finish()
-    }
 }
 
 impl Validate for DatabaseSettings {

@@ -58,7 +58,10 @@ impl TestDatabase {
                 std::fs::create_dir_all(&dir).expect("create temp dir for SQLite");
                 let url = format!("sqlite://{}", dir.join("test.db").display());
                 Self {
-                    settings: DatabaseSettings { url, pool_size: 4 },
+                    settings: DatabaseSettings {
+                        url: url.into(),
+                        pool_size: 4,
+                    },
                     cleanup: Cleanup::Dir(dir),
                 }
             }
@@ -74,7 +77,10 @@ impl TestDatabase {
                 let url = crate::pg_server::database_url(&admin_url, &name)
                     .unwrap_or_else(|e| panic!("TEST_POSTGRES_URL: {e}"));
                 Self {
-                    settings: DatabaseSettings { url, pool_size: 4 },
+                    settings: DatabaseSettings {
+                        url: url.into(),
+                        pool_size: 4,
+                    },
                     cleanup: Cleanup::Postgres { admin_url, name },
                 }
             }

@@ -3,7 +3,7 @@
 //! one way to open them, so every reader of a route's flags reads the same.
 
 use super::{Flags, FlagsError};
-use platform::settings::{self, InvalidSetting};
+use platform::settings::{self, InvalidSetting, Secret};
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -29,8 +29,8 @@ pub struct FlagsSettings {
     pub file: PathBuf,
     /// Unleash API base URL (source `server`).
     pub server_url: String,
-    /// Unleash client API token (source `server`).
-    pub api_token: String,
+    /// Unleash client API token (source `server`); `Debug` hides it.
+    pub api_token: Secret,
     /// Name reported to Unleash (seen by `appName` constraints).
     pub app_name: String,
     /// Poll interval (source `server`), in ms.
@@ -65,7 +65,7 @@ impl FlagsSettings {
             FlagSource::Server => {
                 Flags::from_server(
                     &self.server_url,
-                    &self.api_token,
+                    self.api_token.expose(),
                     &self.app_name,
                     Duration::from_millis(self.poll_interval_ms),
                 )

@@ -105,7 +105,7 @@ impl Application {
             proxy.clone(),
             reloader.clone(),
             gate,
-            settings.admin.token.clone(),
+            &settings.admin.token,
         )?;
         let admin = admin_server.handle();
         let admin_task = tokio::spawn(admin_server);

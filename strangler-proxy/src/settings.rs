@@ -3,7 +3,9 @@
 //! Everything is checked at start and on reload; a bad value names its key (or
 //! its route).
 
-use platform::settings::{self, InvalidSetting, SettingsError, TelemetrySettings, Validate};
+use platform::settings::{
+    self, DatabaseUrl, InvalidSetting, Secret, SettingsError, TelemetrySettings, Validate,
+};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -91,8 +93,8 @@ pub enum Codec {
 pub struct AdminSettings {
     /// Address of the admin listener (loopback by default).
     pub listen: String,
-    /// Bearer token every admin request must carry.
-    pub token: String,
+    /// Bearer token every admin request must carry; `Debug` hides it.
+    pub token: Secret,
     /// Lets `listen` be an address other than loopback (the admin API can
     /// move every route; off, such a bind is refused).
     pub allow_remote: bool,
@@ -103,7 +105,8 @@ impl AdminSettings {
     /// chose to expose.
     fn check(&self) -> Result<(), InvalidSetting> {
         const HOW: &str = "e.g. STRANGLER__ADMIN__TOKEN=$(openssl rand -hex 16)";
-        if self.token.len() < 16 {
+        let token = self.token.expose();
+        if token.len() < 16 {
             return Err(InvalidSetting::new(
                 "admin.token",
                 format!("must be set to at least 16 characters ({HOW})"),
@@ -111,7 +114,7 @@ impl AdminSettings {
         }
         // Visible ASCII only: what a bearer header and a shell carry unchanged;
         // spaces or control characters are a paste gone wrong.
-        if !self.token.bytes().all(|b| b.is_ascii_graphic()) {
+        if !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(InvalidSetting::new(
                 "admin.token",
                 format!(
@@ -119,8 +122,7 @@ impl AdminSettings {
                 ),
             ));
         }
-        if self
-            .token
+        if token
             .bytes()
             .collect::<std::collections::BTreeSet<_>>()
             .len()
@@ -159,8 +161,9 @@ pub use strangler_flags::{FlagSource, FlagsSettings};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShadowSettings {
-    /// Where results are kept (`sqlite://…` or `postgres://…`).
-    pub database_url: String,
+    /// Where results are kept (`sqlite://…` or `postgres://…`); `Debug`
+    /// hides its password.
+    pub database_url: DatabaseUrl,
     /// Connections to that database.
     pub pool_size: u32,
     /// Shadow copies that may wait; beyond it new copies are dropped and counted.
@@ -582,5 +585,34 @@ impl Settings {
     /// when it is built against the translators).
     pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
         settings::load(DEFAULTS, file, "STRANGLER")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn printed_settings_show_no_secret() {
+        let path = std::env::temp_dir().join(format!("secrets-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "[admin]\ntoken = \"admin-t0ken-Secret-42\"\n\
+             [flags]\nsource = \"server\"\nserver_url = \"http://127.0.0.1:4242/api\"\n\
+             api_token = \"*:development.unleash-token\"\n\
+             [shadow]\ndatabase_url = \"postgres://shadow:hunter2@127.0.0.1/results\"\n",
+        )
+        .unwrap();
+        let loaded = Settings::load(Some(&path));
+        std::fs::remove_file(&path).unwrap();
+        let shown = format!("{:?}", loaded.unwrap());
+        for secret in ["admin-t0ken-Secret-42", "unleash-token", "hunter2"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("postgres://shadow:***@127.0.0.1/results"),
+            "{shown}"
+        );
     }
 }

@@ -55,7 +55,7 @@ new = "payments.new"
     );
     let url = db.url().to_owned();
     let app = proxy_app::start(&format!("gate-{name}-{backend:?}"), &toml, |s| {
-        s.shadow.database_url = url;
+        s.shadow.database_url = url.into();
     })
     .await;
     let folder = format!("strangler-gate-{name}-{backend:?}-{}", std::process::id());

@@ -27,7 +27,7 @@ async fn admin(name: &str, backend: TestBackend) -> Admin {
     );
     let url = db.url().to_owned();
     let app = proxy_app::start(&format!("verify-{name}-{backend:?}"), &toml, |s| {
-        s.shadow.database_url = url;
+        s.shadow.database_url = url.into();
     })
     .await;
     Admin {

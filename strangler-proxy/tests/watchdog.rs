@@ -127,7 +127,7 @@ max_per_second = 0
     let url = db.url().to_owned();
     let mut flags = PathBuf::new();
     let app = proxy_app::start(&format!("watchdog-{name}-{backend:?}"), &toml, |s| {
-        s.shadow.database_url = url;
+        s.shadow.database_url = url.into();
         std::fs::write(&s.flags.file, flags_doc(canary)).unwrap();
         flags = s.flags.file.clone();
     })

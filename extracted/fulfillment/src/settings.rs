@@ -185,7 +185,7 @@ mod tests {
     fn defaults_are_valid_and_documented_values_hold() {
         let s: Settings =
             platform::settings::load(DEFAULTS, None, "FULFILLMENT_TEST_NONE").unwrap();
-        assert_eq!(s.database.url, "sqlite://data/fulfillment.db");
+        assert_eq!(s.database.url.as_str(), "sqlite://data/fulfillment.db");
         assert_eq!(s.legacy_ids.start, 1_000_000_000);
     }
 

@@ -67,7 +67,7 @@ mod tests {
     #[test]
     fn embedded_defaults_are_valid() {
         let s: Settings = settings::load(DEFAULTS, None, "PAYMENT_TEST_NONE").unwrap();
-        assert_eq!(s.database.url, "sqlite://data/payment.db");
+        assert_eq!(s.database.url.as_str(), "sqlite://data/payment.db");
         assert_eq!(s.legacy_ids.start, 1_000_000_000);
     }
 

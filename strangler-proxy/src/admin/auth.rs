@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use platform::Problem;
+use platform::settings::Secret;
 use subtle::ConstantTimeEq;
 
 /// The configured admin token.
@@ -17,9 +18,9 @@ pub struct Token(Vec<u8>);
 pub const COOKIE: &str = "strangler_session";
 
 impl Token {
-    /// Wraps the token.
-    pub fn new(token: String) -> Self {
-        Self(token.into_bytes())
+    /// Holds the configured token's bytes.
+    pub fn new(token: &Secret) -> Self {
+        Self(token.expose().as_bytes().to_vec())
     }
 
     pub(in crate::admin) fn bytes(&self) -> &[u8] {
@@ -64,7 +65,7 @@ mod tests {
 
     #[test]
     fn only_the_exact_token_matches() {
-        let t = Token::new("0123456789abcdef".into());
+        let t = Token::new(&"0123456789abcdef".into());
         assert!(t.matches(b"0123456789abcdef"));
         assert!(!t.matches(b"0123456789abcdeF"));
         assert!(!t.matches(b"0123456789abcde"));

@@ -19,6 +19,7 @@ use crate::reload::Reloader;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpServer, web};
+use platform::settings::Secret;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -38,7 +39,7 @@ pub fn server(
     proxy: Arc<Proxy>,
     reloader: Arc<Reloader>,
     gate: Arc<Gate>,
-    token: String,
+    token: &Secret,
 ) -> std::io::Result<Server> {
     let state = web::Data::new(AdminState {
         proxy,

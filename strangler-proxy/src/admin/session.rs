@@ -79,7 +79,7 @@ mod tests {
     const T0: u64 = 1_800_000_000;
 
     fn token() -> Token {
-        Token::new("0123456789abcdef0123".into())
+        Token::new(&"0123456789abcdef0123".into())
     }
 
     #[test]
@@ -96,7 +96,7 @@ mod tests {
     fn another_token_or_a_changed_value_is_refused() {
         let value = issue(&token(), T0);
         assert!(!accepts(
-            &Token::new("another-token-of-20ch".into()),
+            &Token::new(&"another-token-of-20ch".into()),
             &value,
             T0
         ));

@@ -22,7 +22,7 @@ pub(super) fn call(
         let mut req = reqwest::Client::new()
             .request(method, &url)
             .query(query)
-            .bearer_auth(&settings.admin.token);
+            .bearer_auth(settings.admin.token.expose());
         if let Some(body) = body {
             req = req.json(&body);
         }

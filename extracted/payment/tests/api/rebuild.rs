@@ -95,7 +95,7 @@ async fn the_cli_rebuilds_too(backend: TestBackend) {
         })
         .await
         .unwrap();
-    let url = app.settings.database.url.clone();
+    let url = app.settings.database.url.as_str().to_owned();
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_payment"))
             .arg("rebuild-projections")
