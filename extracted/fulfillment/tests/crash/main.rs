@@ -10,8 +10,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod interposer;
 mod invariants;
 mod processes;
+mod steps;
 
 use platform::db::Db;
 use platform::testing::{TestBackend, TestDatabase};
@@ -40,23 +42,33 @@ struct Services {
     payment: Service,
 }
 
-async fn services(fulfillment_db: &str, payment_db: &str) -> Services {
-    let mut payment = Service::new("payment", payment_binary(), payment_db)
-        .with("PAYMENT__EVENTS__TRANSPORT", "off");
-    payment.start().await;
-    let mut fulfillment = Service::new(
+/// The payment service, not started, with its relay off.
+fn payment_service(database: &str) -> Service {
+    Service::new("payment", payment_binary(), database).with("PAYMENT__EVENTS__TRANSPORT", "off")
+}
+
+/// The orchestrator, not started, calling the payment service at
+/// `payments_url`, with short leases and retries so recovery is quick.
+fn fulfillment_service(database: &str, payments_url: &str) -> Service {
+    Service::new(
         "fulfillment",
         env!("CARGO_BIN_EXE_fulfillment").into(),
-        fulfillment_db,
+        database,
     )
     .with("FULFILLMENT__EVENTS__TRANSPORT", "off")
-    .with("FULFILLMENT__SAGA__PAYMENTS_URL", payment.url())
+    .with("FULFILLMENT__SAGA__PAYMENTS_URL", payments_url)
     .with("FULFILLMENT__SAGA__REQUEST_TIMEOUT_MS", 1000)
     .with("FULFILLMENT__SAGA__LEASE_SECS", 2)
     .with("FULFILLMENT__SAGA__RETRY_INITIAL_MS", 20)
     .with("FULFILLMENT__SAGA__RETRY_MAX_MS", 300)
     .with("FULFILLMENT__SAGA__RECOVERY_INTERVAL_MS", 100)
-    .with("FULFILLMENT__SAGA__WAIT_MS", 1000);
+    .with("FULFILLMENT__SAGA__WAIT_MS", 1000)
+}
+
+async fn services(fulfillment_db: &str, payment_db: &str) -> Services {
+    let mut payment = payment_service(payment_db);
+    payment.start().await;
+    let mut fulfillment = fulfillment_service(fulfillment_db, &payment.url());
     fulfillment.start().await;
     Services {
         fulfillment,
@@ -165,32 +177,9 @@ async fn every_saga_ends_in_one_clean_state(backend: TestBackend) {
         |s| s.parse().unwrap(),
     );
     println!("crash run on {backend:?}: {orders} orders, SAGA_CRASH_SEED={seed}");
-    let (fdb, pdb) = tokio::task::spawn_blocking(move || {
-        (TestDatabase::create(backend), TestDatabase::create(backend))
-    })
-    .await
-    .unwrap();
+    let (fdb, pdb) = databases(backend).await;
     let services = Arc::new(Mutex::new(services(fdb.url(), pdb.url()).await));
-    let url = services.lock().await.fulfillment.url();
-    let http = reqwest::Client::new();
-    let item = json!({"name": "Widget", "unit_price": {"amount": "12.50", "currency": "EUR"}});
-    assert!(
-        http.put(format!("{url}/v2/stock/W-1"))
-            .json(&item)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
-    let stock = json!({"delta": orders as i64, "reason": "crash run"});
-    let res = http
-        .post(format!("{url}/v2/stock/W-1/adjustments"))
-        .json(&stock)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    stock_up(&services.lock().await.fulfillment.url(), orders as i64).await;
 
     let done = Arc::new(AtomicBool::new(false));
     let killer = tokio::spawn(chaos(services.clone(), Rng(seed), done.clone()));
@@ -214,13 +203,7 @@ async fn every_saga_ends_in_one_clean_state(backend: TestBackend) {
     println!("{kills} kills");
     assert!(kills > 0, "the run must have killed something");
 
-    let mut db_settings = fdb.settings.clone();
-    db_settings.pool_size = 2;
-    let db = tokio::task::spawn_blocking(move || {
-        Db::connect(&db_settings, fulfillment::migrations()).unwrap()
-    })
-    .await
-    .unwrap();
+    let db = open(&fdb).await;
     wait_until_every_saga_ended(&db).await;
     let ends = invariants::endings(&db).await;
     println!("sagas ended: {ends:?}");
@@ -237,6 +220,45 @@ async fn every_saga_ends_in_one_clean_state(backend: TestBackend) {
         bad.len(),
         bad.join("\n")
     );
+}
+
+/// A fresh database for each service.
+async fn databases(backend: TestBackend) -> (TestDatabase, TestDatabase) {
+    tokio::task::spawn_blocking(move || {
+        (TestDatabase::create(backend), TestDatabase::create(backend))
+    })
+    .await
+    .unwrap()
+}
+
+/// `units` of the widget `W-1`, at 12.50 EUR each.
+async fn stock_up(fulfillment_url: &str, units: i64) {
+    let http = reqwest::Client::new();
+    let item = json!({"name": "Widget", "unit_price": {"amount": "12.50", "currency": "EUR"}});
+    let res = http
+        .put(format!("{fulfillment_url}/v2/stock/W-1"))
+        .json(&item)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let stock = json!({"delta": units, "reason": "crash run"});
+    let res = http
+        .post(format!("{fulfillment_url}/v2/stock/W-1/adjustments"))
+        .json(&stock)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+/// The fulfillment database, as the checker reads it.
+async fn open(database: &TestDatabase) -> Db {
+    let mut settings = database.settings.clone();
+    settings.pool_size = 2;
+    tokio::task::spawn_blocking(move || Db::connect(&settings, fulfillment::migrations()).unwrap())
+        .await
+        .unwrap()
 }
 
 async fn wait_until_every_saga_ended(db: &Db) {
