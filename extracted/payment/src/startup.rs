@@ -16,6 +16,7 @@ use platform::inbox::Inbox;
 use platform::inbox::nats::Consumer;
 use platform::metrics::Metrics;
 use platform::relay::{Relay, Transport};
+use platform::sync::status::SyncSide;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Applies the monolith's changes (sync, legacy → new).
     pub inbox: web::Data<Inbox>,
+    /// This side's sync direction, for `GET /sync/status`.
+    pub sync: web::Data<SyncSide>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             db: web::Data::new(db),
             ids: web::Data::new(ids),
             inbox: web::Data::new(inbox),
+            sync: web::Data::new(SyncSide::new(crate::sync::ORIGIN, &settings.events)),
             max_body_bytes: settings.server.max_body_bytes,
             metrics: Metrics::with_outbox_lag()?,
         })
@@ -76,7 +80,9 @@ pub fn app(
         .app_data(state.db)
         .app_data(state.ids)
         .app_data(state.inbox)
+        .app_data(state.sync)
         .configure(platform::inbox::http::configure)
+        .configure(platform::sync::status::configure)
         .configure(crate::http::routes)
         .configure(platform::health::configure)
 }
