@@ -1,7 +1,8 @@
 //! Builds the monolith: database (migrated), ports, the `/api/v1` app with its
 //! generated OpenAPI document, health endpoints, `/metrics` (outbox lag
 //! included), the HTTP server, and sync with the payment service: the outbox
-//! relay, `POST /inbox` and (with NATS) the inbox consumer.
+//! relay, `POST /inbox`, (with NATS) the inbox consumer, and `GET
+//! /sync/status` (how far legacy → new is behind, for the proxy's gate).
 
 use crate::legacy::LegacyClock;
 use crate::ports::Ports;

@@ -1,7 +1,9 @@
 //! Builds the service: database (migrated, legacy id counters seeded), the
 //! `/v2` app, health endpoints, `/metrics` (outbox lag included), the HTTP
 //! server, the outbox relay, and the inbox for the monolith's changes (`POST
-//! /inbox`, and with NATS a consumer); and the offline projection rebuild.
+//! /inbox`, and with NATS a consumer), `GET /sync/status` (how far new →
+//! legacy is behind, for the proxy's gate); and the offline projection
+//! rebuild.
 
 use crate::error::CommandError;
 use crate::legacy_ids::LegacyIds;
