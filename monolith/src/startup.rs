@@ -1,7 +1,8 @@
 //! Builds the monolith: database (migrated), ports, the `/api/v1` app with its
 //! generated OpenAPI document, health endpoints, `/metrics` (outbox lag
 //! included), the HTTP server, and sync with the payment service: the outbox
-//! relay, `POST /inbox` and (with NATS) the inbox consumer.
+//! relay, `POST /inbox`, (with NATS) the inbox consumer, and `GET
+//! /sync/status` (how far legacy → new is behind, for the proxy's gate).
 
 use crate::legacy::LegacyClock;
 use crate::ports::Ports;
@@ -16,6 +17,7 @@ use platform::inbox::Inbox;
 use platform::inbox::nats::Consumer;
 use platform::metrics::Metrics;
 use platform::relay::{Relay, Transport};
+use platform::sync::status::SyncSide;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, UtoipaApp};
 
@@ -45,6 +47,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Applies the payment service's changes (sync, new → legacy).
     pub inbox: web::Data<Inbox>,
+    /// This side's sync direction, for `GET /sync/status`.
+    pub sync: web::Data<SyncSide>,
 }
 
 impl AppState {
@@ -61,6 +65,7 @@ impl AppState {
         let inbox = payments::sync::apply::handlers(Inbox::new(db.clone()));
         Ok(Self {
             inbox: web::Data::new(inbox),
+            sync: web::Data::new(SyncSide::new(payments::sync::ORIGIN, &settings.events)),
             db: web::Data::new(db),
             ports: web::Data::new(Ports::in_process()),
             clock: web::Data::new(clock),
@@ -112,7 +117,9 @@ pub fn app(
         .app_data(state.clock)
         .app_data(state.openapi)
         .app_data(state.inbox)
+        .app_data(state.sync)
         .configure(platform::inbox::http::configure)
+        .configure(platform::sync::status::configure)
         // Before the `/api/v1` scope, which would otherwise claim the path.
         .route("/api/v1/openapi.json", web::get().to(openapi_json))
         .configure(platform::health::configure);

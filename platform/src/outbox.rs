@@ -247,10 +247,24 @@ pub struct Lag {
     pub oldest_pending: Option<NaiveDateTime>,
 }
 
-/// Counts the undelivered events and finds the oldest (one indexed query).
-pub fn lag(conn: &mut AnyConnection) -> QueryResult<Lag> {
+impl Lag {
+    /// The oldest undelivered event's age at `now` in seconds; 0 when none
+    /// waits (and never below 0, whatever the clocks say).
+    pub fn oldest_age_seconds(&self, now: DateTime<Utc>) -> f64 {
+        self.oldest_pending.map_or(0.0, |oldest| {
+            let age = now.naive_utc() - oldest;
+            (age.num_milliseconds() as f64 / 1000.0).max(0.0)
+        })
+    }
+}
+
+/// Counts the undelivered events and finds the oldest (one indexed query):
+/// all of them, or only those whose type is `LIKE event_types` (such as
+/// `legacy.%.changed`, one sync direction).
+pub fn lag(conn: &mut AnyConnection, event_types: Option<&str>) -> QueryResult<Lag> {
     let (pending, oldest_pending) = outbox::table
         .filter(outbox::delivered_at.is_null())
+        .filter(outbox::event_type.like(event_types.unwrap_or("%")))
         .select((
             diesel::dsl::count_star(),
             diesel::dsl::min(outbox::occurred_at),

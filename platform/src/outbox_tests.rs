@@ -101,7 +101,7 @@ async fn rolled_back_and_dry_run_writes_leave_no_event(backend: TestBackend) {
 
 async fn lag_counts_pending_events_and_finds_the_oldest(backend: TestBackend) {
     let (_guard, db) = setup(backend).await;
-    let lag_now = || db.read(|c| lag(c).map_err(Problem::from));
+    let lag_now = || db.read(|c| lag(c, None).map_err(Problem::from));
     assert_eq!(
         lag_now().await.unwrap(),
         Lag {
@@ -143,6 +143,13 @@ async fn lag_counts_pending_events_and_finds_the_oldest(backend: TestBackend) {
         after.oldest_pending.map(micros),
         Some(micros(second.occurred_at.naive_utc())),
         "the oldest is now the one still pending"
+    );
+    let only = |types: &'static str| db.read(move |c| lag(c, Some(types)).map_err(Problem::from));
+    assert_eq!(only("thing.%").await.unwrap(), after, "a matching filter");
+    assert_eq!(
+        only("legacy.%.changed").await.unwrap().pending,
+        0,
+        "events of other types do not count"
     );
 }
 

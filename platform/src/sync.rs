@@ -26,6 +26,11 @@
 //! No echo: applying a change must not record one (the consumer writes its
 //! tables without going through its publishing path), and every change names
 //! its [`Change::origin`] so a consumer refuses its own.
+//!
+//! How far each direction is behind is served by [`status`] (`GET
+//! /sync/status`), for the proxy's promotion gate.
+
+pub mod status;
 
 use crate::db::AnyConnection;
 use crate::outbox;

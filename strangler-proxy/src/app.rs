@@ -71,7 +71,13 @@ impl Application {
             )
             .context("cannot start the shadow thread")?,
         );
-        let gate = Arc::new(crate::gate::Gate::new(&settings).map_err(anyhow::Error::msg)?);
+        let sync = crate::sync_lag::SyncLag::new(
+            window(&settings.sync.poll_interval)?,
+            proxy.stats().metrics(),
+        )
+        .context("cannot set up the sync lag readings")?;
+        let gate =
+            Arc::new(crate::gate::Gate::new(&settings, sync.clone()).map_err(anyhow::Error::msg)?);
         let reloader = Arc::new(Reloader::new(proxy.clone(), gate.clone(), config));
 
         let listener = tokio::net::TcpListener::bind(&settings.proxy.listen)
@@ -109,6 +115,7 @@ impl Application {
         )?;
         let admin = admin_server.handle();
         let admin_task = tokio::spawn(admin_server);
+        tokio::spawn(sync.run(proxy.clone(), stopped.clone()));
         if let Some(watchdog) =
             crate::watchdog::Watchdog::new(&settings).map_err(anyhow::Error::msg)?
         {

@@ -21,8 +21,9 @@
 //! [`reload`] without restart, the [`admin`] API, and the [`cli`]. Shadowed
 //! copies are compared and their results kept and reported by class
 //! ([`shadow`]); the promotion [`gate`] moves a route on only when those
-//! numbers, counted from the route's current epoch, and the last verify run
-//! of its data context allow it.
+//! numbers, counted from the route's current epoch, the last verify run of
+//! its data context and, for a synced context, the [`sync_lag`] of both
+//! directions allow it.
 //!
 //! It knows nothing of the monolith's code: it sees HTTP, a route table,
 //! flags and ACL translators.
@@ -44,5 +45,6 @@ pub mod server;
 pub mod settings;
 pub mod shadow;
 pub mod stats;
+pub mod sync_lag;
 pub mod upstream;
 pub mod watchdog;

@@ -5,7 +5,9 @@
 //!
 //! Labels are bounded by configuration: `route` is a route group name (or
 //! `unrouted`), `mode` one of the four modes, `backend` one of `legacy`,
-//! `new`, `legacy-fallback`, `status` an HTTP status code.
+//! `new`, `legacy-fallback`, `status` an HTTP status code, `data` a route's
+//! data context and `direction` `legacy_to_new` or `new_to_legacy`
+//! ([`crate::sync_lag`]).
 //!
 //! The request path does no label lookup once warm: each route's
 //! [`RouteSeries`] resolves the handle of a mode × backend (and of each

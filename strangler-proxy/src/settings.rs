@@ -27,6 +27,8 @@ pub struct Settings {
     pub shadow: ShadowSettings,
     /// The promotion gate.
     pub gate: GateSettings,
+    /// How the sync lag of data contexts is read.
+    pub sync: SyncSettings,
     /// The watchdog of routes on the new side.
     pub watchdog: WatchdogSettings,
     /// Circuit breaker, bulkhead and retries towards the upstreams.
@@ -201,6 +203,18 @@ pub struct GateSettings {
     /// For a move to `new` of a route with a data context (`data`), its last
     /// verify run must have passed and be at most this old (`24h`).
     pub verify_max_age: String,
+    /// For a move to `canary` or `new` of a route with `sync = true`, each
+    /// sync direction of its data context may lag at most this much (`30s`).
+    pub max_sync_lag: String,
+}
+
+/// `[sync]`: the proxy reads each side's `GET /sync/status`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    /// How often both sides of each data context are read (`5s`); a reading
+    /// older than three of these is stale.
+    pub poll_interval: String,
 }
 
 /// When a route in `canary` or `new` is stepped back.
@@ -475,6 +489,11 @@ pub struct RouteSettings {
     /// The data context the route's records belong to (`payments`): its
     /// last verify run is a condition of the promotion to `new`.
     pub data: Option<String>,
+    /// The data context is synced both ways while both sides live: its sync
+    /// lag (both directions, known and fresh, relay on) is a condition of the
+    /// promotion to `canary` and `new`. Needs `data` and `new`.
+    #[serde(default)]
+    pub sync: bool,
     /// The flags deciding the mode.
     #[serde(default)]
     pub flags: RouteFlags,
@@ -544,6 +563,8 @@ impl Validate for Settings {
         for (key, value) in [
             ("gate.window", &self.gate.window),
             ("gate.verify_max_age", &self.gate.verify_max_age),
+            ("gate.max_sync_lag", &self.gate.max_sync_lag),
+            ("sync.poll_interval", &self.sync.poll_interval),
         ] {
             value
                 .parse::<crate::shadow::store::Window>()

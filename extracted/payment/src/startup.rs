@@ -1,7 +1,9 @@
 //! Builds the service: database (migrated, legacy id counters seeded), the
 //! `/v2` app, health endpoints, `/metrics` (outbox lag included), the HTTP
 //! server, the outbox relay, and the inbox for the monolith's changes (`POST
-//! /inbox`, and with NATS a consumer); and the offline projection rebuild.
+//! /inbox`, and with NATS a consumer), `GET /sync/status` (how far new →
+//! legacy is behind, for the proxy's gate); and the offline projection
+//! rebuild.
 
 use crate::error::CommandError;
 use crate::legacy_ids::LegacyIds;
@@ -16,6 +18,7 @@ use platform::inbox::Inbox;
 use platform::inbox::nats::Consumer;
 use platform::metrics::Metrics;
 use platform::relay::{Relay, Transport};
+use platform::sync::status::SyncSide;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -30,6 +33,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Applies the monolith's changes (sync, legacy → new).
     pub inbox: web::Data<Inbox>,
+    /// This side's sync direction, for `GET /sync/status`.
+    pub sync: web::Data<SyncSide>,
 }
 
 impl AppState {
@@ -45,6 +50,7 @@ impl AppState {
             db: web::Data::new(db),
             ids: web::Data::new(ids),
             inbox: web::Data::new(inbox),
+            sync: web::Data::new(SyncSide::new(crate::sync::ORIGIN, &settings.events)),
             max_body_bytes: settings.server.max_body_bytes,
             metrics: Metrics::with_outbox_lag()?,
         })
@@ -76,7 +82,9 @@ pub fn app(
         .app_data(state.db)
         .app_data(state.ids)
         .app_data(state.inbox)
+        .app_data(state.sync)
         .configure(platform::inbox::http::configure)
+        .configure(platform::sync::status::configure)
         .configure(crate::http::routes)
         .configure(platform::health::configure)
 }

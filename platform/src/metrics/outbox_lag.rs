@@ -40,15 +40,15 @@ impl OutboxLag {
             tracing::warn!("outbox lag: the app has no database");
             return self.unknown();
         };
-        match db.read(|c| outbox::lag(c).map_err(DbError::from)).await {
+        // The whole outbox: the relay's health, whoever the events are for.
+        match db
+            .read(|c| outbox::lag(c, None).map_err(DbError::from))
+            .await
+        {
             Ok(lag) => {
                 // A pending count fits an f64 exactly far beyond any real backlog.
                 self.pending.set(lag.pending as f64);
-                let age = lag.oldest_pending.map_or(0.0, |oldest| {
-                    let age = Utc::now().naive_utc() - oldest;
-                    (age.num_milliseconds() as f64 / 1000.0).max(0.0)
-                });
-                self.oldest_age.set(age);
+                self.oldest_age.set(lag.oldest_age_seconds(Utc::now()));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "outbox lag: cannot read the outbox");

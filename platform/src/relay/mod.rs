@@ -87,9 +87,8 @@ impl Relay {
     /// nothing to run (`off`, or `http` with no subscribers: events then wait
     /// in the outbox for a subscriber to be configured).
     pub fn spawn(db: Db, settings: &EventsSettings) -> Result<Option<Self>, PublishError> {
-        let sender = match settings.transport {
+        let sender = match settings.relay_transport() {
             Transport::Off => None,
-            Transport::Http if settings.subscribers.is_empty() => None,
             Transport::Http => Some(Sender::Http(http::HttpTransport::new(
                 settings.subscribers.clone(),
                 settings.publish_timeout(),

@@ -2,11 +2,11 @@
 //! for a consumer, where its NATS inbox reads from.
 
 use crate::settings::{InvalidSetting, Validate};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// How a service's events leave it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// POST each event to every subscriber's `/inbox` (the embedded default).
@@ -46,6 +46,15 @@ pub struct EventsSettings {
 }
 
 impl EventsSettings {
+    /// How events actually leave: `off` also for `http` without subscribers
+    /// (no relay runs then, and events wait in the outbox).
+    pub fn relay_transport(&self) -> Transport {
+        match self.transport {
+            Transport::Http if self.subscribers.is_empty() => Transport::Off,
+            other => other,
+        }
+    }
+
     /// `poll_interval_ms` as a duration.
     pub fn poll_interval(&self) -> Duration {
         Duration::from_millis(self.poll_interval_ms)

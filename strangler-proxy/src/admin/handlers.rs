@@ -25,6 +25,8 @@ pub(super) fn route_views(state: &AdminState) -> Vec<RouteView> {
             legacy: r.legacy.to_string(),
             new: r.new.as_ref().map(ToString::to_string),
             translator: r.translator.as_ref().map(|t| t.group().to_owned()),
+            data: r.data.clone(),
+            sync: r.sync,
             flags: [
                 ("shadow", &r.flags.shadow),
                 ("canary", &r.flags.canary),
@@ -65,6 +67,7 @@ pub async fn status(state: web::Data<AdminState>) -> Result<HttpResponse, Proble
         backends: state.proxy.resilience().snapshot(),
         verify,
         epochs,
+        sync: state.gate.sync().readings(),
     }))
 }
 

@@ -6,6 +6,7 @@ use crate::resilience::GuardSnapshot;
 use crate::shadow::mirror::tally::ShadowTraffic;
 use crate::shadow::store::{Epoch, StoredVerifyRun};
 use crate::stats::CountersSnapshot;
+use crate::sync_lag::SyncReading;
 use crate::watchdog::Health;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,6 +28,12 @@ pub struct RouteView {
     pub new: Option<String>,
     /// ACL translator.
     pub translator: Option<String>,
+    /// Data context (`data`).
+    #[serde(default)]
+    pub data: Option<String>,
+    /// Whether the data context's sync lag gates its promotions.
+    #[serde(default)]
+    pub sync: bool,
     /// Flag names by stage.
     pub flags: BTreeMap<String, String>,
     /// Counters.
@@ -62,6 +69,9 @@ pub struct StatusView {
     /// The current shadow-counting epoch of each route that has one.
     #[serde(default)]
     pub epochs: Vec<Epoch>,
+    /// The last sync lag reading of each data context and direction.
+    #[serde(default)]
+    pub sync: Vec<SyncReading>,
 }
 
 /// The last reload, as shown.

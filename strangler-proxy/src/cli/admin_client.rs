@@ -2,6 +2,7 @@
 
 use super::output;
 use crate::admin::views::{RouteView, StatusView};
+use crate::gate::SyncCheck;
 use crate::settings::Settings;
 use anyhow::{Context, bail};
 use serde_json::Value;
@@ -146,8 +147,15 @@ pub fn promote(
     )?;
     let answer: Value = serde_json::from_str(&text)?;
     let gate = &answer["gate"];
+    // A synced route's grant also says what the sync lag was judged at.
+    let sync: Vec<String> = serde_json::from_value::<Vec<SyncCheck>>(gate["sync"].clone())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.reading.as_ref())
+        .map(|r| format!("; sync {} {}", r.direction.arrow(), r.lag_text()))
+        .collect();
     println!(
-        "{route}: {} -> {} ({}); shadow match rate {} over {} samples in the last {}",
+        "{route}: {} -> {} ({}); shadow match rate {} over {} samples in the last {}{}",
         answer["from"].as_str().unwrap_or("?"),
         answer["to"].as_str().unwrap_or("?"),
         answer["outcome"].as_str().unwrap_or("?"),
@@ -156,6 +164,7 @@ pub fn promote(
             .map_or("n/a".into(), |r| format!("{:.2} %", r * 100.0)),
         gate["samples"],
         gate["window"].as_str().unwrap_or("?"),
+        sync.concat(),
     );
     Ok(())
 }

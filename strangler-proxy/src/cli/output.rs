@@ -8,6 +8,7 @@ use crate::routes::RouteTable;
 use crate::settings::Settings;
 use crate::shadow::store::StoredVerifyRun;
 use crate::stats::Stats;
+use crate::sync_lag::SyncReading;
 use crate::watchdog::Health;
 use std::fmt::Write;
 use std::path::Path;
@@ -94,6 +95,27 @@ pub fn backends_table(backends: &[GuardSnapshot]) -> String {
     )
 }
 
+/// The sync lag of each data context and direction.
+pub fn sync_table(readings: &[SyncReading], now: chrono::DateTime<chrono::Utc>) -> String {
+    let rows: Vec<Vec<String>> = readings
+        .iter()
+        .map(|r| {
+            vec![
+                r.context.clone(),
+                r.direction.arrow().to_owned(),
+                r.lag_text(),
+                r.upstream.clone(),
+                format!("{}s ago", (now - r.read_at).num_seconds().max(0)),
+            ]
+        })
+        .collect();
+    table(
+        // Not "DATA CONTEXT": that header starts the verify table.
+        &["SYNC", "DIRECTION", "LAG", "READ FROM", "READ"],
+        &rows,
+    )
+}
+
 /// How many differences of each context `strangler status` lists.
 const VERIFY_DIFFERENCES_SHOWN: usize = 3;
 
@@ -157,6 +179,10 @@ pub fn status(s: &StatusView) -> String {
     if !s.verify.is_empty() {
         out.push('\n');
         out.push_str(&verify_table(&s.verify, chrono::Utc::now()));
+    }
+    if !s.sync.is_empty() {
+        out.push('\n');
+        out.push_str(&sync_table(&s.sync, chrono::Utc::now()));
     }
     for e in &s.epochs {
         let _ = writeln!(

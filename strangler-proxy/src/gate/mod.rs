@@ -2,8 +2,10 @@
 //! match rate over the configured window (from its current epoch on) is at
 //! least the bar, over at least the configured number of samples, and — for
 //! `new`, on a route that declares its data context — the last verify run of
-//! that context passed and is recent enough (the conditions are in
-//! `rules.rs`). An operator may override with a reason; every decision —
+//! that context passed and is recent enough, and — for `canary` and `new`, on
+//! a route with `sync = true` — both sync directions of its data context are
+//! known, fresh, relayed and at most `gate.max_sync_lag` behind (the
+//! conditions are in `rules.rs`; the readings come from [`crate::sync_lag`]). An operator may override with a reason; every decision —
 //! granted, refused or forced — is recorded with its numbers. The `[gate]`
 //! settings are replaced on reload, like the route table.
 //!
@@ -13,18 +15,20 @@
 
 mod rules;
 
-pub use rules::Rules;
+pub use rules::{Evidence, Rules};
 
 use crate::proxy::Proxy;
 use crate::proxy::decide::{Mode, current_mode};
 use crate::settings::{FlagSource, Settings};
 use crate::shadow::store::{Decision, ResultClasses};
+use crate::sync_lag::{Direction, SyncLag, SyncReading};
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use platform::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A stage a route can be promoted to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +77,8 @@ pub struct Verdict {
     pub window: String,
     /// The data condition, for a move to `new` of a route with `data`.
     pub verify: Option<VerifyCheck>,
+    /// The sync condition, one per direction, for a route with `sync = true`.
+    pub sync: Vec<SyncCheck>,
     /// Why it is closed, in words, with what to do: every failed condition.
     pub why: Option<String>,
 }
@@ -94,21 +100,44 @@ pub struct VerifyCheck {
     pub why: Option<String>,
 }
 
+/// One sync direction of a route's data context, as the gate judged it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncCheck {
+    /// The data context.
+    pub context: String,
+    /// Which way.
+    pub direction: Direction,
+    /// The last reading; `None` when there is none.
+    pub reading: Option<SyncReading>,
+    /// `gate.max_sync_lag`.
+    pub max_lag: String,
+    /// Why this condition fails, and what to do; `None` when it holds.
+    pub why: Option<String>,
+}
+
 /// The promotion gate: its rules (replaced on reload) and where the flags are.
 #[derive(Debug)]
 pub struct Gate {
     rules: ArcSwap<Rules>,
     flags_file: Option<PathBuf>,
+    sync: Arc<SyncLag>,
 }
 
 impl Gate {
-    /// From the settings (already validated).
-    pub fn new(settings: &Settings) -> Result<Self, String> {
+    /// From the settings (already validated), judging the sync lag `sync`
+    /// keeps.
+    pub fn new(settings: &Settings, sync: Arc<SyncLag>) -> Result<Self, String> {
         Ok(Self {
             rules: ArcSwap::from_pointee(Rules::new(settings)?),
             flags_file: (settings.flags.source == FlagSource::File)
                 .then(|| settings.flags.file.clone()),
+            sync,
         })
+    }
+
+    /// The sync lag readings.
+    pub fn sync(&self) -> &SyncLag {
+        &self.sync
     }
 
     /// The rules in force.
@@ -129,12 +158,13 @@ impl Gate {
         route: &str,
         to: Target,
     ) -> Result<Verdict, Problem> {
-        let data = {
-            let table = proxy.table();
-            let found = table.routes().iter().find(|r| r.name == route);
-            let found =
-                found.ok_or_else(|| Problem::not_found(format!("no route named `{route}`")))?;
-            found.data.clone()
+        let table = proxy.table();
+        let found = table.routes().iter().find(|r| r.name == route);
+        let found = found.ok_or_else(|| Problem::not_found(format!("no route named `{route}`")))?;
+        let (data, synced) = (found.data.clone(), found.sync);
+        let sync = match (&data, synced) {
+            (Some(context), true) => Some(self.sync.fresh(&table, context).await),
+            _ => None,
         };
         let rules = self.rules();
         let store = proxy.shadow().store();
@@ -143,8 +173,12 @@ impl Gate {
             (Some(context), Target::New) => store.last_verify_run(context).await?,
             _ => None,
         };
-        let data = data.as_deref().map(|context| (context, last.as_ref()));
-        Ok(rules.judge(to, &stats, data, Utc::now()))
+        let evidence = Evidence {
+            stats: &stats,
+            data: data.as_deref().map(|context| (context, last.as_ref())),
+            sync: data.as_deref().zip(sync.as_deref()),
+        };
+        Ok(rules.judge(to, &evidence, Utc::now()))
     }
 
     /// Promotes `route` if the gate (or a forced override) allows it; records
@@ -251,6 +285,8 @@ mod tests {
             min_samples: 50,
             window: "1h".parse().unwrap(),
             verify_max_age: "24h".parse().unwrap(),
+            max_sync_lag: "30s".parse().unwrap(),
+            stale_after: "15s".parse().unwrap(),
         }
     }
 
@@ -267,7 +303,7 @@ mod tests {
     }
 
     fn judge(s: &GateStats) -> Verdict {
-        rules().judge(Target::New, s, None, now())
+        rules().judge(Target::New, &Evidence::shadow(s), now())
     }
 
     fn run(finished: &str, differing: u64) -> StoredVerifyRun {
@@ -296,7 +332,11 @@ mod tests {
     fn a_move_to_new_needs_a_recent_passed_verify_of_the_route_data() {
         let good = stats(100, 100);
         let verdict = |to, last: Option<&StoredVerifyRun>| {
-            rules().judge(to, &good, Some(("payments", last)), now())
+            let evidence = Evidence {
+                data: Some(("payments", last)),
+                ..Evidence::shadow(&good)
+            };
+            rules().judge(to, &evidence, now())
         };
         let fresh = run("2026-12-07T10:00:00Z", 0);
         let open = verdict(Target::New, Some(&fresh));
@@ -331,7 +371,12 @@ mod tests {
             canary.open && canary.verify.is_none(),
             "canary does not wait for verify"
         );
-        let both = rules().judge(Target::New, &stats(10, 10), Some(("payments", None)), now());
+        let few = stats(10, 10);
+        let evidence = Evidence {
+            data: Some(("payments", None)),
+            ..Evidence::shadow(&few)
+        };
+        let both = rules().judge(Target::New, &evidence, now());
         let why = both.why.unwrap();
         assert!(
             why.contains("only 10 shadow samples") && why.contains("never been verified"),

@@ -2,12 +2,19 @@
 //! at the bar (matches, ignored-only and noise-only results count as
 //! matches), and, for a move to `new` of a route that declares its data
 //! context (`data = "payments"`), a last verify run that passed and is no
-//! older than `gate.verify_max_age`. Pure: the numbers in, a [`Verdict`] out.
+//! older than `gate.verify_max_age`; for a move to `canary` or `new` of a
+//! route with `sync = true`, both sync directions of its data context read,
+//! fresh (read within three `sync.poll_interval`s), relayed (not `off`: a
+//! route whose changes do not reach the other side cannot be rolled back
+//! without loss) and at most `gate.max_sync_lag` behind. Pure: the numbers
+//! in, a [`Verdict`] out.
 
-use super::{Target, Verdict, VerifyCheck};
+use super::{SyncCheck, Target, Verdict, VerifyCheck};
 use crate::settings::Settings;
 use crate::shadow::store::{GateStats, StoredVerifyRun, Window};
+use crate::sync_lag::{Direction, Measured, STALE_AFTER_POLLS, SyncReading};
 use chrono::{DateTime, Utc};
+use platform::relay::Transport;
 
 /// The gate's settings (`[gate]`), checked; replaced as a whole on reload.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +23,32 @@ pub struct Rules {
     pub(super) min_samples: u64,
     pub(super) window: Window,
     pub(super) verify_max_age: Window,
+    pub(super) max_sync_lag: Window,
+    pub(super) stale_after: Window,
+}
+
+/// What the gate judges a move on.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    /// The route's shadow numbers in the window.
+    pub stats: &'a GateStats,
+    /// Its data context and that context's last verify run (fetched for a
+    /// move to `new` only).
+    pub data: Option<(&'a str, Option<&'a StoredVerifyRun>)>,
+    /// Its synced data context and that context's last sync readings
+    /// (routes with `sync = true` only).
+    pub sync: Option<(&'a str, &'a [SyncReading])>,
+}
+
+impl<'a> Evidence<'a> {
+    /// Shadow numbers alone (a route without a data context).
+    pub fn shadow(stats: &'a GateStats) -> Self {
+        Self {
+            stats,
+            data: None,
+            sync: None,
+        }
+    }
 }
 
 impl Rules {
@@ -31,18 +64,25 @@ impl Rules {
             min_samples: settings.gate.min_samples,
             window: window("window", &settings.gate.window)?,
             verify_max_age: window("verify_max_age", &settings.gate.verify_max_age)?,
+            max_sync_lag: window("max_sync_lag", &settings.gate.max_sync_lag)?,
+            stale_after: {
+                let poll = settings
+                    .sync
+                    .poll_interval
+                    .parse::<Window>()
+                    .map_err(|e| format!("sync.poll_interval: {e}"))?;
+                let secs = poll.duration().as_secs() * u64::from(STALE_AFTER_POLLS);
+                window("max_sync_lag", &format!("{secs}s"))
+                    .map_err(|_| "sync.poll_interval: too long".to_owned())?
+            },
         })
     }
 
-    /// Judges a move to `to`: the shadow numbers, and for a route with a data
-    /// context (`data`) moving to `new`, its last verify run as of `now`.
-    pub fn judge(
-        &self,
-        to: Target,
-        stats: &GateStats,
-        data: Option<(&str, Option<&StoredVerifyRun>)>,
-        now: DateTime<Utc>,
-    ) -> Verdict {
+    /// Judges a move to `to` on `evidence` as of `now`: the shadow numbers;
+    /// for a route with a data context (`data`) moving to `new`, its last
+    /// verify run; for a synced route, both directions' sync lag.
+    pub fn judge(&self, to: Target, evidence: &Evidence<'_>, now: DateTime<Utc>) -> Verdict {
+        let stats = evidence.stats;
         let rate = (stats.samples > 0).then(|| stats.matches as f64 / stats.samples as f64);
         let mut failed = Vec::new();
         if stats.samples < self.min_samples {
@@ -59,7 +99,7 @@ impl Rules {
                 self.rate * 100.0
             ));
         }
-        let verify = match (to, data) {
+        let verify = match (to, evidence.data) {
             (Target::New, Some((context, last))) => {
                 let check = self.verify_check(context, last, now);
                 failed.extend(check.why.clone());
@@ -67,6 +107,16 @@ impl Rules {
             }
             _ => None,
         };
+        let sync: Vec<SyncCheck> = evidence.sync.map_or_else(Vec::new, |(context, readings)| {
+            Direction::BOTH
+                .into_iter()
+                .map(|direction| {
+                    let reading = readings.iter().find(|r| r.direction == direction);
+                    self.sync_check(context, direction, reading, now)
+                })
+                .collect()
+        });
+        failed.extend(sync.iter().filter_map(|c| c.why.clone()));
         Verdict {
             open: failed.is_empty(),
             to,
@@ -78,6 +128,7 @@ impl Rules {
             required_samples: self.min_samples,
             window: self.window.to_string(),
             verify,
+            sync,
             why: (!failed.is_empty()).then(|| failed.join("; ")),
         }
     }
@@ -117,4 +168,59 @@ impl Rules {
             why,
         }
     }
+
+    fn sync_check(
+        &self,
+        context: &str,
+        direction: Direction,
+        reading: Option<&SyncReading>,
+        now: DateTime<Utc>,
+    ) -> SyncCheck {
+        let name = format!("sync {} of `{context}`", direction.arrow());
+        let max = self.max_sync_lag;
+        let why = match reading {
+            None => Some(format!(
+                "{name} has not been read; the proxy reads it every sync.poll_interval"
+            )),
+            Some(r)
+                if (now - r.read_at).to_std().unwrap_or_default() > self.stale_after.duration() =>
+            {
+                Some(format!(
+                    "{name} was last read at {}, longer ago than {}: its lag is unknown",
+                    r.read_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    self.stale_after
+                ))
+            }
+            Some(r) => match &r.measured {
+                Measured::Unknown { error } => Some(format!("{name} is unknown: {error}")),
+                Measured::Known {
+                    relay: Transport::Off,
+                    pending,
+                    ..
+                } => Some(format!(
+                    "{name} is off at {} (no relay; {pending} changes wait): a rollback would lose them; set its events.transport, or take `sync` off the route",
+                    r.upstream
+                )),
+                Measured::Known {
+                    pending,
+                    lag_seconds,
+                    ..
+                } if *lag_seconds > max.duration().as_secs_f64() => Some(format!(
+                    "{name} lags {lag_seconds:.1} s ({pending} changes pending), above gate.max_sync_lag ({max}); let its relay catch up (is the other side's inbox accepting?)"
+                )),
+                Measured::Known { .. } => None,
+            },
+        };
+        SyncCheck {
+            context: context.to_owned(),
+            direction,
+            reading: reading.cloned(),
+            max_lag: max.to_string(),
+            why,
+        }
+    }
 }
+
+#[cfg(test)]
+#[path = "sync_tests.rs"]
+mod sync_tests;

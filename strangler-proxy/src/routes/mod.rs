@@ -55,6 +55,9 @@ pub struct Route {
     pub record_param: Option<String>,
     /// Its data context, whose last verify run gates the move to `new`.
     pub data: Option<String>,
+    /// Whether that context is synced both ways, so its sync lag gates the
+    /// moves to `canary` and `new`.
+    pub sync: bool,
     /// The flags deciding its mode.
     pub flags: RouteFlags,
     /// Its counters (kept across reloads).
@@ -197,6 +200,12 @@ impl RouteTable {
                     "data must name a data context, like `payments`".into(),
                 ));
             }
+            if config.sync && (config.data.is_none() || config.new.is_none()) {
+                return Err(fail(
+                    "sync = true needs `data` (the synced context) and `new` (its other side)"
+                        .into(),
+                ));
+            }
             let resilience = settings.resilience.with(&config.resilience);
             resilience.validate().map_err(|e| fail(e.to_string()))?;
             if let Some(new) = &new
@@ -256,6 +265,7 @@ impl RouteTable {
                 customer_param: config.customer_param.clone(),
                 record_param: config.record_param.clone(),
                 data: config.data.clone(),
+                sync: config.sync,
                 flags: config.flags.clone(),
                 counters: stats.route(&config.name),
                 shadow,

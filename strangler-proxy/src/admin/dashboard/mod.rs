@@ -164,6 +164,11 @@ async fn route(
         .await?
         .into_iter()
         .next();
+    let sync = view
+        .data
+        .as_deref()
+        .map(|context| state.gate.sync().of(context))
+        .unwrap_or_default();
     Ok(html(pages::route(
         &view,
         report.routes.first(),
@@ -171,6 +176,7 @@ async fn route(
         &gate,
         &decisions,
         epoch.as_ref(),
+        &sync,
     )))
 }
 

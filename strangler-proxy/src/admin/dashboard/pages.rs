@@ -6,6 +6,7 @@ use crate::shadow::mirror::tally::ShadowTraffic;
 use crate::shadow::store::{
     Epoch, MismatchGroup, ResultClasses, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
 };
+use crate::sync_lag::{Direction, Measured, SyncReading};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 const STYLE: &str = include_str!("style.css");
@@ -86,6 +87,32 @@ fn mode_name(view: &RouteView) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// Both sync directions of a route's data context, as last read.
+fn sync_card(context: &str, readings: &[SyncReading]) -> Markup {
+    html! {
+        h2 { "Sync lag" span.muted { " — data context " code { (context) } ", each side's " code { "GET /sync/status" } } }
+        div.card { table {
+            thead { tr { th { "Direction" } th { "Lag" } th { "Read from" } th { "Read at" } } }
+            tbody {
+                @for direction in Direction::BOTH {
+                    @let reading = readings.iter().find(|r| r.direction == direction);
+                    tr class=(format!("sync {}", direction.as_str())) {
+                        td { (direction.arrow()) }
+                        @match reading {
+                            Some(r) => {
+                                td { @match &r.measured { Measured::Unknown { .. } => { span.gate.closed { (r.lag_text()) } } _ => { span.num { (r.lag_text()) } } } }
+                                td { code { (r.upstream) } }
+                                td.muted { (r.read_at.format("%Y-%m-%d %H:%M:%S UTC")) }
+                            }
+                            None => { td colspan="3" .empty { "not read yet" } }
+                        }
+                    }
+                }
+            }
+        } }
+    }
 }
 
 /// How many differences of each context the overview lists.
@@ -200,6 +227,7 @@ pub fn route(
     gate: &Gate,
     decisions: &[StoredDecision],
     epoch: Option<&Epoch>,
+    sync: &[SyncReading],
 ) -> Markup {
     page(
         &view.name,
@@ -210,6 +238,7 @@ pub fn route(
             @if let Some(e) = epoch {
                 p.muted { "Counting since " (e.started_at.format("%Y-%m-%d %H:%M:%S UTC")) " — epoch started by " (e.by) ": " (e.reason) }
             }
+            @if let Some(context) = &view.data { (sync_card(context, sync)) }
             h2 { "Results by class" }
             (classes_card(report.map(|r| r.classes).unwrap_or_default()))
             h2 { "Fields" span.muted { " — results whose candidate lacks the record are counted above, not here" } }

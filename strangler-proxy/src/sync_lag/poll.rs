@@ -1,0 +1,61 @@
+//! Reads one side's `GET /sync/status` (served by `platform::sync::status`).
+
+use super::reading::{Direction, Measured};
+use platform::sync::status::{PATH, SyncStatus};
+
+/// Asks `upstream` (a base URL) how far `direction` is behind; any failure
+/// is a [`Measured::Unknown`] that says what went wrong.
+pub(super) async fn read(
+    client: &reqwest::Client,
+    upstream: &str,
+    direction: Direction,
+) -> Measured {
+    match fetch(client, upstream).await {
+        Ok(status) if status.origin != direction.origin() => Measured::Unknown {
+            error: format!(
+                "{upstream} reports the changes of `{}`, not of `{}`: is the route's {} upstream the right side?",
+                status.origin,
+                direction.origin(),
+                direction.origin()
+            ),
+        },
+        Ok(status) => Measured::Known {
+            pending: status.pending,
+            lag_seconds: status.oldest_pending_age_seconds,
+            relay: status.relay,
+        },
+        Err(error) => Measured::Unknown { error },
+    }
+}
+
+async fn fetch(client: &reqwest::Client, upstream: &str) -> Result<SyncStatus, String> {
+    let url = format!("{upstream}{PATH}");
+    let res = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("{url} does not answer: {}", without_url(&e)))?;
+    let status = res.status();
+    if !status.is_success() {
+        return Err(format!("{url} answered {status}"));
+    }
+    res.json::<SyncStatus>()
+        .await
+        .map_err(|e| format!("{url} answered no sync status: {}", without_url(&e)))
+}
+
+/// reqwest's message without the URL it repeats (ours says it already), and
+/// with its cause, which says what actually failed (refused, timed out).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        e.to_string()
+    };
+    if let Some(cause) = std::error::Error::source(e).and_then(std::error::Error::source) {
+        text = format!("{text} ({cause})");
+    }
+    text
+}
