@@ -1,13 +1,14 @@
 //! `cargo run -p stack -- --help`: the switches of the local stack.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Starts the whole strangler-kit stack on this machine: the monolith, the
 /// payment and fulfillment services and the strangler proxy, each
 /// health-checked before the next; restarts a part that crashes; Ctrl-C stops
 /// everything. `stack stop PART` and `stack start PART`, from another
-/// terminal, stop a part of the running stack and start it again.
+/// terminal, stop a part of the running stack and start it again; `stack
+/// sync on` lets the monolith's payment changes flow to the payment service.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Args {
@@ -65,4 +66,22 @@ pub enum Command {
         /// The part.
         part: String,
     },
+    /// Let the monolith's outbox relay deliver its payment changes to the
+    /// payment service (`on`, oldest first, what it recorded meanwhile
+    /// included), or hold them in its outbox (`off`, the state a new stack
+    /// starts in, so a backfill copies the history first). Restarts the
+    /// monolith; the service's changes reach the monolith either way.
+    Sync {
+        /// `on` or `off`.
+        state: SyncState,
+    },
+}
+
+/// `stack sync on|off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncState {
+    /// The monolith's relay delivers.
+    On,
+    /// Its changes wait in its outbox.
+    Off,
 }

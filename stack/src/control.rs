@@ -74,6 +74,27 @@ const ANSWER_LIMIT: Duration = Duration::from_secs(60);
 /// `stack stop <part>`: asks the stack running in `dir` to stop the part and
 /// keep it stopped; returns once it has.
 pub fn stop(dir: &Path, part: &str) -> anyhow::Result<()> {
+    ask_stop(dir, part)?;
+    println!("{part} stopped; the stack keeps it stopped until `stack start {part}`");
+    Ok(())
+}
+
+/// `stack start <part>`: asks the stack to start a part stopped by `stack
+/// stop` again; returns once it is healthy.
+pub fn start(dir: &Path, part: &str) -> anyhow::Result<()> {
+    ask_start(dir, part)?;
+    println!("{part} started and healthy");
+    Ok(())
+}
+
+/// Stops the part and starts it again (so it reads its settings file
+/// anew); returns once it is healthy.
+pub fn restart(dir: &Path, part: &str) -> anyhow::Result<()> {
+    ask_stop(dir, part)?;
+    ask_start(dir, part)
+}
+
+fn ask_stop(dir: &Path, part: &str) -> anyhow::Result<()> {
     let folder = folder(dir);
     known(part)?;
     write(&folder, part, Request::Stop).context("cannot write the stop request")?;
@@ -85,13 +106,10 @@ pub fn stop(dir: &Path, part: &str) -> anyhow::Result<()> {
             dir.display()
         );
     }
-    println!("{part} stopped; the stack keeps it stopped until `stack start {part}`");
     Ok(())
 }
 
-/// `stack start <part>`: asks the stack to start a part stopped by `stack
-/// stop` again; returns once it is healthy.
-pub fn start(dir: &Path, part: &str) -> anyhow::Result<()> {
+fn ask_start(dir: &Path, part: &str) -> anyhow::Result<()> {
     let folder = folder(dir);
     known(part)?;
     if read(&folder, part) != Some(Request::Stopped) {
@@ -101,7 +119,6 @@ pub fn start(dir: &Path, part: &str) -> anyhow::Result<()> {
     if !wait(|| read(&folder, part).is_none()) {
         bail!("{part} is not healthy after {ANSWER_LIMIT:?}: see the stack's output");
     }
-    println!("{part} started and healthy");
     Ok(())
 }
 

@@ -11,7 +11,10 @@
 //! restarts a part that crashes; and stops everything on Ctrl-C. Switches put
 //! the real components in: `--postgres`, `--nats`, `--otlp`, `--unleash`.
 //! From another terminal, `stack stop PART` and `stack start PART` take a
-//! part down and bring it back (drills: [`control`]).
+//! part down and bring it back (drills: [`control`]). The monolith and the
+//! payment service are wired for sync both ways and the monolith's payments
+//! port reads the proxy's flags ([`wiring`]); the monolith's direction waits
+//! for `stack sync on` ([`sync_switch`]).
 //!
 //! **Why child processes of the real binaries.** The stack builds the four
 //! deployables' binaries with the cargo that runs it (`cargo build --bins`,
@@ -39,7 +42,9 @@ pub mod output;
 pub mod plan;
 pub mod route_table;
 pub mod supervisor;
+pub mod sync_switch;
 pub mod unleash;
+pub mod wiring;
 
 mod run;
 

@@ -57,23 +57,19 @@ pub fn route_table_file(dir: &Path) -> PathBuf {
     generated(dir).join("strangler.toml")
 }
 
-/// The payment service's settings file.
+/// The payment service's settings file ([`crate::wiring`]).
 pub fn payment_file(dir: &Path) -> PathBuf {
     generated(dir).join("payment.toml")
+}
+
+/// The monolith's settings file ([`crate::wiring`]).
+pub fn monolith_file(dir: &Path) -> PathBuf {
+    generated(dir).join("monolith.toml")
 }
 
 /// The flags file (kept across runs).
 pub fn flags_file(dir: &Path) -> PathBuf {
     dir.join("data").join("flags.json")
-}
-
-/// The payment service's settings file text: events go to fulfillment's
-/// inbox where it listens in this run (a list: no variable can set it).
-pub fn payment_settings(ports: &Ports) -> String {
-    format!(
-        "# Written by the local stack for this run.\n[events]\nsubscribers = [\"{}/inbox\"]\n",
-        ports.url(Part::Fulfillment)
-    )
 }
 
 impl Plan {
@@ -98,6 +94,10 @@ impl Plan {
         }
     }
 
+    fn configured(&self, component: &mut Component, file: PathBuf) {
+        component.args = vec!["--config".into(), file.display().to_string()];
+    }
+
     fn component(&self, name: &'static str, program: &Path, part: Part) -> Component {
         Component {
             name,
@@ -117,6 +117,7 @@ impl Plan {
         let db = |pick: fn(&Databases) -> &String| self.databases.as_ref().map(pick);
 
         let mut monolith = self.component("monolith", &self.binaries.monolith, Part::Monolith);
+        self.configured(&mut monolith, monolith_file(&self.dir));
         monolith.env = self.common(
             "MONOLITH",
             Part::Monolith,
@@ -138,19 +139,12 @@ impl Plan {
         ));
 
         let mut payment = self.component("payment", &self.binaries.payment, Part::Payment);
-        payment.args = vec![
-            "--config".into(),
-            payment_file(&self.dir).display().to_string(),
-        ];
+        self.configured(&mut payment, payment_file(&self.dir));
         payment.env = self.common("PAYMENT", Part::Payment, db(|d| &d.payment).map(|s| &**s));
-        self.events("PAYMENT", &mut payment.env);
 
         let mut proxy = self.component("proxy", &self.binaries.strangler, Part::Admin);
         proxy.health = format!("{}/healthz", self.ports.url(Part::Admin));
-        proxy.args = vec![
-            "--config".into(),
-            route_table_file(&self.dir).display().to_string(),
-        ];
+        self.configured(&mut proxy, route_table_file(&self.dir));
         proxy.env = vec![("STRANGLER__ADMIN__TOKEN".into(), self.token.clone())];
         if let Some(otlp) = &self.otlp {
             proxy
@@ -236,8 +230,12 @@ mod tests {
         assert_eq!(env(0, "MONOLITH__SERVER__PORT").as_deref(), Some("9080"));
         assert_eq!(env(0, "MONOLITH__DATABASE__URL"), None);
         assert_eq!(
-            env(2, "PAYMENT__EVENTS__TRANSPORT").as_deref(),
+            env(1, "FULFILLMENT__EVENTS__TRANSPORT").as_deref(),
             Some("nats")
+        );
+        assert_eq!(
+            parts[0].args,
+            ["--config", "/run dir/data/stack/monolith.toml"]
         );
         assert_eq!(parts[3].health, "http://127.0.0.1:9001/healthz");
         assert_eq!(parts[1].health, "http://127.0.0.1:9083/readyz");
@@ -272,11 +270,5 @@ mod tests {
             text.contains("export PATH='/t/release':'/t/debug':\"$PATH\""),
             "{text}"
         );
-    }
-
-    #[test]
-    fn payment_events_go_to_fulfillment_where_it_listens() {
-        let text = payment_settings(&Ports::new(9000).unwrap());
-        assert!(text.contains("subscribers = [\"http://127.0.0.1:9083/inbox\"]"));
     }
 }

@@ -55,24 +55,7 @@ pub fn render(
     table.insert("admin".into(), admin.into());
 
     let mut flags_table = section(&mut table, "flags")?;
-    match flags {
-        FlagsSource::File(path) => {
-            flags_table.insert("source".into(), "file".into());
-            flags_table.insert("file".into(), path.display().to_string().into());
-        }
-        FlagsSource::Server {
-            file,
-            api_url,
-            token,
-        } => {
-            flags_table.insert("source".into(), "server".into());
-            flags_table.insert("file".into(), file.display().to_string().into());
-            flags_table.insert("server_url".into(), api_url.clone().into());
-            flags_table.insert("api_token".into(), (*token).into());
-            // A toggle flipped in Unleash reaches the proxy within a second.
-            flags_table.insert("poll_interval_ms".into(), 1000.into());
-        }
-    }
+    point_flags(&mut flags_table, flags);
     table.insert("flags".into(), flags_table.into());
 
     if let Some(url) = shadow_database {
@@ -94,6 +77,30 @@ pub fn render(
          # The admin token comes from STRANGLER__ADMIN__TOKEN (data/stack.env).\n\n{}",
         toml::to_string(&table).context("writing the route table")?
     ))
+}
+
+/// Points a flags table (the proxy's `[flags]`, the monolith's
+/// `[payments.flags]`: one shape) at `flags`, so every reader of the
+/// route's flags reads the same ones.
+pub fn point_flags(table: &mut Table, flags: &FlagsSource<'_>) {
+    match flags {
+        FlagsSource::File(path) => {
+            table.insert("source".into(), "file".into());
+            table.insert("file".into(), path.display().to_string().into());
+        }
+        FlagsSource::Server {
+            file,
+            api_url,
+            token,
+        } => {
+            table.insert("source".into(), "server".into());
+            table.insert("file".into(), file.display().to_string().into());
+            table.insert("server_url".into(), api_url.clone().into());
+            table.insert("api_token".into(), (*token).into());
+            // A toggle flipped in Unleash reaches the reader within a second.
+            table.insert("poll_interval_ms".into(), 1000.into());
+        }
+    }
 }
 
 /// `url` moved from the default layout to `ports`, when it is one of the

@@ -3,14 +3,16 @@
 //! stop.
 
 use crate::binaries;
-use crate::cli::{Args, Command};
+use crate::cli::{self, Args, Command};
 use crate::control;
 use crate::layout::{Part, Ports};
 use crate::output::say;
 use crate::plan::{self, Databases, Plan};
 use crate::route_table::{self, FlagsSource};
 use crate::supervisor::{Component, StartError, Supervisor};
+use crate::sync_switch;
 use crate::unleash;
+use crate::wiring::{self, Wiring};
 use anyhow::Context;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,7 @@ pub fn run(args: Args) -> ExitCode {
         let done = match command {
             Command::Stop { part } => control::stop(&args.dir, part),
             Command::Start { part } => control::start(&args.dir, part),
+            Command::Sync { state } => sync_switch::switch(&args.dir, *state == cli::SyncState::On),
         };
         return match done {
             Ok(()) => ExitCode::SUCCESS,
@@ -130,10 +133,16 @@ fn write_files(plan: &Plan, flags: &FlagsSource<'_>) -> anyhow::Result<()> {
         plan::route_table_file(&plan.dir),
         route_table::render(&plan.ports, flags, shadow)?,
     )?;
-    write(
-        plan::payment_file(&plan.dir),
-        plan::payment_settings(&plan.ports),
-    )?;
+    let monolith_file = plan::monolith_file(&plan.dir);
+    let wiring = Wiring {
+        ports: &plan.ports,
+        nats: plan.nats.as_deref(),
+        flags,
+        // Sync, once on, stays on when the stack starts again.
+        sync: wiring::was_on(&monolith_file),
+    };
+    write(monolith_file, wiring.monolith_settings()?)?;
+    write(plan::payment_file(&plan.dir), wiring.payment_settings()?)?;
     write(plan.dir.join("data").join("stack.env"), plan.env_file())
 }
 

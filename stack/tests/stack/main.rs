@@ -72,12 +72,22 @@ async fn the_stack_serves_restarts_a_killed_part_holds_a_stopped_one_and_stops_e
     let refused = stack.command(&["start", "payment"]);
     assert!(!refused.status.success());
 
+    // `stack sync on` lets the monolith's relay deliver: the monolith
+    // restarts on the rewritten settings; a second time changes nothing.
+    let sync = stack.command(&["sync", "on"]);
+    assert!(sync.status.success(), "{sync:?}");
+    let said = String::from_utf8_lossy(&sync.stdout);
+    assert!(said.starts_with("sync on: the monolith delivers"), "{said}");
+    let again = stack.command(&["sync", "on"]);
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(said.starts_with("sync is already on"), "{said}");
+
     // SIGTERM stops the supervisor and every part it started.
     let pids = stack.all_pids();
     assert_eq!(
         pids.len(),
-        6,
-        "four parts, one restart, one start: {pids:?}"
+        7,
+        "four parts, one restart, one start, one restart for sync: {pids:?}"
     );
     let status = stack.terminate(Duration::from_secs(90));
     assert!(status.success(), "{status}");
@@ -123,6 +133,21 @@ fn a_part_that_cannot_start_stops_the_stack() {
     assert!(
         !said("started fulfillment"),
         "nothing starts after a failed part"
+    );
+}
+
+#[test]
+fn sync_without_a_stack_says_where_to_start_one() {
+    let dir = std::env::temp_dir().join(format!("stack-sync-{}", uuid::Uuid::new_v4().simple()));
+    let output = running::command(free_base(), &dir)
+        .args(["sync", "on"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("start the stack in this folder first"),
+        "{stderr}"
     );
 }
 
