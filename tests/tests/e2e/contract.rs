@@ -8,7 +8,10 @@ use platform::testing::TestBackend;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-platform::both_backends!(inventory_answers_alike_on_both_sides);
+platform::both_backends!(
+    inventory_answers_alike_on_both_sides,
+    orders_answer_alike_through_the_saga
+);
 
 /// What a legacy client can observe of one answer.
 #[derive(Debug, PartialEq)]
@@ -77,20 +80,27 @@ async fn scenario(stack: &Stack, base: &str) -> Vec<Observed> {
         if let Some(body) = body {
             req = req.json(&body);
         }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        let problem = res
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| v == "application/problem+json");
-        let body: Value = res.json().await.unwrap_or(Value::Null);
-        seen.push(Observed {
-            status,
-            problem,
-            body: (!problem).then_some(body),
-        });
+        let (observed, _) = observe(req.send().await.unwrap(), Value::clone).await;
+        seen.push(observed);
     }
     seen
+}
+
+/// What a legacy client observes of `res` (a success body seen through
+/// `view`), and the body.
+async fn observe(res: reqwest::Response, view: fn(&Value) -> Value) -> (Observed, Value) {
+    let status = res.status().as_u16();
+    let problem = res
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v == "application/problem+json");
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    let observed = Observed {
+        status,
+        problem,
+        body: (!problem).then(|| view(&body)),
+    };
+    (observed, body)
 }
 
 async fn inventory_answers_alike_on_both_sides(backend: TestBackend) {
@@ -111,6 +121,114 @@ async fn inventory_answers_alike_on_both_sides(backend: TestBackend) {
         assert_eq!(
             legacy, new,
             "step {i} differs between the monolith and the new side"
+        );
+    }
+}
+
+/// What a legacy client can observe of an order answer. Ids and times differ
+/// between two systems by nature; whether a payment is recorded does not.
+/// `inv` is left out: the saga issues no invoice yet (docs/saga.md, "Legacy
+/// clients"), so a new-side order shows `inv: null` where the monolith
+/// shows its invoice.
+fn order_view(body: &Value) -> Value {
+    json!({"cust": body["cust"], "st": body["st"], "cur": body["cur"], "tot": body["tot"],
+        "lines": body["lines"], "paid": !body["pay"].is_null()})
+}
+
+/// A legacy client of `base` keeping what it saw of each order answer.
+struct OrderClient<'a> {
+    stack: &'a Stack,
+    base: &'a str,
+    seen: Vec<Observed>,
+}
+
+impl OrderClient<'_> {
+    async fn post(&mut self, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.stack.client.post(format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let (observed, body) = observe(req.send().await.unwrap(), order_view).await;
+        self.seen.push(observed);
+        body
+    }
+}
+
+/// Places, captures, cancels and ships orders at `base` (after stocking the
+/// item there); every order answer as a legacy client sees it.
+async fn order_scenario(stack: &Stack, base: &str, customer: i64) -> Vec<Observed> {
+    let put = json!({"nm": "Saga widget", "px": 1250, "cur": "EUR"});
+    let res = stack
+        .client
+        .put(format!("{base}/api/v1/inventory/SKU-O1"))
+        .json(&put);
+    assert!(res.send().await.unwrap().status().is_success());
+    let restock = json!({"dq": 3, "rsn": "restock"});
+    let res = stack
+        .post(base, "/api/v1/inventory/SKU-O1/adjust", restock)
+        .await;
+    assert!(res.status().is_success());
+
+    let mut c = OrderClient {
+        stack,
+        base,
+        seen: Vec::new(),
+    };
+    let order = |qty: i64, pm: &str, tok: Option<&str>| {
+        Some(
+            json!({"cust": customer, "lines": [{"sku": "SKU-O1", "qty": qty}], "pm": pm, "tok": tok}),
+        )
+    };
+    let path = |id: &Value, action: &str| format!("/api/v1/orders/{id}/{action}");
+    let orders = "/api/v1/orders";
+    let card = c.post(orders, order(2, "card", Some("tok_visa"))).await;
+    c.post(orders, order(5, "card", Some("tok_visa"))).await; // no stock
+    c.post(orders, order(1, "card", Some("tok_declined"))).await;
+    c.post(orders, order(0, "card", Some("tok_visa"))).await; // bad line
+    let bad_sku = json!({"cust": customer, "lines": [{"sku": "a b", "qty": 1}], "pm": "card"});
+    c.post(orders, Some(bad_sku)).await;
+    let invoice = c.post(orders, order(1, "invoice", None)).await;
+    c.post(&path(&invoice["id"], "capture"), None).await;
+    c.post(&path(&invoice["id"], "capture"), None).await; // already confirmed
+    let carrier = json!({"carr": "DHL"});
+    c.post(&path(&invoice["id"], "shipments"), Some(carrier))
+        .await;
+    c.post(&path(&invoice["id"], "cancel"), None).await; // shipped: refused
+    c.post(&path(&card["id"], "cancel"), None).await;
+    c.post(&path(&card["id"], "cancel"), None).await; // already cancelled
+    c.post(&path(&json!(999_999_999), "capture"), None).await;
+    c.seen
+}
+
+async fn orders_answer_alike_through_the_saga(backend: TestBackend) {
+    let stack = Stack::start(backend).await;
+    let customer = json!({"nm": "Ada", "eml": "ada@example.com",
+        "bill": {"nm": "Ada", "ln1": "1 Lane", "city": "London", "zip": "N1", "ctry": "GB"}});
+    let res = stack
+        .post(&stack.monolith, "/api/v1/customers", customer)
+        .await;
+    let customer = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let on_monolith = order_scenario(&stack, &stack.monolith, customer).await;
+    assert_eq!(on_monolith[0].status, 201, "the scenario itself works");
+
+    for flag in ["inventory.new", "orders.new", "shipments.new"] {
+        stack.enable(flag);
+    }
+    stack
+        .wait_for_backend(None, "/api/v1/orders/1", "new")
+        .await;
+    stack
+        .wait_for_backend(None, "/api/v1/shipments/1", "new")
+        .await;
+    stack
+        .wait_for_backend(None, "/api/v1/inventory/ANY", "new")
+        .await;
+    let through_saga = order_scenario(&stack, &stack.proxy, customer).await;
+    assert_eq!(on_monolith.len(), through_saga.len());
+    for (i, (legacy, new)) in on_monolith.iter().zip(&through_saga).enumerate() {
+        assert_eq!(
+            legacy, new,
+            "order step {i} differs between the monolith and the saga"
         );
     }
 }
