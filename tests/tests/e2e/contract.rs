@@ -135,16 +135,29 @@ fn order_view(body: &Value) -> Value {
         "lines": body["lines"], "paid": !body["pay"].is_null()})
 }
 
-/// A legacy client of `base` keeping what it saw of each order answer.
+/// A legacy client of `base` (as customer `who`, if given) keeping what it
+/// saw of each order answer.
 struct OrderClient<'a> {
     stack: &'a Stack,
     base: &'a str,
+    who: Option<&'a str>,
     seen: Vec<Observed>,
 }
 
 impl OrderClient<'_> {
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self
+            .stack
+            .client
+            .request(method, format!("{}{path}", self.base));
+        match self.who {
+            Some(c) => req.header("x-customer-id", c),
+            None => req,
+        }
+    }
+
     async fn post(&mut self, path: &str, body: Option<Value>) -> Value {
-        let mut req = self.stack.client.post(format!("{}{path}", self.base));
+        let mut req = self.request(Method::POST, path);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -152,28 +165,40 @@ impl OrderClient<'_> {
         self.seen.push(observed);
         body
     }
+
+    /// Stocks `sku` with exactly 3 units available (a side may keep what an
+    /// earlier run left).
+    async fn stock_three(&self, sku: &str) {
+        let path = format!("/api/v1/inventory/{sku}");
+        let put = json!({"nm": "Saga widget", "px": 1250, "cur": "EUR"});
+        let res = self.request(Method::PUT, &path).json(&put).send().await;
+        let item: Value = res.unwrap().json().await.unwrap();
+        let missing = 3 - item["avl"].as_i64().unwrap();
+        if missing != 0 {
+            let restock = json!({"dq": missing, "rsn": "contract run"});
+            let res = self
+                .request(Method::POST, &format!("{path}/adjust"))
+                .json(&restock);
+            assert!(res.send().await.unwrap().status().is_success());
+        }
+    }
 }
 
 /// Places, captures, cancels and ships orders at `base` (after stocking the
 /// item there); every order answer as a legacy client sees it.
-async fn order_scenario(stack: &Stack, base: &str, customer: i64) -> Vec<Observed> {
-    let put = json!({"nm": "Saga widget", "px": 1250, "cur": "EUR"});
-    let res = stack
-        .client
-        .put(format!("{base}/api/v1/inventory/SKU-O1"))
-        .json(&put);
-    assert!(res.send().await.unwrap().status().is_success());
-    let restock = json!({"dq": 3, "rsn": "restock"});
-    let res = stack
-        .post(base, "/api/v1/inventory/SKU-O1/adjust", restock)
-        .await;
-    assert!(res.status().is_success());
-
+async fn order_scenario(
+    stack: &Stack,
+    base: &str,
+    who: Option<&str>,
+    customer: i64,
+) -> Vec<Observed> {
     let mut c = OrderClient {
         stack,
         base,
+        who,
         seen: Vec::new(),
     };
+    c.stock_three("SKU-O1").await;
     let order = |qty: i64, pm: &str, tok: Option<&str>| {
         Some(
             json!({"cust": customer, "lines": [{"sku": "SKU-O1", "qty": qty}], "pm": pm, "tok": tok}),
@@ -208,27 +233,39 @@ async fn orders_answer_alike_through_the_saga(backend: TestBackend) {
         .post(&stack.monolith, "/api/v1/customers", customer)
         .await;
     let customer = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let on_monolith = order_scenario(&stack, &stack.monolith, customer).await;
+    let on_monolith = order_scenario(&stack, &stack.monolith, None, customer).await;
     assert_eq!(on_monolith[0].status, 201, "the scenario itself works");
 
-    for flag in ["inventory.new", "orders.new", "shipments.new"] {
+    for flag in ["inventory.new", "shipments.new"] {
         stack.enable(flag);
     }
-    stack
-        .wait_for_backend(None, "/api/v1/orders/1", "new")
-        .await;
     stack
         .wait_for_backend(None, "/api/v1/shipments/1", "new")
         .await;
     stack
         .wait_for_backend(None, "/api/v1/inventory/ANY", "new")
         .await;
-    let through_saga = order_scenario(&stack, &stack.proxy, customer).await;
-    assert_eq!(on_monolith.len(), through_saga.len());
-    for (i, (legacy, new)) in on_monolith.iter().zip(&through_saga).enumerate() {
-        assert_eq!(
-            legacy, new,
-            "order step {i} differs between the monolith and the saga"
-        );
+
+    // canary, with this customer in the cohort; then new, for everyone
+    let who = Some("customer-7");
+    stack.rollout("orders.canary", 100);
+    stack.enable("orders.canary");
+    stack.wait_for_backend(who, "/api/v1/orders/1", "new").await;
+    let in_canary = order_scenario(&stack, &stack.proxy, who, customer).await;
+    stack.enable("orders.new");
+    stack.disable("orders.canary");
+    stack
+        .wait_for_backend(None, "/api/v1/orders/1", "new")
+        .await;
+    let in_new = order_scenario(&stack, &stack.proxy, None, customer).await;
+
+    for (mode, through_saga) in [("canary", in_canary), ("new", in_new)] {
+        assert_eq!(on_monolith.len(), through_saga.len());
+        for (i, (legacy, new)) in on_monolith.iter().zip(&through_saga).enumerate() {
+            assert_eq!(
+                legacy, new,
+                "order step {i} differs between the monolith and {mode}"
+            );
+        }
     }
 }

@@ -18,6 +18,7 @@ pub const FLAGS: &str = r#"{"version": 2, "features": [
   {"name": "payments.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "0", "stickiness": "userId", "groupId": "payments"}}]},
   {"name": "payments.new", "enabled": false, "strategies": [{"name": "default"}]},
   {"name": "inventory.new", "enabled": false, "strategies": [{"name": "default"}]},
+  {"name": "orders.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "0", "stickiness": "userId", "groupId": "orders"}}]},
   {"name": "orders.new", "enabled": false, "strategies": [{"name": "default"}]},
   {"name": "shipments.new", "enabled": false, "strategies": [{"name": "default"}]}
 ]}"#;
@@ -86,6 +87,7 @@ patterns = ["/api/v1/orders", "/api/v1/orders/{{id}}", "/api/v1/orders/{{id}}/ca
 new = "{fulfillment}"
 translator = "orders"
 [routes.flags]
+canary = "orders.canary"
 new = "orders.new"
 
 [[routes]]
