@@ -26,7 +26,7 @@ impl Registry {
     /// |---|---|---|
     /// | `payments` | `GET /api/v1/payments/{id}`, `GET /api/v1/orders/{id}/payments`, `GET`+`POST /api/v1/payments/{id}/refunds` | payment |
     /// | `invoices` | `GET /api/v1/invoices/{id}`, `GET /api/v1/orders/{id}/invoices` | payment |
-    /// | `orders` | `GET /api/v1/orders/{id}`, `GET /api/v1/customers/{id}/orders` (place/capture/cancel: `Unsupported`, saga) | fulfillment |
+    /// | `orders` | `GET /api/v1/orders/{id}`, `GET /api/v1/customers/{id}/orders`, `POST /api/v1/orders`, `POST /api/v1/orders/{id}/capture`, `POST /api/v1/orders/{id}/cancel` (the last three through the order saga) | fulfillment |
     /// | `shipments` | `POST /api/v1/orders/{id}/shipments`, `GET /api/v1/shipments/{id}`, `POST /api/v1/shipments/{id}/deliver` | fulfillment |
     /// | `inventory` | `PUT`+`GET /api/v1/inventory/{sku}`, `POST /api/v1/inventory/{sku}/adjust` | fulfillment |
     pub fn standard(clock: LegacyClock) -> Self {

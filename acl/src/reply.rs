@@ -112,18 +112,24 @@ pub fn error_to_legacy(err: &TranslateError, request: &Request) -> Response {
         502 => "bad-gateway",
         _ => "invalid-request",
     };
-    let problem = Problem {
-        kind: format!("urn:strangler-kit:problem:{slug}"),
-        title: reason_phrase(status).to_owned(),
-        status,
-        detail: err.to_string(),
-    };
     let echo = Response::new(status).with_body(Vec::new());
-    let mut out = problem_response(&problem, &echo);
+    let mut out = own_problem(status, slug, err.to_string(), &echo);
     if let Some(id) = request.headers.get(CORRELATION_HEADER) {
         out.headers.set(CORRELATION_HEADER, id);
     }
     out
+}
+
+/// A legacy problem the layer answers itself (not a v2 problem passed on),
+/// carrying `v2`'s correlation id.
+pub(crate) fn own_problem(status: u16, slug: &str, detail: String, v2: &Response) -> Response {
+    let problem = Problem {
+        kind: format!("urn:strangler-kit:problem:{slug}"),
+        title: reason_phrase(status).to_owned(),
+        status,
+        detail,
+    };
+    problem_response(&problem, v2)
 }
 
 fn problem_response(problem: &Problem, v2: &Response) -> Response {

@@ -160,6 +160,8 @@ mod tests {
             [
                 "http://127.0.0.1:9082",
                 "http://127.0.0.1:9082",
+                "http://127.0.0.1:9083",
+                "http://127.0.0.1:9083",
                 "http://127.0.0.1:9083"
             ]
         );
@@ -192,7 +194,9 @@ mod tests {
         for flag in ["payments.shadow", "payments.canary", "payments.new"] {
             assert_eq!(names.iter().filter(|n| *n == flag).count(), 1, "{flag}");
         }
-        assert!(names.contains(&"inventory.new".to_owned()));
+        for flag in ["inventory.new", "orders.new", "shipments.new"] {
+            assert!(names.contains(&flag.to_owned()), "{flag}");
+        }
         for name in &names {
             assert!(EXAMPLE_FLAGS.contains(&format!("\"{name}\"")), "{name}");
         }

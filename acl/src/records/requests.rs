@@ -1,13 +1,14 @@
 //! Legacy request bodies → v2 request bodies. The route groups use these for
-//! the routes they translate; [`new_order`] is here for whoever orchestrates
-//! placing an order across the services (the saga), since that route is not
-//! a one-to-one translation.
+//! the routes they translate; `POST /api/v1/orders` becomes the start of the
+//! order saga ([`place_order`]), which places the order across both services.
 
 use super::orders::sku;
 use crate::error::{FieldPath, TranslateError};
 use crate::legacy;
 use crate::value::{money, status};
-use fulfillment_api::{NewOrder, NewOrderLine, PutStockItem, ShipOrder, StockAdjustment};
+use fulfillment_api::{
+    NewOrder, NewOrderLine, PutStockItem, ShipOrder, StartSaga, StockAdjustment,
+};
 use payment_api::{CreateRefund, PaymentMethod};
 use v2_common::Currency;
 
@@ -48,6 +49,21 @@ pub fn new_order(o: &legacy::NewOrder) -> Result<(NewOrder, PaymentChoice), Tran
         card_token: o.tok.clone(),
     };
     Ok((order, choice))
+}
+
+/// `POST /api/v1/orders` → the start of a `place_order` saga (stock from the
+/// fulfillment service's [`NewOrder`], payment from the [`PaymentChoice`]).
+pub fn place_order(o: &legacy::NewOrder) -> Result<StartSaga, TranslateError> {
+    let (order, choice) = new_order(o)?;
+    Ok(StartSaga::PlaceOrder {
+        customer_legacy_id: order.customer_legacy_id,
+        lines: order.lines,
+        method: match choice.method {
+            PaymentMethod::Card => fulfillment_api::PaymentMethod::Card,
+            PaymentMethod::Invoice => fulfillment_api::PaymentMethod::Invoice,
+        },
+        card_token: choice.card_token,
+    })
 }
 
 /// `POST /api/v1/payments/{id}/refunds` → [`CreateRefund`]. The legacy body
@@ -113,6 +129,25 @@ mod tests {
         assert_eq!(order.lines[0].quantity, 2);
         assert_eq!(choice.method, PaymentMethod::Card);
         assert_eq!(choice.card_token.as_deref(), Some("tok_ok"));
+    }
+
+    #[test]
+    fn a_new_order_starts_a_place_order_saga() {
+        let legacy = legacy::NewOrder {
+            cust: 5,
+            lines: vec![Line {
+                sku: "W-1".into(),
+                qty: 2,
+            }],
+            pm: Pm::Invoice,
+            tok: None,
+        };
+        let start = serde_json::to_value(place_order(&legacy).unwrap()).unwrap();
+        assert_eq!(
+            start,
+            serde_json::json!({"kind": "place_order", "customer_legacy_id": 5,
+                "lines": [{"sku": "W-1", "quantity": 2}], "method": "invoice"})
+        );
     }
 
     #[test]

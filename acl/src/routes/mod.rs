@@ -4,6 +4,7 @@
 mod flow;
 pub mod inventory;
 pub mod invoices;
+mod order_sagas;
 pub mod orders;
 pub mod payments;
 pub mod shipments;

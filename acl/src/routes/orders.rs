@@ -1,15 +1,12 @@
 //! Route group `orders`: reading orders (`/api/v1/orders/{id}`,
-//! `/api/v1/customers/{id}/orders`), served by the fulfillment service.
-//!
-//! Placing, capturing and cancelling an order are *not* translated: in the
-//! monolith each is one transaction over stock, payment and invoice, and once
-//! those live in two services it takes the order saga (with compensation) to
-//! keep "no money taken for an order that does not exist". The translator
-//! answers those routes with [`TranslateError::Unsupported`], so a proxy
-//! leaves them on the monolith (or on the saga's endpoint) until then.
+//! `/api/v1/customers/{id}/orders`), served by the fulfillment service, and
+//! placing, capturing and cancelling them, which in the monolith is one
+//! transaction over stock and payment and across two services is the
+//! fulfillment service's order saga (see `order_sagas`).
 
 use super::flow::{Status, one, page};
-use super::{Ctx, Refused, Route, Table, id_param, v2_request};
+use super::order_sagas::{cancel, capture, place};
+use super::{Ctx, Route, Table, id_param, v2_request};
 use crate::error::TranslateError;
 use crate::exchange::Exchange;
 use crate::http::{Method, Request};
@@ -32,9 +29,6 @@ pub const RENAMES: Renames = &[
     ("updated_at", "upd"),
 ];
 
-const SAGA: &str = "it spans stock, payment and invoice in two services; \
-                    the order saga handles it, not a one-to-one translation";
-
 const ROUTES: &[Route] = &[
     Route {
         method: Method::Get,
@@ -46,23 +40,20 @@ const ROUTES: &[Route] = &[
         pattern: "/api/v1/customers/*/orders",
         start: of_customer,
     },
-];
-
-const REFUSED: &[Refused] = &[
-    Refused {
+    Route {
         method: Method::Post,
         pattern: "/api/v1/orders",
-        reason: SAGA,
+        start: place,
     },
-    Refused {
+    Route {
         method: Method::Post,
         pattern: "/api/v1/orders/*/capture",
-        reason: SAGA,
+        start: capture,
     },
-    Refused {
+    Route {
         method: Method::Post,
         pattern: "/api/v1/orders/*/cancel",
-        reason: SAGA,
+        start: cancel,
     },
 ];
 
@@ -72,7 +63,7 @@ pub(crate) fn table(ctx: Ctx) -> Table {
         service: super::FULFILLMENT,
         ctx,
         routes: ROUTES,
-        refused: REFUSED,
+        refused: &[],
     }
 }
 

@@ -220,20 +220,6 @@ fn an_unexpected_success_status_is_an_error_not_a_guess() {
 }
 
 #[test]
-fn placing_capturing_and_cancelling_orders_are_left_to_the_saga() {
-    let t = registry().get("orders").unwrap();
-    for (method, path) in [
-        (Method::Post, "/api/v1/orders"),
-        (Method::Post, "/api/v1/orders/7/capture"),
-        (Method::Post, "/api/v1/orders/7/cancel"),
-    ] {
-        let err = t.start(&legacy(method, path)).unwrap_err();
-        assert!(matches!(err, TranslateError::Unsupported { .. }), "{err}");
-        assert_eq!(err.legacy_status(), 501);
-    }
-}
-
-#[test]
 fn shipping_resolves_the_order_then_ships_it() {
     let req = legacy_json(
         Method::Post,

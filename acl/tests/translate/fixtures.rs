@@ -4,7 +4,10 @@
 use acl::routes::{IDEMPOTENCY_KEY, LEGACY_HEADERS_READ, V2_HEADERS_READ};
 use acl::{Headers, LegacyClock, Method, Registry, Request, Response, Step, TranslateError};
 use chrono::{DateTime, Utc};
-use fulfillment_api::{Order, OrderLine, OrderState, Shipment, ShipmentState, Sku, StockItem};
+use fulfillment_api::{
+    Order, OrderLine, OrderState, Saga, SagaKind, SagaStatus, Shipment, ShipmentState, Sku,
+    StockItem,
+};
 use payment_api::{
     BillingDetails, Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Refund,
 };
@@ -110,6 +113,26 @@ pub fn order() -> Order {
         shipment_id: None,
         created_at: at("2026-11-24T21:00:00Z"),
         updated_at: at("2026-11-24T21:05:00Z"),
+    }
+}
+
+/// A saga of `kind` at `status`, with [`order`] once it has one.
+pub fn saga(kind: SagaKind, status: SagaStatus, order: Option<Order>) -> Saga {
+    Saga {
+        id: uuid(9),
+        kind,
+        status,
+        step: "done".into(),
+        order_id: order.as_ref().map(|o| o.id),
+        payment_id: None,
+        payment_legacy_id: None,
+        attempts: 0,
+        next_attempt_at: None,
+        last_error: None,
+        failure: None,
+        created_at: at("2026-11-24T21:00:00Z"),
+        updated_at: at("2026-11-24T21:05:00Z"),
+        order,
     }
 }
 

@@ -7,6 +7,7 @@ mod custom;
 mod exchanges;
 mod fixtures;
 mod no_panic;
+mod order_sagas;
 mod parity;
 mod roundtrip;
 mod snapshots;

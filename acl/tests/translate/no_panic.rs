@@ -44,6 +44,8 @@ const PATTERNS: &[(Method, &str)] = &[
     (Method::Get, "/api/v1/orders/*"),
     (Method::Get, "/api/v1/customers/*/orders"),
     (Method::Post, "/api/v1/orders"),
+    (Method::Post, "/api/v1/orders/*/capture"),
+    (Method::Post, "/api/v1/orders/*/cancel"),
     (Method::Post, "/api/v1/orders/*/shipments"),
     (Method::Get, "/api/v1/shipments/*"),
     (Method::Post, "/api/v1/shipments/*/deliver"),

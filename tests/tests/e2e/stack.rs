@@ -17,7 +17,10 @@ pub const FLAGS: &str = r#"{"version": 2, "features": [
   {"name": "payments.shadow", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "100", "stickiness": "userId", "groupId": "payments"}}]},
   {"name": "payments.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "0", "stickiness": "userId", "groupId": "payments"}}]},
   {"name": "payments.new", "enabled": false, "strategies": [{"name": "default"}]},
-  {"name": "inventory.new", "enabled": false, "strategies": [{"name": "default"}]}
+  {"name": "inventory.new", "enabled": false, "strategies": [{"name": "default"}]},
+  {"name": "orders.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "0", "stickiness": "userId", "groupId": "orders"}}]},
+  {"name": "orders.new", "enabled": false, "strategies": [{"name": "default"}]},
+  {"name": "shipments.new", "enabled": false, "strategies": [{"name": "default"}]}
 ]}"#;
 
 pub struct Stack {
@@ -77,6 +80,23 @@ new = "{fulfillment}"
 translator = "inventory"
 [routes.flags]
 new = "inventory.new"
+
+[[routes]]
+name = "orders"
+patterns = ["/api/v1/orders", "/api/v1/orders/{{id}}", "/api/v1/orders/{{id}}/capture", "/api/v1/orders/{{id}}/cancel"]
+new = "{fulfillment}"
+translator = "orders"
+[routes.flags]
+canary = "orders.canary"
+new = "orders.new"
+
+[[routes]]
+name = "shipments"
+patterns = ["/api/v1/orders/{{order}}/shipments", "/api/v1/shipments/{{id}}"]
+new = "{fulfillment}"
+translator = "shipments"
+[routes.flags]
+new = "shipments.new"
 "#,
         flags = flags.display(),
         shadow_db = flags.with_file_name("shadow.db").display()
@@ -119,30 +139,24 @@ impl Stack {
         let flags_file = dir.join("flags.json");
         std::fs::write(&flags_file, owned.unwrap_or(FLAGS)).unwrap();
 
-        let fulfillment_db = TestDatabase::create(backend);
-        let mut f = fulfillment::settings::load(None).unwrap();
-        (f.server.port, f.server.workers, f.database) = (0, 2, fulfillment_db.settings.clone());
-        let ful = fulfillment::startup::Application::build(f).await.unwrap();
-        let fulfillment = format!("http://127.0.0.1:{}", ful.port());
-        tokio::spawn(ful.run_until_stopped());
-
-        let payment_db = TestDatabase::create(backend);
-        let mut p: payment::settings::Settings =
-            platform::settings::load(payment::settings::DEFAULTS, None, "PAYMENT_E2E_NONE")
-                .unwrap();
-        (p.server.port, p.server.workers, p.database) = (0, 2, payment_db.settings.clone());
-        if events {
-            p.events.transport = platform::relay::Transport::Http;
-            p.events.subscribers = vec![format!("{fulfillment}/inbox")];
-            p.events.poll_interval_ms = 50;
+        let (fulfillment_db, payment_db) =
+            (TestDatabase::create(backend), TestDatabase::create(backend));
+        // The payment service relays its events to fulfillment's inbox, and
+        // fulfillment's order sagas call the payment service: whichever needs
+        // the other's address starts second.
+        let (fulfillment, payment) = if events {
+            let fulfillment = start_fulfillment(&fulfillment_db, None).await;
+            (
+                fulfillment.clone(),
+                start_payment(&payment_db, Some(&fulfillment)).await,
+            )
         } else {
-            // Events are tested on their own (events.rs), and tests that count
-            // outbox rows need no relay taking them.
-            p.events.transport = platform::relay::Transport::Off;
-        }
-        let pay = payment::startup::Application::build(&p).await.unwrap();
-        let payment = format!("http://127.0.0.1:{}", pay.port());
-        tokio::spawn(pay.run_until_stopped());
+            let payment = start_payment(&payment_db, None).await;
+            (
+                start_fulfillment(&fulfillment_db, Some(&payment)).await,
+                payment,
+            )
+        };
 
         let monolith_db = TestDatabase::create(backend);
         let mut m = monolith::settings::Settings::load(None).unwrap();
@@ -287,6 +301,40 @@ impl Stack {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// The fulfillment service on `db`, its sagas calling `payment` if given.
+async fn start_fulfillment(db: &TestDatabase, payment: Option<&str>) -> String {
+    let mut f = fulfillment::settings::load(None).unwrap();
+    (f.server.port, f.server.workers, f.database) = (0, 2, db.settings.clone());
+    if let Some(payment) = payment {
+        f.saga.payments_url = payment.to_owned();
+    }
+    let ful = fulfillment::startup::Application::build(f).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", ful.port());
+    tokio::spawn(ful.run_until_stopped());
+    url
+}
+
+/// The payment service on `db`, relaying its events to `fulfillment`'s inbox
+/// if given.
+async fn start_payment(db: &TestDatabase, fulfillment: Option<&str>) -> String {
+    let mut p: payment::settings::Settings =
+        platform::settings::load(payment::settings::DEFAULTS, None, "PAYMENT_E2E_NONE").unwrap();
+    (p.server.port, p.server.workers, p.database) = (0, 2, db.settings.clone());
+    if let Some(fulfillment) = fulfillment {
+        p.events.transport = platform::relay::Transport::Http;
+        p.events.subscribers = vec![format!("{fulfillment}/inbox")];
+        p.events.poll_interval_ms = 50;
+    } else {
+        // Events are tested on their own (events.rs), and tests that count
+        // outbox rows need no relay taking them.
+        p.events.transport = platform::relay::Transport::Off;
+    }
+    let pay = payment::startup::Application::build(&p).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", pay.port());
+    tokio::spawn(pay.run_until_stopped());
+    url
 }
 
 impl Drop for Stack {

@@ -119,6 +119,11 @@ pub fn order_cancel(id: Uuid) -> String {
     format!("/v2/orders/{id}/cancel")
 }
 
+/// `/v2/sagas` (POST to start one).
+pub fn sagas() -> &'static str {
+    templates::SAGAS
+}
+
 /// `/v2/sagas/{id}`
 pub fn saga(id: Uuid) -> String {
     format!("/v2/sagas/{id}")
