@@ -13,8 +13,8 @@
 //! stack's `data/stack.env`.
 
 mod phases;
-mod running;
 
+use bench_migration::running;
 use clap::Parser;
 use e2e_tests::load::{Population, Run, Traffic, chart};
 use std::path::PathBuf;

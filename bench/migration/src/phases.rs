@@ -1,7 +1,7 @@
 //! The phases, moved as an operator moves them (the tutorial's commands),
 //! with the load running throughout.
 
-use crate::running::Stack;
+use bench_migration::running::Stack;
 use e2e_tests::load::{Generator, Run, Traffic};
 use std::time::{Duration, Instant};
 
