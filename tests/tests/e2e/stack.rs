@@ -103,6 +103,21 @@ new = "shipments.new"
     )
 }
 
+/// `config` with the payments route deciding by the payment's id
+/// (`record_param`), as the example route table does: one owner per payment
+/// in `canary`.
+pub fn decided_by_record(config: &str) -> String {
+    config
+        .replace(
+            "/api/v1/orders/{id}/payments",
+            "/api/v1/orders/{order}/payments",
+        )
+        .replace(
+            "translator = \"payments\"\n",
+            "translator = \"payments\"\nrecord_param = \"id\"\n",
+        )
+}
+
 impl Stack {
     pub async fn start(backend: TestBackend) -> Self {
         Self::build(backend, false, None, "").await
@@ -173,15 +188,7 @@ impl Stack {
         let config_file = dir.join("strangler.toml");
         let mut proxy_config = config(&monolith, &payment, &fulfillment, &flags_file);
         if owned.is_some() {
-            proxy_config = proxy_config
-                .replace(
-                    "/api/v1/orders/{id}/payments",
-                    "/api/v1/orders/{order}/payments",
-                )
-                .replace(
-                    "translator = \"payments\"\n",
-                    "translator = \"payments\"\nrecord_param = \"id\"\n",
-                );
+            proxy_config = decided_by_record(&proxy_config);
         }
         std::fs::write(&config_file, proxy_config + extra).unwrap();
         let settings = Settings::load(Some(&config_file)).unwrap();

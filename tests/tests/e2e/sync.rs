@@ -1,13 +1,15 @@
 //! Sync across the cut with real processes: the monolith (in this process)
 //! and the payment service (its own process, so it can be killed with
 //! SIGKILL) each relay their payments writes to the other, behind the
-//! strangler proxy. Writes taken in `legacy` reach the service, writes taken
-//! in `new` reach the monolith; then the service is killed right after its
+//! strangler proxy. Writes taken in `legacy` and `shadow` reach the service;
+//! in `canary` (50 %, by the payment's id) a payment in the cohort is written
+//! by the service and reaches the monolith, one outside it the other way;
+//! writes taken in `new` reach the monolith; then the service is killed right after its
 //! writes, the route is rolled back to `legacy`, the service comes back (its
 //! relay or JetStream consumer restarts) and every write is readable through
 //! the monolith exactly once. Over HTTP inboxes and over NATS JetStream.
 
-use crate::stack::{FLAGS, config};
+use crate::stack::{FLAGS, config, decided_by_record};
 use platform::db::Db;
 use platform::relay::{EventsSettings, Transport};
 use platform::testing::{TestBackend, TestDatabase};
@@ -18,6 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use strangler_proxy::app::Application;
 use strangler_proxy::flags::file;
+use strangler_proxy::flags::file::Percent;
 
 platform::both_backends!(over_http, over_nats);
 
@@ -128,7 +131,8 @@ impl Sides {
         let config_file = dir.join("strangler.toml");
         // Fulfillment is not part of this test: its route points nowhere.
         let nowhere = format!("http://127.0.0.1:{}", free_port());
-        std::fs::write(&config_file, config(&monolith, &payment, &nowhere, &flags)).unwrap();
+        let routes = decided_by_record(&config(&monolith, &payment, &nowhere, &flags));
+        std::fs::write(&config_file, routes).unwrap();
         let settings = strangler_proxy::settings::Settings::load(Some(&config_file)).unwrap();
         let app = Application::start(settings, Some(config_file))
             .await
@@ -214,16 +218,55 @@ impl Sides {
     }
 
     /// Polls the proxy until `path` is served by `backend`.
+    /// Who answers a read of `path` through the proxy now.
+    async fn backend_of(&self, path: &str) -> String {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.proxy))
+            .send()
+            .await
+            .unwrap();
+        res.headers()["x-strangler-backend"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Waits until the proxy reports `route` in `mode` (it re-reads the
+    /// flags file within a second).
+    async fn wait_for_mode(&self, route: &str, mode: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let admin = self._app.admin_addr();
+        loop {
+            let routes: Value = self
+                .client
+                .get(format!("http://{admin}/admin/routes"))
+                .bearer_auth(crate::stack::TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let now = routes
+                .as_array()
+                .and_then(|r| r.iter().find(|r| r["name"] == route))
+                .map(|r| r["mode"].clone());
+            if now.as_ref().and_then(Value::as_str) == Some(mode) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{route} never moved to {mode}: {routes}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn wait_for_backend(&self, path: &str, backend: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let res = self
-                .client
-                .get(format!("{}{path}", self.proxy))
-                .send()
-                .await
-                .unwrap();
-            if res.headers()["x-strangler-backend"] == backend {
+            if self.backend_of(path).await == backend {
                 return;
             }
             assert!(Instant::now() < deadline, "{path} never moved to {backend}");
@@ -287,7 +330,7 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
         .unwrap();
     s.post(
         format!("{proxy}/api/v1/inventory/W-1/adjust"),
-        json!({"dq": 10, "rsn": "stock"}),
+        json!({"dq": 40, "rsn": "stock"}),
     )
     .await;
     let order = |pm: &str| json!({"cust": cust, "lines": [{"sku": "W-1", "qty": 1}], "pm": pm, "tok": "tok_visa"});
@@ -326,6 +369,78 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
     )
     .await;
 
+    // More payments, each its own order, for the canary to split.
+    let mut more = Vec::new();
+    for _ in 0..16 {
+        let placed = s
+            .post(format!("{proxy}/api/v1/orders"), order("card"))
+            .await;
+        more.push(placed["pay"].as_i64().unwrap());
+    }
+
+    // shadow: the monolith still takes every write (a write is not shadowed).
+    file::enable(&s.flags, "payments.shadow").unwrap();
+    s.wait_for_mode("payments", "shadow").await;
+    s.post(
+        format!("{proxy}/api/v1/payments/{p1}/refunds"),
+        json!({"amt": 100, "rsn": "shadowed"}),
+    )
+    .await;
+    s.wait_until(
+        format!("{payment}/v2/payments/by-legacy-id/{p1}"),
+        "the refund taken in shadow",
+        |p| p["refunded"]["amount"] == "6.00",
+    )
+    .await;
+
+    // canary at 50 %, by the payment's id: a payment in the cohort is the
+    // service's to write, one outside it the monolith's; each write reaches
+    // the other side.
+    file::rollout(&s.flags, "payments.canary", Percent::new(50).unwrap()).unwrap();
+    file::enable(&s.flags, "payments.canary").unwrap();
+    s.wait_for_mode("payments", "canary").await;
+    let (mut in_cohort, mut outside) = (None, None);
+    for &p in &more {
+        let side = s.backend_of(&format!("/api/v1/payments/{p}")).await;
+        match side.as_str() {
+            "new" => in_cohort = in_cohort.or(Some(p)),
+            _ => outside = outside.or(Some(p)),
+        }
+    }
+    let (Some(in_cohort), Some(outside)) = (in_cohort, outside) else {
+        panic!("16 payments all on one side of a 50 % canary: {more:?}");
+    };
+    for (p, rsn) in [(in_cohort, "canary-new"), (outside, "canary-legacy")] {
+        let refund = s
+            .client
+            .post(format!("{proxy}/api/v1/payments/{p}/refunds"))
+            .json(&json!({"amt": 50, "rsn": rsn}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refund.status(), StatusCode::CREATED);
+        let expected = if p == in_cohort { "new" } else { "legacy" };
+        assert_eq!(
+            refund.headers()["x-strangler-backend"],
+            expected,
+            "payment {p}"
+        );
+    }
+    let m = s.monolith.clone();
+    s.wait_until(
+        format!("{m}/api/v1/payments/{in_cohort}"),
+        "the canary's refund taken by the service",
+        |p| p["rfd"] == 50,
+    )
+    .await;
+    s.wait_until(
+        format!("{payment}/v2/payments/by-legacy-id/{outside}"),
+        "the canary's refund taken by the monolith",
+        |p| p["refunded"]["amount"] == "0.50",
+    )
+    .await;
+    file::disable(&s.flags, "payments.canary").unwrap();
+
     // new: the service takes the writes, through the proxy and its own API.
     file::enable(&s.flags, "payments.new").unwrap();
     s.wait_for_backend(&format!("/api/v1/payments/{p1}"), "new")
@@ -335,8 +450,8 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
         .await
         .unwrap();
     assert_eq!(
-        shown["rfd"], 500,
-        "the monolith's refund, read through the proxy from new"
+        shown["rfd"], 600,
+        "the monolith's refunds, read through the proxy from new"
     );
     s.post(
         format!("{proxy}/api/v1/payments/{p1}/refunds"),
@@ -387,7 +502,6 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
     s.wait_for_payment().await;
 
     // Every write, through the monolith, exactly once.
-    let m = s.monolith.clone();
     s.wait_until(
         format!("{m}/api/v1/payments/{p2}/refunds"),
         "the service's refund of its payment",
@@ -403,14 +517,21 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
     s.wait_until(
         format!("{m}/api/v1/payments/{p1}"),
         "the refund taken in new",
-        |p| p["rfd"] == 800,
+        |p| p["rfd"] == 900,
     )
     .await;
     let refunds_p1 = s
         .get(format!("{proxy}/api/v1/payments/{p1}/refunds"))
         .await
         .unwrap();
-    assert_eq!(amounts(&refunds_p1), vec![500, 300], "{refunds_p1}");
+    assert_eq!(amounts(&refunds_p1), vec![500, 100, 300], "{refunds_p1}");
+    for p in [in_cohort, outside] {
+        let refunds = s
+            .get(format!("{proxy}/api/v1/payments/{p}/refunds"))
+            .await
+            .unwrap();
+        assert_eq!(amounts(&refunds), vec![50], "payment {p}: {refunds}");
+    }
     let refunds_p2 = s
         .get(format!("{proxy}/api/v1/payments/{p2}/refunds"))
         .await
@@ -449,6 +570,6 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
         .get(format!("{payment}/v2/payments/by-legacy-id/{p1}"))
         .await
         .unwrap();
-    assert_eq!(p1_new["refunded"]["amount"], "8.00", "{p1_new}");
+    assert_eq!(p1_new["refunded"]["amount"], "9.00", "{p1_new}");
     s.stop().await;
 }
