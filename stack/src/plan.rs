@@ -111,8 +111,9 @@ impl Plan {
     }
 
     /// The four parts in start order: the monolith (everything falls back to
-    /// it), fulfillment (payment's events go to it), payment, then the proxy
-    /// (it forwards to all three).
+    /// it, and it owns the customers fulfillment's sagas look up), fulfillment
+    /// (payment's events go to it), payment, then the proxy (it forwards to
+    /// all three).
     pub fn components(&self) -> Vec<Component> {
         let db = |pick: fn(&Databases) -> &String| self.databases.as_ref().map(pick);
 
@@ -136,6 +137,11 @@ impl Plan {
         fulfillment.env.push((
             "FULFILLMENT__SAGA__PAYMENTS_URL".into(),
             self.ports.url(Part::Payment),
+        ));
+        // and ask the monolith, started before it, whether a customer exists.
+        fulfillment.env.push((
+            "FULFILLMENT__SAGA__CUSTOMERS_URL".into(),
+            self.ports.url(Part::Monolith),
         ));
 
         let mut payment = self.component("payment", &self.binaries.payment, Part::Payment);
@@ -232,6 +238,11 @@ mod tests {
         assert_eq!(
             env(1, "FULFILLMENT__EVENTS__TRANSPORT").as_deref(),
             Some("nats")
+        );
+        assert_eq!(
+            env(1, "FULFILLMENT__SAGA__CUSTOMERS_URL").as_deref(),
+            Some("http://127.0.0.1:9080"),
+            "the sagas ask the monolith, started first, about customers"
         );
         assert_eq!(
             parts[0].args,

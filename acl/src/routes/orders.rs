@@ -18,6 +18,8 @@ use fulfillment_api::{Order, paths};
 /// v2 field names in problem details and their legacy names.
 pub const RENAMES: Renames = &[
     ("customer_legacy_id", "cust"),
+    // the saga's `customer 7 does not exist` is the monolith's `cust 7 ...`
+    ("customer", "cust"),
     ("payment_legacy_id", "pay"),
     ("invoice_legacy_id", "inv"),
     ("unit_price", "px"),

@@ -69,6 +69,13 @@ fn a_failed_saga_answers_the_legacy_problem_with_its_status() {
             "customer_legacy_id 5 does not exist",
             "cust 5 does not exist",
         ),
+        // the customers port's refusal
+        (
+            422,
+            "invalid-request",
+            "customer 5 does not exist",
+            "cust 5 does not exist",
+        ),
         (
             422,
             "invalid",

@@ -50,12 +50,15 @@ max_backoff_ms = 30000       # retries back off from poll_interval_ms up to this
 publish_timeout_ms = 5000
 
 [saga]
-# The order sagas (docs/saga.md): the payment service they charge, and how
-# their steps are retried. Transient failures (timeouts, refused connections,
-# 5xx) are retried from retry_initial_ms, doubling up to retry_max_ms; a
-# forward step still failing after step_deadline_secs fails the saga, which
-# then compensates (compensations retry until they succeed).
+# The order sagas (docs/saga.md): the payment service they charge, the
+# monolith they ask whether a customer exists, and how their steps are retried.
+# Transient failures (timeouts, refused connections, 5xx) are retried from
+# retry_initial_ms, doubling up to retry_max_ms; a forward step still failing
+# after step_deadline_secs fails the saga, which then compensates
+# (compensations retry until they succeed). An unknown customer refuses the
+# start with 422; a monolith that cannot answer refuses it with 503.
 payments_url = "http://127.0.0.1:8082"
+customers_url = "http://127.0.0.1:8080"
 request_timeout_ms = 5000
 retry_initial_ms = 100
 retry_max_ms = 10000
@@ -90,7 +93,9 @@ pub struct Settings {
 pub struct SagaSettings {
     /// The payment service's base URL (its `/v2` API).
     pub payments_url: String,
-    /// One call to the payment service, at most.
+    /// The monolith's base URL: the owner of the customers an order names.
+    pub customers_url: String,
+    /// One call to the payment service or the monolith, at most.
     pub request_timeout_ms: u64,
     /// The first retry's delay.
     pub retry_initial_ms: u64,
@@ -110,13 +115,16 @@ pub struct SagaSettings {
 
 impl Validate for SagaSettings {
     fn validate(&self) -> Result<(), InvalidSetting> {
-        let url = self.payments_url.trim_end_matches('/');
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-            return Err(InvalidSetting::new(
-                "saga.payments_url",
-                "must be the payment service's http:// or https:// base URL",
-            ));
-        }
+        base_url(
+            "saga.payments_url",
+            &self.payments_url,
+            "must be the payment service's http:// or https:// base URL",
+        )?;
+        base_url(
+            "saga.customers_url",
+            &self.customers_url,
+            "must be the monolith's http:// or https:// base URL",
+        )?;
         let positive = [
             ("saga.request_timeout_ms", self.request_timeout_ms),
             ("saga.retry_initial_ms", self.retry_initial_ms),
@@ -143,6 +151,14 @@ impl Validate for SagaSettings {
         }
         Ok(())
     }
+}
+
+fn base_url(key: &'static str, value: &str, wanted: &'static str) -> Result<(), InvalidSetting> {
+    let url = value.trim_end_matches('/');
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+        return Err(InvalidSetting::new(key, wanted));
+    }
+    Ok(())
 }
 
 /// The legacy-id range the service assigns from.
@@ -205,6 +221,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("saga.lease_secs"), "{err}");
+    }
+
+    #[test]
+    fn a_customers_url_that_is_not_http_is_refused() {
+        let bad = DEFAULTS.replace(
+            "customers_url = \"http://127.0.0.1:8080\"",
+            "customers_url = \"monolith\"",
+        );
+        let err = platform::settings::load::<Settings>(&bad, None, "FULFILLMENT_TEST_NONE")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("saga.customers_url"), "{err}");
     }
 
     #[test]

@@ -212,6 +212,10 @@ async fn order_scenario(
     c.post(orders, order(0, "card", Some("tok_visa"))).await; // bad line
     let bad_sku = json!({"cust": customer, "lines": [{"sku": "a b", "qty": 1}], "pm": "card"});
     c.post(orders, Some(bad_sku)).await;
+    let stranger = json!({"cust": 999_999, "lines": [{"sku": "SKU-O1", "qty": 1}], "pm": "card", "tok": "tok_visa"});
+    let refused = c.post(orders, Some(stranger)).await;
+    // The one problem whose wording is compared: the legacy client's own.
+    assert_eq!(refused["detail"], "cust 999999 does not exist", "at {base}");
     let invoice = c.post(orders, order(1, "invoice", None)).await;
     c.post(&path(&invoice["id"], "capture"), None).await;
     c.post(&path(&invoice["id"], "capture"), None).await; // already confirmed

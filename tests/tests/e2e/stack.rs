@@ -154,36 +154,32 @@ impl Stack {
         let flags_file = dir.join("flags.json");
         std::fs::write(&flags_file, owned.unwrap_or(FLAGS)).unwrap();
 
-        let (fulfillment_db, payment_db) =
-            (TestDatabase::create(backend), TestDatabase::create(backend));
-        // The payment service relays its events to fulfillment's inbox, and
-        // fulfillment's order sagas call the payment service: whichever needs
-        // the other's address starts second.
-        let (fulfillment, payment) = if events {
-            let fulfillment = start_fulfillment(&fulfillment_db, None).await;
-            (
-                fulfillment.clone(),
-                start_payment(&payment_db, Some(&fulfillment)).await,
-            )
+        let (fulfillment_db, payment_db, monolith_db) = (
+            TestDatabase::create(backend),
+            TestDatabase::create(backend),
+            TestDatabase::create(backend),
+        );
+        // The payment service relays its events to fulfillment's inbox,
+        // fulfillment's order sagas call the payment service and ask the
+        // monolith about customers, and a monolith owning payments by flags
+        // calls the payment service: whichever needs another's address starts
+        // after it.
+        let (monolith, fulfillment, payment) = if events {
+            assert!(
+                owned.is_none(),
+                "no run relays events with payments owned by flags"
+            );
+            let monolith = start_monolith(&monolith_db, None).await;
+            let fulfillment = start_fulfillment(&fulfillment_db, None, &monolith).await;
+            let payment = start_payment(&payment_db, Some(&fulfillment)).await;
+            (monolith, fulfillment, payment)
         } else {
             let payment = start_payment(&payment_db, None).await;
-            (
-                start_fulfillment(&fulfillment_db, Some(&payment)).await,
-                payment,
-            )
+            let owner = owned.map(|_| (payment.as_str(), flags_file.as_path()));
+            let monolith = start_monolith(&monolith_db, owner).await;
+            let fulfillment = start_fulfillment(&fulfillment_db, Some(&payment), &monolith).await;
+            (monolith, fulfillment, payment)
         };
-
-        let monolith_db = TestDatabase::create(backend);
-        let mut m = monolith::settings::Settings::load(None).unwrap();
-        (m.server.port, m.server.workers, m.database) = (0, 2, monolith_db.settings.clone());
-        if owned.is_some() {
-            m.payments.owner = monolith::settings::PaymentsOwner::Flags;
-            m.payments.service_url = payment.clone();
-            m.payments.flags.file = flags_file.clone();
-        }
-        let mono = monolith::startup::Application::build(&m).await.unwrap();
-        let monolith = format!("http://127.0.0.1:{}", mono.port());
-        tokio::spawn(mono.run_until_stopped());
 
         let config_file = dir.join("strangler.toml");
         let mut proxy_config = config(&monolith, &payment, &fulfillment, &flags_file);
@@ -310,10 +306,28 @@ impl Stack {
     }
 }
 
-/// The fulfillment service on `db`, its sagas calling `payment` if given.
-async fn start_fulfillment(db: &TestDatabase, payment: Option<&str>) -> String {
+/// The monolith on `db`, calling the payment service for the payments its
+/// flags give it (`payments`: the service and the flags file) if given.
+async fn start_monolith(db: &TestDatabase, payments: Option<(&str, &std::path::Path)>) -> String {
+    let mut m = monolith::settings::Settings::load(None).unwrap();
+    (m.server.port, m.server.workers, m.database) = (0, 2, db.settings.clone());
+    if let Some((service, flags)) = payments {
+        m.payments.owner = monolith::settings::PaymentsOwner::Flags;
+        m.payments.service_url = service.to_owned();
+        m.payments.flags.file = flags.to_owned();
+    }
+    let mono = monolith::startup::Application::build(&m).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", mono.port());
+    tokio::spawn(mono.run_until_stopped());
+    url
+}
+
+/// The fulfillment service on `db`, its sagas calling `payment` if given and
+/// asking `monolith` about customers.
+async fn start_fulfillment(db: &TestDatabase, payment: Option<&str>, monolith: &str) -> String {
     let mut f = fulfillment::settings::load(None).unwrap();
     (f.server.port, f.server.workers, f.database) = (0, 2, db.settings.clone());
+    f.saga.customers_url = monolith.to_owned();
     if let Some(payment) = payment {
         f.saga.payments_url = payment.to_owned();
     }

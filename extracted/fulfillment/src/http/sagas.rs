@@ -31,7 +31,8 @@ const POLL: Duration = Duration::from_millis(20);
         (status = 202, description = "still running; read Location later", body = Saga),
         (status = 402, description = "card declined; the saga compensated", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "not enough stock, or the order cannot move", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "invalid request, or key reused", body = ProblemDoc, content_type = "application/problem+json")))]
+        (status = 422, description = "invalid request, unknown customer, or key reused", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "the customers' owner cannot answer; nothing started, repeat with the same key", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn start(
     sagas: web::Data<Sagas>,
     db: web::Data<Db>,

@@ -7,6 +7,8 @@
 //! - A remote step calls the payment service with an idempotency key made of
 //!   the saga id and the step, then records the answer (`remote`): repeating
 //!   it after a crash repeats no effect.
+//! - A `place_order` start asks the monolith, owner of the customers, whether
+//!   the customer exists (`customers`) before anything is written.
 //! - Transient failures are retried with backoff; a forward step still
 //!   failing at its deadline, or a business answer, turns the saga to
 //!   compensation. Compensations retry until they succeed.
@@ -14,6 +16,8 @@
 //!   due saga (after a crash, a restart or a retry delay) and counts them for
 //!   `/metrics`.
 
+mod call;
+mod customers;
 mod drive;
 mod local;
 pub(crate) mod payments;
@@ -40,6 +44,7 @@ pub(crate) use recovery::{Recovery, SagaCounts};
 pub(crate) struct Sagas {
     db: Db,
     payments: payments::PaymentsClient,
+    customers: customers::CustomersClient,
     settings: SagaSettings,
     legacy_ids: LegacyIdRange,
 }
@@ -52,9 +57,11 @@ impl Sagas {
     ) -> anyhow::Result<Self> {
         let timeout = Duration::from_millis(settings.request_timeout_ms);
         let payments = payments::PaymentsClient::new(&settings.payments_url, timeout)?;
+        let customers = customers::CustomersClient::new(&settings.customers_url, timeout)?;
         Ok(Self {
             db,
             payments,
+            customers,
             settings,
             legacy_ids,
         })

@@ -1,41 +1,26 @@
 //! The saga's client of the payment service's `/v2` API (the `payment-api`
-//! contract crate). Every answer is sorted into what the saga acts on: done,
-//! a business answer (4xx: declined, refused, invalid) that fails the step, or
-//! a transient failure (timeout, connection error, 408, 429, 5xx) to retry.
-//! Each call carries the current span's trace context, so the payment
-//! service's spans join the saga's trace.
+//! contract crate). A business answer (4xx: declined, refused, invalid) fails
+//! the step; a transient failure is retried (see [`super::call`]).
 
+use super::call::{CallError, Remote};
 use payment_api::paths;
 use payment_api::{CreatePayment, CreateRefund, Money, Page, Payment};
-use platform::trace_context::{TRACEPARENT, TRACESTATE, TraceContext};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// Why a call did not succeed.
-#[derive(Debug, Clone)]
-pub(crate) enum CallError {
-    /// The payment service answered no (its problem document, status included).
-    Business(Value),
-    /// The call may succeed if repeated.
-    Transient(String),
-}
-
 /// The payment service at `base`.
 #[derive(Clone)]
 pub(crate) struct PaymentsClient {
-    client: reqwest::Client,
-    base: String,
+    remote: Remote,
 }
 
 impl PaymentsClient {
     pub(crate) fn new(base: &str, timeout: Duration) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder().timeout(timeout).build()?;
         Ok(Self {
-            client,
-            base: base.trim_end_matches('/').to_owned(),
+            remote: Remote::new(base, timeout)?,
         })
     }
 
@@ -101,58 +86,13 @@ impl PaymentsClient {
         key: Option<&str>,
         body: Option<&B>,
     ) -> Result<T, CallError> {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        let mut req = self.remote.request(method, path);
         if let Some(key) = key {
             req = req.header(payment_api::headers::IDEMPOTENCY_KEY, key);
         }
         if let Some(body) = body {
             req = req.json(body);
         }
-        if let Some(trace) = TraceContext::current() {
-            req = req.header(TRACEPARENT, &trace.traceparent);
-            if let Some(state) = &trace.tracestate {
-                req = req.header(TRACESTATE, state);
-            }
-        }
-        let res = req
-            .send()
-            .await
-            .map_err(|e| CallError::Transient(format!("{path}: {e}")))?;
-        let status = res.status();
-        let text = res
-            .text()
-            .await
-            .map_err(|e| CallError::Transient(format!("{path}: reading the answer: {e}")))?;
-        if status.is_success() {
-            return serde_json::from_str(&text).map_err(|e| {
-                CallError::Transient(format!("{path}: unreadable {status} answer: {e}"))
-            });
-        }
-        if transient(status) {
-            return Err(CallError::Transient(format!(
-                "{path}: answered {status}: {}",
-                excerpt(&text)
-            )));
-        }
-        let problem = serde_json::from_str::<Value>(&text)
-            .ok()
-            .filter(Value::is_object)
-            .unwrap_or_else(
-                || serde_json::json!({"status": status.as_u16(), "detail": excerpt(&text)}),
-            );
-        Err(CallError::Business(problem))
+        self.remote.send(path, req).await
     }
-}
-
-/// Answers worth repeating the same request for.
-fn transient(status: StatusCode) -> bool {
-    status.is_server_error()
-        || status == StatusCode::REQUEST_TIMEOUT
-        || status == StatusCode::TOO_MANY_REQUESTS
-}
-
-/// The start of an answer, for the saga's `last_error`.
-fn excerpt(text: &str) -> &str {
-    let end = text.char_indices().nth(300).map_or(text.len(), |(i, _)| i);
-    &text[..end]
 }

@@ -4,9 +4,9 @@
 //! the payment and amount), so a step repeated after a crash, a timeout or a
 //! lost lease has its effect once.
 
+use super::call::CallError;
 use super::drive::Outcome;
 use super::local::{after_settling, order_id, request};
-use super::payments::CallError;
 use super::step::Step;
 use super::{Sagas, failure_of};
 use crate::store::sagas::{self, Move, SagaRow};

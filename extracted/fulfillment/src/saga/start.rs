@@ -2,6 +2,9 @@
 //! cancel, its first local step done, all in one transaction, so a refused
 //! start leaves nothing behind. The start is keyed by the request's
 //! `Idempotency-Key`: the same key with the same request finds the same saga.
+//! A `place_order` start first asks the customers' owner (an HTTP call, so
+//! outside the transaction): an unknown customer or an owner that cannot
+//! answer leaves nothing behind either.
 
 use super::Sagas;
 use super::step::Step;
@@ -28,6 +31,12 @@ impl Sagas {
     /// Starts (or finds, by `key`) the saga `request` describes.
     pub(crate) async fn start(&self, key: String, request: StartSaga) -> Result<Started, Problem> {
         check(&request, self)?;
+        if let StartSaga::PlaceOrder {
+            customer_legacy_id, ..
+        } = &request
+        {
+            self.customers.check_exists(*customer_legacy_id).await?;
+        }
         let text = serde_json::to_string(&request).map_err(|e| Problem::internal(&e))?;
         let trace = TraceContext::current().map(|t| t.traceparent);
         let sagas = self.clone();

@@ -10,11 +10,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(dead_code)]
+#[path = "../api/sagas/customers.rs"]
+mod customers;
 mod interposer;
 mod invariants;
 mod processes;
 mod steps;
 
+use customers::Customers;
 use platform::db::Db;
 use platform::testing::{TestBackend, TestDatabase};
 use processes::{Service, payment_binary};
@@ -40,6 +44,8 @@ impl Rng {
 struct Services {
     fulfillment: Service,
     payment: Service,
+    /// The monolith's stand-in; never killed, the crashes are the saga's.
+    _customers: Customers,
 }
 
 /// The payment service, not started, with its relay off.
@@ -48,8 +54,9 @@ fn payment_service(database: &str) -> Service {
 }
 
 /// The orchestrator, not started, calling the payment service at
-/// `payments_url`, with short leases and retries so recovery is quick.
-fn fulfillment_service(database: &str, payments_url: &str) -> Service {
+/// `payments_url` and the customers' owner at `customers_url`, with short
+/// leases and retries so recovery is quick.
+fn fulfillment_service(database: &str, payments_url: &str, customers_url: &str) -> Service {
     Service::new(
         "fulfillment",
         env!("CARGO_BIN_EXE_fulfillment").into(),
@@ -57,6 +64,7 @@ fn fulfillment_service(database: &str, payments_url: &str) -> Service {
     )
     .with("FULFILLMENT__EVENTS__TRANSPORT", "off")
     .with("FULFILLMENT__SAGA__PAYMENTS_URL", payments_url)
+    .with("FULFILLMENT__SAGA__CUSTOMERS_URL", customers_url)
     .with("FULFILLMENT__SAGA__REQUEST_TIMEOUT_MS", 1000)
     .with("FULFILLMENT__SAGA__LEASE_SECS", 2)
     .with("FULFILLMENT__SAGA__RETRY_INITIAL_MS", 20)
@@ -68,11 +76,13 @@ fn fulfillment_service(database: &str, payments_url: &str) -> Service {
 async fn services(fulfillment_db: &str, payment_db: &str) -> Services {
     let mut payment = payment_service(payment_db);
     payment.start().await;
-    let mut fulfillment = fulfillment_service(fulfillment_db, &payment.url());
+    let customers = Customers::spawn().await;
+    let mut fulfillment = fulfillment_service(fulfillment_db, &payment.url(), &customers.url());
     fulfillment.start().await;
     Services {
         fulfillment,
         payment,
+        _customers: customers,
     }
 }
 

@@ -13,6 +13,7 @@
 //! invariant checker, that no money is taken twice or kept for an order that
 //! does not stand, and no stock is leaked.
 
+use super::customers::Customers;
 use super::interposer::{Interposer, Moment, Trap};
 use super::processes::Service;
 use super::{
@@ -114,7 +115,9 @@ async fn run(backend: TestBackend, case: Case) {
     let mut payment = payment_service(pdb.url());
     payment.start().await;
     let interposer = Interposer::start(payment.url(), case.trap);
-    let mut fulfillment: Service = fulfillment_service(fdb.url(), &interposer.url);
+    let customers = Customers::spawn().await;
+    let mut fulfillment: Service =
+        fulfillment_service(fdb.url(), &interposer.url, &customers.url());
     fulfillment.start().await;
     let url = fulfillment.url();
     stock_up(&url, 10).await;

@@ -1,8 +1,11 @@
 //! Order sagas against the real payment service: the happy paths, business
-//! failures compensated, capture and cancel, outages retried, a restart
-//! resumed, a deadline compensated, and a refund racing the confirm.
+//! failures compensated, an unknown customer refused, capture and cancel,
+//! outages retried, a restart resumed, a deadline compensated, and a refund
+//! racing the confirm.
 
 mod capture_cancel;
+mod customer_check;
+mod customers;
 mod outages;
 mod place;
 mod support;

@@ -1,7 +1,9 @@
 //! The saga tests' world: the real payment service (in-process, on its own
-//! fresh database, stoppable and restartable on its port) and the fulfillment
-//! service pointed at it, with short retry delays so outages pass quickly.
+//! fresh database, stoppable and restartable on its port), the customers'
+//! owner (a stand-in for the monolith) and the fulfillment service pointed at
+//! both, with short retry delays so outages pass quickly.
 
+use super::customers::Customers;
 use crate::helpers::{TestApp, new_key, spawn_with};
 use actix_web::dev::ServerHandle;
 use platform::testing::{TestBackend, TestDatabase};
@@ -83,10 +85,11 @@ impl Drop for PaymentService {
     }
 }
 
-/// Both services; the fulfillment service answers a start within `wait_ms`.
+/// The services; the fulfillment service answers a start within `wait_ms`.
 pub struct World {
     pub app: TestApp,
     pub payments: PaymentService,
+    pub customers: Customers,
 }
 
 pub async fn world(backend: TestBackend, wait_ms: u64) -> World {
@@ -99,9 +102,11 @@ pub async fn world_with(
     tweak: impl FnOnce(&mut fulfillment::settings::SagaSettings),
 ) -> World {
     let payments = PaymentService::spawn(backend).await;
-    let url = payments.url();
+    let customers = Customers::spawn().await;
+    let (url, customers_url) = (payments.url(), customers.url());
     let app = spawn_with(backend, move |s| {
         s.saga.payments_url = url;
+        s.saga.customers_url = customers_url;
         s.saga.wait_ms = wait_ms;
         s.saga.request_timeout_ms = 1000;
         s.saga.lease_secs = 2;
@@ -112,7 +117,11 @@ pub async fn world_with(
     })
     .await;
     app.stock("W-1", "12.50", 10).await;
-    World { app, payments }
+    World {
+        app,
+        payments,
+        customers,
+    }
 }
 
 pub fn place_body(qty: i64, token: Option<&str>) -> Value {

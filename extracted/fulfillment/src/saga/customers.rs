@@ -1,0 +1,48 @@
+//! The saga's customers port: the customers context stays in the monolith, so
+//! a `place_order` start asks it (`GET /api/v1/customers/{id}`) whether the
+//! customer exists before anything is reserved.
+
+use super::call::{CallError, Remote};
+use platform::Problem;
+use reqwest::Method;
+use serde::de::IgnoredAny;
+use std::time::Duration;
+
+/// The customers' owner (the monolith) at `base`.
+#[derive(Clone)]
+pub(crate) struct CustomersClient {
+    remote: Remote,
+}
+
+impl CustomersClient {
+    pub(crate) fn new(base: &str, timeout: Duration) -> anyhow::Result<Self> {
+        Ok(Self {
+            remote: Remote::new(base, timeout)?,
+        })
+    }
+
+    /// Refuses an order for a customer the owner does not know, with the
+    /// monolith's own 422; an owner that cannot answer now is a 503, so
+    /// nothing starts and the client repeats with the same key.
+    pub(crate) async fn check_exists(&self, legacy_id: i64) -> Result<(), Problem> {
+        let path = format!("/api/v1/customers/{legacy_id}");
+        let req = self.remote.request(Method::GET, &path);
+        match self.remote.send::<IgnoredAny>(&path, req).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(404) => Err(Problem::unprocessable(format!(
+                "customer {legacy_id} does not exist"
+            ))
+            .with("field", "customer_legacy_id")),
+            Err(CallError::Transient(error)) => Err(Problem::unavailable(format!(
+                "the customers' owner cannot be reached ({error}); nothing was started, \
+                 repeat the request with the same Idempotency-Key"
+            ))),
+            // Any other refusal is a misconfigured port, not the client's fault.
+            Err(CallError::Business(problem)) => Err(Problem::new(
+                actix_web::http::StatusCode::BAD_GATEWAY,
+                "customers-port-refused",
+                format!("the customers' owner refused the lookup: {problem}"),
+            )),
+        }
+    }
+}

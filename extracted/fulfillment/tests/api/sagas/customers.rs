@@ -1,0 +1,58 @@
+//! A stand-in for the monolith as the customers' owner: `GET
+//! /api/v1/customers/{id}` answers 200 for the ids it knows and the
+//! monolith's 404 otherwise. The monolith is another crate's application; the
+//! saga asks it one question, and this answers it as the monolith does.
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde_json::json;
+
+/// The customers every test order may name.
+pub const KNOWN: &[i64] = &[7];
+
+pub struct Customers {
+    url: String,
+    server: ServerHandle,
+}
+
+impl Customers {
+    /// Serves `KNOWN` on a port of its own.
+    pub async fn spawn() -> Self {
+        let server =
+            HttpServer::new(|| App::new().route("/api/v1/customers/{id}", web::get().to(customer)))
+                .workers(1)
+                .bind(("127.0.0.1", 0))
+                .expect("the customers stub binds");
+        let url = format!("http://{}", server.addrs()[0]);
+        let server = server.run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            url,
+            server: handle,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Stops it: lookups now fail as with a crashed monolith.
+    pub async fn stop(&self) {
+        self.server.stop(false).await;
+    }
+}
+
+async fn customer(id: web::Path<i64>) -> HttpResponse {
+    let id = id.into_inner();
+    if KNOWN.contains(&id) {
+        HttpResponse::Ok().json(json!({"id": id, "nm": "Ada", "eml": "ada@example.com"}))
+    } else {
+        HttpResponse::NotFound()
+            .content_type("application/problem+json")
+            .json(
+                json!({"type": "urn:strangler-kit:problem:not-found", "title": "Not Found",
+                "status": 404, "detail": format!("customer {id} does not exist")}),
+            )
+    }
+}
