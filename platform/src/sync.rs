@@ -154,6 +154,34 @@ pub enum Applied {
     Stale,
 }
 
+/// Applies the change an inbox `event` carries, which must be about
+/// `entity`, with [`apply`]: the one decoding of a sync event for every
+/// consumer's handlers. An event that is not a change of `entity` is a 422.
+pub fn apply_event<E>(
+    conn: &mut AnyConnection,
+    local_origin: &str,
+    event: &outbox::Envelope,
+    entity: &str,
+    write: impl FnOnce(&mut AnyConnection, &serde_json::Value) -> Result<(), E>,
+) -> Result<(), Problem>
+where
+    Problem: From<E>,
+{
+    let change: Change = serde_json::from_value(event.payload.clone()).map_err(|e| {
+        Problem::unprocessable(format!("{} is not a sync change: {e}", event.event_type))
+    })?;
+    if change.entity != entity {
+        return Err(Problem::unprocessable(format!(
+            "{} carries a `{}` change, not a `{entity}` one",
+            event.event_type, change.entity
+        )));
+    }
+    apply(conn, local_origin, &change, |conn, record| {
+        write(conn, record).map_err(Problem::from)
+    })?;
+    Ok(())
+}
+
 /// Applies `change` with `write` when it is the next version of its record,
 /// and notes the version; see the module docs for stale and early changes.
 /// `local_origin` is the consumer's own origin: a change from it is an echo

@@ -21,7 +21,6 @@ use payment_api::{ImportPayment, ImportedChange, PaymentStatus};
 use platform::Problem;
 use platform::db::AnyConnection;
 use platform::inbox::Inbox;
-use platform::outbox::Envelope;
 use platform::sync::Change;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -40,32 +39,11 @@ struct PaymentRecord {
 pub fn handlers(inbox: Inbox, ids: LegacyIds) -> Inbox {
     inbox
         .on(&Change::event_type(OTHER, PAYMENT), move |conn, event| {
-            handle(conn, event, PAYMENT, |c, r| payment(c, &ids, r))
+            platform::sync::apply_event(conn, ORIGIN, event, PAYMENT, |c, r| payment(c, &ids, r))
         })
         .on(&Change::event_type(OTHER, INVOICE), move |conn, event| {
-            handle(conn, event, INVOICE, |c, r| invoice(c, &ids, r))
+            platform::sync::apply_event(conn, ORIGIN, event, INVOICE, |c, r| invoice(c, &ids, r))
         })
-}
-
-fn handle(
-    conn: &mut AnyConnection,
-    event: &Envelope,
-    entity: &str,
-    write: impl FnOnce(&mut AnyConnection, &serde_json::Value) -> Result<(), CommandError>,
-) -> Result<(), Problem> {
-    let change: Change = serde_json::from_value(event.payload.clone()).map_err(|e| {
-        Problem::unprocessable(format!("{} is not a sync change: {e}", event.event_type))
-    })?;
-    if change.entity != entity {
-        return Err(Problem::unprocessable(format!(
-            "{} carries a `{}` change, not a `{entity}` one",
-            event.event_type, change.entity
-        )));
-    }
-    platform::sync::apply(conn, ORIGIN, &change, |conn, record| {
-        write(conn, record).map_err(Problem::from)
-    })?;
-    Ok(())
 }
 
 fn payment(

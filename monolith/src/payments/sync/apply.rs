@@ -6,10 +6,8 @@ use super::{INVOICE, ORIGIN, OTHER, PAYMENT, PaymentRecord, clock};
 use crate::error::{AppError, AppResult};
 use crate::payments::http::InvoiceWire;
 use crate::payments::store::synced::{self, SyncedInvoice, SyncedPayment, SyncedRefund};
-use platform::Problem;
 use platform::db::AnyConnection;
 use platform::inbox::Inbox;
-use platform::outbox::Envelope;
 use platform::sync::Change;
 use serde::de::DeserializeOwned;
 
@@ -17,32 +15,11 @@ use serde::de::DeserializeOwned;
 pub fn handlers(inbox: Inbox) -> Inbox {
     inbox
         .on(&Change::event_type(OTHER, PAYMENT), |conn, event| {
-            handle(conn, event, PAYMENT, payment)
+            platform::sync::apply_event(conn, ORIGIN, event, PAYMENT, payment)
         })
         .on(&Change::event_type(OTHER, INVOICE), |conn, event| {
-            handle(conn, event, INVOICE, invoice)
+            platform::sync::apply_event(conn, ORIGIN, event, INVOICE, invoice)
         })
-}
-
-fn handle(
-    conn: &mut AnyConnection,
-    event: &Envelope,
-    entity: &str,
-    write: fn(&mut AnyConnection, &serde_json::Value) -> AppResult<()>,
-) -> Result<(), Problem> {
-    let change: Change = serde_json::from_value(event.payload.clone()).map_err(|e| {
-        Problem::unprocessable(format!("{} is not a sync change: {e}", event.event_type))
-    })?;
-    if change.entity != entity {
-        return Err(Problem::unprocessable(format!(
-            "{} carries a `{}` change, not a `{entity}` one",
-            event.event_type, change.entity
-        )));
-    }
-    platform::sync::apply(conn, ORIGIN, &change, |conn, record| {
-        write(conn, record).map_err(Problem::from)
-    })?;
-    Ok(())
 }
 
 fn parse<T: DeserializeOwned>(what: &str, record: &serde_json::Value) -> AppResult<T> {
