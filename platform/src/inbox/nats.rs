@@ -6,7 +6,8 @@
 //! events are applied in the order they were published.
 //!
 //! Connection trouble is retried with the relay's back-off; the durable
-//! consumer remembers where it was.
+//! consumer remembers where it was, and the client library asks again for
+//! messages once it reconnected.
 
 use super::Inbox;
 use crate::outbox::Envelope;
@@ -19,6 +20,14 @@ use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+/// How long the server waits for the ack of a delivered message before it
+/// delivers it again. A broker killed before it stored an ack comes back
+/// thinking the message is still in hand, and with one in flight at a time
+/// nothing else flows until this passes: short, since applying an event is
+/// one short transaction, and a second delivery is only a duplicate the
+/// inbox skips.
+const ACK_WAIT: Duration = Duration::from_secs(5);
 
 /// A running consumer.
 pub struct Consumer {
@@ -92,7 +101,7 @@ async fn consume(
                 ack_policy: AckPolicy::Explicit,
                 deliver_policy: DeliverPolicy::All,
                 max_ack_pending: 1,
-                ack_wait: Duration::from_secs(30),
+                ack_wait: ACK_WAIT,
                 ..Default::default()
             },
         )

@@ -1,6 +1,7 @@
 //! The relay against real subscribers on both backends: over HTTP to an inbox
 //! on 127.0.0.1, and through the NATS JetStream server at `TEST_NATS_URL`
-//! (default 127.0.0.1:4222) with a stream, subjects and consumer of its own.
+//! (default 127.0.0.1:4222) with a stream, subjects and consumer of its own,
+//! or a NATS server of the test's own where the broker is killed.
 //! Events go in `seq` order, are marked delivered only when acknowledged,
 //! survive a failing transport, arrive once, and carry the trace they were
 //! recorded in.
@@ -287,6 +288,121 @@ async fn an_unreachable_broker_leaves_events_pending(backend: TestBackend) {
     assert_eq!(pending_count(&db).await, 2);
 }
 
+/// A NATS server of the test's own (the broker the other tests share must
+/// not be killed), with JetStream storing in a folder that outlives it, so
+/// a restart finds the stream and the consumer's position where they were.
+struct Broker {
+    port: u16,
+    store: std::path::PathBuf,
+    process: Option<std::process::Child>,
+}
+
+impl Broker {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut broker = Self {
+            port,
+            store: std::env::temp_dir().join(format!("nats-{}", uuid::Uuid::new_v4().simple())),
+            process: None,
+        };
+        broker.restart();
+        broker
+    }
+
+    fn url(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again) on the same port and store, and waits until
+    /// it accepts connections.
+    fn restart(&mut self) {
+        let process = std::process::Command::new("nats-server")
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
+            .arg(&self.store)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server must be installed (scripts/test installs it)");
+        self.process = Some(process);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: no goodbye to the clients, nothing flushed on purpose.
+    fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            process.kill().unwrap();
+            process.wait().unwrap();
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.store);
+    }
+}
+
+/// The broker killed while relay and consumer run, events recorded while it
+/// is gone, then the broker back: every event arrives, once, in order, and
+/// the relay and the consumer carry on by themselves (no restart of either).
+async fn a_broker_restart_loses_nothing(backend: TestBackend) {
+    let (_guard, db) = setup_both(backend).await;
+    let (inbox, seen) = recording_inbox(&db);
+    let mut broker = Broker::start();
+    let mut settings = settings(Transport::Nats, vec![]);
+    settings.nats_url = broker.url();
+    settings.publish_timeout_ms = 500;
+    let relay = Relay::spawn(db.clone(), &settings).unwrap().unwrap();
+    let consumer = crate::inbox::nats::Consumer::spawn(inbox, &settings).unwrap();
+    let applied = |n: usize| {
+        let seen = seen.clone();
+        move || {
+            let count = seen.lock().unwrap().len();
+            async move { count >= n }
+        }
+    };
+    record_events(&db, 1, 3).await;
+    eventually("three events applied", applied(3)).await;
+
+    broker.kill();
+    record_events(&db, 4, 6).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        pending_count(&db).await,
+        3,
+        "with the broker gone the events wait in the outbox"
+    );
+
+    broker.restart();
+    until_empty(&db).await;
+    // Within the ack wait (5 s): a broker killed before it stored the
+    // consumer's last ack delivers that message again first.
+    eventually("all six events applied", applied(6)).await;
+    // A moment for anything that would arrive twice.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    relay.stop().await;
+    consumer.stop().await;
+    let order: Vec<i64> = seen.lock().unwrap().iter().map(|(n, _)| *n).collect();
+    assert_eq!(order, vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(applied_rows(&db).await, vec![1, 2, 3, 4, 5, 6]);
+}
+
 async fn delete_stream(settings: &EventsSettings) {
     let client = async_nats::connect(settings.nats_url.as_str())
         .await
@@ -302,4 +418,5 @@ crate::both_backends!(
     a_failing_subscriber_delays_events_without_loss_or_reorder,
     over_nats_events_arrive_once_in_order_in_their_trace,
     an_unreachable_broker_leaves_events_pending,
+    a_broker_restart_loses_nothing,
 );
