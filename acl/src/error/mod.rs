@@ -107,20 +107,6 @@ pub enum TranslateError {
         /// The segment, rendered.
         value: String,
     },
-    /// The route exists but is not a one-to-one translation (it spans two
-    /// services, e.g. placing an order): the proxy must leave it to the
-    /// monolith or to an orchestrator.
-    #[error("{method} {path} is not translated by `{group}`: {reason}")]
-    Unsupported {
-        /// The route group asked.
-        group: String,
-        /// The request method.
-        method: String,
-        /// The request path.
-        path: String,
-        /// Why, and who handles it instead.
-        reason: &'static str,
-    },
     /// A query string that cannot be read: an unknown or repeated
     /// parameter, a value that is not an integer (the monolith: 400).
     #[error("query parameter `{name}`: `{value}` is not {expected}")]
@@ -235,7 +221,6 @@ impl TranslateError {
             | Self::MediaType { .. }
             | Self::MethodNotAllowed { .. }
             | Self::NoRoute { .. }
-            | Self::Unsupported { .. }
             | Self::UnexpectedStatus { .. } => None,
         }
     }
@@ -244,9 +229,8 @@ impl TranslateError {
     /// error came from translating a legacy client's *request*: 400 for a
     /// body that is not JSON or an unreadable query, 404 for an unknown path
     /// or id, 405 for a known path with another method, 415 for a body not
-    /// sent as JSON, 422 for JSON of the wrong shape, a value with no counterpart or
-    /// a query value out of range, 501
-    /// for a route this layer does not translate. An error from translating
+    /// sent as JSON, 422 for JSON of the wrong shape, a value with no counterpart
+    /// or a query value out of range. An error from translating
     /// a v2 *response* is the new service's or this layer's fault, not the
     /// client's: answer it 502 (or fall back to the monolith), never with
     /// this status.
@@ -256,7 +240,6 @@ impl TranslateError {
             Self::NotFound { .. } | Self::NoRoute { .. } => 404,
             Self::MethodNotAllowed { .. } => 405,
             Self::MediaType { .. } => 415,
-            Self::Unsupported { .. } => 501,
             Self::UnexpectedStatus { .. } => 502,
             Self::NoCounterpart { .. }
             | Self::Precision { .. }

@@ -48,7 +48,6 @@ pub(crate) fn table(ctx: Ctx) -> Table {
         service: super::FULFILLMENT,
         ctx,
         routes: ROUTES,
-        refused: &[],
     }
 }
 

@@ -54,20 +54,12 @@ pub(crate) struct Route {
     pub start: Start,
 }
 
-/// A route the group knows but does not translate one-to-one.
-pub(crate) struct Refused {
-    pub method: Method,
-    pub pattern: &'static str,
-    pub reason: &'static str,
-}
-
 /// A route group as a table of routes.
 pub(crate) struct Table {
     pub group: &'static str,
     pub service: &'static str,
     pub ctx: Ctx,
     pub routes: &'static [Route],
-    pub refused: &'static [Refused],
 }
 
 impl fmt::Debug for Table {
@@ -150,22 +142,10 @@ impl RouteTranslator for Table {
                 path: crate::error::clip(&request.path),
             });
         }
-        let refused = self
-            .refused
-            .iter()
-            .find(|r| r.method == request.method && capture(r.pattern, &request.path).is_some());
-        Err(match refused {
-            Some(r) => TranslateError::Unsupported {
-                group: self.group.to_owned(),
-                method: request.method.to_string(),
-                path: crate::error::clip(&request.path),
-                reason: r.reason,
-            },
-            None => TranslateError::NoRoute {
-                group: self.group.to_owned(),
-                method: request.method.to_string(),
-                path: crate::error::clip(&request.path),
-            },
+        Err(TranslateError::NoRoute {
+            group: self.group.to_owned(),
+            method: request.method.to_string(),
+            path: crate::error::clip(&request.path),
         })
     }
 }

@@ -57,7 +57,6 @@ pub(crate) fn table(ctx: Ctx) -> Table {
         service: super::PAYMENT,
         ctx,
         routes: ROUTES,
-        refused: &[],
     }
 }
 

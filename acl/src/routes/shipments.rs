@@ -47,7 +47,6 @@ pub(crate) fn table(ctx: Ctx) -> Table {
         service: super::FULFILLMENT,
         ctx,
         routes: ROUTES,
-        refused: &[],
     }
 }
 

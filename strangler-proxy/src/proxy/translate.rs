@@ -112,7 +112,7 @@ pub async fn serve(
 ) -> Outcome {
     let mut exchange = match translator.start(legacy) {
         Ok(exchange) => exchange,
-        Err(e @ (TranslateError::Unsupported { .. } | TranslateError::NoRoute { .. })) => {
+        Err(e @ TranslateError::NoRoute { .. }) => {
             return Outcome::NotTranslated(e);
         }
         Err(e) if e.legacy_status() < 500 => {
