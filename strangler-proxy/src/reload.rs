@@ -3,8 +3,8 @@
 //! A file that does not load, whose table does not build or whose `[gate]`
 //! is wrong leaves the last good table and gate in force; the error is kept
 //! for the admin API and logged. Only the route table (`[[routes]]` and the
-//! defaults it inherits, and `[acl]`, which its translators are built from)
-//! and `[gate]` change on reload: listeners and the flag source need a
+//! defaults it inherits, and `[acl]`, which its translators are built from),
+//! `[gate]` and `sync.poll_interval` change on reload: listeners and the flag source need a
 //! restart.
 
 use crate::gate::{Gate, Rules};

@@ -127,8 +127,10 @@ impl Gate {
     /// From the settings (already validated), judging the sync lag `sync`
     /// keeps.
     pub fn new(settings: &Settings, sync: Arc<SyncLag>) -> Result<Self, String> {
+        let rules = Rules::new(settings)?;
+        sync.set_interval(rules.poll_interval());
         Ok(Self {
-            rules: ArcSwap::from_pointee(Rules::new(settings)?),
+            rules: ArcSwap::from_pointee(rules),
             flags_file: (settings.flags.source == FlagSource::File)
                 .then(|| settings.flags.file.clone()),
             sync,
@@ -145,8 +147,10 @@ impl Gate {
         self.rules.load_full()
     }
 
-    /// Puts reloaded rules in force (the flag source needs a restart).
+    /// Puts reloaded rules in force, `sync.poll_interval` included (the flag
+    /// source needs a restart).
     pub fn replace_rules(&self, rules: Rules) {
+        self.sync.set_interval(rules.poll_interval());
         self.rules.store(std::sync::Arc::new(rules));
     }
 
@@ -287,6 +291,7 @@ mod tests {
             verify_max_age: "24h".parse().unwrap(),
             max_sync_lag: "30s".parse().unwrap(),
             stale_after: "15s".parse().unwrap(),
+            poll_interval: std::time::Duration::from_secs(5),
         }
     }
 

@@ -25,6 +25,10 @@ pub struct Rules {
     pub(super) verify_max_age: Window,
     pub(super) max_sync_lag: Window,
     pub(super) stale_after: Window,
+    /// `sync.poll_interval`: the poller takes it from the rules in force, so
+    /// that a reload changes both how often it reads and when a reading
+    /// counts as stale.
+    pub(super) poll_interval: std::time::Duration,
 }
 
 /// What the gate judges a move on.
@@ -59,23 +63,30 @@ impl Rules {
                 .parse::<Window>()
                 .map_err(|e| format!("gate.{key}: {e}"))
         };
+        let poll = settings
+            .sync
+            .poll_interval
+            .parse::<Window>()
+            .map_err(|e| format!("sync.poll_interval: {e}"))?
+            .duration();
         Ok(Self {
             rate: settings.gate.match_rate,
             min_samples: settings.gate.min_samples,
             window: window("window", &settings.gate.window)?,
             verify_max_age: window("verify_max_age", &settings.gate.verify_max_age)?,
             max_sync_lag: window("max_sync_lag", &settings.gate.max_sync_lag)?,
-            stale_after: {
-                let poll = settings
-                    .sync
-                    .poll_interval
-                    .parse::<Window>()
-                    .map_err(|e| format!("sync.poll_interval: {e}"))?;
-                let secs = poll.duration().as_secs() * u64::from(STALE_AFTER_POLLS);
-                window("max_sync_lag", &format!("{secs}s"))
-                    .map_err(|_| "sync.poll_interval: too long".to_owned())?
-            },
+            stale_after: window(
+                "max_sync_lag",
+                &format!("{}s", poll.as_secs() * u64::from(STALE_AFTER_POLLS)),
+            )
+            .map_err(|_| "sync.poll_interval: too long".to_owned())?,
+            poll_interval: poll,
         })
+    }
+
+    /// How often the sync lag poller reads both sides.
+    pub fn poll_interval(&self) -> std::time::Duration {
+        self.poll_interval
     }
 
     /// Judges a move to `to` on `evidence` as of `now`: the shadow numbers;

@@ -15,6 +15,7 @@ fn rules() -> Rules {
         verify_max_age: "24h".parse().unwrap(),
         max_sync_lag: "30s".parse().unwrap(),
         stale_after: "15s".parse().unwrap(),
+        poll_interval: std::time::Duration::from_secs(5),
     }
 }
 
@@ -55,6 +56,35 @@ fn judge(to: Target, readings: &[SyncReading]) -> crate::gate::Verdict {
         ..Evidence::shadow(&stats)
     };
     rules().judge(to, &evidence, now())
+}
+
+/// `sync.poll_interval` changes with a reload of the gate's rules: how
+/// often the poller reads, and when the gate takes a reading for stale.
+#[test]
+fn a_reload_changes_the_poll_interval() {
+    let settings = |poll: &str| {
+        let defaults = crate::settings::DEFAULTS
+            .replace("token = \"\"", "token = \"0123456789abcdef\"")
+            .replace(
+                "poll_interval = \"5s\"",
+                &format!("poll_interval = \"{poll}\""),
+            );
+        platform::settings::load::<crate::settings::Settings>(
+            &defaults,
+            None,
+            "STRANGLER_TEST_NONE",
+        )
+        .unwrap()
+    };
+    let stats = crate::stats::Stats::new().unwrap();
+    let sync =
+        crate::sync_lag::SyncLag::new(std::time::Duration::from_secs(1), stats.metrics()).unwrap();
+    let gate = crate::gate::Gate::new(&settings("5s"), sync.clone()).unwrap();
+    assert_eq!(sync.interval(), std::time::Duration::from_secs(5));
+    gate.replace_rules(Rules::new(&settings("2s")).unwrap());
+    assert_eq!(sync.interval(), std::time::Duration::from_secs(2));
+    assert_eq!(sync.stale_after(), std::time::Duration::from_secs(6));
+    assert_eq!(gate.rules().stale_after.to_string(), "6s");
 }
 
 #[test]

@@ -206,6 +206,27 @@ impl RouteTable {
                         .into(),
                 ));
             }
+            // One data context has one pair of sides: its sync lag is read
+            // from them, and a route elsewhere would be judged on another's.
+            if let Some(data) = &config.data
+                && let Some(other) = routes.iter().find(|r| {
+                    r.data.as_ref() == Some(data) && (r.legacy != route_legacy || r.new != new)
+                })
+            {
+                return Err(fail(format!(
+                    "holds data `{data}` like route `{}` but names other upstreams ({} and {}, \
+                     against {} and {}); the routes of one data context share its two sides",
+                    other.name,
+                    route_legacy,
+                    new.as_ref()
+                        .map_or("no new".to_owned(), ToString::to_string),
+                    other.legacy,
+                    other
+                        .new
+                        .as_ref()
+                        .map_or("no new".to_owned(), ToString::to_string),
+                )));
+            }
             let resilience = settings.resilience.with(&config.resilience);
             resilience.validate().map_err(|e| fail(e.to_string()))?;
             if let Some(new) = &new

@@ -84,6 +84,20 @@ fn every_mistake_names_its_route() {
             PAYMENTS.replace("patterns = [", "methods = [\"FETCH\"]\npatterns = ["),
             "not an HTTP method",
         ),
+        (
+            format!(
+                "{}{}",
+                PAYMENTS.replace("[routes.flags]", "data = \"payments\"\n[routes.flags]"),
+                r#"
+[[routes]]
+name = "invoices"
+patterns = ["/api/v1/invoices/{id}"]
+new = "http://127.0.0.1:9002"
+data = "payments"
+"#
+            ),
+            "route `invoices`: holds data `payments` like route `payments` but names other upstreams",
+        ),
     ];
     for (routes, expected) in cases {
         let err = build(&routes).unwrap_err().to_string();

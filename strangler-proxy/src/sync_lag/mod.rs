@@ -2,7 +2,8 @@
 //! sides of each data context (a route's `data`: the monolith as its legacy
 //! upstream for legacy → new, its `new` upstream for new → legacy) for
 //! `GET /sync/status` every `sync.poll_interval`, and keeps the last reading
-//! of each direction with its time. A side that cannot be read is a reading
+//! of each direction with its time (the interval is reloaded with the
+//! gate's settings). A side that cannot be read is a reading
 //! of "unknown" with the error, never 0.
 //!
 //! The readings are exported as `strangler_sync_lag_seconds` and
@@ -22,6 +23,7 @@ use crate::routes::RouteTable;
 use chrono::Utc;
 use platform::metrics::{Kind, Sample};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -36,15 +38,16 @@ type Readings = Arc<Mutex<BTreeMap<(String, Direction), SyncReading>>>;
 pub struct SyncLag {
     readings: Readings,
     client: reqwest::Client,
-    interval: Duration,
+    /// `sync.poll_interval` in milliseconds; the gate sets it from the rules
+    /// in force, so a reload changes it.
+    interval_ms: AtomicU64,
 }
 
 impl SyncLag {
-    /// Polls every `interval`; registers the metric families in `metrics`.
+    /// Polls every `interval` (until [`Self::set_interval`]); registers the
+    /// metric families in `metrics`.
     pub fn new(interval: Duration, metrics: &ProxyMetrics) -> anyhow::Result<Arc<Self>> {
-        let client = reqwest::Client::builder()
-            .timeout(interval.min(Duration::from_secs(10)))
-            .build()?;
+        let client = reqwest::Client::builder().build()?;
         let readings = Readings::default();
         for (name, help, value) in [
             (
@@ -86,8 +89,18 @@ impl SyncLag {
         Ok(Arc::new(Self {
             readings,
             client,
-            interval,
+            interval_ms: AtomicU64::new(millis(interval)),
         }))
+    }
+
+    /// How often both sides are read.
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(self.interval_ms.load(Ordering::Relaxed))
+    }
+
+    /// Reads every `interval` from the next round on.
+    pub fn set_interval(&self, interval: Duration) {
+        self.interval_ms.store(millis(interval), Ordering::Relaxed);
     }
 
     /// Every last reading, by context and direction.
@@ -106,7 +119,7 @@ impl SyncLag {
 
     /// How old a reading may be before it is stale.
     pub fn stale_after(&self) -> Duration {
-        self.interval * STALE_AFTER_POLLS
+        self.interval() * STALE_AFTER_POLLS
     }
 
     /// `context`'s readings, read again first when one is missing or stale
@@ -139,8 +152,8 @@ impl SyncLag {
     }
 
     async fn poll_context(&self, table: &RouteTable, context: &str) {
-        // The first route of a context names its sides: routes of one
-        // context share them (the monolith, and the service that owns it).
+        // The first route of a context names its sides: the route table
+        // refuses routes of one context with other upstreams.
         let Some(route) = table
             .routes()
             .iter()
@@ -148,11 +161,13 @@ impl SyncLag {
         else {
             return;
         };
+        // A side slower than a round is as good as unknown.
+        let timeout = self.interval().min(Duration::from_secs(10));
         let legacy = route.legacy.to_string();
         let new = route.new.as_ref().map(ToString::to_string);
         let read = |direction: Direction, upstream: Option<String>| async move {
             let measured = match &upstream {
-                Some(u) => poll::read(&self.client, u, direction).await,
+                Some(u) => poll::read(&self.client, u, timeout, direction).await,
                 None => Measured::Unknown {
                     error: format!("route `{}` has no `new` upstream to read", route.name),
                 },
@@ -184,10 +199,14 @@ impl SyncLag {
             self.poll(&proxy.table()).await;
             tokio::select! {
                 _ = stopped.changed() => break,
-                _ = tokio::time::sleep(self.interval) => {}
+                _ = tokio::time::sleep(self.interval()) => {}
             }
         }
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn lock(

@@ -8,9 +8,10 @@ use platform::sync::status::{PATH, SyncStatus};
 pub(super) async fn read(
     client: &reqwest::Client,
     upstream: &str,
+    timeout: std::time::Duration,
     direction: Direction,
 ) -> Measured {
-    match fetch(client, upstream).await {
+    match fetch(client, upstream, timeout).await {
         Ok(status) if status.origin != direction.origin() => Measured::Unknown {
             error: format!(
                 "{upstream} reports the changes of `{}`, not of `{}`: is the route's {} upstream the right side?",
@@ -28,10 +29,15 @@ pub(super) async fn read(
     }
 }
 
-async fn fetch(client: &reqwest::Client, upstream: &str) -> Result<SyncStatus, String> {
+async fn fetch(
+    client: &reqwest::Client,
+    upstream: &str,
+    timeout: std::time::Duration,
+) -> Result<SyncStatus, String> {
     let url = format!("{upstream}{PATH}");
     let res = client
         .get(&url)
+        .timeout(timeout)
         .send()
         .await
         .map_err(|e| format!("{url} does not answer: {}", without_url(&e)))?;
