@@ -2,12 +2,12 @@
 //! of a running service, read from its `GET /v2/sagas` and
 //! `GET /v2/sagas/{id}` (`--url`, by default the service's default listen
 //! address). `list` prints one line per saga (newest first; `--status`,
-//! `--limit` as the API takes them), `show` one saga with its failure and
-//! its order; `--json` prints the service's JSON instead. Any error is one
+//! `--limit` as the API takes them), `show` one saga with its failure, its
+//! order and its history; `--json` prints the service's JSON instead. Any error is one
 //! line on stderr and a non-zero exit.
 
 use clap::{Args, Subcommand};
-use fulfillment_api::{Saga, SagaStatus};
+use fulfillment_api::{Saga, SagaEvent, SagaStatus};
 use platform::table::table;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -50,7 +50,7 @@ pub enum SagasCommand {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
-    /// One saga: where it stands, what failed it, its order.
+    /// One saga: where it stands, what failed it, its order, its history.
     Show {
         /// The saga's id (a UUID, as `list` shows it).
         id: String,
@@ -239,8 +239,35 @@ pub fn list_table(sagas: &[Saga]) -> String {
     )
 }
 
-/// One saga, field by field, then its order.
+/// One saga, field by field, then its order, then its history.
 pub fn show_table(saga: &Saga) -> String {
+    let mut out = fields_table(saga);
+    out.push('\n');
+    out.push_str(&history_table(saga.history.as_deref().unwrap_or_default()));
+    out
+}
+
+/// Each start, move and failed try, oldest first.
+fn history_table(history: &[SagaEvent]) -> String {
+    let rows: Vec<Vec<String>> = history
+        .iter()
+        .map(|e| {
+            let what = match &e.to_step {
+                Some(to) => format!("{} → {to}", e.step),
+                None => format!("{} failed, retried", e.step),
+            };
+            vec![
+                time(Some(e.at)),
+                what,
+                e.status.as_str().to_owned(),
+                or_dash(e.error.as_deref().map(|err| one_line(err, 200))),
+            ]
+        })
+        .collect();
+    table(&["AT", "HISTORY", "STATUS", "ERROR"], &rows)
+}
+
+fn fields_table(saga: &Saga) -> String {
     let failure = saga.failure.as_ref().map(|f| {
         let status = f["status"]
             .as_u64()

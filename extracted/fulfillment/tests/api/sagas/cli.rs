@@ -81,6 +81,36 @@ async fn operators_list_and_show_sagas_from_the_command_line(backend: TestBacken
     assert!(field("failure").starts_with("402 "), "{out}");
     assert!(field("failure").contains("declined"), "{out}");
     assert_eq!(field("order state"), "cancelled");
+    let history: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("AT "))
+        .skip(1)
+        .collect();
+    let moves: Vec<String> = history
+        .iter()
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            "started → reserve_stock",
+            "reserve_stock → charge_payment",
+            "charge_payment → settle_payment",
+            "settle_payment → release_stock",
+            "release_stock → done",
+        ],
+        "{out}"
+    );
+    assert!(
+        history[2].contains("declined"),
+        "the failure that turned it: {out}"
+    );
 
     let (ok, out, _) = fulfillment(&["sagas", "show", paid_id, "--json", "--url", &url]).await;
     assert!(ok);

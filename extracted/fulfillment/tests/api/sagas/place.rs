@@ -30,6 +30,24 @@ async fn a_card_order_is_reserved_charged_and_confirmed(backend: TestBackend) {
     assert_eq!(invoice["amount"]["amount"], "25.00");
     assert_eq!(invoice["payment_id"], payments[0]["id"]);
     assert_eq!(invoice["billing"]["postal_code"], "SW1Y 4JH");
+    let history = w.saga(saga["id"].as_str().unwrap()).await["history"].clone();
+    let moves: Vec<(&str, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["step"].as_str().unwrap(), e["to_step"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("started", "reserve_stock"),
+            ("reserve_stock", "charge_payment"),
+            ("charge_payment", "issue_invoice"),
+            ("issue_invoice", "confirm_order"),
+            ("confirm_order", "done"),
+        ]
+    );
+    assert_eq!(history[4]["status"], "completed");
 }
 
 async fn a_repeated_start_finds_the_same_saga(backend: TestBackend) {

@@ -63,15 +63,7 @@ impl PaymentService {
     /// The invoices the service holds for the order.
     pub async fn invoices_of(&self, order_legacy_id: i64) -> Vec<Value> {
         let path = payment_api::paths::invoices_for_order(order_legacy_id, 100, 0);
-        let res = self
-            .client
-            .get(format!("{}{path}", self.url()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        let page: Value = res.json().await.unwrap();
-        page["data"].as_array().unwrap().clone()
+        self.page(&path).await
     }
 
     /// The order's one invoice (`order` as the saga shows it), checked to be
@@ -89,6 +81,11 @@ impl PaymentService {
     /// The payments the service holds for the order.
     pub async fn payments_of(&self, order_legacy_id: i64) -> Vec<Value> {
         let path = payment_api::paths::payments_for_order(order_legacy_id, 100, 0);
+        self.page(&path).await
+    }
+
+    /// The records of one page of a `/v2` list.
+    async fn page(&self, path: &str) -> Vec<Value> {
         let res = self
             .client
             .get(format!("{}{path}", self.url()))
