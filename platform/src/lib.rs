@@ -14,6 +14,8 @@
 //! trace ([`trace_context`]); [`sync`] keeps two systems of record current
 //! with each other over them (per-record versions, no echo).
 //!
+//! For operators' command lines: [`table`], plain aligned tables.
+//!
 //! It depends on no project crate: everything here is generic plumbing, never a
 //! domain rule.
 
@@ -33,6 +35,7 @@ pub mod secret;
 pub mod server;
 pub mod settings;
 pub mod sync;
+pub mod table;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

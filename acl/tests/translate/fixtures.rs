@@ -133,6 +133,7 @@ pub fn saga(kind: SagaKind, status: SagaStatus, order: Option<Order>) -> Saga {
         created_at: at("2026-11-24T21:00:00Z"),
         updated_at: at("2026-11-24T21:05:00Z"),
         order,
+        history: None,
     }
 }
 

@@ -11,12 +11,15 @@
 //! services' events reach its inbox: a payment refunded in full cancels the
 //! unshipped order), `saga` (orders placed, captured and cancelled across
 //! the payment service: an orchestrated saga persisted step by step, resumed
-//! by a recovery loop; docs/saga.md), `imports` (backfill from the monolith without any event,
+//! by a recovery loop, which issues the order's invoice as the monolith does;
+//! docs/saga.md), [`cli`] (`fulfillment sagas list|show`: the operators' view
+//! of a running service's sagas), `imports` (backfill from the monolith without any event,
 //! and the export lists verification walks). It must not depend on the
 //! monolith, the proxy or the ACL; it reaches the payment service only
 //! through its published contract (`payment-api`) over HTTP.
 
 mod actions;
+pub mod cli;
 mod domain;
 mod events;
 mod http;

@@ -50,8 +50,9 @@ max_backoff_ms = 30000       # retries back off from poll_interval_ms up to this
 publish_timeout_ms = 5000
 
 [saga]
-# The order sagas (docs/saga.md): the payment service they charge, the
-# monolith they ask whether a customer exists, and how their steps are retried.
+# The order sagas (docs/saga.md): the payment service they charge and bill
+# through, the monolith they ask whether a customer exists (and for the
+# billing details of the order's invoice), and how their steps are retried.
 # Transient failures (timeouts, refused connections, 5xx) are retried from
 # retry_initial_ms, doubling up to retry_max_ms; a forward step still failing
 # after step_deadline_secs fails the saga, which then compensates

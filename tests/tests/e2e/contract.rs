@@ -126,13 +126,13 @@ async fn inventory_answers_alike_on_both_sides(backend: TestBackend) {
 }
 
 /// What a legacy client can observe of an order answer. Ids and times differ
-/// between two systems by nature; whether a payment is recorded does not.
-/// `inv` is left out: the saga issues no invoice yet (docs/saga.md, "Legacy
-/// clients"), so a new-side order shows `inv: null` where the monolith
-/// shows its invoice.
+/// between two systems by nature; whether a payment and an invoice are
+/// recorded (`pay`, `inv`) does not: the saga issues the invoice as the
+/// monolith does.
 fn order_view(body: &Value) -> Value {
     json!({"cust": body["cust"], "st": body["st"], "cur": body["cur"], "tot": body["tot"],
-        "lines": body["lines"], "paid": !body["pay"].is_null()})
+        "lines": body["lines"], "paid": !body["pay"].is_null(),
+        "invoiced": !body["inv"].is_null()})
 }
 
 /// A legacy client of `base` (as customer `who`, if given) keeping what it

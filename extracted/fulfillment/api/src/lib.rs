@@ -18,7 +18,7 @@ pub use money::{Currency, Money, Page};
 pub use order::{
     CancelOrder, ConfirmOrder, NewOrder, NewOrderLine, Order, OrderLine, OrderState, ShipOrder,
 };
-pub use saga::{PaymentMethod, Saga, SagaKind, SagaStatus, StartSaga};
+pub use saga::{PaymentMethod, Saga, SagaEvent, SagaKind, SagaStatus, StartSaga};
 pub use shipment::{Shipment, ShipmentState};
 pub use sku::{Sku, SkuError};
 pub use stock::{PutStockItem, Reservation, StockAdjustment, StockItem};

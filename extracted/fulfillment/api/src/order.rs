@@ -58,7 +58,7 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
     /// The payment recorded at confirmation (legacy `pay`).
     pub payment_legacy_id: Option<i64>,
-    /// The invoice recorded at confirmation (legacy `inv`).
+    /// The invoice, recorded when it is issued (legacy `inv`).
     pub invoice_legacy_id: Option<i64>,
     /// The shipment, once shipped.
     pub shipment_id: Option<Uuid>,

@@ -130,7 +130,7 @@ pub struct Saga {
     pub kind: SagaKind,
     /// Where it stands.
     pub status: SagaStatus,
-    /// The step it is at (or ended at), e.g. `charge`, `settle_payment`, `done`.
+    /// The step it is at (or ended at), e.g. `charge_payment`, `settle_payment`, `done`.
     pub step: String,
     /// The order, once one exists.
     pub order_id: Option<Uuid>,
@@ -157,4 +157,26 @@ pub struct Saga {
     pub updated_at: DateTime<Utc>,
     /// The order as it is now, when there is one.
     pub order: Option<Order>,
+    /// What it did, oldest first: its start, each move and each failed try.
+    /// Shown by `GET /v2/sagas/{id}`; a list leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<SagaEvent>>,
+}
+
+/// One entry of a saga's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SagaEvent {
+    /// When (RFC 3339, UTC).
+    #[serde(with = "v2_common::rfc3339")]
+    pub at: DateTime<Utc>,
+    /// The step it was at (`started` for its start).
+    pub step: String,
+    /// The step it moved to; `null` for a failed try, to be retried.
+    pub to_step: Option<String>,
+    /// Its status after this entry.
+    pub status: SagaStatus,
+    /// A failed try's transient error, or the failure (a problem document, as
+    /// JSON text) that turned the saga.
+    pub error: Option<String>,
 }

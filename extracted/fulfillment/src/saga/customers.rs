@@ -1,12 +1,32 @@
 //! The saga's customers port: the customers context stays in the monolith, so
 //! a `place_order` start asks it (`GET /api/v1/customers/{id}`) whether the
-//! customer exists before anything is reserved.
+//! customer exists before anything is reserved, and the `issue_invoice` step
+//! asks it again for the billing details the invoice prints (as the monolith
+//! reads them when it places an order).
 
 use super::call::{CallError, Remote};
+use payment_api::BillingDetails;
 use platform::Problem;
 use reqwest::Method;
+use serde::Deserialize;
 use serde::de::IgnoredAny;
 use std::time::Duration;
+
+/// The part of the monolith's customer (legacy shape) the saga reads.
+#[derive(Deserialize)]
+struct LegacyCustomer {
+    bill: LegacyBilling,
+}
+
+/// The monolith's billing details: `{nm, ln1, city, zip, ctry}`.
+#[derive(Deserialize)]
+struct LegacyBilling {
+    nm: String,
+    ln1: String,
+    city: String,
+    zip: String,
+    ctry: String,
+}
 
 /// The customers' owner (the monolith) at `base`.
 #[derive(Clone)]
@@ -44,5 +64,21 @@ impl CustomersClient {
                 format!("the customers' owner refused the lookup: {problem}"),
             )),
         }
+    }
+
+    /// The customer's billing details as the owner holds them now, for an
+    /// invoice. A customer gone meanwhile is the owner's business answer.
+    pub(crate) async fn billing(&self, legacy_id: i64) -> Result<BillingDetails, CallError> {
+        let path = format!("/api/v1/customers/{legacy_id}");
+        let req = self.remote.request(Method::GET, &path);
+        let customer: LegacyCustomer = self.remote.send(&path, req).await?;
+        let b = customer.bill;
+        Ok(BillingDetails {
+            name: b.nm,
+            line1: b.ln1,
+            city: b.city,
+            postal_code: b.zip,
+            country: b.ctry,
+        })
     }
 }

@@ -90,7 +90,9 @@ async fn run_step(sagas: &Sagas, row: &SagaRow, step: Step) -> Result<Outcome, P
     match step {
         Step::ReserveStock => moved(local::reserve_stock(sagas, row).await),
         Step::ChargePayment => remote::charge_payment(sagas, row).await,
+        Step::IssueInvoice => remote::issue_invoice(sagas, row).await,
         Step::CapturePayment => remote::capture_payment(sagas, row).await,
+        Step::PayInvoice => remote::pay_invoice(sagas, row).await,
         Step::ConfirmOrder => moved(local::confirm_order(sagas, row).await),
         Step::SettlePayment => remote::settle_payment(sagas, row).await,
         Step::ReleaseStock => moved(local::release_stock(sagas, row).await),

@@ -1,5 +1,5 @@
 //! Order sagas, orchestrated here: placing an order (reserve stock → charge
-//! through the payment service → confirm), capturing an invoice order and
+//! through the payment service → issue the invoice → confirm), capturing an invoice order and
 //! cancelling an order, each a row in `sagas` moved step by step (see
 //! [`step`] for the steps and docs/saga.md for the guarantees).
 //!
@@ -15,6 +15,8 @@
 //! - `drive` runs a saga as far as it can go now; `recovery` resumes every
 //!   due saga (after a crash, a restart or a retry delay) and counts them for
 //!   `/metrics`.
+//! - Every start, move and failed try is kept in the saga's history
+//!   (`saga_history`, written with the move), shown by `GET /v2/sagas/{id}`.
 
 mod call;
 mod customers;
@@ -116,12 +118,12 @@ fn failure_of(problem: &Problem) -> String {
     problem.to_json().to_string()
 }
 
-/// Looks up one saga (404 when there is none).
+/// Looks up one saga with its history (404 when there is none).
 pub(crate) async fn get(db: &Db, id: uuid::Uuid) -> Result<fulfillment_api::Saga, Problem> {
     let id = id.to_string();
     db.read(move |conn| {
         let row = sagas::get(conn, &id)?;
-        view::show(conn, row)
+        view::show(conn, row, true)
     })
     .await
 }
@@ -134,7 +136,9 @@ pub(crate) async fn list(
 ) -> Result<Vec<fulfillment_api::Saga>, Problem> {
     db.read(move |conn| {
         let rows = sagas::list(conn, status.map(|s| s.as_str()), limit)?;
-        rows.into_iter().map(|row| view::show(conn, row)).collect()
+        rows.into_iter()
+            .map(|row| view::show(conn, row, false))
+            .collect()
     })
     .await
 }

@@ -1,10 +1,12 @@
 //! The saga's client of the payment service's `/v2` API (the `payment-api`
-//! contract crate). A business answer (4xx: declined, refused, invalid) fails
+//! contract crate): payments, refunds and invoices. A business answer (4xx: declined, refused, invalid) fails
 //! the step; a transient failure is retried (see [`super::call`]).
 
 use super::call::{CallError, Remote};
 use payment_api::paths;
-use payment_api::{CreatePayment, CreateRefund, Money, Page, Payment};
+use payment_api::{
+    CreatePayment, CreateRefund, Invoice, InvoiceStatus, IssueInvoice, Money, Page, Payment,
+};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -76,6 +78,49 @@ impl PaymentsClient {
             created_at: None,
         };
         self.call(Method::POST, &paths::refunds(id), Some(key), Some(&body))
+            .await
+    }
+
+    /// Issues an invoice (status `open`).
+    pub(crate) async fn issue_invoice(
+        &self,
+        key: &str,
+        req: &IssueInvoice,
+    ) -> Result<Invoice, CallError> {
+        self.call(Method::POST, paths::INVOICES, Some(key), Some(req))
+            .await
+    }
+
+    /// Every invoice of the order (an order has one, a handful at most).
+    pub(crate) async fn invoices_of(
+        &self,
+        order_legacy_id: i64,
+    ) -> Result<Vec<Invoice>, CallError> {
+        let path = paths::invoices_for_order(order_legacy_id, 100, 0);
+        let page: Page<Invoice> = self.call::<_, ()>(Method::GET, &path, None, None).await?;
+        Ok(page.data)
+    }
+
+    /// Moves an invoice to `to`: `paid` (from `open`), `void` (from `open`)
+    /// or `credited` (from `paid`); the service refuses any other move (409).
+    pub(crate) async fn invoice_to(
+        &self,
+        key: &str,
+        id: Uuid,
+        to: InvoiceStatus,
+    ) -> Result<Invoice, CallError> {
+        let path = match to {
+            InvoiceStatus::Paid => paths::invoice_pay(id),
+            InvoiceStatus::Void => paths::invoice_void(id),
+            InvoiceStatus::Credited => paths::invoice_credit(id),
+            InvoiceStatus::Open => {
+                return Err(CallError::Business(serde_json::json!({
+                    "status": 409,
+                    "detail": format!("invoice {id} cannot be reopened"),
+                })));
+            }
+        };
+        self.call::<_, ()>(Method::POST, &path, Some(key), None)
             .await
     }
 

@@ -1,8 +1,11 @@
 //! The remote steps: a call to the payment service, then the saga's move in
-//! one local transaction. Every call that changes money carries an
-//! idempotency key derived from the saga id and the step (and, when settling,
-//! the payment and amount), so a step repeated after a crash, a timeout or a
-//! lost lease has its effect once.
+//! one local transaction. Every call that changes money or an invoice carries
+//! an idempotency key derived from the saga id and the step (and, when
+//! settling, the payment and amount or the invoice), so a step repeated after
+//! a crash, a timeout or a lost lease has its effect once. The calls come in
+//! the monolith's order (`monolith/src/fulfillment/remote_flows.rs`): charge,
+//! then issue the invoice (paid at once for a card); capture, then pay the
+//! invoice; settle the payment, then void or credit the invoice.
 
 use super::call::CallError;
 use super::drive::Outcome;
@@ -13,8 +16,9 @@ use crate::store::sagas::{self, Move, SagaRow};
 use crate::store::{self, orders};
 use actix_web::http::StatusCode;
 use fulfillment_api::{Order, PaymentMethod, SagaStatus, StartSaga};
-use payment_api::{CreatePayment, Payment, PaymentStatus};
+use payment_api::{CreatePayment, Invoice, InvoiceStatus, IssueInvoice, Payment, PaymentStatus};
 use platform::Problem;
+use uuid::Uuid;
 
 const RUNNING: &str = "running";
 const COMPENSATING: &str = "compensating";
@@ -106,7 +110,10 @@ pub(super) async fn charge_payment(sagas: &Sagas, row: &SagaRow) -> Result<Outco
         .create(&key(&row.id, step, ""), &create)
         .await
     {
-        Ok(payment) => recorded(&payment, RUNNING, Step::ConfirmOrder, sagas),
+        Ok(payment) => Move {
+            step_deadline_at: Some(sagas.deadline_from(store::now())),
+            ..recorded(&payment, RUNNING, Step::IssueInvoice, sagas)
+        },
         Err(CallError::Business(problem)) => compensate(sagas, problem.to_string()),
         Err(CallError::Transient(error)) => match past_deadline(row, step, &error) {
             Some(late) => compensate(sagas, failure_of(&late)),
@@ -114,6 +121,95 @@ pub(super) async fn charge_payment(sagas: &Sagas, row: &SagaRow) -> Result<Outco
         },
     };
     commit(sagas, row, step, to).await
+}
+
+/// Issues the order's invoice right after its charge, as the monolith does:
+/// for the order's total, linked to the payment, billed to the customer's
+/// billing details as the customers' owner holds them, and paid at once for
+/// a card (its payment is captured). The invoice is recorded on the order in
+/// the same transaction as the move. A refusal (the customer gone, the
+/// invoice refused) compensates, as a transient failure past the step's
+/// deadline does; settling then voids or credits whatever was issued.
+pub(super) async fn issue_invoice(sagas: &Sagas, row: &SagaRow) -> Result<Outcome, Problem> {
+    let StartSaga::PlaceOrder {
+        customer_legacy_id,
+        method,
+        ..
+    } = request(row)?
+    else {
+        return Err(Problem::internal(&"only place_order issues an invoice"));
+    };
+    let step = Step::IssueInvoice;
+    let order = order(sagas, row).await?;
+    let payment_id = row
+        .payment_id
+        .as_deref()
+        .map(Uuid::parse_str)
+        .transpose()
+        .map_err(|e| Problem::internal(&format!("saga {}: stored payment id: {e}", row.id)))?;
+    let issued = issue(sagas, row, &order, payment_id, customer_legacy_id).await;
+    let paid = match issued {
+        Ok(invoice) if method == PaymentMethod::Card && invoice.status == InvoiceStatus::Open => {
+            let key = key(&row.id, step, "pay");
+            sagas
+                .payments
+                .invoice_to(&key, invoice.id, InvoiceStatus::Paid)
+                .await
+        }
+        other => other,
+    };
+    let to = match paid {
+        Ok(invoice) => {
+            let (id, order_id) = (row.id.clone(), order.id.to_string());
+            let to = sagas.onward(RUNNING, Step::ConfirmOrder, store::now());
+            sagas
+                .db
+                .write(move |conn| {
+                    orders::set_invoice(conn, &order_id, invoice.legacy_id)?;
+                    sagas::advance(conn, &id, step.as_str(), &to, store::now())
+                })
+                .await?;
+            return Ok(Outcome::Moved);
+        }
+        Err(CallError::Business(problem)) => compensate(sagas, problem.to_string()),
+        Err(CallError::Transient(error)) => match past_deadline(row, step, &error) {
+            Some(late) => compensate(sagas, failure_of(&late)),
+            None => return Ok(Outcome::Retry(error)),
+        },
+    };
+    commit(sagas, row, step, to).await
+}
+
+/// The order's invoice for `payment_id`: the one issued before (by an
+/// attempt whose answer was lost; the key would replay it too, but the
+/// billing details may have changed since) or a new one.
+async fn issue(
+    sagas: &Sagas,
+    row: &SagaRow,
+    order: &Order,
+    payment_id: Option<Uuid>,
+    customer_legacy_id: i64,
+) -> Result<Invoice, CallError> {
+    let issued = sagas.payments.invoices_of(order.legacy_id).await?;
+    if let Some(invoice) = issued.into_iter().find(|i| i.payment_id == payment_id) {
+        return Ok(invoice);
+    }
+    let billing = sagas.customers.billing(customer_legacy_id).await?;
+    let issue = IssueInvoice {
+        legacy_id: None,
+        number: None,
+        order_id: Some(order.id),
+        order_legacy_id: order.legacy_id,
+        customer_id: None,
+        customer_legacy_id,
+        payment_id,
+        amount: order.total,
+        billing,
+        status: None,
+        issued_at: None,
+    };
+    let key = key(&row.id, Step::IssueInvoice, "");
+    sagas.payments.issue_invoice(&key, &issue).await
 }
 
 /// Captures an invoice order's authorised payment. A refusal fails the saga
@@ -140,7 +236,7 @@ pub(super) async fn capture_payment(sagas: &Sagas, row: &SagaRow) -> Result<Outc
         Err(e) => Err(e),
     };
     let to = match captured {
-        Ok(payment) => recorded(&payment, RUNNING, Step::ConfirmOrder, sagas),
+        Ok(payment) => recorded(&payment, RUNNING, Step::PayInvoice, sagas),
         Err(CallError::Business(problem)) => failed(problem.to_string()),
         Err(CallError::Transient(error)) => match past_deadline(row, step, &error) {
             Some(late) => failed(failure_of(&late)),
@@ -150,9 +246,50 @@ pub(super) async fn capture_payment(sagas: &Sagas, row: &SagaRow) -> Result<Outc
     commit(sagas, row, step, to).await
 }
 
+/// Marks the open invoice of a captured order paid, as the monolith does
+/// after a capture. The money is taken already, so this step has no deadline
+/// and nothing to compensate: anything short of it is retried. An order
+/// without an invoice (imported) has none to pay.
+pub(super) async fn pay_invoice(sagas: &Sagas, row: &SagaRow) -> Result<Outcome, Problem> {
+    let step = Step::PayInvoice;
+    let order = order(sagas, row).await?;
+    if let Err(e) = invoices_to(sagas, row, step, order.legacy_id, InvoiceStatus::Paid).await {
+        return Ok(Outcome::Retry(describe(e)));
+    }
+    let to = sagas.onward(RUNNING, Step::ConfirmOrder, store::now());
+    commit(sagas, row, step, to).await
+}
+
+/// Moves every invoice of the order that can go to `to` (`paid` and `void`
+/// from `open`, `credited` from `paid`) there; one past it already (a move
+/// whose answer was lost) is left as it is. Each move is keyed by the step,
+/// the target and the invoice.
+async fn invoices_to(
+    sagas: &Sagas,
+    row: &SagaRow,
+    step: Step,
+    order_legacy_id: i64,
+    to: InvoiceStatus,
+) -> Result<(), CallError> {
+    let (from, verb) = match to {
+        InvoiceStatus::Paid => (InvoiceStatus::Open, "pay"),
+        InvoiceStatus::Void => (InvoiceStatus::Open, "void"),
+        InvoiceStatus::Credited => (InvoiceStatus::Paid, "credit"),
+        InvoiceStatus::Open => return Ok(()),
+    };
+    let invoices = sagas.payments.invoices_of(order_legacy_id).await?;
+    for invoice in invoices.iter().filter(|i| i.status == from) {
+        let key = key(&row.id, step, &format!("{verb}-invoice-{}", invoice.id));
+        sagas.payments.invoice_to(&key, invoice.id, to).await?;
+    }
+    Ok(())
+}
+
 /// Voids every authorised payment of the order and refunds what every
-/// captured one still holds. Anything short of that is retried: settling
-/// has no deadline, it must end with no money kept.
+/// captured one still holds, then voids the order's open invoices and
+/// credits its paid ones (the monolith's "credit or void the invoice").
+/// Anything short of that is retried: settling has no deadline, it must end
+/// with no money kept and no invoice standing.
 pub(super) async fn settle_payment(sagas: &Sagas, row: &SagaRow) -> Result<Outcome, Problem> {
     let step = Step::SettlePayment;
     let order = order(sagas, row).await?;
@@ -163,6 +300,11 @@ pub(super) async fn settle_payment(sagas: &Sagas, row: &SagaRow) -> Result<Outco
     let reason = format!("order {} cancelled (saga {})", order.legacy_id, row.id);
     for payment in payments {
         if let Err(e) = settle_one(sagas, row, &payment, &reason).await {
+            return Ok(Outcome::Retry(describe(e)));
+        }
+    }
+    for to in [InvoiceStatus::Void, InvoiceStatus::Credited] {
+        if let Err(e) = invoices_to(sagas, row, step, order.legacy_id, to).await {
             return Ok(Outcome::Retry(describe(e)));
         }
     }

@@ -1,16 +1,38 @@
-//! A stored saga as `/v2/sagas` shows it, with its order as it is now.
+//! A stored saga as `/v2/sagas` shows it, with its order as it is now and,
+//! for one saga, its history.
 
 use crate::store::convert::{state, utc, uuid};
 use crate::store::orders;
+use crate::store::sagas;
 use crate::store::sagas::SagaRow;
-use fulfillment_api::{Saga, SagaKind, SagaStatus};
+use fulfillment_api::{Saga, SagaEvent, SagaKind, SagaStatus};
 use platform::Problem;
 use platform::db::AnyConnection;
 
-pub(super) fn show(conn: &mut AnyConnection, row: SagaRow) -> Result<Saga, Problem> {
+/// The saga; with its history when `with_history`.
+pub(super) fn show(
+    conn: &mut AnyConnection,
+    row: SagaRow,
+    with_history: bool,
+) -> Result<Saga, Problem> {
     let order = match &row.order_id {
         Some(id) => orders::find(conn, id)?,
         None => None,
+    };
+    let history = if with_history {
+        let entries = sagas::history(conn, &row.id)?;
+        let events = entries.into_iter().map(|e| {
+            Ok(SagaEvent {
+                at: utc(e.at),
+                step: e.step,
+                to_step: e.to_step,
+                status: state::<SagaStatus>(&e.status)?,
+                error: e.error,
+            })
+        });
+        Some(events.collect::<Result<Vec<_>, Problem>>()?)
+    } else {
+        None
     };
     Ok(Saga {
         id: uuid(&row.id)?,
@@ -32,6 +54,7 @@ pub(super) fn show(conn: &mut AnyConnection, row: SagaRow) -> Result<Saga, Probl
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
         order,
+        history,
     })
 }
 

@@ -236,3 +236,19 @@ pub(crate) fn set_payment(
         .execute(conn)?;
     Ok(())
 }
+
+/// Links the order to its invoice (the saga records it as soon as it is
+/// issued; the payment follows when the order is confirmed).
+pub(crate) fn set_invoice(
+    conn: &mut AnyConnection,
+    id: &str,
+    invoice_legacy_id: i64,
+) -> Result<(), Problem> {
+    let updated = diesel::update(o::table.find(id))
+        .set(o::invoice_legacy_id.eq(Some(invoice_legacy_id)))
+        .execute(conn)?;
+    if updated != 1 {
+        return Err(Problem::not_found(format!("order {id}")));
+    }
+    Ok(())
+}

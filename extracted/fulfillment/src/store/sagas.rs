@@ -4,7 +4,10 @@
 //! it, and a step's outcome is never kept without its effect (or the reverse).
 //! `next_attempt_at` is the schedule and the lease: a driver claims a due saga
 //! by moving it into the future ([`claim`]); NULL once the saga has ended.
+//! Every start, move and failed try also adds a row to `saga_history` in the
+//! same transaction ([`history`] reads them back).
 
+use super::schema::saga_history as h;
 use super::schema::sagas as s;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -67,9 +70,63 @@ pub(crate) struct Move {
     pub failure: Option<String>,
 }
 
+/// One entry of a saga's history: a move from `step` to `to_step`, or a
+/// failed try of `step` (no `to_step`, its `error`).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = h)]
+pub(crate) struct HistoryRow {
+    pub id: String,
+    pub saga_id: String,
+    pub at: NaiveDateTime,
+    pub step: String,
+    pub to_step: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+}
+
+fn record(
+    conn: &mut AnyConnection,
+    saga_id: &str,
+    step: &str,
+    to_step: Option<&str>,
+    status: &str,
+    error: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<(), Problem> {
+    let row = HistoryRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        saga_id: saga_id.to_owned(),
+        at,
+        step: step.to_owned(),
+        to_step: to_step.map(str::to_owned),
+        status: status.to_owned(),
+        error: error.map(str::to_owned),
+    };
+    diesel::insert_into(h::table).values(&row).execute(conn)?;
+    Ok(())
+}
+
+/// The saga's history, oldest first.
+pub(crate) fn history(conn: &mut AnyConnection, saga_id: &str) -> Result<Vec<HistoryRow>, Problem> {
+    Ok(h::table
+        .filter(h::saga_id.eq(saga_id))
+        .order((h::at.asc(), h::id.asc()))
+        .select(HistoryRow::as_select())
+        .load(conn)?)
+}
+
+/// Records a new saga; its history starts with `started` at its first step.
 pub(crate) fn insert(conn: &mut AnyConnection, saga: &NewSaga<'_>) -> Result<(), Problem> {
     diesel::insert_into(s::table).values(saga).execute(conn)?;
-    Ok(())
+    record(
+        conn,
+        saga.id,
+        "started",
+        Some(saga.step),
+        saga.status,
+        None,
+        saga.created_at,
+    )
 }
 
 pub(crate) fn get(conn: &mut AnyConnection, id: &str) -> Result<SagaRow, Problem> {
@@ -134,6 +191,15 @@ pub(crate) fn advance(
     if moved != 1 {
         return Err(lost(id, from_step));
     }
+    record(
+        conn,
+        id,
+        from_step,
+        Some(to.step),
+        to.status,
+        to.failure.as_deref(),
+        now,
+    )?;
     if let Some(order_id) = &to.order_id {
         diesel::update(s::table.find(id))
             .set(s::order_id.eq(order_id))
@@ -177,7 +243,8 @@ pub(crate) fn retry_later(
     if moved != 1 {
         return Err(lost(id, step));
     }
-    Ok(())
+    let status: String = s::table.find(id).select(s::status).first(conn)?;
+    record(conn, id, step, None, &status, Some(error), now)
 }
 
 fn lost(id: &str, step: &str) -> Problem {

@@ -94,6 +94,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saga_history (id) {
+        id -> Text,
+        saga_id -> Text,
+        at -> Timestamp,
+        step -> Text,
+        to_step -> Nullable<Text>,
+        status -> Text,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     stock_items,
     orders,

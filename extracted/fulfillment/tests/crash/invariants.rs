@@ -6,6 +6,10 @@
 //!   invoice order with exactly one authorisation of its total; a cancelled
 //!   order has no money kept;
 //! - no money is kept for an order that does not exist;
+//! - no invoice stands for an order that does not exist, and no order has two
+//!   invoices; a confirmed order's invoice is paid, a pending order's open, a
+//!   cancelled order's void or credited (or it has none); an order that is
+//!   confirmed or pending records its invoice;
 //! - each item's `reserved` is the sum of its reservations, which belong to
 //!   open orders only and match their lines: no stock leaked or reserved twice;
 //! - the outbox has one `order.placed` per order, one `order.confirmed` per
@@ -39,6 +43,8 @@ struct OrderRow {
     total_minor: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
     payment_legacy_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    invoice_legacy_id: Option<i64>,
 }
 
 #[derive(QueryableByName, Debug)]
@@ -69,8 +75,11 @@ async fn local(db: &Db) -> Local {
                 "SELECT id, status, CAST(next_attempt_at AS TEXT) AS next_attempt_at FROM sagas",
             )
             .load(conn)?,
-            orders: q("SELECT id, legacy_id, state, total_minor, payment_legacy_id FROM orders")
-                .load(conn)?,
+            orders: q(
+                "SELECT id, legacy_id, state, total_minor, payment_legacy_id, invoice_legacy_id \
+                 FROM orders",
+            )
+            .load(conn)?,
             lines: q("SELECT order_id AS key, sku, quantity FROM order_lines").load(conn)?,
             reservations: q("SELECT order_id AS key, sku, quantity FROM reservations")
                 .load(conn)?,
@@ -108,10 +117,20 @@ pub async fn endings(db: &Db) -> Vec<(String, i64)> {
 
 /// Every payment the payment service holds.
 pub async fn all_payments(payments_url: &str) -> Vec<Value> {
+    all_of(&format!("{payments_url}/v2/payments")).await
+}
+
+/// Every invoice the payment service holds.
+pub async fn all_invoices(payments_url: &str) -> Vec<Value> {
+    all_of(&format!("{payments_url}/v2/invoices")).await
+}
+
+/// Every record of a paged `/v2` list.
+async fn all_of(list: &str) -> Vec<Value> {
     let client = reqwest::Client::new();
     let mut all = Vec::new();
     loop {
-        let url = format!("{payments_url}/v2/payments?limit=100&offset={}", all.len());
+        let url = format!("{list}?limit=100&offset={}", all.len());
         let page: Value = client.get(url).send().await.unwrap().json().await.unwrap();
         let data = page["data"].as_array().unwrap();
         all.extend(data.iter().cloned());
@@ -142,6 +161,7 @@ fn held(payment: &Value) -> i64 {
 pub async fn violations(db: &Db, payments_url: &str) -> Vec<String> {
     let local = local(db).await;
     let payments = all_payments(payments_url).await;
+    let invoices = all_invoices(payments_url).await;
     let mut bad = Vec::new();
     for saga in &local.sagas {
         let terminal = ["completed", "compensated", "failed"].contains(&saga.status.as_str());
@@ -199,9 +219,66 @@ pub async fn violations(db: &Db, payments_url: &str) -> Vec<String> {
             ));
         }
     }
+    billed(&local, &invoices, &mut bad);
     stock(&local, &mut bad);
     outbox(&local, &mut bad);
     bad
+}
+
+/// Each order's invoices against its state.
+fn billed(local: &Local, invoices: &[Value], bad: &mut Vec<String>) {
+    let mut by_order: HashMap<i64, Vec<&Value>> = HashMap::new();
+    for i in invoices {
+        by_order
+            .entry(i["order_legacy_id"].as_i64().unwrap())
+            .or_default()
+            .push(i);
+    }
+    for order in &local.orders {
+        let Some(mine) = by_order.remove(&order.legacy_id) else {
+            if matches!(order.state.as_str(), "confirmed" | "pending") {
+                bad.push(format!(
+                    "order {} is {} without an invoice",
+                    order.legacy_id, order.state
+                ));
+            }
+            continue;
+        };
+        let [invoice] = mine.as_slice() else {
+            bad.push(format!(
+                "order {} has {} invoices",
+                order.legacy_id,
+                mine.len()
+            ));
+            continue;
+        };
+        let status = invoice["status"].as_str().unwrap();
+        let fits = match order.state.as_str() {
+            "confirmed" | "shipped" | "delivered" => status == "paid",
+            "pending" => status == "open",
+            "cancelled" => matches!(status, "void" | "credited"),
+            _ => false,
+        };
+        if !fits {
+            bad.push(format!(
+                "order {} is {} but its invoice is {status}",
+                order.legacy_id, order.state
+            ));
+        }
+        let recorded = order.invoice_legacy_id;
+        if order.state != "cancelled" && recorded != invoice["legacy_id"].as_i64() {
+            bad.push(format!(
+                "order {} records invoice {recorded:?}, not {}",
+                order.legacy_id, invoice["legacy_id"]
+            ));
+        }
+    }
+    for (order, orphans) in by_order {
+        bad.push(format!(
+            "{} invoice(s) for order {order} that does not exist",
+            orphans.len()
+        ));
+    }
 }
 
 fn stock(local: &Local, bad: &mut Vec<String>) {

@@ -227,6 +227,35 @@ async fn orchestrator_killed_while_compensating_a_decline(backend: TestBackend) 
     run(backend, case).await
 }
 
+/// A card order, killed after the invoice was issued, before its answer
+/// was recorded: recovery finds that invoice, issues no second one, and pays
+/// it.
+async fn orchestrator_killed_after_the_invoice_was_issued(backend: TestBackend) {
+    let case = Case {
+        prior: Prior::Nothing,
+        saga: |_| place("card", Some("tok_ok")),
+        trap: trap("POST", "/v2/invoices", Moment::Answered),
+        victim: Victim::Orchestrator,
+        status: "completed",
+        order_state: "confirmed",
+    };
+    run(backend, case).await
+}
+
+/// The payment service dies while it issues an invoice order's invoice:
+/// whatever it had committed, the retried step finds or issues it once.
+async fn payment_service_killed_while_issuing_the_invoice(backend: TestBackend) {
+    let case = Case {
+        prior: Prior::Nothing,
+        saga: |_| place("invoice", None),
+        trap: trap("POST", "/v2/invoices", Moment::Inside),
+        victim: Victim::PaymentService,
+        status: "completed",
+        order_state: "pending",
+    };
+    run(backend, case).await
+}
+
 /// An invoice order's capture, killed after the service captured.
 async fn orchestrator_killed_after_the_capture(backend: TestBackend) {
     let case = Case {
@@ -285,6 +314,8 @@ platform::both_backends!(
     orchestrator_killed_after_the_charge_was_taken,
     payment_service_killed_during_the_charge,
     orchestrator_killed_while_compensating_a_decline,
+    orchestrator_killed_after_the_invoice_was_issued,
+    payment_service_killed_while_issuing_the_invoice,
     orchestrator_killed_after_the_capture,
     orchestrator_killed_before_the_refund_arrives,
     orchestrator_killed_after_the_refund_was_taken,

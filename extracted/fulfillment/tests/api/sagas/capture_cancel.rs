@@ -20,6 +20,8 @@ async fn capturing_an_invoice_order_confirms_it(backend: TestBackend) {
     let payments = w.payments.payments_of(legacy).await;
     assert_eq!(payments.len(), 1);
     assert_eq!(payments[0]["status"], "captured");
+    let invoice = w.payments.the_invoice(&captured["order"]).await;
+    assert_eq!(invoice["status"], "paid", "the capture pays the invoice");
     // A second capture finds the order confirmed: the legacy 409.
     let again = w
         .start(&json!({"kind": "capture_order", "order_id": order_id}))
@@ -42,16 +44,21 @@ async fn cancelling_after_the_charge_refunds_it(backend: TestBackend) {
     let payments = w.payments.payments_of(legacy).await;
     assert_eq!(payments[0]["status"], "refunded", "no money kept");
     assert_eq!(payments[0]["refunded"]["amount"], "25.00");
+    let invoice = w.payments.the_invoice(&cancelled["order"]).await;
+    assert_eq!(invoice["status"], "credited", "a paid invoice is credited");
 }
 
 async fn cancelling_an_authorised_order_voids_it(backend: TestBackend) {
     let w = world(backend, 5000).await;
     let placed = w.start_expecting(&place_body(1, None), 201).await;
     let order_id = placed["order_id"].as_str().unwrap();
-    w.start_expecting(&json!({"kind": "cancel_order", "order_id": order_id}), 200)
+    let cancelled = w
+        .start_expecting(&json!({"kind": "cancel_order", "order_id": order_id}), 200)
         .await;
     let legacy = placed["order"]["legacy_id"].as_i64().unwrap();
     assert_eq!(w.payments.payments_of(legacy).await[0]["status"], "voided");
+    let invoice = w.payments.the_invoice(&cancelled["order"]).await;
+    assert_eq!(invoice["status"], "void", "an open invoice is voided");
 }
 
 async fn cancelling_after_shipment_is_refused(backend: TestBackend) {
@@ -68,6 +75,10 @@ async fn cancelling_after_shipment_is_refused(backend: TestBackend) {
     assert_eq!(
         w.payments.payments_of(legacy).await[0]["status"],
         "captured"
+    );
+    assert_eq!(
+        w.payments.the_invoice(&placed["order"]).await["status"],
+        "paid"
     );
     let (_, sagas) = w.app.get_json("/v2/sagas").await;
     assert_eq!(

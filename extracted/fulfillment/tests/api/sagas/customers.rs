@@ -1,6 +1,7 @@
 //! A stand-in for the monolith as the customers' owner: `GET
-//! /api/v1/customers/{id}` answers 200 for the ids it knows and the
-//! monolith's 404 otherwise. The monolith is another crate's application; the
+//! /api/v1/customers/{id}` answers 200 with the customer in the monolith's
+//! shape (billing details included, which the saga prints on the invoice)
+//! for the ids it knows and the monolith's 404 otherwise. The monolith is another crate's application; the
 //! saga asks it one question, and this answers it as the monolith does.
 
 use actix_web::dev::ServerHandle;
@@ -9,6 +10,12 @@ use serde_json::json;
 
 /// The customers every test order may name.
 pub const KNOWN: &[i64] = &[7];
+
+/// Their billing details, as the monolith shows them.
+pub fn bill() -> serde_json::Value {
+    json!({"nm": "Ada Lovelace", "ln1": "12 St James's Square", "city": "London",
+        "zip": "SW1Y 4JH", "ctry": "GB"})
+}
 
 pub struct Customers {
     url: String,
@@ -46,7 +53,8 @@ impl Customers {
 async fn customer(id: web::Path<i64>) -> HttpResponse {
     let id = id.into_inner();
     if KNOWN.contains(&id) {
-        HttpResponse::Ok().json(json!({"id": id, "nm": "Ada", "eml": "ada@example.com"}))
+        HttpResponse::Ok().json(json!({"id": id, "nm": "Ada", "eml": "ada@example.com",
+            "bill": bill()}))
     } else {
         HttpResponse::NotFound()
             .content_type("application/problem+json")

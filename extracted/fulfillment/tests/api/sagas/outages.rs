@@ -34,6 +34,20 @@ async fn a_payment_outage_is_retried_until_it_answers(backend: TestBackend) {
         1,
         "charged once"
     );
+    let failed_tries: Vec<&Value> = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["to_step"].is_null())
+        .collect();
+    assert!(
+        failed_tries.len() >= 2,
+        "each failed try in the history: {done}"
+    );
+    for e in failed_tries {
+        assert_eq!(e["step"], "charge_payment");
+        assert!(e["error"].as_str().unwrap().contains("/v2/payments"), "{e}");
+    }
 }
 
 async fn a_restarted_service_resumes_the_saga(backend: TestBackend) {

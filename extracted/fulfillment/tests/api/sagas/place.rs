@@ -22,6 +22,32 @@ async fn a_card_order_is_reserved_charged_and_confirmed(backend: TestBackend) {
     assert_eq!(payments[0]["status"], "captured");
     assert_eq!(payments[0]["captured"]["amount"], "25.00");
     assert_eq!(payments[0]["legacy_id"], order["payment_legacy_id"]);
+    let invoice = w.payments.the_invoice(order).await;
+    assert_eq!(
+        invoice["status"], "paid",
+        "a card's invoice is paid: {invoice}"
+    );
+    assert_eq!(invoice["amount"]["amount"], "25.00");
+    assert_eq!(invoice["payment_id"], payments[0]["id"]);
+    assert_eq!(invoice["billing"]["postal_code"], "SW1Y 4JH");
+    let history = w.saga(saga["id"].as_str().unwrap()).await["history"].clone();
+    let moves: Vec<(&str, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["step"].as_str().unwrap(), e["to_step"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("started", "reserve_stock"),
+            ("reserve_stock", "charge_payment"),
+            ("charge_payment", "issue_invoice"),
+            ("issue_invoice", "confirm_order"),
+            ("confirm_order", "done"),
+        ]
+    );
+    assert_eq!(history[4]["status"], "completed");
 }
 
 async fn a_repeated_start_finds_the_same_saga(backend: TestBackend) {
@@ -40,6 +66,7 @@ async fn a_repeated_start_finds_the_same_saga(backend: TestBackend) {
     let again: serde_json::Value = again.json().await.unwrap();
     assert_eq!(first["id"], again["id"]);
     assert_eq!(w.reserved().await, 1, "reserved once");
+    w.payments.the_invoice(&again["order"]).await;
     let other = w
         .app
         .request(reqwest::Method::POST, "/v2/sagas")
@@ -63,6 +90,8 @@ async fn an_invoice_order_is_authorised_and_stays_pending(backend: TestBackend) 
         .payments_of(order["legacy_id"].as_i64().unwrap())
         .await;
     assert_eq!(payments[0]["status"], "authorized");
+    let invoice = w.payments.the_invoice(order).await;
+    assert_eq!(invoice["status"], "open", "billed, not paid yet: {invoice}");
 }
 
 async fn no_stock_fails_the_saga_with_nothing_to_undo(backend: TestBackend) {
@@ -93,6 +122,12 @@ async fn a_declined_card_is_compensated(backend: TestBackend) {
     let payments = w.payments.payments_of(legacy).await;
     assert_eq!(payments.len(), 1);
     assert_eq!(payments[0]["status"], "failed", "no money moved");
+    assert_eq!(
+        w.payments.invoices_of(legacy).await.len(),
+        0,
+        "nothing billed"
+    );
+    assert!(saga["order"]["invoice_legacy_id"].is_null());
 }
 
 async fn a_start_without_a_card_token_is_refused(backend: TestBackend) {

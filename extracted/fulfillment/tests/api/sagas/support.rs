@@ -60,9 +60,32 @@ impl PaymentService {
         format!("http://127.0.0.1:{}", self.settings.server.port)
     }
 
+    /// The invoices the service holds for the order.
+    pub async fn invoices_of(&self, order_legacy_id: i64) -> Vec<Value> {
+        let path = payment_api::paths::invoices_for_order(order_legacy_id, 100, 0);
+        self.page(&path).await
+    }
+
+    /// The order's one invoice (`order` as the saga shows it), checked to be
+    /// the one the order records.
+    pub async fn the_invoice(&self, order: &Value) -> Value {
+        let invoices = self.invoices_of(order["legacy_id"].as_i64().unwrap()).await;
+        assert_eq!(invoices.len(), 1, "one invoice per order: {invoices:?}");
+        assert_eq!(
+            invoices[0]["legacy_id"], order["invoice_legacy_id"],
+            "the order records its invoice"
+        );
+        invoices[0].clone()
+    }
+
     /// The payments the service holds for the order.
     pub async fn payments_of(&self, order_legacy_id: i64) -> Vec<Value> {
         let path = payment_api::paths::payments_for_order(order_legacy_id, 100, 0);
+        self.page(&path).await
+    }
+
+    /// The records of one page of a `/v2` list.
+    async fn page(&self, path: &str) -> Vec<Value> {
         let res = self
             .client
             .get(format!("{}{path}", self.url()))
