@@ -251,8 +251,8 @@ impl Watchdog {
     }
 }
 
-/// A share as the reasons show it.
-fn pct(share: f64) -> String {
+/// A share as the reasons (and the dashboard) show it: `2.5 %`.
+pub(crate) fn pct(share: f64) -> String {
     format!("{:.1} %", share * 100.0)
 }
 

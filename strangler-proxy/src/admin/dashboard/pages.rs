@@ -7,6 +7,7 @@ use crate::shadow::store::{
     Epoch, MismatchGroup, ResultClasses, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
 };
 use crate::sync_lag::{Direction, Measured, SyncReading};
+use crate::watchdog::Health;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 const STYLE: &str = include_str!("style.css");
@@ -109,6 +110,64 @@ fn sync_card(context: &str, readings: &[SyncReading]) -> Markup {
                             None => { td colspan="3" .empty { "not read yet" } }
                         }
                     }
+                }
+            }
+        } }
+    }
+}
+
+/// What the watchdog saw of a route in `canary` or `new` at its last look:
+/// the new side's figures beside the monolith's baseline, as it judges them.
+fn watchdog_card(h: &Health) -> Markup {
+    let pct = crate::watchdog::pct;
+    let base = |rate: fn(&crate::watchdog::Baseline) -> f64| {
+        h.baseline
+            .as_ref()
+            .map_or_else(|| "no baseline".into(), |b| pct(rate(b)))
+    };
+    let mut rows = vec![
+        (
+            "Requests",
+            h.requests.to_string(),
+            h.baseline
+                .map_or_else(|| "—".into(), |b| b.requests.to_string()),
+        ),
+        ("Errors", pct(h.error_rate), "—".into()),
+        (
+            "Fallbacks to the monolith",
+            pct(h.fallback_rate),
+            "—".into(),
+        ),
+        ("p99 latency", format!("{} ms", h.p99_ms), "—".into()),
+        (
+            "404 answers",
+            pct(h.not_found_rate),
+            base(|b| b.not_found_rate),
+        ),
+        (
+            "4xx answers",
+            pct(h.client_error_rate),
+            base(|b| b.client_error_rate),
+        ),
+    ];
+    if let Some(shadow) = &h.shadow {
+        rows.push((
+            "Shadow samples whose candidate lacked the record",
+            format!(
+                "{} of {}",
+                pct(shadow.candidate_missing_rate),
+                shadow.samples
+            ),
+            "—".into(),
+        ));
+    }
+    html! {
+        h2 { "New side" span.muted { " — the watchdog's last look, over its window" } }
+        div.card { table.watchdog {
+            thead { tr { th { "" } th { "New side" } th { "Monolith (baseline)" } } }
+            tbody {
+                @for (name, new, legacy) in rows {
+                    tr { td { (name) } td.num { (new) } td.num { (legacy) } }
                 }
             }
         } }
@@ -218,8 +277,9 @@ fn classes_card(c: ResultClasses) -> Markup {
     }
 }
 
-/// `/dashboard/routes/{name}`: its current epoch, results by class, field
-/// breakdown, mismatch groups, decisions.
+/// `/dashboard/routes/{name}`: its current epoch, the watchdog's last look
+/// (in `canary` or `new`), the sync lag, results by class, field breakdown,
+/// mismatch groups, decisions.
 pub fn route(
     view: &RouteView,
     report: Option<&RouteReport>,
@@ -238,6 +298,7 @@ pub fn route(
             @if let Some(e) = epoch {
                 p.muted { "Counting since " (e.started_at.format("%Y-%m-%d %H:%M:%S UTC")) " — epoch started by " (e.by) ": " (e.reason) }
             }
+            @if let Some(health) = &view.watchdog { (watchdog_card(health)) }
             @if let Some(context) = &view.data { (sync_card(context, sync)) }
             h2 { "Results by class" }
             (classes_card(report.map(|r| r.classes).unwrap_or_default()))
@@ -320,4 +381,44 @@ pub fn login(failed: bool) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn health(with_baseline: bool) -> Health {
+        let mut h = json!({
+            "requests": 40, "error_rate": 0.05, "fallback_rate": 0.025, "p99_ms": 12,
+            "answered": 39, "not_found_rate": 0.5, "client_error_rate": 0.5,
+            "shadow": {"samples": 30, "candidate_missing_rate": 0.1}
+        });
+        if with_baseline {
+            h["baseline"] =
+                json!({"requests": 25, "not_found_rate": 0.2, "client_error_rate": 0.25});
+        }
+        serde_json::from_value(h).unwrap()
+    }
+
+    #[test]
+    fn the_watchdog_card_shows_the_new_side_beside_the_baseline() {
+        let page = watchdog_card(&health(true)).into_string();
+        for cell in [
+            "<td>Requests</td><td class=\"num\">40</td><td class=\"num\">25</td>",
+            "<td>Errors</td><td class=\"num\">5.0 %</td>",
+            "<td>Fallbacks to the monolith</td><td class=\"num\">2.5 %</td>",
+            "<td>p99 latency</td><td class=\"num\">12 ms</td>",
+            "<td>404 answers</td><td class=\"num\">50.0 %</td><td class=\"num\">20.0 %</td>",
+            "<td>4xx answers</td><td class=\"num\">50.0 %</td><td class=\"num\">25.0 %</td>",
+            "<td class=\"num\">10.0 % of 30</td>",
+        ] {
+            assert!(page.contains(cell), "{cell} not in {page}");
+        }
+        let alone = watchdog_card(&health(false)).into_string();
+        assert!(
+            alone.contains("<td>404 answers</td><td class=\"num\">50.0 %</td><td class=\"num\">no baseline</td>"),
+            "{alone}"
+        );
+    }
 }
