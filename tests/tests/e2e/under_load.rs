@@ -108,11 +108,20 @@ async fn a_migration_under_load_goes_unnoticed(backend: TestBackend) {
     stack.wait_for_mode("payments", "canary").await;
     load.mark("canary 50 %");
     load.run_for(300).await;
+    let mut owned_by_service = None;
+    for &p in load.read_pool() {
+        if stack.backend_of(&format!("/api/v1/payments/{p}")).await == "new" {
+            owned_by_service = Some(p);
+            break;
+        }
+    }
+    let owned = owned_by_service.expect("no read-pool payment in the 50 % cohort");
 
     // kill -9: the monolith answers reads of the service's payments, writes
     // to them are refused (nothing sent), until the watchdog steps back.
     stack.kill_payment();
     load.mark("kill -9 of the payment service");
+    assert_a_dead_owner_is_answered_for(&stack, owned).await;
     stack.wait_for_mode("payments", "shadow").await;
     load.mark("rolled back: shadow");
     load.run_for(150).await;
@@ -218,6 +227,34 @@ fn assert_the_clients_noticed_nothing(run: &Run) {
     );
 }
 
+/// Right after the kill, in `canary`: a read of a payment the service owns
+/// is answered by the monolith, a refund of it without an `Idempotency-Key`
+/// is refused with the proxy's `upstream-unreachable` (nothing was sent: its
+/// outcome is known, and the lost-or-doubled check finds no such refund
+/// anywhere). A write with a key is "safe to repeat" to the proxy, which
+/// serves it from the monolith instead (docs/proxy.md), as it does the
+/// generator's.
+async fn assert_a_dead_owner_is_answered_for(stack: &SyncStack, payment: i64) {
+    let path = format!("/api/v1/payments/{payment}");
+    assert_eq!(stack.backend_of(&path).await, "legacy-fallback");
+    let refund = stack
+        .client
+        .post(format!("{}{path}/refunds", stack.proxy))
+        .json(&serde_json::json!({"amt": 1, "rsn": "while the owner is dead"}))
+        .send()
+        .await
+        .unwrap();
+    let status = refund.status().as_u16();
+    let body: Value = refund.json().await.unwrap();
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(":upstream-unreachable")),
+        "{body}"
+    );
+}
+
 /// While the payment service was dead in `canary`, the monolith answered
 /// reads of the payments it owns (fallback), and writes to them were refused
 /// with a known outcome (the proxy's `upstream-unreachable`: nothing sent).
@@ -235,10 +272,15 @@ fn assert_the_monolith_stood_in_for_the_killed_service(run: &Run) {
         fallbacks > 0,
         "no read fell back while the service was dead"
     );
-    let refused = in_phase()
-        .filter(|o| !o.op.is_safe() && !o.succeeded() && !o.unknown)
-        .count();
-    eprintln!("service dead: {fallbacks} reads fell back, {refused} writes refused");
+    let writes = |backend: &str| {
+        in_phase()
+            .filter(|o| !o.op.is_safe() && o.backend.as_deref() == Some(backend))
+            .count()
+    };
+    eprintln!(
+        "service dead: {fallbacks} reads and {} writes (with an Idempotency-Key) fell back",
+        writes("legacy-fallback")
+    );
 }
 
 /// Every planted difference is in the report on its field, once per planted
