@@ -8,6 +8,11 @@
 //! payment service is its own process; the monolith's relay starts after the
 //! backfill, as in the tutorial, and from then on sync carries every write to
 //! the other side; no write is frozen and nothing is copied again at a cut.
+//! Right after the kill, a read of a payment the service owns is answered by
+//! the monolith and a keyless refund of it is refused as
+//! `upstream-unreachable` (nothing sent); the generator's writes carry an
+//! `Idempotency-Key`, which makes them safe to repeat to the proxy, so the
+//! monolith serves those (docs/proxy.md) until the watchdog steps back.
 //!
 //! The bar: no request safe to repeat fails; no write is left with an
 //! unknown outcome (a write whose answer says the upstream may have acted is
