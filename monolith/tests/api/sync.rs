@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 platform::both_backends!(
     each_payments_write_records_its_change,
-    the_services_changes_are_applied_once_in_order_without_echo
+    the_services_changes_are_applied_once_in_order_without_echo,
+    refunds_both_sides_took_of_one_payment_add_up
 );
 
 async fn outbox_of(app: &TestApp, entity: &'static str, id: i64) -> Vec<StoredEvent> {
@@ -219,4 +220,78 @@ async fn the_services_changes_are_applied_once_in_order_without_echo(backend: Te
         "payment.st",
     )
     .await;
+}
+
+/// A rollback while the service's last refund was still in its outbox: the
+/// monolith took a refund of the same payment meanwhile, and the service's
+/// record (its own refund only, `rfd` counting it alone) arrives after. The
+/// monolith keeps both refunds and its total is theirs, so the record it
+/// publishes next adds up (the service refuses one whose refunds do not).
+async fn refunds_both_sides_took_of_one_payment_add_up(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let cust = app.create_customer("Ada").await;
+    app.stock("W-1", 5000, 2).await;
+    let order = app
+        .expect(
+            app.place_order(cust, json!([{"sku": "W-1", "qty": 1}]), "card")
+                .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    let pay = order["pay"].as_i64().unwrap();
+    let refunds_path = format!("/api/v1/payments/{pay}/refunds");
+    let refund = |amt: i64| app.post(&refunds_path, json!({"amt": amt, "rsn": "dent"}));
+    app.expect(refund(100).await, StatusCode::CREATED).await;
+    let shown: Value = app
+        .get(&format!("/api/v1/payments/{pay}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    // The service's change: the payment as it had it, with its refund only.
+    let mut record = json!({"payment": shown, "cust": cust, "refunds": [
+        {"id": 1_000_000_001_i64, "pay": pay, "amt": 200, "cur": "EUR", "rsn": "late",
+         "crt": "2026-12-07 10:05:00"}]});
+    record["payment"]["rfd"] = json!(200);
+    for field in ["crt", "upd"] {
+        record["payment"][field] = json!("2026-12-07 10:00:00");
+    }
+    let event = json!({
+        "event_id": uuid::Uuid::new_v4().to_string(),
+        "event_type": "new.payment.changed",
+        "aggregate_type": "payment",
+        "aggregate_id": pay.to_string(),
+        "occurred_at": "2026-12-07T10:05:00Z",
+        "payload": {"origin": "new", "entity": "payment", "key": pay.to_string(),
+                    "version": 1, "record": record}
+    });
+    app.expect(app.post("/inbox", event).await, StatusCode::OK)
+        .await;
+
+    let payment: Value = app
+        .get(&format!("/api/v1/payments/{pay}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (payment["rfd"].as_i64(), payment["st"].as_str()),
+        (Some(300), Some("P")),
+        "{payment}"
+    );
+    app.expect(refund(50).await, StatusCode::CREATED).await;
+    let published = outbox_of(&app, "payment", pay).await;
+    let last = change(published.last().unwrap()).record;
+    let refunds: i64 = last["refunds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amt"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        (last["payment"]["rfd"].as_i64(), refunds),
+        (Some(350), 350),
+        "{last}"
+    );
 }

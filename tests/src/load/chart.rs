@@ -187,6 +187,8 @@ mod tests {
             status,
             backend: None,
             phase: 0,
+            unknown: status.is_none(),
+            repeated: false,
         };
         let run = Run {
             outcomes: vec![outcome(100, Some(201)), outcome(1500, None)],

@@ -1,10 +1,13 @@
 //! The traffic generator: one task per simulated customer, each sending a
 //! mix of reads, orders and refunds through the proxy until stopped, every
-//! outcome recorded. The test or benchmark marks each mode change it makes,
-//! and may freeze writes for a cut-over (until sync exists, issue 29, a
-//! route moves to the new side with no write in flight).
+//! outcome recorded. Every write carries an `Idempotency-Key`; one whose
+//! answer leaves unknown whether it happened ([`outcome_unknown`]) is sent
+//! again with the same key until the answer is known, as a careful client
+//! does. The test or benchmark marks each mode change it makes, and a run
+//! without sync may freeze writes for a cut-over (a route then moves to the
+//! new side with no write in flight).
 
-use super::record::{Mark, Op, Outcome, Run, Write};
+use super::record::{Mark, Op, Outcome, Run, Write, outcome_unknown};
 use super::workload::{self, Customer, Pools, Population};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -230,10 +233,55 @@ async fn request(shared: &Shared, customer: &Customer, op: Op, step: usize) {
             None => return,
         },
     };
+    // A write carries an Idempotency-Key: a client that cannot tell whether
+    // it happened sends it again, with the same key, until it can.
+    let key = (!op.is_safe()).then(|| uuid::Uuid::new_v4().to_string());
+    let first = Instant::now();
+    for attempt_no in 1.. {
+        let Some(mut attempt) = builder.try_clone() else {
+            return;
+        };
+        if let Some(key) = &key {
+            attempt = attempt.header("Idempotency-Key", key);
+        }
+        let (mut outcome, body) = send(shared, customer, op, attempt).await;
+        if attempt_no > 1 {
+            // A repeat: only the owner's own verdict settles the first
+            // attempt (done, or refused); the proxy's "nothing sent" says
+            // nothing about it.
+            let refused = outcome.status.is_some_and(|s| (400..500).contains(&s));
+            outcome.unknown = !(outcome.succeeded() || refused);
+        }
+        let repeat = outcome.unknown
+            && first.elapsed() < shared.traffic.timeout
+            && !shared.stop.load(Ordering::SeqCst);
+        if !op.is_safe() && outcome.succeeded() {
+            let backend = outcome.backend.clone();
+            acknowledged(shared, customer, op, payment, &body, outcome.phase, backend);
+        }
+        lock(&shared.outcomes).push(Outcome {
+            repeated: repeat,
+            ..outcome
+        });
+        if !repeat {
+            return;
+        }
+        tokio::time::sleep(shared.traffic.think).await;
+    }
+}
+
+/// Sends one attempt of `op` as `customer`: how it ended, and the answer's
+/// body.
+async fn send(
+    shared: &Shared,
+    customer: &Customer,
+    op: Op,
+    attempt: reqwest::RequestBuilder,
+) -> (Outcome, Value) {
     let phase = shared.phase.load(Ordering::SeqCst);
     let at = shared.started.elapsed();
     let sent = Instant::now();
-    let answer = builder
+    let answer = attempt
         .header("x-customer-id", customer.id.to_string())
         .send()
         .await;
@@ -259,13 +307,12 @@ async fn request(shared: &Shared, customer: &Customer, op: Op, step: usize) {
         latency: sent.elapsed(),
         op,
         status,
-        backend: backend.clone(),
+        backend,
         phase,
+        unknown: !op.is_safe() && outcome_unknown(status, &body),
+        repeated: false,
     };
-    if !op.is_safe() && outcome.succeeded() {
-        acknowledged(shared, customer, op, payment, &body, phase, backend);
-    }
-    lock(&shared.outcomes).push(outcome);
+    (outcome, body)
 }
 
 /// Keeps an acknowledged write's id (and a new order for its customer).

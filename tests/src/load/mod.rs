@@ -5,9 +5,9 @@
 //! on demand ([`candidate`]); the check that no acknowledged write was lost
 //! or doubled ([`writes`]); and the chart of a run ([`chart`]).
 //!
-//! Used by the end-to-end test `migration_under_load` (a few thousand
-//! requests) and the `bench/migration` scenario (more traffic, release
-//! builds, the figures in docs/performance.md).
+//! Used by the end-to-end test `under_load` (a few thousand requests, on a
+//! stack with sync both ways) and the `bench/migration` scenario (more
+//! traffic, release builds, the figures in docs/performance.md).
 
 pub mod candidate;
 pub mod chart;

@@ -51,6 +51,30 @@ pub struct Outcome {
     pub backend: Option<String>,
     /// The phase it was sent in (index into [`Run::marks`]).
     pub phase: usize,
+    /// A write whose outcome the client does not know after this answer:
+    /// the first answer as [`outcome_unknown`] says; after a repeat, until
+    /// the owner answers 2xx or 4xx.
+    pub unknown: bool,
+    /// An unknown write the client sent again (same `Idempotency-Key`);
+    /// the repeat is an outcome of its own.
+    pub repeated: bool,
+}
+
+/// Whether an answer (`None`: none came) leaves a write's outcome unknown:
+/// no answer at all, or the proxy's 502 or 504 saying the upstream may have
+/// acted (`upstream-timeout`: no answer in time; `upstream-failed`: the
+/// connection broke mid-exchange). Every other answer is known: a 2xx
+/// happened, a 4xx did not, and so did not a 5xx the owner answered itself
+/// or the proxy's `upstream-unreachable` (nothing was sent).
+pub fn outcome_unknown(status: Option<u16>, body: &serde_json::Value) -> bool {
+    const MAY_HAVE_ACTED: [&str; 2] = [":upstream-timeout", ":upstream-failed"];
+    match status {
+        None => true,
+        Some(502 | 504) => body["type"]
+            .as_str()
+            .is_some_and(|t| MAY_HAVE_ACTED.iter().any(|slug| t.ends_with(slug))),
+        Some(_) => false,
+    }
 }
 
 impl Outcome {
@@ -191,12 +215,19 @@ impl Run {
             .collect()
     }
 
-    /// Writes that got no answer at all: whether they happened is unknown.
+    /// Writes whose outcome stayed unknown: the last answer the client got
+    /// for them left it unknown ([`outcome_unknown`]).
     pub fn unknown_writes(&self) -> Vec<&Outcome> {
         self.outcomes
             .iter()
-            .filter(|o| !o.op.is_safe() && o.status.is_none())
+            .filter(|o| o.unknown && !o.repeated)
             .collect()
+    }
+
+    /// Answers that left a write's outcome unknown until the client sent it
+    /// again.
+    pub fn repeated_writes(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.repeated).count()
     }
 
     /// The label of phase `i`.
@@ -217,7 +248,26 @@ mod tests {
             status: ok.then_some(200),
             backend: None,
             phase: 0,
+            unknown: false,
+            repeated: false,
         }
+    }
+
+    #[test]
+    fn only_an_answer_that_says_the_upstream_may_have_acted_is_unknown() {
+        let problem =
+            |slug: &str| serde_json::json!({"type": format!("urn:strangler-kit:problem:{slug}")});
+        assert!(outcome_unknown(None, &serde_json::Value::Null));
+        assert!(outcome_unknown(Some(502), &problem("upstream-failed")));
+        assert!(outcome_unknown(Some(504), &problem("upstream-timeout")));
+        assert!(!outcome_unknown(
+            Some(502),
+            &problem("upstream-unreachable")
+        ));
+        assert!(!outcome_unknown(Some(502), &problem("new-side-failed")));
+        assert!(!outcome_unknown(Some(503), &problem("upstream-failed")));
+        assert!(!outcome_unknown(Some(201), &serde_json::json!({"id": 4})));
+        assert!(!outcome_unknown(Some(404), &serde_json::Value::Null));
     }
 
     #[test]

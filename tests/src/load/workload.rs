@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// The item every order buys.
 pub const SKU: &str = "LOAD-1";
@@ -29,36 +30,54 @@ pub struct Customer {
     pub orders: Mutex<Vec<(i64, i64)>>,
 }
 
+/// How long after its order a payment made during the run may be refunded:
+/// a customer does not refund within milliseconds, and with sync the other
+/// side holds the payment by then (its owner in `canary` or `new` may be the
+/// payment service, which learns of a monolith payment through sync).
+pub const REFUND_AFTER: Duration = Duration::from_secs(2);
+
 /// The payments the customers act on through the `payments` route.
 ///
 /// Reads go to the *read pool*: payments made before the run and never
 /// refunded, so both sides answer them alike and any shadow difference on
 /// them is planted or noise, never drift. Refunds go to the *refund pool*,
-/// which grows with the run's own orders while it is open; a test closes it
-/// before it copies the payments to the new side (payments made in the
-/// monolith after that do not exist there until sync, issue 29, carries
-/// them).
+/// which grows with the run's own orders (each refundable [`REFUND_AFTER`] after
+/// its order) while it is open. A run without sync closes it before it
+/// copies the payments to the new side (payments made in the monolith after
+/// that do not exist there).
 #[derive(Debug, Default)]
 pub struct Pools {
     /// Payments for reads.
     pub read: Vec<i64>,
-    refund: Mutex<Vec<i64>>,
+    /// Payments and when they may first be refunded.
+    refund: Mutex<Vec<(i64, Instant)>>,
     refund_closed: AtomicBool,
 }
 
 impl Pools {
-    /// A payment to refund, picked by `n`.
+    /// A payment to refund, picked by `n` among those refundable now.
     pub fn refundable(&self, n: usize) -> Option<i64> {
         let pool = self.refund.lock().ok()?;
-        (!pool.is_empty()).then(|| pool[n % pool.len()])
+        let now = Instant::now();
+        let ready = pool.iter().filter(|(_, from)| *from <= now).count();
+        // Added in order of time: the ready ones come first.
+        (ready > 0).then(|| pool[n % ready].0)
     }
 
-    /// Adds a payment made during the run, unless the pool is closed.
+    /// Adds a payment made before the run (refundable at once).
+    fn add_made_before(&mut self, payment: i64) {
+        if let Ok(pool) = self.refund.get_mut() {
+            pool.push((payment, Instant::now()));
+        }
+    }
+
+    /// Adds a payment made during the run, refundable [`REFUND_AFTER`] from
+    /// now, unless the pool is closed.
     pub fn add_refundable(&self, payment: i64) {
         if !self.refund_closed.load(Ordering::SeqCst)
             && let Ok(mut pool) = self.refund.lock()
         {
-            pool.push(payment);
+            pool.push((payment, Instant::now() + REFUND_AFTER));
         }
     }
 
@@ -109,7 +128,7 @@ pub async fn populate(
             if k % 2 == 0 {
                 pools.read.push(pair.1);
             } else {
-                pools.add_refundable(pair.1);
+                pools.add_made_before(pair.1);
             }
         }
         customers.push(Customer {

@@ -2,21 +2,26 @@
 //! from the system of record, and each is there exactly once, with nothing
 //! there that was not acknowledged.
 //!
-//! Which writes are held to it is [`held_in_monolith`]: today the writes the
-//! monolith took (in `legacy` and `shadow`, and after a rollback). Writes the
-//! payment service took in `new` reach the monolith only through the ongoing
-//! sync (issue 29); once it runs, that function answers `true` for every
-//! write and the same check covers the rollback.
+//! With sync both ways (docs/data.md, "Sync while both sides live") the
+//! monolith holds every write, whichever side took it: the orders it took,
+//! the refunds it took in `legacy`, `shadow`, `canary` (payments outside the
+//! cohort) and after a rollback, and those the payment service took in
+//! `canary` and `new`, which its sync carried over ([`held_in_monolith`] is
+//! true for all). The check runs once both outboxes are drained; what the
+//! service holds is then compared record for record with the monolith by
+//! verify (`strangler_data::verify`), so a write held once in the monolith
+//! and no difference there means it is held once on both sides.
 
 use super::record::{Op, Run, Write};
 use anyhow::{Context, bail};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Whether the monolith must hold this acknowledged write: today, when it
-/// served it (`x-strangler-backend: legacy`).
-pub fn held_in_monolith(write: &Write) -> bool {
-    write.backend == "legacy"
+/// Whether the monolith must hold this acknowledged write once sync has
+/// drained: every write, whoever took it (`x-strangler-backend`), since
+/// sync carries the service's writes to the monolith.
+pub fn held_in_monolith(_write: &Write) -> bool {
+    true
 }
 
 /// What the check found wrong, one line each (empty: nothing lost or doubled).
@@ -31,11 +36,11 @@ pub async fn check(
         problems.push(format!("an acknowledged {} without an id", w.op.name()));
     }
     problems.extend(check_orders(client, monolith, run).await?);
-    problems.extend(check_refunds(client, monolith, run, &held).await?);
+    problems.extend(check_refunds(client, monolith, &held).await?);
     Ok(problems)
 }
 
-/// Orders are the monolith's in every phase (no route moves them yet): each
+/// Orders are the monolith's in every phase (no route moves them): each
 /// customer's orders are exactly the acknowledged ones, made before the run
 /// or during it.
 async fn check_orders(
@@ -60,34 +65,25 @@ async fn check_orders(
     Ok(problems)
 }
 
-/// Each refunded payment's refunds in the monolith are exactly the
-/// acknowledged ones the monolith took.
+/// Each payment's refunds in the monolith are exactly the acknowledged
+/// ones, whichever side took them: every payment of an acknowledged order is
+/// read, so a refund taken without an acknowledgement shows as well.
 async fn check_refunds(
     client: &reqwest::Client,
     monolith: &str,
-    run: &Run,
     held: &[&Write],
 ) -> anyhow::Result<Vec<String>> {
     let mut acknowledged: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for w in held.iter().filter(|w| w.op == Op::CreateOrder) {
+        acknowledged.entry(w.payment).or_default();
+    }
     for w in held.iter().filter(|w| w.op == Op::Refund) {
         acknowledged.entry(w.payment).or_default().insert(w.id);
     }
-    // Refunds the monolith holds that another phase's side took are no
-    // concern here; refunds on payments no held write touched are not read.
-    let elsewhere: BTreeSet<i64> = run
-        .writes
-        .iter()
-        .filter(|w| w.op == Op::Refund && !held_in_monolith(w))
-        .map(|w| w.id)
-        .collect();
     let mut problems = Vec::new();
     for (payment, expected) in &acknowledged {
         let url = format!("{monolith}/api/v1/payments/{payment}/refunds");
         let found = ids(client, &url).await?;
-        let found: Vec<i64> = found
-            .into_iter()
-            .filter(|id| !elsewhere.contains(id))
-            .collect();
         problems.extend(compare(
             &format!("payment {payment}'s refunds"),
             expected,

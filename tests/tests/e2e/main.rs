@@ -14,4 +14,5 @@ mod ownership;
 mod shadow;
 mod stack;
 mod sync;
+mod sync_stack;
 mod under_load;

@@ -4,6 +4,7 @@
 
 use super::{invoices, payments, refunds};
 use crate::error::{AppError, AppResult};
+use crate::payments::domain::PaymentStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use platform::db::AnyConnection;
@@ -100,6 +101,37 @@ pub fn insert_refund(conn: &mut AnyConnection, r: &SyncedRefund) -> AppResult<()
             Ok(())
         }
     }
+}
+
+/// Makes payment `id`'s refunded total (and status, once captured) the sum
+/// of the refunds held here. Refunds are kept by id from both sides, and a
+/// side's record names only the refunds it knew of: when both took a refund
+/// of the same payment before either heard of the other's (the route rolled
+/// back while the service's last writes were still in its outbox), the
+/// record's `rfd` counts only its own side's, and the refunds here add up to
+/// more.
+pub fn settle_refunded(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
+    let amounts: Vec<i64> = refunds::table
+        .filter(refunds::payment_id.eq(id))
+        .select(refunds::amount)
+        .load(conn)?;
+    let total: i64 = amounts.iter().sum();
+    let (captured, refunded, status): (i64, i64, String) = payments::table
+        .find(id)
+        .select((payments::captured, payments::refunded, payments::status))
+        .first(conn)?;
+    if total <= refunded {
+        return Ok(());
+    }
+    let status = if matches!(status.as_str(), "C" | "P" | "R") {
+        PaymentStatus::after_refund(captured, total).letter()
+    } else {
+        status.as_str()
+    };
+    diesel::update(payments::table.find(id))
+        .set((payments::refunded.eq(total), payments::status.eq(status)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// An invoice as the other side has it.

@@ -83,7 +83,8 @@ fn payment(conn: &mut AnyConnection, record: &serde_json::Value) -> AppResult<()
             },
         )?;
     }
-    Ok(())
+    // Refunds this side took that the record does not know of yet count too.
+    synced::settle_refunded(conn, p.id)
 }
 
 fn invoice(conn: &mut AnyConnection, record: &serde_json::Value) -> AppResult<()> {
