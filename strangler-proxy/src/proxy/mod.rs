@@ -383,10 +383,22 @@ impl Proxy {
     }
 }
 
-/// Safe to send twice: a safe method, or an idempotency key the upstream honours.
+/// Worth keeping its body for a second send: the monolith may answer it
+/// instead ([`may_fall_back`]), or the new side may see it again (an
+/// idempotency key the new side honours, for a retry on a refused
+/// connection).
 fn is_replayable(method: &Method, headers: &http::HeaderMap) -> bool {
+    may_fall_back(method) || headers.contains_key("idempotency-key")
+}
+
+/// Whether the monolith may answer in the new side's place: a safe method
+/// only. An idempotency key makes a write safe to repeat on the side that
+/// saw the key, never on the other one: the monolith does not know the new
+/// side's keys, and a write it took for a record the new side owns (and may
+/// already have written, or written before its last change reached the
+/// monolith) would be applied on both sides: a refund taken twice.
+pub(crate) fn may_fall_back(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-        || headers.contains_key("idempotency-key")
 }
 
 /// Takes the client's correlation id, or gives the request a new one so the

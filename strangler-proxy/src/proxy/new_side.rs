@@ -9,7 +9,7 @@
 use super::blame;
 use super::body::{self, Body};
 use super::translate::{self, Outcome, Transport};
-use super::{Proxy, is_replayable, too_large};
+use super::{Proxy, is_replayable, may_fall_back, too_large};
 use crate::metrics::ClientError;
 use crate::resilience::Rejection;
 use crate::resilience::retry::Retries;
@@ -30,18 +30,18 @@ pub enum Translated {
     Refused(acl::Response),
     /// The monolith serves it, as `Backend::Legacy` (the translator leaves
     /// it there) or `Backend::LegacyFallback` (the new side failed or its
-    /// guard refused, and the request is safe to repeat).
+    /// guard refused, and the request may fall back: a safe method).
     Monolith(Backend),
-    /// The new side failed or was refused and the request is not safe to
-    /// repeat: this problem is the answer.
+    /// The new side failed or was refused and the request is a write, which
+    /// never falls back: this problem is the answer.
     Problem(Response<Body>),
 }
 
 impl Proxy {
     /// Serves from the new side, translating through the ACL where the route
     /// has a translator, falling back to the monolith when the new side fails
-    /// and the request is safe to repeat, or when its guard refuses the
-    /// request (breaker open, bulkhead full).
+    /// or its guard refuses the request (breaker open, bulkhead full) and the
+    /// request may fall back (a safe method; a write never does).
     pub(super) async fn serve_new(
         &self,
         req: Request<Body>,
@@ -62,10 +62,11 @@ impl Proxy {
                 .await;
         }
         let replayable = is_replayable(req.method(), req.headers());
+        let falls_back = may_fall_back(req.method());
         let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
             Some((guard, Err(rejection))) => {
                 return self
-                    .refused(req, route, peer, replayable, guard.backend(), rejection)
+                    .refused(req, route, peer, falls_back, guard.backend(), rejection)
                     .await;
             }
             Some((_, Ok(pass))) => Some(pass),
@@ -94,11 +95,15 @@ impl Proxy {
                     .is_err_and(|(res, _)| res.status().is_server_error()),
             );
         }
-        let why = match sent {
+        let (failed, why) = match sent {
             Ok(res) => return (res, Backend::New),
-            Err((_, why)) => why,
+            Err(failed) => failed,
         };
         route.counters.upstream_failed();
+        if !falls_back {
+            crate::limited!(warn, route = %route.name, reason = %why, "new side failed; a write, no fallback");
+            return (failed, Backend::New);
+        }
         crate::limited!(warn, route = %route.name, reason = %why, "new side failed; falling back to the monolith");
         self.legacy_after(&parts, &bytes, route, peer, Backend::LegacyFallback)
             .await
@@ -115,7 +120,7 @@ impl Proxy {
         peer: SocketAddr,
         transport: &mut impl Transport,
     ) -> (Response<Body>, Backend) {
-        let replayable = is_replayable(req.method(), req.headers());
+        let falls_back = may_fall_back(req.method());
         let (parts, bytes) = match buffered(req, route).await {
             Ok(read) => read,
             Err(res) => return (res, Backend::New),
@@ -128,7 +133,7 @@ impl Proxy {
         let extra = translate::forwarded_extras(&parts.headers);
         let translated = self
             .translated(
-                route, new, translator, &legacy, &extra, replayable, transport,
+                route, new, translator, &legacy, &extra, falls_back, transport,
             )
             .await;
         match translated {
@@ -157,13 +162,13 @@ impl Proxy {
         translator: &dyn RouteTranslator,
         legacy: &acl::Request,
         extra: &[(HeaderName, HeaderValue)],
-        replayable: bool,
+        falls_back: bool,
         transport: &mut impl Transport,
     ) -> Translated {
         let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
             Some((guard, Err(rejection))) => {
-                log_refused(route, guard.backend(), &rejection, replayable);
-                return if replayable {
+                log_refused(route, guard.backend(), &rejection, falls_back);
+                return if falls_back {
                     Translated::Monolith(Backend::LegacyFallback)
                 } else {
                     Translated::Problem(rejection.response(&route.name, guard.backend()))
@@ -203,11 +208,11 @@ impl Proxy {
             self.upstream_error(e);
         }
         route.counters.upstream_failed();
-        if replayable {
+        if falls_back {
             crate::limited!(warn, route = %route.name, reason = %failure, "new side failed; falling back to the monolith");
             return Translated::Monolith(Backend::LegacyFallback);
         }
-        crate::limited!(warn, route = %route.name, reason = %failure, "new side failed; request not safe to repeat, no fallback");
+        crate::limited!(warn, route = %route.name, reason = %failure, "new side failed; a write, no fallback");
         Translated::Problem(match &failure {
             translate::NewSideFailure::Upstream(e) => e.response(&new.to_string()),
             other => body::problem(
@@ -219,18 +224,18 @@ impl Proxy {
     }
 
     /// A request the new side's guard refused: the monolith serves it when
-    /// it is safe to repeat (it streams, nothing was read), else 503.
+    /// it may fall back (it streams, nothing was read), else 503.
     async fn refused(
         &self,
         req: Request<Body>,
         route: &Route,
         peer: SocketAddr,
-        replayable: bool,
+        falls_back: bool,
         backend: &str,
         rejection: Rejection,
     ) -> (Response<Body>, Backend) {
-        log_refused(route, backend, &rejection, replayable);
-        if replayable {
+        log_refused(route, backend, &rejection, falls_back);
+        if falls_back {
             let res = self
                 .pass(req, &route.legacy, route.host, peer, route.timeout)
                 .await;

@@ -227,7 +227,7 @@ impl Proxy {
         plan: &RelayPlan,
         legacy: &acl::Request,
         extra: &[(HeaderName, HeaderValue)],
-        replayable: bool,
+        falls_back: bool,
         transport: &mut impl Transport,
     ) -> Translated {
         let Some(route) = plan.route() else {
@@ -242,7 +242,7 @@ impl Proxy {
             translator.as_ref(),
             legacy,
             extra,
-            replayable,
+            falls_back,
             transport,
         )
         .await

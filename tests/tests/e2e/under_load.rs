@@ -9,10 +9,10 @@
 //! backfill, as in the tutorial, and from then on sync carries every write to
 //! the other side; no write is frozen and nothing is copied again at a cut.
 //! Right after the kill, a read of a payment the service owns is answered by
-//! the monolith and a keyless refund of it is refused as
-//! `upstream-unreachable` (nothing sent); the generator's writes carry an
-//! `Idempotency-Key`, which makes them safe to repeat to the proxy, so the
-//! monolith serves those (docs/proxy.md) until the watchdog steps back.
+//! the monolith, and a refund of it, with or without an `Idempotency-Key`,
+//! is refused as `upstream-unreachable` (nothing sent): a write never falls
+//! back to the monolith, which does not know the service's keys
+//! (docs/proxy.md), so no write the generator sends then is taken by it.
 //!
 //! The bar: no request safe to repeat fails; no write is left with an
 //! unknown outcome (a write whose answer says the upstream may have acted is
@@ -233,36 +233,39 @@ fn assert_the_clients_noticed_nothing(run: &Run) {
 }
 
 /// Right after the kill, in `canary`: a read of a payment the service owns
-/// is answered by the monolith, a refund of it without an `Idempotency-Key`
-/// is refused with the proxy's `upstream-unreachable` (nothing was sent: its
-/// outcome is known, and the lost-or-doubled check finds no such refund
-/// anywhere). A write with a key is "safe to repeat" to the proxy, which
-/// serves it from the monolith instead (docs/proxy.md), as it does the
-/// generator's.
+/// is answered by the monolith; a refund of it, with or without an
+/// `Idempotency-Key`, is refused with the proxy's `upstream-unreachable`
+/// (nothing was sent: its outcome is known, and the lost-or-doubled check
+/// finds no such refund anywhere). A write never falls back: the monolith
+/// does not know the service's keys (docs/proxy.md).
 async fn assert_a_dead_owner_is_answered_for(stack: &SyncStack, payment: i64) {
     let path = format!("/api/v1/payments/{payment}");
     assert_eq!(stack.backend_of(&path).await, "legacy-fallback");
-    let refund = stack
-        .client
-        .post(format!("{}{path}/refunds", stack.proxy))
-        .json(&serde_json::json!({"amt": 1, "rsn": "while the owner is dead"}))
-        .send()
-        .await
-        .unwrap();
-    let status = refund.status().as_u16();
-    let body: Value = refund.json().await.unwrap();
-    assert_eq!(status, 502, "{body}");
-    assert!(
-        body["type"]
-            .as_str()
-            .is_some_and(|t| t.ends_with(":upstream-unreachable")),
-        "{body}"
-    );
+    for key in [None, Some("refund-while-the-owner-is-dead")] {
+        let mut refund = stack
+            .client
+            .post(format!("{}{path}/refunds", stack.proxy))
+            .json(&serde_json::json!({"amt": 1, "rsn": "while the owner is dead"}));
+        if let Some(key) = key {
+            refund = refund.header("Idempotency-Key", key);
+        }
+        let refund = refund.send().await.unwrap();
+        let status = refund.status().as_u16();
+        let body: Value = refund.json().await.unwrap();
+        assert_eq!(status, 502, "key {key:?}: {body}");
+        assert!(
+            body["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with(":upstream-unreachable")),
+            "key {key:?}: {body}"
+        );
+    }
 }
 
 /// While the payment service was dead in `canary`, the monolith answered
-/// reads of the payments it owns (fallback), and writes to them were refused
-/// with a known outcome (the proxy's `upstream-unreachable`: nothing sent).
+/// reads of the payments it owns (fallback), and none of the writes to them
+/// (each with an `Idempotency-Key`): those were refused with a known outcome
+/// (the proxy's `upstream-unreachable`: nothing sent).
 fn assert_the_monolith_stood_in_for_the_killed_service(run: &Run) {
     let killed = run
         .marks
@@ -282,9 +285,14 @@ fn assert_the_monolith_stood_in_for_the_killed_service(run: &Run) {
             .filter(|o| !o.op.is_safe() && o.backend.as_deref() == Some(backend))
             .count()
     };
+    assert_eq!(
+        writes("legacy-fallback"),
+        0,
+        "a write fell back to the monolith while the service was dead"
+    );
     eprintln!(
-        "service dead: {fallbacks} reads and {} writes (with an Idempotency-Key) fell back",
-        writes("legacy-fallback")
+        "service dead: {fallbacks} reads fell back, {} writes refused",
+        writes("new")
     );
 }
 

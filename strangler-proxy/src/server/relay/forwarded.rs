@@ -71,8 +71,9 @@ impl<'h> Forwarded<'h> {
         std::str::from_utf8(&self.traceparent[3..35]).unwrap_or_default()
     }
 
-    /// Safe to send twice: a safe method, or an idempotency key the upstream
-    /// honours (as the data plane's fallback decides).
+    /// Safe to send again to the same upstream on a fresh connection when a
+    /// pooled one failed before answering: a safe method, or an idempotency
+    /// key the upstream honours.
     pub(super) fn replayable(&self, head: &Head) -> bool {
         self.idempotency_key
             || matches!(

@@ -38,9 +38,9 @@ pub(in crate::server) async fn serve(
                 request: &mut *conn.request,
                 connect_timeout: proxy.connect_timeout(),
             };
-            let replayable = forwarded.replayable(head);
+            let falls_back = crate::proxy::may_fall_back(&head.method);
             let translating = std::pin::pin!(
-                proxy.translate_relayed(&plan, &legacy, &extra, replayable, &mut links)
+                proxy.translate_relayed(&plan, &legacy, &extra, falls_back, &mut links)
             );
             // A client that goes away meanwhile drops the exchange.
             let Some(translated) = answer(conn.client, conn.buf, translating).await else {
