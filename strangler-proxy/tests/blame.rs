@@ -10,7 +10,7 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{hyper_upstream, metrics, raw_http, unleash_files};
+use support::{metrics, raw_http, unleash_files, upstreams};
 
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -108,8 +108,8 @@ async fn metric(app: &Application, family: &str, labels: &[(&str, &str)]) -> f64
 
 #[tokio::test]
 async fn malformed_bodies_never_open_the_breaker() {
-    let (legacy, _) = hyper_upstream::named("legacy").await;
-    let (new, _) = hyper_upstream::named("new").await;
+    let (legacy, _) = upstreams::named("legacy").await;
+    let (new, _) = upstreams::named("new").await;
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let app = proxy(legacy, new, dead.local_addr().unwrap()).await;
     for i in 0..12 {
@@ -155,8 +155,8 @@ async fn malformed_bodies_never_open_the_breaker() {
 
 #[tokio::test]
 async fn input_the_translator_refuses_is_the_clients() {
-    let (legacy, legacy_calls) = hyper_upstream::named("legacy").await;
-    let (new, _) = hyper_upstream::named("new").await;
+    let (legacy, legacy_calls) = upstreams::named("legacy").await;
+    let (new, _) = upstreams::named("new").await;
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let app = proxy(legacy, new, dead.local_addr().unwrap()).await;
     for _ in 0..12 {
@@ -191,8 +191,8 @@ async fn input_the_translator_refuses_is_the_clients() {
 
 #[tokio::test]
 async fn a_slow_body_is_the_clients_time_not_the_new_sides() {
-    let (legacy, _) = hyper_upstream::named("legacy").await;
-    let (new, _) = hyper_upstream::named("new").await;
+    let (legacy, _) = upstreams::named("legacy").await;
+    let (new, _) = upstreams::named("new").await;
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let app = proxy(legacy, new, dead.local_addr().unwrap()).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();

@@ -9,7 +9,7 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{hyper_upstream, raw_http};
+use support::{raw_http, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -24,7 +24,7 @@ use tokio::net::TcpStream;
 
 /// An upstream answering `METHOD PATH BODY-LENGTH`; `/empty` answers 204.
 async fn upstream() -> SocketAddr {
-    hyper_upstream::serve(|req: Request<Incoming>| async move {
+    upstreams::serve(|req: Request<Incoming>| async move {
         let (method, path) = (req.method().to_string(), req.uri().to_string());
         let body = req.into_body().collect().await.unwrap().to_bytes();
         if path == "/empty" {

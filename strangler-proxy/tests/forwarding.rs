@@ -10,8 +10,8 @@
 
 mod support;
 
-use support::hyper_upstream;
 use support::proxy::TestProxy;
+use support::upstreams;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
@@ -29,7 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 /// An upstream that answers with what it received: method, path, headers and
 /// body length as JSON; and that switches protocols to an echo on `Upgrade`.
 async fn upstream() -> SocketAddr {
-    hyper_upstream::serve(|mut req: Request<Incoming>| async move {
+    upstreams::serve(|mut req: Request<Incoming>| async move {
         if req.headers().contains_key("upgrade") {
             let on = hyper::upgrade::on(&mut req);
             tokio::spawn(async move {

@@ -9,7 +9,7 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{hyper_upstream, metrics, raw_http};
+use support::{metrics, raw_http, upstreams};
 
 use bytes::Bytes;
 use http::Response;
@@ -20,8 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 async fn proxy(codec: Codec) -> TestProxy {
-    let legacy =
-        hyper_upstream::serve(|_| async { Response::new(Full::new(Bytes::from("ok"))) }).await;
+    let legacy = upstreams::serve(|_| async { Response::new(Full::new(Bytes::from("ok"))) }).await;
     TestProxy::builder()
         .legacy(legacy)
         .proxy_toml("max_connections = 2")

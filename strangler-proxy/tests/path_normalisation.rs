@@ -11,7 +11,7 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{hyper_upstream, metrics, raw_http, unleash_files};
+use support::{metrics, raw_http, unleash_files, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -30,7 +30,7 @@ use unleash_files::{document, simple_flag};
 async fn upstream(name: &'static str) -> (SocketAddr, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
-    let addr = hyper_upstream::serve(move |req: Request<Incoming>| {
+    let addr = upstreams::serve(move |req: Request<Incoming>| {
         counted.fetch_add(1, Ordering::SeqCst);
         async move {
             let target = req.uri().to_string();

@@ -8,7 +8,7 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{hyper_upstream, unleash_server};
+use support::{unleash_server, upstreams};
 
 use std::time::{Duration, Instant};
 use strangler_proxy::settings::FlagSource;
@@ -16,7 +16,7 @@ use unleash_server::{CLIENT_TOKEN, UnleashServer};
 
 /// An upstream that says who it is.
 async fn upstream(name: &'static str) -> String {
-    format!("http://{}", hyper_upstream::named(name).await.0)
+    format!("http://{}", upstreams::named(name).await.0)
 }
 
 async fn served_by(client: &reqwest::Client, base: &str) -> String {

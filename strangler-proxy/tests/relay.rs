@@ -10,10 +10,9 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{counting_upstream, hyper_upstream, raw_http};
+use support::{raw_http, upstreams};
 
 use bytes::Bytes;
-use counting_upstream::counting;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -25,6 +24,7 @@ use std::time::Duration;
 use strangler_proxy::settings::Codec;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use upstreams::counting;
 
 /// Header lines as (lower-cased name, value), in order.
 type Lines = Vec<(String, String)>;
@@ -38,7 +38,7 @@ type Seen = Arc<Mutex<Vec<Lines>>>;
 async fn recording() -> (SocketAddr, Seen) {
     let seen: Seen = Arc::default();
     let record = seen.clone();
-    let addr = hyper_upstream::serve(move |req: Request<Incoming>| {
+    let addr = upstreams::serve(move |req: Request<Incoming>| {
         let record = record.clone();
         async move {
             let lines = req

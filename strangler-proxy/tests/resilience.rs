@@ -11,17 +11,13 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{metrics, unleash_files};
+use support::{metrics, unleash_files, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,40 +62,28 @@ impl Fake {
             gate: Semaphore::new(0),
         });
         let state = fake.clone();
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let state = state.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req: Request<Incoming>| {
-                        let state = state.clone();
-                        let ids = req.headers().get_all("x-correlation-id").iter().count();
-                        let tracestate = req.headers().get_all("tracestate").iter();
-                        let tracestate = tracestate.map(|v| v.to_str().unwrap().to_owned());
-                        *state.tracestate.lock().unwrap() = tracestate.collect();
-                        async move {
-                            state.calls.fetch_add(1, Ordering::SeqCst);
-                            state.correlation_values.store(ids as u64, Ordering::SeqCst);
-                            let mode = state.mode.load(Ordering::SeqCst);
-                            if mode == HOLD {
-                                state.gate.acquire().await.unwrap().forget();
-                            }
-                            let status = if mode == FAIL {
-                                StatusCode::INTERNAL_SERVER_ERROR
-                            } else {
-                                StatusCode::OK
-                            };
-                            let res = Response::builder()
-                                .status(status)
-                                .body(Full::new(Bytes::from(name)))
-                                .unwrap();
-                            Ok::<_, Infallible>(res)
-                        }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        upstreams::serve_on(listener, move |req: Request<Incoming>| {
+            let state = state.clone();
+            let ids = req.headers().get_all("x-correlation-id").iter().count();
+            let tracestate = req.headers().get_all("tracestate").iter();
+            let tracestate = tracestate.map(|v| v.to_str().unwrap().to_owned());
+            *state.tracestate.lock().unwrap() = tracestate.collect();
+            async move {
+                state.calls.fetch_add(1, Ordering::SeqCst);
+                state.correlation_values.store(ids as u64, Ordering::SeqCst);
+                let mode = state.mode.load(Ordering::SeqCst);
+                if mode == HOLD {
+                    state.gate.acquire().await.unwrap().forget();
+                }
+                let status = if mode == FAIL {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::OK
+                };
+                Response::builder()
+                    .status(status)
+                    .body(Full::new(Bytes::from(name)))
+                    .unwrap()
             }
         });
         fake

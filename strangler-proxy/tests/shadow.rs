@@ -8,18 +8,14 @@
 
 mod support;
 
-use support::metrics;
 use support::proxy::TestProxy;
+use support::{metrics, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use std::convert::Infallible;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -37,32 +33,19 @@ type Handler = Arc<
 
 /// A JSON server; `handler` gets the request number (from 1) and the request.
 async fn stub(handler: Handler) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let count = Arc::new(AtomicU64::new(0));
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let (handler, count) = (handler.clone(), count.clone());
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let (handler, n) = (handler.clone(), count.fetch_add(1, Ordering::SeqCst) + 1);
-                    async move {
-                        let (status, body) = handler(n, req).await;
-                        let res = Response::builder()
-                            .status(status)
-                            .header("content-type", "application/json")
-                            .body(Full::new(Bytes::from(body.to_string())))
-                            .unwrap();
-                        Ok::<_, Infallible>(res)
-                    }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+    let addr = upstreams::serve(move |req| {
+        let (handler, n) = (handler.clone(), count.fetch_add(1, Ordering::SeqCst) + 1);
+        async move {
+            let (status, body) = handler(n, req).await;
+            Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body.to_string())))
+                .unwrap()
         }
-    });
+    })
+    .await;
     format!("http://{addr}")
 }
 

@@ -11,7 +11,7 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{hyper_upstream, metrics, unleash_files};
+use support::{metrics, unleash_files, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -28,7 +28,7 @@ use unleash_files::{document, simple_flag};
 /// An upstream that reads the whole body, waits a second on a path ending `/slow`, and
 /// answers `ok`.
 async fn upstream() -> SocketAddr {
-    hyper_upstream::serve(|req: Request<Incoming>| async move {
+    upstreams::serve(|req: Request<Incoming>| async move {
         let slow = req.uri().path().ends_with("/slow");
         let _ = req.into_body().collect().await;
         if slow {

@@ -12,9 +12,8 @@ mod support;
 
 use support::proxy::TestProxy;
 use support::unleash_files::{document, simple_flag};
-use support::{counting_upstream, raw_http};
+use support::{raw_http, upstreams};
 
-use counting_upstream::counting;
 use raw_http::response;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -23,6 +22,7 @@ use std::time::Duration;
 use strangler_proxy::settings::Codec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use upstreams::counting;
 
 /// A v2 payment as the payment service sends it, `{id}` its legacy id.
 const PAYMENT: &str = r#"{"id":"00000000-0000-0000-0000-000000000001","legacy_id":{id},"order_id":"00000000-0000-0000-0000-000000000002","order_legacy_id":77,"customer_id":null,"customer_legacy_id":5,"method":"card","status":"partially_refunded","amount":{"amount":"125.00","currency":"EUR"},"captured":{"amount":"125.00","currency":"EUR"},"refunded":{"amount":"25.50","currency":"EUR"},"failure_reason":null,"version":3,"created_at":"2026-07-15T10:00:00Z","updated_at":"2026-10-25T01:30:00Z"}"#;

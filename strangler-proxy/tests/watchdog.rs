@@ -15,7 +15,7 @@
 mod support;
 
 use support::proxy::TestProxy;
-use support::{hyper_upstream, metrics};
+use support::{metrics, upstreams};
 
 use bytes::Bytes;
 use http::Response;
@@ -31,7 +31,7 @@ const LEGACY_HAS: u64 = 1000;
 /// An orders upstream holding the ids up to `has`: 200 with the order, 404
 /// (the same problem on both sides) otherwise.
 async fn orders(has: u64) -> String {
-    let addr = hyper_upstream::serve(move |req: http::Request<hyper::body::Incoming>| {
+    let addr = upstreams::serve(move |req: http::Request<hyper::body::Incoming>| {
         let id: u64 = req
             .uri()
             .path()

@@ -5,8 +5,6 @@
 // helpers, so what one binary leaves unused is not dead code of the suite.
 #![allow(dead_code)]
 
-pub mod counting_upstream;
-pub mod hyper_upstream;
 pub mod metrics;
 pub mod proxy;
 pub mod raw_http;
@@ -14,3 +12,4 @@ pub mod shadow_results;
 pub mod unleash_files;
 pub mod unleash_server;
 pub mod unleash_tools;
+pub mod upstreams;
