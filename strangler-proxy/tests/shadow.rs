@@ -11,9 +11,7 @@ mod support;
 use support::proxy::TestProxy;
 use support::{metrics, upstreams};
 
-use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::Full;
+use http::Request;
 use hyper::body::Incoming;
 use serde_json::{Value, json};
 use std::future::Future;
@@ -38,11 +36,7 @@ async fn stub(handler: Handler) -> String {
         let (handler, n) = (handler.clone(), count.fetch_add(1, Ordering::SeqCst) + 1);
         async move {
             let (status, body) = handler(n, req).await;
-            Response::builder()
-                .status(status)
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(body.to_string())))
-                .unwrap()
+            upstreams::json(status, &body)
         }
     })
     .await;

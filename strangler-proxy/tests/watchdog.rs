@@ -17,9 +17,6 @@ mod support;
 use support::proxy::TestProxy;
 use support::{metrics, upstreams};
 
-use bytes::Bytes;
-use http::Response;
-use http_body_util::Full;
 use platform::testing::{TestBackend, TestDatabase};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -48,11 +45,7 @@ async fn orders(has: u64) -> String {
             } else {
                 (404, json!({"title": "Not Found", "status": 404}))
             };
-            Response::builder()
-                .status(status)
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(body.to_string())))
-                .unwrap()
+            upstreams::json(status, &body)
         }
     })
     .await;

@@ -55,6 +55,15 @@ where
     });
 }
 
+/// A JSON answer: `status` with `body`.
+pub fn json(status: u16, body: &serde_json::Value) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap()
+}
+
 /// An upstream answering `200 <name>` once it has the whole body; its
 /// address and the number of requests it was sent.
 pub async fn named(name: &'static str) -> (SocketAddr, Arc<AtomicUsize>) {
