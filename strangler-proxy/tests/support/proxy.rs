@@ -27,7 +27,7 @@ pub struct Builder {
     token: String,
     shadow_url: Option<String>,
     flags: Value,
-    /// Lines added to `[shadow]`, `[proxy]`, `[admin]` and `[flags]`.
+    /// Lines added to the `[shadow]`, `[proxy]` and `[flags]` tables.
     shadow: String,
     proxy: String,
     flags_table: String,
