@@ -7,79 +7,36 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/hyper_upstream.rs"]
-mod hyper_upstream;
-#[path = "support/metrics.rs"]
-mod metrics;
-#[path = "support/raw_http.rs"]
-mod raw_http;
-#[path = "support/unleash_files.rs"]
-mod unleash_files;
+mod support;
 
-use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use support::proxy::TestProxy;
+use support::{metrics, raw_http, unleash_files, upstreams};
+
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use strangler_proxy::app::Application;
-use strangler_proxy::settings::Settings;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use unleash_files::{TempDir, document, simple_flag};
+use unleash_files::{document, simple_flag};
 
 const TOKEN: &str = "blame-test-token-0123456789";
-
-/// An upstream answering `<name>` once it has the whole body, counting calls.
-async fn upstream(name: &'static str) -> (SocketAddr, Arc<AtomicUsize>) {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counted = calls.clone();
-    let addr = hyper_upstream::serve(move |req: Request<Incoming>| {
-        counted.fetch_add(1, Ordering::SeqCst);
-        async move {
-            let _ = req.into_body().collect().await;
-            Response::new(Full::new(Bytes::from(name)))
-        }
-    })
-    .await;
-    (addr, calls)
-}
 
 /// A proxy with route `things` (`/things/**`) and `payments` (through the
 /// ACL, its new side at `dead`) on the new side; a breaker that opens at
 /// 2 failures of 4 calls; a watchdog looking every second with a p99 limit
 /// of 300 ms over one request.
-async fn proxy(
-    dir: &TempDir,
-    legacy: SocketAddr,
-    new: SocketAddr,
-    dead: SocketAddr,
-) -> Application {
-    let flags = dir.write_json(
-        "flags.json",
-        &document(vec![
+async fn proxy(legacy: SocketAddr, new: SocketAddr, dead: SocketAddr) -> TestProxy {
+    TestProxy::builder()
+        .legacy(legacy)
+        .token(TOKEN)
+        .flags(document(vec![
             simple_flag("things.new", true),
             simple_flag("payments.new", true),
-        ]),
-    );
-    let config = dir.path().join("strangler.toml");
-    std::fs::write(
-        &config,
-        format!(
+        ]))
+        .toml(&format!(
             r#"
-[shadow]
-database_url = "sqlite://{shadow_db}"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "{TOKEN}"
-[flags]
-file = "{flags}"
 [resilience]
 breaker_window = 4
 breaker_min_calls = 4
@@ -102,27 +59,15 @@ new = "http://{dead}"
 translator = "payments"
 [routes.flags]
 new = "payments.new"
-"#,
-            shadow_db = dir.path().join("shadow.db").display(),
-            flags = flags.display(),
-        ),
-    )
-    .unwrap();
-    let settings = Settings::load(Some(&config)).unwrap();
-    Application::start(settings, Some(config)).await.unwrap()
+"#
+        ))
+        .spawn()
+        .await
 }
 
 /// `/admin/status`.
-async fn status(app: &Application) -> Value {
-    reqwest::Client::new()
-        .get(format!("http://{}/admin/status", app.admin_addr()))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+async fn status(app: &TestProxy) -> Value {
+    app.admin_get("/admin/status").await
 }
 
 /// Sends `request` on a new connection; the status line when an answer
@@ -163,11 +108,10 @@ async fn metric(app: &Application, family: &str, labels: &[(&str, &str)]) -> f64
 
 #[tokio::test]
 async fn malformed_bodies_never_open_the_breaker() {
-    let dir = TempDir::new();
-    let (legacy, _) = upstream("legacy").await;
-    let (new, _) = upstream("new").await;
+    let (legacy, _) = upstreams::named("legacy").await;
+    let (new, _) = upstreams::named("new").await;
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let app = proxy(&dir, legacy, new, dead.local_addr().unwrap()).await;
+    let app = proxy(legacy, new, dead.local_addr().unwrap()).await;
     for i in 0..12 {
         // Streamed (no second chance) or buffered (an idempotency key).
         let key = if i % 2 == 0 {
@@ -211,11 +155,10 @@ async fn malformed_bodies_never_open_the_breaker() {
 
 #[tokio::test]
 async fn input_the_translator_refuses_is_the_clients() {
-    let dir = TempDir::new();
-    let (legacy, legacy_calls) = upstream("legacy").await;
-    let (new, _) = upstream("new").await;
+    let (legacy, legacy_calls) = upstreams::named("legacy").await;
+    let (new, _) = upstreams::named("new").await;
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let app = proxy(&dir, legacy, new, dead.local_addr().unwrap()).await;
+    let app = proxy(legacy, new, dead.local_addr().unwrap()).await;
     for _ in 0..12 {
         let body = "{not json";
         let request = format!(
@@ -248,11 +191,10 @@ async fn input_the_translator_refuses_is_the_clients() {
 
 #[tokio::test]
 async fn a_slow_body_is_the_clients_time_not_the_new_sides() {
-    let dir = TempDir::new();
-    let (legacy, _) = upstream("legacy").await;
-    let (new, _) = upstream("new").await;
+    let (legacy, _) = upstreams::named("legacy").await;
+    let (new, _) = upstreams::named("new").await;
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let app = proxy(&dir, legacy, new, dead.local_addr().unwrap()).await;
+    let app = proxy(legacy, new, dead.local_addr().unwrap()).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     stream
         .write_all(b"POST /things/1 HTTP/1.1\r\nhost: shop\r\ncontent-length: 6\r\n\r\n")
@@ -281,7 +223,7 @@ async fn a_slow_body_is_the_clients_time_not_the_new_sides() {
     // Two looks of the watchdog later, the route is still on the new side.
     tokio::time::sleep(Duration::from_millis(2200)).await;
     assert_eq!(served_by(&app, "/things/2").await, "new");
-    let flags = std::fs::read_to_string(dir.path().join("flags.json")).unwrap();
+    let flags = std::fs::read_to_string(app.flags_file()).unwrap();
     let doc: Value = serde_json::from_str(&flags).unwrap();
     let things = doc["features"]
         .as_array()

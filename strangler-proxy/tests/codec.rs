@@ -6,12 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/hyper_upstream.rs"]
-mod hyper_upstream;
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
-#[path = "support/raw_http.rs"]
-mod raw_http;
+mod support;
+
+use support::proxy::TestProxy;
+use support::{raw_http, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -20,14 +18,13 @@ use hyper::body::Incoming;
 use raw_http::{fill, response};
 use std::net::SocketAddr;
 use std::time::Duration;
-use strangler_proxy::app::Application;
 use strangler_proxy::settings::Codec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// An upstream answering `METHOD PATH BODY-LENGTH`; `/empty` answers 204.
 async fn upstream() -> SocketAddr {
-    hyper_upstream::serve(|req: Request<Incoming>| async move {
+    upstreams::serve(|req: Request<Incoming>| async move {
         let (method, path) = (req.method().to_string(), req.uri().to_string());
         let body = req.into_body().collect().await.unwrap().to_bytes();
         if path == "/empty" {
@@ -43,27 +40,18 @@ async fn upstream() -> SocketAddr {
     .await
 }
 
-async fn proxy(name: &str, legacy: SocketAddr, codec: Codec) -> Application {
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "codec-test-token-0123456"
-"#
-    );
-    proxy_app::start(&format!("codec-{name}"), &toml, |settings| {
-        settings.proxy.codec = codec;
-    })
-    .await
+async fn proxy(legacy: SocketAddr, codec: Codec) -> TestProxy {
+    TestProxy::builder()
+        .legacy(legacy)
+        .adjust(move |settings| settings.proxy.codec = codec)
+        .spawn()
+        .await
 }
 
 /// An own-codec proxy before the echo upstream, and a connection to it on
 /// which `request` has been sent.
-async fn sent(name: &str, request: &[u8]) -> (Application, TcpStream) {
-    let app = proxy(name, upstream().await, Codec::Own).await;
+async fn sent(request: &[u8]) -> (TestProxy, TcpStream) {
+    let app = proxy(upstream().await, Codec::Own).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     stream.write_all(request).await.unwrap();
     (app, stream)
@@ -85,7 +73,7 @@ const MIXED: &str = "GET /one HTTP/1.1\r\nHost: a\r\n\r\n\
     GET /empty HTTP/1.1\r\nHost: a\r\n\r\n";
 
 /// What `MIXED`, sent in one write, gets back: status and body per request.
-async fn mixed_answers(app: &Application) -> Vec<(String, String)> {
+async fn mixed_answers(app: &TestProxy) -> Vec<(String, String)> {
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     stream.write_all(MIXED.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
@@ -106,7 +94,7 @@ async fn mixed_answers(app: &Application) -> Vec<(String, String)> {
 #[tokio::test]
 async fn pipelined_requests_are_answered_in_order_across_the_handoff() {
     let legacy = upstream().await;
-    let own = proxy("pipelined", legacy, Codec::Own).await;
+    let own = proxy(legacy, Codec::Own).await;
     let answers = mixed_answers(&own).await;
     let expected = [
         ("HTTP/1.1 200 OK", "GET /one 0"),
@@ -121,7 +109,7 @@ async fn pipelined_requests_are_answered_in_order_across_the_handoff() {
         .collect();
     assert_eq!(answers, expected);
 
-    let hyper = proxy("pipelined-hyper", legacy, Codec::Hyper).await;
+    let hyper = proxy(legacy, Codec::Hyper).await;
     assert_eq!(
         mixed_answers(&hyper).await,
         mixed_answers(&own).await,
@@ -133,7 +121,7 @@ async fn pipelined_requests_are_answered_in_order_across_the_handoff() {
 
 #[tokio::test]
 async fn connection_close_and_head_are_honoured() {
-    let (app, mut stream) = sent("close", b"HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").await;
+    let (app, mut stream) = sent(b"HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").await;
     let mut buf = Vec::new();
     let (status, headers, body) = response(&mut stream, &mut buf, true).await;
     assert_eq!(status, "HTTP/1.1 200 OK");
@@ -158,7 +146,7 @@ async fn connection_close_and_head_are_honoured() {
 
 #[tokio::test]
 async fn a_malformed_head_gets_hypers_answer() {
-    let (app, mut stream) = sent("malformed", b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n").await;
+    let (app, mut stream) = sent(b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n").await;
     let mut buf = Vec::new();
     fill(&mut stream, &mut buf).await;
     assert!(
@@ -171,7 +159,7 @@ async fn a_malformed_head_gets_hypers_answer() {
 
 #[tokio::test]
 async fn idle_connections_close_when_the_proxy_stops() {
-    let (app, mut stream) = sent("stop", b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n").await;
+    let (app, mut stream) = sent(b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n").await;
     let mut buf = Vec::new();
     let (_, _, body) = response(&mut stream, &mut buf, false).await;
     assert_eq!(body, "GET /one 0");
@@ -209,9 +197,9 @@ async fn silent_upstream() -> (SocketAddr, tokio::sync::mpsc::Receiver<&'static 
 
 #[tokio::test]
 async fn a_client_that_goes_away_cancels_its_request() {
-    for (name, codec) in [("gone", Codec::Own), ("gone-hyper", Codec::Hyper)] {
+    for codec in [Codec::Own, Codec::Hyper] {
         let (legacy, mut heard) = silent_upstream().await;
-        let app = proxy(name, legacy, codec).await;
+        let app = proxy(legacy, codec).await;
         let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
         stream
             .write_all(b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")

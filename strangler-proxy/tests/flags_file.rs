@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/unleash_files.rs"]
-mod unleash_files;
+mod support;
+
+use support::unleash_files;
 
 use std::time::Duration;
 use strangler_proxy::flags::file::{self, Percent};

@@ -5,12 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/unleash_files.rs"]
-mod unleash_files;
-#[path = "support/unleash_server.rs"]
-mod unleash_server;
-#[path = "support/unleash_tools.rs"]
-mod unleash_tools;
+mod support;
+
+use support::{unleash_files, unleash_server};
 
 use std::time::Duration;
 use strangler_proxy::flags::{FlagContext, Flags, FlagsError, SourceInfo};

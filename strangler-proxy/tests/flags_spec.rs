@@ -12,10 +12,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/unleash_files.rs"]
-mod unleash_files;
-#[path = "support/unleash_tools.rs"]
-mod unleash_tools;
+mod support;
+
+use support::{unleash_files, unleash_tools};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;

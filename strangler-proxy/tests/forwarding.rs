@@ -8,10 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/hyper_upstream.rs"]
-mod hyper_upstream;
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
+mod support;
+
+use support::proxy::TestProxy;
+use support::upstreams;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
@@ -23,14 +23,13 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use strangler_proxy::app::Application;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// An upstream that answers with what it received: method, path, headers and
 /// body length as JSON; and that switches protocols to an echo on `Upgrade`.
 async fn upstream() -> SocketAddr {
-    hyper_upstream::serve(|mut req: Request<Incoming>| async move {
+    upstreams::serve(|mut req: Request<Incoming>| async move {
         if req.headers().contains_key("upgrade") {
             let on = hyper::upgrade::on(&mut req);
             tokio::spawn(async move {
@@ -65,28 +64,25 @@ async fn upstream() -> SocketAddr {
     .await
 }
 
-async fn proxy(name: &str, legacy: SocketAddr) -> Application {
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-max_body_bytes = 1024
-[admin]
-listen = "127.0.0.1:0"
-token = "forwarding-test-token-0123"
+async fn proxy(legacy: SocketAddr) -> TestProxy {
+    TestProxy::builder()
+        .legacy(legacy)
+        .proxy_toml("max_body_bytes = 1024")
+        .toml(
+            r#"
 [[routes]]
 name = "kept-host"
 patterns = ["/kept/**"]
 host = "keep"
-"#
-    );
-    proxy_app::start(&format!("fwd-{name}"), &toml, |_| {}).await
+"#,
+        )
+        .spawn()
+        .await
 }
 
 #[tokio::test]
 async fn headers_host_and_streaming() {
-    let app = proxy("headers", upstream().await).await;
+    let app = proxy(upstream().await).await;
     let base = format!("http://{}", app.proxy_addr());
     let client = reqwest::Client::new();
 
@@ -156,7 +152,7 @@ async fn headers_host_and_streaming() {
 
 #[tokio::test]
 async fn connection_names_only_the_clients_own_fields() {
-    let app = proxy("own-fields", upstream().await).await;
+    let app = proxy(upstream().await).await;
     let base = format!("http://{}", app.proxy_addr());
     let client = reqwest::Client::new();
     // A plain GET (the relay) and a POST with a body (the data plane).
@@ -195,7 +191,7 @@ async fn connection_names_only_the_clients_own_fields() {
 
 #[tokio::test]
 async fn upgrades_are_tunnelled() {
-    let app = proxy("upgrade", upstream().await).await;
+    let app = proxy(upstream().await).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     stream
         .write_all(
@@ -356,7 +352,7 @@ async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
 #[tokio::test]
 async fn every_response_framing_reaches_the_client() {
     let (upstream, seen) = scripted().await;
-    let app = proxy("framings", upstream).await;
+    let app = proxy(upstream).await;
     let base = format!("http://{}", app.proxy_addr());
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("{base}{path}")).send();
@@ -423,7 +419,7 @@ async fn every_response_framing_reaches_the_client() {
 #[tokio::test]
 async fn request_bodies_are_framed_for_the_upstream() {
     let (upstream, seen) = scripted().await;
-    let app = proxy("request-bodies", upstream).await;
+    let app = proxy(upstream).await;
     let url = format!("http://{}/echo", app.proxy_addr());
     let client = reqwest::Client::new();
 
@@ -463,7 +459,7 @@ async fn request_bodies_are_framed_for_the_upstream() {
 #[tokio::test]
 async fn connections_the_upstream_closed_while_idle_are_not_used() {
     let (upstream, seen) = scripted().await;
-    let app = proxy("idle-close", upstream).await;
+    let app = proxy(upstream).await;
     let base = format!("http://{}", app.proxy_addr());
     let client = reqwest::Client::new();
     for round in 0..3 {

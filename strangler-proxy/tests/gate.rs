@@ -7,13 +7,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
+mod support;
+
+use support::proxy::TestProxy;
 
 use chrono::Utc;
 use platform::testing::{TestBackend, TestDatabase};
 use serde_json::{Value, json};
-use strangler_proxy::app::Application;
 use strangler_proxy::shadow::store::{
     DiffKind, NewDifference, NewResult, RequestExample, ShadowStore, Verdict,
 };
@@ -21,24 +21,20 @@ use strangler_proxy::shadow::store::{
 const TOKEN: &str = "gate-test-token-0123456789";
 
 struct Gate {
-    app: Application,
-    config: std::path::PathBuf,
+    app: TestProxy,
     admin: String,
     store: ShadowStore,
     _db: TestDatabase,
 }
 
 /// A proxy with the route `payments` (never called: results are planted).
-async fn gate(name: &str, backend: TestBackend, route_extra: &str) -> Gate {
+async fn gate(backend: TestBackend, route_extra: &str) -> Gate {
     let db = TestDatabase::create(backend);
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://127.0.0.1:9"
-[admin]
-listen = "127.0.0.1:0"
-token = "{TOKEN}"
+    let app = TestProxy::builder()
+        .token(TOKEN)
+        .shadow_database(db.url())
+        .toml(&format!(
+            r#"
 [gate]
 match_rate = 0.9
 min_samples = 10
@@ -52,16 +48,11 @@ new = "http://127.0.0.1:9"
 shadow = "payments.shadow"
 new = "payments.new"
 "#
-    );
-    let url = db.url().to_owned();
-    let app = proxy_app::start(&format!("gate-{name}-{backend:?}"), &toml, |s| {
-        s.shadow.database_url = url.into();
-    })
-    .await;
-    let folder = format!("strangler-gate-{name}-{backend:?}-{}", std::process::id());
+        ))
+        .spawn()
+        .await;
     Gate {
-        config: std::env::temp_dir().join(folder).join("strangler.toml"),
-        admin: format!("http://{}", app.admin_addr()),
+        admin: app.admin_url(""),
         store: ShadowStore::connect(&db.settings).unwrap(),
         app,
         _db: db,
@@ -70,17 +61,7 @@ new = "payments.new"
 
 impl Gate {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = reqwest::Client::new()
-            .request(method, format!("{}{path}", self.admin))
-            .bearer_auth(TOKEN);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.unwrap();
-        (
-            res.status().as_u16(),
-            res.json().await.unwrap_or(Value::Null),
-        )
+        self.app.admin(method, path, body.as_ref()).await
     }
 
     async fn verdict(&self) -> Value {
@@ -149,7 +130,7 @@ fn cli(gate: &Gate, args: &[&str], user: &str) -> std::process::Output {
 }
 
 async fn an_epoch_opens_a_gate_the_old_samples_kept_closed(backend: TestBackend) {
-    let gate = gate("epoch", backend, "").await;
+    let gate = gate(backend, "").await;
     gate.plant(40, false, 10).await;
     let closed = gate.verdict().await;
     assert_eq!(closed["open"], false, "{closed}");
@@ -312,13 +293,13 @@ async fn dashboard(gate: &Gate, path: &str) -> String {
 
 /// Rewrites one line of the settings file.
 fn edit(gate: &Gate, from: &str, to: &str) {
-    let text = std::fs::read_to_string(&gate.config).unwrap();
+    let text = std::fs::read_to_string(gate.app.config()).unwrap();
     assert!(text.contains(from), "{text}");
-    std::fs::write(&gate.config, text.replace(from, to)).unwrap();
+    std::fs::write(gate.app.config(), text.replace(from, to)).unwrap();
 }
 
 async fn gate_settings_reload_without_a_restart(backend: TestBackend) {
-    let gate = gate("reload", backend, "").await;
+    let gate = gate(backend, "").await;
     gate.plant(6, true, 1).await;
     let closed = gate.verdict().await;
     assert!(
@@ -393,7 +374,7 @@ async fn post_verify(gate: &Gate, hours_ago: i64, differing: u64) {
 }
 
 async fn the_last_verify_gates_the_move_to_new(backend: TestBackend) {
-    let gate = gate("verify", backend, "data = \"payments\"").await;
+    let gate = gate(backend, "data = \"payments\"").await;
     gate.plant(10, true, 1).await;
     assert_eq!(
         gate.verdict_to("canary").await["open"],
@@ -452,7 +433,7 @@ async fn the_last_verify_gates_the_move_to_new(backend: TestBackend) {
 /// target that is not a dashboard path, or that decodes to CR/LF, goes home.
 #[tokio::test]
 async fn the_dashboard_session_is_not_the_token() {
-    let gate = gate("session", TestBackend::Sqlite, "").await;
+    let gate = gate(TestBackend::Sqlite, "").await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

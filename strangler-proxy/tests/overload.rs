@@ -6,39 +6,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/hyper_upstream.rs"]
-mod hyper_upstream;
-#[path = "support/metrics.rs"]
-mod metrics;
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
-#[path = "support/raw_http.rs"]
-mod raw_http;
+mod support;
+
+use support::proxy::TestProxy;
+use support::{metrics, raw_http, upstreams};
 
 use bytes::Bytes;
 use http::Response;
 use http_body_util::Full;
 use std::time::Duration;
-use strangler_proxy::app::Application;
 use strangler_proxy::settings::Codec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-async fn proxy(name: &str, codec: Codec) -> Application {
-    let legacy =
-        hyper_upstream::serve(|_| async { Response::new(Full::new(Bytes::from("ok"))) }).await;
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-max_connections = 2
-[admin]
-listen = "127.0.0.1:0"
-token = "overload-test-token-012345"
-"#
-    );
-    proxy_app::start(name, &toml, |settings| settings.proxy.codec = codec).await
+async fn proxy(codec: Codec) -> TestProxy {
+    let legacy = upstreams::serve(|_| async { Response::new(Full::new(Bytes::from("ok"))) }).await;
+    TestProxy::builder()
+        .legacy(legacy)
+        .proxy_toml("max_connections = 2")
+        .adjust(move |settings| settings.proxy.codec = codec)
+        .spawn()
+        .await
 }
 
 /// One keep-alive request on `stream`: its status line.
@@ -53,8 +41,8 @@ async fn get(stream: &mut TcpStream) -> String {
 
 #[tokio::test]
 async fn past_the_connection_limit_a_client_is_refused_clearly() {
-    for (name, codec) in [("overload", Codec::Own), ("overload-hyper", Codec::Hyper)] {
-        let app = proxy(name, codec).await;
+    for codec in [Codec::Own, Codec::Hyper] {
+        let app = proxy(codec).await;
         let mut a = TcpStream::connect(app.proxy_addr()).await.unwrap();
         let mut b = TcpStream::connect(app.proxy_addr()).await.unwrap();
         assert!(get(&mut a).await.contains(" 200 "), "{codec:?}");

@@ -8,14 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/hyper_upstream.rs"]
-mod hyper_upstream;
-#[path = "support/metrics.rs"]
-mod metrics;
-#[path = "support/raw_http.rs"]
-mod raw_http;
-#[path = "support/unleash_files.rs"]
-mod unleash_files;
+mod support;
+
+use support::proxy::TestProxy;
+use support::{metrics, raw_http, unleash_files, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -25,16 +21,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use strangler_proxy::app::Application;
-use strangler_proxy::settings::{Codec, Settings};
+use strangler_proxy::settings::Codec;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use unleash_files::{TempDir, document, simple_flag};
+use unleash_files::{document, simple_flag};
 
 /// An upstream answering `<name> <target>` and counting its calls.
 async fn upstream(name: &'static str) -> (SocketAddr, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
-    let addr = hyper_upstream::serve(move |req: Request<Incoming>| {
+    let addr = upstreams::serve(move |req: Request<Incoming>| {
         counted.fetch_add(1, Ordering::SeqCst);
         async move {
             let target = req.uri().to_string();
@@ -46,41 +42,23 @@ async fn upstream(name: &'static str) -> (SocketAddr, Arc<AtomicUsize>) {
     (addr, calls)
 }
 
-async fn proxy(dir: &TempDir, legacy: SocketAddr, new: SocketAddr, codec: Codec) -> Application {
-    let flags = dir.write_json(
-        "flags.json",
-        &document(vec![simple_flag("payments.new", true)]),
-    );
-    let config = dir.path().join("strangler.toml");
-    std::fs::write(
-        &config,
-        format!(
+async fn proxy(legacy: SocketAddr, new: SocketAddr, codec: Codec) -> TestProxy {
+    TestProxy::builder()
+        .legacy(legacy)
+        .flags(document(vec![simple_flag("payments.new", true)]))
+        .toml(&format!(
             r#"
-[shadow]
-database_url = "sqlite://{shadow_db}"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "path-test-token-0123456789"
-[flags]
-file = "{flags}"
 [[routes]]
 name = "payments"
 patterns = ["/api/v1/payments/{{id}}", "/api/v1/payments/{{id}}/refunds"]
 new = "http://{new}"
 [routes.flags]
 new = "payments.new"
-"#,
-            shadow_db = dir.path().join("shadow.db").display(),
-            flags = flags.display(),
-        ),
-    )
-    .unwrap();
-    let mut settings = Settings::load(Some(&config)).unwrap();
-    settings.proxy.codec = codec;
-    Application::start(settings, Some(config)).await.unwrap()
+"#
+        ))
+        .adjust(move |settings| settings.proxy.codec = codec)
+        .spawn()
+        .await
 }
 
 /// Sends `head` (and `body`) on a new connection; the status line, headers
@@ -108,10 +86,9 @@ async fn send(
 #[tokio::test]
 async fn other_spellings_of_a_moved_route_reach_the_new_side() {
     for codec in [Codec::Own, Codec::Hyper] {
-        let dir = TempDir::new();
         let (legacy, legacy_calls) = upstream("legacy").await;
         let (new, _) = upstream("new").await;
-        let app = proxy(&dir, legacy, new, codec).await;
+        let app = proxy(legacy, new, codec).await;
         for (method, sent, body, normal) in [
             ("GET", "/api/v1/%70ayments/1", "", "/api/v1/payments/1"),
             ("GET", "/api/v1//payments/1", "", "/api/v1/payments/1"),
@@ -157,10 +134,9 @@ async fn other_spellings_of_a_moved_route_reach_the_new_side() {
 #[tokio::test]
 async fn ambiguous_paths_are_refused_before_any_upstream() {
     for codec in [Codec::Own, Codec::Hyper] {
-        let dir = TempDir::new();
         let (legacy, legacy_calls) = upstream("legacy").await;
         let (new, new_calls) = upstream("new").await;
-        let app = proxy(&dir, legacy, new, codec).await;
+        let app = proxy(legacy, new, codec).await;
         for (sent, body) in [
             ("/api/v1/payments%2F1", ""),
             ("/api/v1/payments/1%2frefunds", "{}"),

@@ -5,44 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/unleash_files.rs"]
-mod unleash_files;
-#[path = "support/unleash_server.rs"]
-mod unleash_server;
-#[path = "support/unleash_tools.rs"]
-mod unleash_tools;
+mod support;
 
-use bytes::Bytes;
-use http::Response;
-use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use std::convert::Infallible;
+use support::proxy::TestProxy;
+use support::{unleash_server, upstreams};
+
 use std::time::{Duration, Instant};
-use strangler_proxy::app::Application;
-use strangler_proxy::settings::{FlagSource, Settings};
-use unleash_files::TempDir;
+use strangler_proxy::settings::FlagSource;
 use unleash_server::{CLIENT_TOKEN, UnleashServer};
 
 /// An upstream that says who it is.
 async fn upstream(name: &'static str) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            tokio::spawn(async move {
-                let service = service_fn(move |_req| async move {
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(name))))
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    format!("http://{addr}")
+    format!("http://{}", upstreams::named(name).await.0)
 }
 
 async fn served_by(client: &reqwest::Client, base: &str) -> String {
@@ -72,40 +46,26 @@ async fn routing_follows_toggles_flipped_on_the_unleash_server() {
         .await;
 
     let (legacy, new) = (upstream("legacy").await, upstream("new").await);
-    let dir = TempDir::new();
-    let config = dir.path().join("strangler.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let app = TestProxy::builder()
+        .legacy_url(legacy)
+        .flags_toml(&format!(
+            "source = \"server\"\nserver_url = \"{api}\"\n\
+             api_token = \"{CLIENT_TOKEN}\"\npoll_interval_ms = 500",
+            api = server.api_url(),
+        ))
+        .toml(&format!(
             r#"
-[shadow]
-database_url = "sqlite://{shadow_db}"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "unleash-proxy-test-token"
-[flags]
-source = "server"
-server_url = "{api}"
-api_token = "{CLIENT_TOKEN}"
-poll_interval_ms = 500
 [[routes]]
 name = "orders"
 patterns = ["/api/v1/orders/{{id}}"]
 new = "{new}"
 [routes.flags]
 new = "orders.new"
-"#,
-            api = server.api_url(),
-            shadow_db = dir.path().join("shadow.db").display()
-        ),
-    )
-    .unwrap();
-    let settings = Settings::load(Some(&config)).unwrap();
-    assert_eq!(settings.flags.source, FlagSource::Server);
-    let app = Application::start(settings, Some(config)).await.unwrap();
+"#
+        ))
+        .adjust(|settings| assert_eq!(settings.flags.source, FlagSource::Server))
+        .spawn()
+        .await;
     let base = format!("http://{}", app.proxy_addr());
     let client = reqwest::Client::new();
 

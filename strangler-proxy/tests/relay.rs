@@ -7,17 +7,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/counting_upstream.rs"]
-mod counting_upstream;
-#[path = "support/hyper_upstream.rs"]
-mod hyper_upstream;
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
-#[path = "support/raw_http.rs"]
-mod raw_http;
+mod support;
+
+use support::proxy::TestProxy;
+use support::{raw_http, upstreams};
 
 use bytes::Bytes;
-use counting_upstream::counting;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -26,10 +21,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use strangler_proxy::app::Application;
 use strangler_proxy::settings::Codec;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use upstreams::counting;
 
 /// Header lines as (lower-cased name, value), in order.
 type Lines = Vec<(String, String)>;
@@ -43,7 +38,7 @@ type Seen = Arc<Mutex<Vec<Lines>>>;
 async fn recording() -> (SocketAddr, Seen) {
     let seen: Seen = Arc::default();
     let record = seen.clone();
-    let addr = hyper_upstream::serve(move |req: Request<Incoming>| {
+    let addr = upstreams::serve(move |req: Request<Incoming>| {
         let record = record.clone();
         async move {
             let lines = req
@@ -71,35 +66,32 @@ async fn recording() -> (SocketAddr, Seen) {
     (addr, seen)
 }
 
-async fn proxy(name: &str, legacy: SocketAddr, codec: Codec) -> Application {
-    proxy_with(name, legacy, |settings| settings.proxy.codec = codec).await
+async fn proxy(legacy: SocketAddr, codec: Codec) -> TestProxy {
+    proxy_with(legacy, move |settings| settings.proxy.codec = codec).await
 }
 
 /// A proxy before `legacy` with a legacy-mode route, one that keeps the
 /// client's `Host`, and what `adjust` changes.
 async fn proxy_with(
-    name: &str,
     legacy: SocketAddr,
-    adjust: impl FnOnce(&mut strangler_proxy::settings::Settings),
-) -> Application {
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "relay-test-token-0123456"
+    adjust: impl FnOnce(&mut strangler_proxy::settings::Settings) + 'static,
+) -> TestProxy {
+    TestProxy::builder()
+        .legacy(legacy)
+        .toml(
+            r#"
 [[routes]]
 name = "catalog"
-patterns = ["/catalog/{{id}}"]
+patterns = ["/catalog/{id}"]
 [[routes]]
 name = "kept-host"
-patterns = ["/kept/{{id}}"]
+patterns = ["/kept/{id}"]
 host = "keep"
-"#
-    );
-    proxy_app::start(&format!("relay-{name}"), &toml, adjust).await
+"#,
+        )
+        .adjust(adjust)
+        .spawn()
+        .await
 }
 
 /// Requests that exercise the header rules: hop-by-hop fields and those
@@ -154,7 +146,7 @@ async fn exchange(
     String,
 )> {
     let (upstream, seen) = recording().await;
-    let app = proxy(&format!("{codec:?}"), upstream, codec).await;
+    let app = proxy(upstream, codec).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     let mut buf = Vec::new();
     let mut out = Vec::new();
@@ -236,7 +228,7 @@ async fn the_relay_forwards_as_the_data_plane_does() {
 #[tokio::test]
 async fn clients_keep_their_upstream_connection_and_hand_it_on_when_they_close() {
     let (upstream, connections) = counting(Duration::ZERO).await;
-    let app = proxy("links", upstream, Codec::Own).await;
+    let app = proxy(upstream, Codec::Own).await;
     let get = b"GET /catalog/1 HTTP/1.1\r\nHost: a\r\n\r\n";
     let (mut a, mut b) = (
         TcpStream::connect(app.proxy_addr()).await.unwrap(),
@@ -276,7 +268,7 @@ async fn clients_keep_their_upstream_connection_and_hand_it_on_when_they_close()
 async fn a_client_moving_to_another_upstream_hands_its_connection_on() {
     let (first, to_first) = counting(Duration::ZERO).await;
     let (second, to_second) = counting(Duration::ZERO).await;
-    let app = proxy_with("moving", first, |settings| {
+    let app = proxy_with(first, move |settings| {
         settings.proxy.codec = Codec::Own;
         settings.routes[1].legacy = Some(format!("http://{second}"));
     })
@@ -307,7 +299,7 @@ async fn relayed_failures_are_problems() {
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let nowhere = closed.local_addr().unwrap();
     drop(closed);
-    let app = proxy("unreachable", nowhere, Codec::Own).await;
+    let app = proxy(nowhere, Codec::Own).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     stream
         .write_all(b"GET /catalog/1 HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -328,7 +320,7 @@ async fn relayed_failures_are_problems() {
 
     // No answer within the route's timeout: 504, and the connection serves on.
     let (slow, _) = counting(Duration::from_secs(3)).await;
-    let app = proxy_with("timeout", slow, |settings| {
+    let app = proxy_with(slow, move |settings| {
         settings.proxy.codec = Codec::Own;
         settings.routes[0].timeout_ms = Some(200);
     })

@@ -8,25 +8,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/metrics.rs"]
-mod metrics;
-#[path = "support/unleash_files.rs"]
-mod unleash_files;
+mod support;
+
+use support::proxy::TestProxy;
+use support::{metrics, unleash_files, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use strangler_proxy::app::Application;
 use strangler_proxy::settings::Settings;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -67,40 +62,28 @@ impl Fake {
             gate: Semaphore::new(0),
         });
         let state = fake.clone();
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let state = state.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req: Request<Incoming>| {
-                        let state = state.clone();
-                        let ids = req.headers().get_all("x-correlation-id").iter().count();
-                        let tracestate = req.headers().get_all("tracestate").iter();
-                        let tracestate = tracestate.map(|v| v.to_str().unwrap().to_owned());
-                        *state.tracestate.lock().unwrap() = tracestate.collect();
-                        async move {
-                            state.calls.fetch_add(1, Ordering::SeqCst);
-                            state.correlation_values.store(ids as u64, Ordering::SeqCst);
-                            let mode = state.mode.load(Ordering::SeqCst);
-                            if mode == HOLD {
-                                state.gate.acquire().await.unwrap().forget();
-                            }
-                            let status = if mode == FAIL {
-                                StatusCode::INTERNAL_SERVER_ERROR
-                            } else {
-                                StatusCode::OK
-                            };
-                            let res = Response::builder()
-                                .status(status)
-                                .body(Full::new(Bytes::from(name)))
-                                .unwrap();
-                            Ok::<_, Infallible>(res)
-                        }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        upstreams::serve_on(listener, move |req: Request<Incoming>| {
+            let state = state.clone();
+            let ids = req.headers().get_all("x-correlation-id").iter().count();
+            let tracestate = req.headers().get_all("tracestate").iter();
+            let tracestate = tracestate.map(|v| v.to_str().unwrap().to_owned());
+            *state.tracestate.lock().unwrap() = tracestate.collect();
+            async move {
+                state.calls.fetch_add(1, Ordering::SeqCst);
+                state.correlation_values.store(ids as u64, Ordering::SeqCst);
+                let mode = state.mode.load(Ordering::SeqCst);
+                if mode == HOLD {
+                    state.gate.acquire().await.unwrap().forget();
+                }
+                let status = if mode == FAIL {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::OK
+                };
+                Response::builder()
+                    .status(status)
+                    .body(Full::new(Bytes::from(name)))
+                    .unwrap()
             }
         });
         fake
@@ -120,12 +103,11 @@ impl Fake {
 }
 
 struct Proxy {
-    app: Application,
+    app: TestProxy,
     path: &'static str,
     base: String,
     admin: String,
     client: reqwest::Client,
-    _dir: TempDir,
 }
 
 /// A proxy with route `things` (`/things/**`) on the new side `new`, the
@@ -152,26 +134,12 @@ async fn proxy_of(legacy: SocketAddr, new: SocketAddr, resilience: &str, things:
             "/api/v1/payments/1",
         ),
     };
-    let dir = TempDir::new();
-    let flags = dir.write_json(
-        "flags.json",
-        &document(vec![simple_flag("things.new", true)]),
-    );
-    let config = dir.path().join("strangler.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let app = TestProxy::builder()
+        .legacy(legacy)
+        .token(TOKEN)
+        .flags(document(vec![simple_flag("things.new", true)]))
+        .toml(&format!(
             r#"
-[shadow]
-database_url = "sqlite://{shadow_db}"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "{TOKEN}"
-[flags]
-file = "{flags}"
 [resilience]
 {resilience}
 [[routes]]
@@ -181,21 +149,16 @@ new = "http://{new}"
 {translator}
 [routes.flags]
 new = "things.new"
-"#,
-            shadow_db = dir.path().join("shadow.db").display(),
-            flags = flags.display(),
-        ),
-    )
-    .unwrap();
-    let settings = Settings::load(Some(&config)).unwrap();
-    let app = Application::start(settings, Some(config)).await.unwrap();
+"#
+        ))
+        .spawn()
+        .await;
     Proxy {
         path,
-        base: format!("http://{}", app.proxy_addr()),
-        admin: format!("http://{}", app.admin_addr()),
+        base: app.url(""),
+        admin: app.admin_url(""),
         app,
         client: reqwest::Client::new(),
-        _dir: dir,
     }
 }
 
@@ -220,39 +183,9 @@ impl Proxy {
         (status, backend)
     }
 
-    /// What `strangler status` prints.
-    async fn cli_status(&self) -> String {
-        let admin = self.app.admin_addr().to_string();
-        let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_strangler"))
-                .arg("status")
-                .env("STRANGLER__ADMIN__LISTEN", admin)
-                .env("STRANGLER__ADMIN__TOKEN", TOKEN)
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     /// The one guarded upstream's state from `/admin/status`.
     async fn backend(&self) -> Value {
-        let status: Value = self
-            .client
-            .get(format!("{}/admin/status", self.admin))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let status = self.app.admin_get("/admin/status").await;
         let backends = status["backends"].as_array().unwrap();
         assert_eq!(backends.len(), 1, "{status}");
         backends[0].clone()
@@ -333,7 +266,7 @@ async fn a_failing_new_side_opens_the_breaker_and_a_probe_closes_it() {
         "an open breaker keeps requests off the new side"
     );
     assert_eq!(proxy.backend().await["breaker"], "open");
-    let shown = proxy.cli_status().await;
+    let shown = proxy.app.cli(&["status"]).await;
     let row = format!("http://{}  open", new.addr);
     assert!(
         shown.contains(&row),

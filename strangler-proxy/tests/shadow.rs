@@ -6,26 +6,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/metrics.rs"]
-mod metrics;
+mod support;
 
-use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::Full;
+use support::proxy::TestProxy;
+use support::{metrics, upstreams};
+
+use http::Request;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use std::convert::Infallible;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use strangler_proxy::app::Application;
-use strangler_proxy::settings::Settings;
 
 const TOKEN: &str = "shadow-test-token-0123456789";
 
@@ -37,32 +31,15 @@ type Handler = Arc<
 
 /// A JSON server; `handler` gets the request number (from 1) and the request.
 async fn stub(handler: Handler) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let count = Arc::new(AtomicU64::new(0));
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let (handler, count) = (handler.clone(), count.clone());
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let (handler, n) = (handler.clone(), count.fetch_add(1, Ordering::SeqCst) + 1);
-                    async move {
-                        let (status, body) = handler(n, req).await;
-                        let res = Response::builder()
-                            .status(status)
-                            .header("content-type", "application/json")
-                            .body(Full::new(Bytes::from(body.to_string())))
-                            .unwrap();
-                        Ok::<_, Infallible>(res)
-                    }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+    let addr = upstreams::serve(move |req| {
+        let (handler, n) = (handler.clone(), count.fetch_add(1, Ordering::SeqCst) + 1);
+        async move {
+            let (status, body) = handler(n, req).await;
+            upstreams::json(status, &body)
         }
-    });
+    })
+    .await;
     format!("http://{addr}")
 }
 
@@ -75,47 +52,24 @@ where
 }
 
 struct Proxy {
-    app: Application,
+    app: TestProxy,
     base: String,
     admin: String,
-    flags: PathBuf,
-    _dir: PathBuf,
 }
 
 /// A proxy with route `orders` shadowed to `new`; `shadow` goes into the
 /// route's `[routes.shadow]`, `extra` after the `[shadow]` settings.
 async fn proxy(legacy: &str, new: &str, shadow: &str, extra: &str) -> Proxy {
-    let dir = std::env::temp_dir().join(format!(
-        "strangler-shadow-{}-{}",
-        std::process::id(),
-        rand()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let flags = dir.join("flags.json");
-    std::fs::write(
-        &flags,
-        r#"{"version": 2, "features": [
+    let app = TestProxy::builder()
+        .legacy_url(legacy)
+        .token(TOKEN)
+        .flags(json!({"version": 2, "features": [
             {"name": "orders.shadow", "enabled": true, "strategies": [{"name": "default"}]},
             {"name": "orders.canary", "enabled": false, "strategies": [{"name": "flexibleRollout", "parameters": {"rollout": "10", "stickiness": "userId", "groupId": "orders"}}]},
-            {"name": "orders.new", "enabled": false, "strategies": [{"name": "default"}]}]}"#,
-    )
-    .unwrap();
-    let config = dir.join("strangler.toml");
-    std::fs::write(
-        &config,
-        format!(
+            {"name": "orders.new", "enabled": false, "strategies": [{"name": "default"}]}]}))
+        .shadow_toml(extra)
+        .toml(&format!(
             r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "{TOKEN}"
-[flags]
-file = "{flags}"
-[shadow]
-database_url = "sqlite://{db}"
-{extra}
 [[routes]]
 name = "orders"
 patterns = ["/api/v1/orders/{{id}}", "/api/v1/orders"]
@@ -133,20 +87,13 @@ new = "orders.new"
             } else {
                 format!("max_per_second = 0\n{shadow}")
             },
-            flags = flags.display(),
-            db = dir.join("shadow.db").display()
-        ),
-    )
-    .unwrap();
-    let app = Application::start(Settings::load(Some(&config)).unwrap(), Some(config))
-        .await
-        .unwrap();
+        ))
+        .spawn()
+        .await;
     Proxy {
-        base: format!("http://{}", app.proxy_addr()),
-        admin: format!("http://{}", app.admin_addr()),
+        base: app.url(""),
+        admin: app.admin_url(""),
         app,
-        flags,
-        _dir: dir,
     }
 }
 
@@ -164,30 +111,11 @@ impl Proxy {
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = reqwest::Client::new()
-            .request(method, format!("{}{path}", self.admin))
-            .bearer_auth(TOKEN);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.unwrap();
-        (
-            res.status().as_u16(),
-            res.json().await.unwrap_or(Value::Null),
-        )
+        self.app.admin(method, path, body.as_ref()).await
     }
 
     async fn report(&self) -> Value {
-        let url = format!("{}/admin/shadow/report?since=1h", self.admin);
-        reqwest::Client::new()
-            .get(url)
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.app.admin_get("/admin/shadow/report?since=1h").await
     }
 
     /// Waits (bounded) until the route has `n` results of any kind.
@@ -266,16 +194,8 @@ async fn a_planted_difference_is_caught_at_its_rate_and_field() {
 
     // One example, side by side, the request included.
     let id = top["examples"][0].as_i64().unwrap();
-    let url = format!("{}/admin/shadow/results/{id}", proxy.admin);
-    let example: Value = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let path = format!("/admin/shadow/results/{id}");
+    let example = proxy.app.admin_get(&path).await;
     assert_eq!(example["verdict"], "mismatch");
     let diff = &example["differences"][0];
     assert_eq!(
@@ -556,7 +476,7 @@ async fn shadowed_requests(proxy: &Proxy, from: u64, to: u64) {
 }
 
 fn flag_on(proxy: &Proxy, flag: &str) -> bool {
-    strangler_proxy::flags::file::list(&proxy.flags)
+    strangler_proxy::flags::file::list(proxy.app.flags_file())
         .unwrap()
         .iter()
         .any(|f| f.name == flag && f.enabled)
@@ -684,9 +604,13 @@ async fn the_watchdog_rolls_a_failing_canary_back() {
     let watchdog =
         "[watchdog]\ninterval = \"1s\"\nwindow = \"1m\"\nmin_requests = 10\nmax_error_rate = 0.05";
     let proxy = proxy(&legacy, &new, "", watchdog).await;
-    strangler_proxy::flags::file::rollout(&proxy.flags, "orders.canary", "100".parse().unwrap())
-        .unwrap();
-    strangler_proxy::flags::file::enable(&proxy.flags, "orders.canary").unwrap();
+    strangler_proxy::flags::file::rollout(
+        proxy.app.flags_file(),
+        "orders.canary",
+        "100".parse().unwrap(),
+    )
+    .unwrap();
+    strangler_proxy::flags::file::enable(proxy.app.flags_file(), "orders.canary").unwrap();
 
     let client = reqwest::Client::new();
     let get = |id: u64| {

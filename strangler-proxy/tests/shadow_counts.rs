@@ -16,9 +16,10 @@ use strangler_proxy::shadow::store::{
     Batch, DiffKind, NewResult, Report, ResultClass, ResultClasses, Verdict,
 };
 
-#[path = "support/shadow_results.rs"]
-mod shadow_results;
+mod support;
+
 use shadow_results::*;
+use support::shadow_results;
 
 const HOUR: Duration = Duration::from_secs(3_600);
 const DAY: Duration = Duration::from_secs(86_400);

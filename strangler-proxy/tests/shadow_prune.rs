@@ -9,9 +9,10 @@ use platform::db::DbError;
 use platform::testing::TestBackend;
 use std::time::Duration;
 
-#[path = "support/shadow_results.rs"]
-mod shadow_results;
+mod support;
+
 use shadow_results::*;
+use support::shadow_results;
 
 const ROWS: u64 = 1_000_000;
 

@@ -14,9 +14,10 @@ use strangler_proxy::shadow::store::{
     Window, spawn_pruner,
 };
 
-#[path = "support/shadow_results.rs"]
-mod shadow_results;
+mod support;
+
 use shadow_results::*;
+use support::shadow_results;
 
 const HOUR: Duration = Duration::from_secs(3_600);
 const DAY: Duration = Duration::from_secs(86_400);

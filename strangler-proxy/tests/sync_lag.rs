@@ -8,8 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
+mod support;
+
+use support::proxy::TestProxy;
+use support::unleash_files::{document, simple_flag};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use platform::db::{Db, Target};
@@ -145,15 +147,18 @@ impl Side {
     }
 }
 
-async fn proxy(name: &str, legacy: &str, new: &str) -> Application {
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "{TOKEN}"
+async fn proxy(legacy: &str, new: &str) -> TestProxy {
+    // The stage flags exist, off, so a granted promotion can switch one on.
+    let flags = document(vec![
+        simple_flag("payments.canary", false),
+        simple_flag("payments.new", false),
+    ]);
+    TestProxy::builder()
+        .legacy_url(legacy)
+        .token(TOKEN)
+        .flags(flags)
+        .toml(&format!(
+            r#"
 [gate]
 min_samples = 0
 max_sync_lag = "30s"
@@ -169,59 +174,19 @@ sync = true
 canary = "payments.canary"
 new = "payments.new"
 "#
-    );
-    proxy_app::start(name, &toml, |s| {
-        // The stage flags exist, off, so a granted promotion can switch one on.
-        let off = |flag: &str| json!({ "name": flag, "enabled": false, "strategies": [{ "name": "default" }] });
-        let flags = json!({ "version": 2, "features": [off("payments.canary"), off("payments.new")] });
-        std::fs::write(&s.flags.file, flags.to_string()).unwrap();
-    })
-    .await
+        ))
+        .spawn()
+        .await
 }
 
-async fn admin(
-    app: &Application,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .request(method, format!("http://{}/admin/{path}", app.admin_addr()))
-        .bearer_auth(TOKEN);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    (
-        res.status().as_u16(),
-        res.json().await.unwrap_or(Value::Null),
-    )
-}
-
-async fn promote_to_canary(app: &Application) -> (u16, Value) {
-    admin(
-        app,
+async fn promote_to_canary(app: &TestProxy) -> (u16, Value) {
+    let to = json!({ "to": "canary" });
+    app.admin(
         reqwest::Method::POST,
-        "routes/payments/promote",
-        Some(json!({ "to": "canary" })),
+        "/admin/routes/payments/promote",
+        Some(&to),
     )
     .await
-}
-
-/// Runs the CLI against `app`; its output (it must succeed).
-fn strangler(app: &Application, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_strangler"))
-        .args(args)
-        .env("STRANGLER__ADMIN__TOKEN", TOKEN)
-        .env("STRANGLER__ADMIN__LISTEN", app.admin_addr().to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The route page of `payments` as a real (headless) browser renders it.
@@ -274,7 +239,7 @@ async fn a_pending_change_keeps_the_gate_closed_until_delivered(backend: TestBac
     assert_eq!(status.pending, 1, "only the sync change counts: {status:?}");
     assert!(status.oldest_pending_age_seconds >= 120.0, "{status:?}");
 
-    let app = proxy(&format!("sync-lag-{backend:?}"), &legacy.url, &new.url).await;
+    let app = proxy(&legacy.url, &new.url).await;
     let (code, refused) = promote_to_canary(&app).await;
     assert_eq!(code, 409, "{refused}");
     let detail = refused["detail"].as_str().unwrap();
@@ -285,7 +250,7 @@ async fn a_pending_change_keeps_the_gate_closed_until_delivered(backend: TestBac
         "{detail}"
     );
 
-    let text = strangler(&app, &["status"]);
+    let text = app.cli(&["status"]).await;
     let row = |arrow: &str| {
         text.lines()
             .find(|l| l.starts_with("payments") && l.contains(arrow))
@@ -320,13 +285,13 @@ async fn a_pending_change_keeps_the_gate_closed_until_delivered(backend: TestBac
     })
     .await;
     eventually("the proxy reads the caught-up side", || async {
-        let (_, status) = admin(&app, reqwest::Method::GET, "status", None).await;
+        let (_, status) = app.admin(reqwest::Method::GET, "/admin/status", None).await;
         status["sync"]
             .as_array()
             .is_some_and(|r| r.iter().all(|r| r["pending"] == json!(0)))
     })
     .await;
-    let granted = strangler(&app, &["promote", "payments", "--to", "canary"]);
+    let granted = app.cli(&["promote", "payments", "--to", "canary"]).await;
     assert!(
         granted.contains("(granted)")
             && granted.contains(
@@ -339,12 +304,7 @@ async fn a_pending_change_keeps_the_gate_closed_until_delivered(backend: TestBac
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_side_that_does_not_answer_is_unknown_and_keeps_the_gate_closed() {
-    let app = proxy(
-        "sync-lag-unknown",
-        "http://127.0.0.1:9",
-        "http://127.0.0.1:9",
-    )
-    .await;
+    let app = proxy("http://127.0.0.1:9", "http://127.0.0.1:9").await;
     let (code, refused) = promote_to_canary(&app).await;
     assert_eq!(code, 409, "{refused}");
     let detail = refused["detail"].as_str().unwrap();
@@ -354,7 +314,7 @@ async fn a_side_that_does_not_answer_is_unknown_and_keeps_the_gate_closed() {
             "{detail}"
         );
     }
-    let text = strangler(&app, &["status"]);
+    let text = app.cli(&["status"]).await;
     assert!(
         text.contains("unknown: http://127.0.0.1:9/sync/status does not answer"),
         "{text}"

@@ -8,12 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/hyper_upstream.rs"]
-mod hyper_upstream;
-#[path = "support/metrics.rs"]
-mod metrics;
-#[path = "support/unleash_files.rs"]
-mod unleash_files;
+mod support;
+
+use support::proxy::TestProxy;
+use support::{metrics, unleash_files, upstreams};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -22,15 +20,15 @@ use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use strangler_proxy::app::Application;
-use strangler_proxy::settings::{Codec, Settings};
+use strangler_proxy::settings::Codec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use unleash_files::{TempDir, document, simple_flag};
+use unleash_files::{document, simple_flag};
 
 /// An upstream that reads the whole body, waits a second on a path ending `/slow`, and
 /// answers `ok`.
 async fn upstream() -> SocketAddr {
-    hyper_upstream::serve(|req: Request<Incoming>| async move {
+    upstreams::serve(|req: Request<Incoming>| async move {
         let slow = req.uri().path().ends_with("/slow");
         let _ = req.into_body().collect().await;
         if slow {
@@ -42,47 +40,28 @@ async fn upstream() -> SocketAddr {
 }
 
 /// A proxy with short timeouts and route `things` (`/things/**`) in `new` mode.
-async fn proxy(dir: &TempDir, codec: Codec) -> Application {
+async fn proxy(codec: Codec) -> TestProxy {
     let (legacy, new) = (upstream().await, upstream().await);
-    let flags = dir.write_json(
-        "flags.json",
-        &document(vec![simple_flag("things.new", true)]),
-    );
-    let config = dir.path().join("strangler.toml");
-    std::fs::write(
-        &config,
-        format!(
+    TestProxy::builder()
+        .legacy(legacy)
+        .proxy_toml(
+            "timeout_ms = 300\nheader_timeout_ms = 300\nidle_timeout_ms = 300\n\
+             body_timeout_ms = 300\ntotal_timeout_ms = 900",
+        )
+        .flags(document(vec![simple_flag("things.new", true)]))
+        .toml(&format!(
             r#"
-[shadow]
-database_url = "sqlite://{shadow_db}"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-timeout_ms = 300
-header_timeout_ms = 300
-idle_timeout_ms = 300
-body_timeout_ms = 300
-total_timeout_ms = 900
-[admin]
-listen = "127.0.0.1:0"
-token = "timeouts-test-token-0123456"
-[flags]
-file = "{flags}"
 [[routes]]
 name = "things"
 patterns = ["/things/**"]
 new = "http://{new}"
 [routes.flags]
 new = "things.new"
-"#,
-            shadow_db = dir.path().join("shadow.db").display(),
-            flags = flags.display(),
-        ),
-    )
-    .unwrap();
-    let mut settings = Settings::load(Some(&config)).unwrap();
-    settings.proxy.codec = codec;
-    Application::start(settings, Some(config)).await.unwrap()
+"#
+        ))
+        .adjust(move |settings| settings.proxy.codec = codec)
+        .spawn()
+        .await
 }
 
 /// Everything the proxy sends until it closes the connection, and how long
@@ -107,8 +86,7 @@ async fn timeouts(app: &Application, kind: &str) -> f64 {
 #[tokio::test]
 async fn a_head_that_does_not_arrive_whole_is_cut_off() {
     for codec in [Codec::Own, Codec::Hyper] {
-        let dir = TempDir::new();
-        let app = proxy(&dir, codec).await;
+        let app = proxy(codec).await;
         let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
         stream
             .write_all(b"GET /things/1 HTTP/1.1\r\nhost: shop\r\n")
@@ -128,8 +106,7 @@ async fn a_head_that_does_not_arrive_whole_is_cut_off() {
 #[tokio::test]
 async fn an_idle_connection_is_closed() {
     for codec in [Codec::Own, Codec::Hyper] {
-        let dir = TempDir::new();
-        let app = proxy(&dir, codec).await;
+        let app = proxy(codec).await;
         let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
         stream
             .write_all(b"GET /other HTTP/1.1\r\nhost: shop\r\n\r\n")
@@ -153,8 +130,7 @@ async fn an_idle_connection_is_closed() {
 #[tokio::test]
 async fn a_stalled_body_in_new_mode_gets_408_and_the_connection_closes() {
     for codec in [Codec::Own, Codec::Hyper] {
-        let dir = TempDir::new();
-        let app = proxy(&dir, codec).await;
+        let app = proxy(codec).await;
         for key in ["", "idempotency-key: k\r\n"] {
             let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
             let head = format!(
@@ -177,8 +153,7 @@ async fn a_stalled_body_in_new_mode_gets_408_and_the_connection_closes() {
 #[tokio::test]
 async fn a_slow_upstream_gets_504() {
     for codec in [Codec::Own, Codec::Hyper] {
-        let dir = TempDir::new();
-        let app = proxy(&dir, codec).await;
+        let app = proxy(codec).await;
         // The monolith (a GET relayed on the own codec), and the new side
         // (a write: no fallback, its body streamed).
         for (method, path, body) in [("GET", "/slow", ""), ("POST", "/things/slow", "hi")] {
@@ -205,8 +180,7 @@ async fn a_slow_upstream_gets_504() {
 
 #[tokio::test]
 async fn a_body_that_trickles_past_the_total_deadline_gets_408() {
-    let dir = TempDir::new();
-    let app = proxy(&dir, Codec::Own).await;
+    let app = proxy(Codec::Own).await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     stream
         .write_all(b"POST /things/1 HTTP/1.1\r\nhost: shop\r\ncontent-length: 20\r\n\r\n")

@@ -8,6 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
+use support::proxy::TestProxy;
+
 use actix_web::{HttpResponse, HttpServer, web};
 use platform::settings::{LogFormat, TelemetrySettings};
 use platform::testing::captured_logs::CapturedLogs;
@@ -109,35 +113,18 @@ async fn one_trace_from_client_through_proxy_to_app_and_no_secrets_logged() {
     let app = server.handle();
     actix_web::rt::spawn(server);
 
-    let dir = std::env::temp_dir().join(format!("strangler-tracing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let flags = dir.join("flags.json");
-    std::fs::write(&flags, r#"{"version": 2, "features": []}"#).unwrap();
-    let config = dir.join("strangler.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let files = TestProxy::builder()
+        .legacy(app_addr)
+        .token(ADMIN_TOKEN)
+        .toml(
             r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{app_addr}"
-[admin]
-listen = "127.0.0.1:0"
-token = "{ADMIN_TOKEN}"
-[flags]
-file = "{flags}"
-[shadow]
-database_url = "sqlite://{shadow}"
 [[routes]]
 name = "payments"
-patterns = ["/api/v1/payments/{{id}}"]
+patterns = ["/api/v1/payments/{id}"]
 "#,
-            flags = flags.display(),
-            shadow = dir.join("shadow.db").display(),
-        ),
-    )
-    .unwrap();
-    let (mut proxy, proxy_addr, proxy_logs) = start_proxy(&config, receiver.endpoint());
+        )
+        .write();
+    let (mut proxy, proxy_addr, proxy_logs) = start_proxy(&files.config, receiver.endpoint());
 
     let res = reqwest::Client::new()
         .get(format!("http://{proxy_addr}/api/v1/payments/7"))
@@ -215,5 +202,4 @@ patterns = ["/api/v1/payments/{{id}}"]
     assert_eq!(read["span"]["correlation_id"], "traced-request-1", "{read}");
 
     app.stop(false).await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,23 +8,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/counting_upstream.rs"]
-mod counting_upstream;
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
-#[path = "support/raw_http.rs"]
-mod raw_http;
+mod support;
 
-use counting_upstream::counting;
+use support::proxy::TestProxy;
+use support::unleash_files::{document, simple_flag};
+use support::{raw_http, upstreams};
+
 use raw_http::response;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use strangler_proxy::app::Application;
 use strangler_proxy::settings::Codec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use upstreams::counting;
 
 /// A v2 payment as the payment service sends it, `{id}` its legacy id.
 const PAYMENT: &str = r#"{"id":"00000000-0000-0000-0000-000000000001","legacy_id":{id},"order_id":"00000000-0000-0000-0000-000000000002","order_legacy_id":77,"customer_id":null,"customer_legacy_id":5,"method":"card","status":"partially_refunded","amount":{"amount":"125.00","currency":"EUR"},"captured":{"amount":"125.00","currency":"EUR"},"refunded":{"amount":"25.50","currency":"EUR"},"failure_reason":null,"version":3,"created_at":"2026-07-15T10:00:00Z","updated_at":"2026-10-25T01:30:00Z"}"#;
@@ -139,15 +137,12 @@ async fn answer_requests(mut stream: TcpStream, record: Arc<Mutex<Seen>>) {
 
 /// A proxy on `codec` serving `/api/v1/payments/{id}` from `new` through
 /// the ACL's `payments` translator, the monolith at `legacy`.
-async fn proxy(codec: Codec, legacy: SocketAddr, new: SocketAddr) -> Application {
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "http://{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "translated-test-token-0123"
+async fn proxy(codec: Codec, legacy: SocketAddr, new: SocketAddr) -> TestProxy {
+    TestProxy::builder()
+        .legacy(legacy)
+        .flags(document(vec![simple_flag("payments.new", true)]))
+        .toml(&format!(
+            r#"
 [[routes]]
 name = "payments"
 patterns = ["/api/v1/payments/{{id}}"]
@@ -156,13 +151,10 @@ translator = "payments"
 [routes.flags]
 new = "payments.new"
 "#
-    );
-    proxy_app::start(&format!("translated-{codec:?}"), &toml, |settings| {
-        settings.proxy.codec = codec;
-        let flag = r#"{"version": 2, "features": [{"name": "payments.new", "enabled": true, "strategies": [{"name": "default"}]}]}"#;
-        std::fs::write(&settings.flags.file, flag).unwrap();
-    })
-    .await
+        ))
+        .adjust(move |settings| settings.proxy.codec = codec)
+        .spawn()
+        .await
 }
 
 /// Lines that differ by design between two runs: the date, the span ids,

@@ -5,58 +5,51 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
+mod support;
+
+use support::proxy::TestProxy;
 
 use platform::testing::{TestBackend, TestDatabase};
 use serde_json::{Value, json};
-use strangler_proxy::app::Application;
 
 const TOKEN: &str = "verify-runs-test-token-0123";
 
 struct Admin {
-    app: Application,
-    base: String,
+    app: TestProxy,
     _db: TestDatabase,
 }
 
-async fn admin(name: &str, backend: TestBackend) -> Admin {
+async fn admin(backend: TestBackend) -> Admin {
     let db = TestDatabase::create(backend);
-    let toml = format!(
-        "[proxy]\nlisten = \"127.0.0.1:0\"\nlegacy = \"http://127.0.0.1:9\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n"
-    );
-    let url = db.url().to_owned();
-    let app = proxy_app::start(&format!("verify-{name}-{backend:?}"), &toml, |s| {
-        s.shadow.database_url = url.into();
-    })
-    .await;
-    Admin {
-        base: format!("http://{}/admin/verify-runs", app.admin_addr()),
-        app,
-        _db: db,
-    }
+    let app = TestProxy::builder()
+        .token(TOKEN)
+        .shadow_database(db.url())
+        .spawn()
+        .await;
+    Admin { app, _db: db }
 }
 
 impl Admin {
+    /// The runs' URL, `query` appended.
+    fn url(&self, query: &str) -> String {
+        self.app.admin_url(&format!("/admin/verify-runs{query}"))
+    }
+
     async fn post(&self, body: &Value) -> (u16, Value) {
-        let res = reqwest::Client::new()
-            .post(&self.base)
-            .bearer_auth(TOKEN)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        (res.status().as_u16(), res.json().await.unwrap())
+        let method = reqwest::Method::POST;
+        let (status, body) = self
+            .app
+            .admin(method, "/admin/verify-runs", Some(body))
+            .await;
+        assert!(!body.is_null(), "{status}: a JSON answer");
+        (status, body)
     }
 
     async fn get(&self, query: &str) -> (u16, Value) {
-        let res = reqwest::Client::new()
-            .get(format!("{}{query}", self.base))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        (res.status().as_u16(), res.json().await.unwrap())
+        let path = format!("/admin/verify-runs{query}");
+        let (status, body) = self.app.admin(reqwest::Method::GET, &path, None).await;
+        assert!(!body.is_null(), "{status}: a JSON answer");
+        (status, body)
     }
 }
 
@@ -73,7 +66,7 @@ fn run(context: &str, finished: &str, differing: u64) -> Value {
 }
 
 async fn runs_are_stored_and_read_back(backend: TestBackend) {
-    let admin = admin("store", backend).await;
+    let admin = admin(backend).await;
     let example = json!({
         "context": "payments", "started_at": "2026-12-07T01:00:00Z",
         "finished_at": "2026-12-07T01:02:00Z",
@@ -150,16 +143,8 @@ async fn shown_in_status_and_dashboard(admin: &Admin) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let origin = format!("http://{}", admin.app.admin_addr());
-    let status: Value = client
-        .get(format!("{origin}/admin/status"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let origin = admin.app.admin_url("");
+    let status = admin.app.admin_get("/admin/status").await;
     let contexts: Vec<(&str, bool)> = status["verify"]
         .as_array()
         .unwrap()
@@ -196,7 +181,7 @@ async fn shown_in_status_and_dashboard(admin: &Admin) {
 }
 
 async fn bad_runs_are_refused_with_a_reason(backend: TestBackend) {
-    let admin = admin("refuse", backend).await;
+    let admin = admin(backend).await;
     let mut unbalanced = run("payments", "2026-12-07T01:02:00Z", 2);
     unbalanced["legacy_records"] = json!(1300);
     let mut too_many = run("payments", "2026-12-07T01:02:00Z", 101);
@@ -228,7 +213,7 @@ async fn bad_runs_are_refused_with_a_reason(backend: TestBackend) {
         assert!(detail.contains(needle), "{detail} should name {needle}");
     }
     let res = reqwest::Client::new()
-        .post(&admin.base)
+        .post(admin.url(""))
         .bearer_auth(TOKEN)
         .header("content-type", "application/json")
         .body("{\"context\":")
@@ -247,7 +232,7 @@ async fn bad_runs_are_refused_with_a_reason(backend: TestBackend) {
         assert_eq!(status, 400, "{query}: {problem}");
     }
     let res = reqwest::Client::new()
-        .post(&admin.base)
+        .post(admin.url(""))
         .json(&run("payments", "2026-12-07T01:02:00Z", 0))
         .send()
         .await

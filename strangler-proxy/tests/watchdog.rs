@@ -12,21 +12,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/hyper_upstream.rs"]
-mod hyper_upstream;
-#[path = "support/metrics.rs"]
-mod metrics;
-#[path = "support/proxy_app.rs"]
-mod proxy_app;
+mod support;
 
-use bytes::Bytes;
-use http::Response;
-use http_body_util::Full;
+use support::proxy::TestProxy;
+use support::{metrics, upstreams};
+
 use platform::testing::{TestBackend, TestDatabase};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use strangler_proxy::app::Application;
 
 const TOKEN: &str = "watchdog-test-token-0123456789";
 /// The monolith has orders 1 to 1000; higher ids exist nowhere.
@@ -35,7 +28,7 @@ const LEGACY_HAS: u64 = 1000;
 /// An orders upstream holding the ids up to `has`: 200 with the order, 404
 /// (the same problem on both sides) otherwise.
 async fn orders(has: u64) -> String {
-    let addr = hyper_upstream::serve(move |req: http::Request<hyper::body::Incoming>| {
+    let addr = upstreams::serve(move |req: http::Request<hyper::body::Incoming>| {
         let id: u64 = req
             .uri()
             .path()
@@ -52,11 +45,7 @@ async fn orders(has: u64) -> String {
             } else {
                 (404, json!({"title": "Not Found", "status": 404}))
             };
-            Response::builder()
-                .status(status)
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(body.to_string())))
-                .unwrap()
+            upstreams::json(status, &body)
         }
     })
     .await;
@@ -64,10 +53,9 @@ async fn orders(has: u64) -> String {
 }
 
 struct Watched {
-    app: Application,
+    app: TestProxy,
     base: String,
     admin: String,
-    flags: PathBuf,
     client: reqwest::Client,
     _db: TestDatabase,
 }
@@ -75,38 +63,28 @@ struct Watched {
 /// The flags: `orders.shadow` on, `orders.new` off, `orders.canary` on at a
 /// rollout of 0 % when `canary` (the route is in `canary`, every client
 /// outside the cohort and shadowed), else off.
-fn flags_doc(canary: bool) -> String {
-    format!(
-        r#"{{"version": 2, "features": [
-            {{"name": "orders.shadow", "enabled": true, "strategies": [{{"name": "default"}}]}},
-            {{"name": "orders.canary", "enabled": {canary}, "strategies": [{{"name": "flexibleRollout",
-                "parameters": {{"rollout": "0", "stickiness": "userId", "groupId": "orders"}}}}]}},
-            {{"name": "orders.new", "enabled": false, "strategies": [{{"name": "default"}}]}}]}}"#
-    )
+fn flags_doc(canary: bool) -> Value {
+    json!({"version": 2, "features": [
+        {"name": "orders.shadow", "enabled": true, "strategies": [{"name": "default"}]},
+        {"name": "orders.canary", "enabled": canary, "strategies": [{"name": "flexibleRollout",
+            "parameters": {"rollout": "0", "stickiness": "userId", "groupId": "orders"}}]},
+        {"name": "orders.new", "enabled": false, "strategies": [{"name": "default"}]}]})
 }
 
 /// A proxy with route `orders` in `shadow` (or `canary`, see [`flags_doc`]),
 /// a new side holding the ids up to `new_has`, and a watchdog looking every
 /// second.
-async fn start(
-    name: &str,
-    backend: TestBackend,
-    new_has: u64,
-    min_requests: u64,
-    canary: bool,
-) -> Watched {
+async fn start(backend: TestBackend, new_has: u64, min_requests: u64, canary: bool) -> Watched {
     let db = TestDatabase::create(backend);
     let (legacy, new) = (orders(LEGACY_HAS).await, orders(new_has).await);
-    let toml = format!(
-        r#"
-[proxy]
-listen = "127.0.0.1:0"
-legacy = "{legacy}"
-[admin]
-listen = "127.0.0.1:0"
-token = "{TOKEN}"
-[flags]
-poll_interval_ms = 100
+    let app = TestProxy::builder()
+        .legacy_url(legacy)
+        .token(TOKEN)
+        .shadow_database(db.url())
+        .flags(flags_doc(canary))
+        .flags_toml("poll_interval_ms = 100")
+        .toml(&format!(
+            r#"
 [watchdog]
 interval = "1s"
 window = "1m"
@@ -123,20 +101,13 @@ new = "orders.new"
 [routes.shadow]
 max_per_second = 0
 "#
-    );
-    let url = db.url().to_owned();
-    let mut flags = PathBuf::new();
-    let app = proxy_app::start(&format!("watchdog-{name}-{backend:?}"), &toml, |s| {
-        s.shadow.database_url = url.into();
-        std::fs::write(&s.flags.file, flags_doc(canary)).unwrap();
-        flags = s.flags.file.clone();
-    })
-    .await;
+        ))
+        .spawn()
+        .await;
     Watched {
-        base: format!("http://{}", app.proxy_addr()),
-        admin: format!("http://{}", app.admin_addr()),
+        base: app.url(""),
+        admin: app.admin_url(""),
         app,
-        flags,
         client: reqwest::Client::new(),
         _db: db,
     }
@@ -166,7 +137,7 @@ impl Watched {
     /// Switches `orders.new` on and waits until the proxy has read it (asking
     /// the admin API: a probe request would count on one side or the other).
     async fn move_to_new(&self) {
-        strangler_proxy::flags::file::enable(&self.flags, "orders.new").unwrap();
+        strangler_proxy::flags::file::enable(self.app.flags_file(), "orders.new").unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.admin("/admin/routes").await[0]["mode"] != "new" {
             assert!(Instant::now() < deadline, "the route never moved to new");
@@ -175,15 +146,7 @@ impl Watched {
     }
 
     async fn admin(&self, path: &str) -> Value {
-        self.client
-            .get(format!("{}{path}", self.admin))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.app.admin_get(path).await
     }
 
     async fn rollbacks(&self) -> Vec<Value> {
@@ -225,7 +188,7 @@ impl Watched {
     }
 
     fn new_flag_on(&self) -> bool {
-        strangler_proxy::flags::file::list(&self.flags)
+        strangler_proxy::flags::file::list(self.app.flags_file())
             .unwrap()
             .iter()
             .any(|f| f.name == "orders.new" && f.enabled)
@@ -243,7 +206,7 @@ impl Watched {
 
 async fn a_new_side_that_lost_records_is_rolled_back(backend: TestBackend) {
     // The backfill stopped at 500: orders 501 to 1000 are lost on the new side.
-    let w = start("lost", backend, 500, 10, false).await;
+    let w = start(backend, 500, 10, false).await;
     // In shadow the monolith answers: its baseline is 5 in 25 = 20 % of 404s.
     w.ask((1..=20).chain(1001..=1005), "legacy").await;
     w.move_to_new().await;
@@ -295,7 +258,7 @@ async fn a_new_side_that_lost_records_is_rolled_back(backend: TestBackend) {
 async fn the_same_404_rate_as_the_monolith_is_no_reason(backend: TestBackend) {
     // The new side has every order; clients ask for ids that exist nowhere
     // half the time, before and after the move.
-    let w = start("same", backend, LEGACY_HAS, 10, false).await;
+    let w = start(backend, LEGACY_HAS, 10, false).await;
     w.ask((1..=20).chain(1001..=1020), "legacy").await;
     w.move_to_new().await;
     w.ask((21..=40).chain(1021..=1040), "new").await;
@@ -308,7 +271,7 @@ async fn the_same_404_rate_as_the_monolith_is_no_reason(backend: TestBackend) {
 }
 
 async fn below_the_minimum_nothing_happens(backend: TestBackend) {
-    let w = start("few", backend, 500, 10, false).await;
+    let w = start(backend, 500, 10, false).await;
     w.ask(1..=20, "legacy").await;
     w.move_to_new().await;
     // Nine lost orders: every one a 404 the monolith would not give, one
@@ -325,7 +288,7 @@ async fn below_the_minimum_nothing_happens(backend: TestBackend) {
 async fn a_canary_whose_shadow_samples_miss_records_is_rolled_back(backend: TestBackend) {
     // In canary at 0 %, the monolith serves everyone and shadows every
     // request: the copies find orders 501 and up missing on the new side.
-    let w = start("missing", backend, 500, 10, true).await;
+    let w = start(backend, 500, 10, true).await;
     assert_eq!(w.admin("/admin/routes").await[0]["mode"], "canary");
     w.ask(501..=530, "legacy").await;
 

@@ -1,8 +1,6 @@
 //! Reading the proxy's Prometheus text (`/metrics` on the admin listener) in
 //! tests.
 
-#![allow(dead_code)] // each test crate uses a different subset
-
 /// The text the admin listener at `admin` (`http://host:port`) serves on `/metrics`.
 pub async fn scrape(client: &reqwest::Client, admin: &str) -> String {
     client

@@ -1,6 +1,6 @@
 //! Shadow results to record in tests, and a store to record them in.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -1,8 +1,6 @@
 //! Test helpers for the flags file: a temporary folder removed on drop, a
 //! client-features document builder, and a bounded wait.
 
-#![allow(dead_code)] // each test crate uses a different subset
-
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};

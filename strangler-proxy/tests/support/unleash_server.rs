@@ -4,9 +4,7 @@
 //! test panics). Admin helpers create and flip toggles through the real admin
 //! API, failing the test when the server refuses.
 
-#![allow(dead_code)] // each test crate uses a different subset
-
-use crate::unleash_tools::npm_package;
+use super::unleash_tools::npm_package;
 use platform::testing::{TestBackend, TestDatabase};
 use stack::unleash::Admin;
 use std::process::{Child, Stdio};

@@ -2,8 +2,6 @@
 //! are missing: these tests must not skip silently. The one home of both is
 //! `stack::unleash` (the local stack starts the same server).
 
-#![allow(dead_code)] // each test crate uses a different subset
-
 use std::path::PathBuf;
 
 /// `node_modules/<package>` under tools/unleash; panics with what to run if absent.
