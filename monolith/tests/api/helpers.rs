@@ -163,6 +163,12 @@ impl TestApp {
         .await
     }
 
+    /// Places a card order of `lines` for `cust`, expecting 201; its answer.
+    pub async fn card_order(&self, cust: i64, lines: Value) -> Value {
+        let res = self.place_order(cust, lines, "card").await;
+        self.expect(res, StatusCode::CREATED).await
+    }
+
     pub async fn item(&self, sku: &str) -> Value {
         let res = self.get(&format!("/api/v1/inventory/{sku}")).await;
         self.expect(res, StatusCode::OK).await

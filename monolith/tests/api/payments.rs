@@ -15,11 +15,7 @@ async fn refunds_stay_within_the_capture(backend: TestBackend, port: Port) {
     let cust = app.create_customer("Donald Knuth").await;
     app.stock("W-1", 1000, 2).await;
     let order = app
-        .expect(
-            app.place_order(cust, json!([{"sku": "W-1", "qty": 1}]), "card")
-                .await,
-            StatusCode::CREATED,
-        )
+        .card_order(cust, json!([{"sku": "W-1", "qty": 1}]))
         .await;
     let path = format!("/api/v1/payments/{}/refunds", order["pay"]);
 

@@ -35,11 +35,7 @@ async fn each_payments_write_records_its_change(backend: TestBackend) {
     let cust = app.create_customer("Grace Hopper").await;
     app.stock("W-1", 1500, 5).await;
     let order = app
-        .expect(
-            app.place_order(cust, json!([{"sku": "W-1", "qty": 2}]), "card")
-                .await,
-            StatusCode::CREATED,
-        )
+        .card_order(cust, json!([{"sku": "W-1", "qty": 2}]))
         .await;
     let (pay, inv) = (
         order["pay"].as_i64().unwrap(),
@@ -195,11 +191,7 @@ async fn the_services_changes_are_applied_once_in_order_without_echo(backend: Te
     let cust = app.create_customer("Ada").await;
     app.stock("W-1", 1000, 2).await;
     let order = app
-        .expect(
-            app.place_order(cust, json!([{"sku": "W-1", "qty": 1}]), "card")
-                .await,
-            StatusCode::CREATED,
-        )
+        .card_order(cust, json!([{"sku": "W-1", "qty": 1}]))
         .await;
     assert!(order["pay"].as_i64().unwrap() < 1_000_000_000, "{order}");
     let own = app
@@ -232,11 +224,7 @@ async fn refunds_both_sides_took_of_one_payment_add_up(backend: TestBackend) {
     let cust = app.create_customer("Ada").await;
     app.stock("W-1", 5000, 2).await;
     let order = app
-        .expect(
-            app.place_order(cust, json!([{"sku": "W-1", "qty": 1}]), "card")
-                .await,
-            StatusCode::CREATED,
-        )
+        .card_order(cust, json!([{"sku": "W-1", "qty": 1}]))
         .await;
     let pay = order["pay"].as_i64().unwrap();
     let refunds_path = format!("/api/v1/payments/{pay}/refunds");

@@ -36,8 +36,8 @@ async fn canary_cohorts_are_sticky_and_only_grow(backend: TestBackend) {
     let path = format!("/api/v1/payments/{pay}");
     let customers: Vec<String> = (1..=1000).map(|n| format!("customer-{n}")).collect();
 
-    stack.rollout("payments.canary", 25);
-    stack.enable("payments.canary");
+    stack.flags.rollout("payments.canary", 25);
+    stack.flags.enable("payments.canary");
     stack.wait_for_flag("payments.canary", true, "25%").await;
     let quarter = on_new_side(&stack, &customers, &path).await;
     let share = quarter.len() as f64 / 10.0;
@@ -46,7 +46,7 @@ async fn canary_cohorts_are_sticky_and_only_grow(backend: TestBackend) {
         "25 % rollout put {share} % on the new side"
     );
 
-    stack.rollout("payments.canary", 50);
+    stack.flags.rollout("payments.canary", 50);
     stack.wait_for_flag("payments.canary", true, "50%").await;
     let half = on_new_side(&stack, &customers, &path).await;
     let share = half.len() as f64 / 10.0;

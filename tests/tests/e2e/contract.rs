@@ -112,7 +112,7 @@ async fn inventory_answers_alike_on_both_sides(backend: TestBackend) {
         "the scenario itself works"
     );
 
-    stack.enable("inventory.new");
+    stack.flags.enable("inventory.new");
     stack
         .wait_for_backend(None, "/api/v1/inventory/ANY", "new")
         .await;
@@ -241,7 +241,7 @@ async fn orders_answer_alike_through_the_saga(backend: TestBackend) {
     assert_eq!(on_monolith[0].status, 201, "the scenario itself works");
 
     for flag in ["inventory.new", "shipments.new"] {
-        stack.enable(flag);
+        stack.flags.enable(flag);
     }
     stack
         .wait_for_backend(None, "/api/v1/shipments/1", "new")
@@ -252,12 +252,12 @@ async fn orders_answer_alike_through_the_saga(backend: TestBackend) {
 
     // canary, with this customer in the cohort; then new, for everyone
     let who = Some("customer-7");
-    stack.rollout("orders.canary", 100);
-    stack.enable("orders.canary");
+    stack.flags.rollout("orders.canary", 100);
+    stack.flags.enable("orders.canary");
     stack.wait_for_backend(who, "/api/v1/orders/1", "new").await;
     let in_canary = order_scenario(&stack, &stack.proxy, who, customer).await;
-    stack.enable("orders.new");
-    stack.disable("orders.canary");
+    stack.flags.enable("orders.new");
+    stack.flags.disable("orders.canary");
     stack
         .wait_for_backend(None, "/api/v1/orders/1", "new")
         .await;

@@ -13,7 +13,7 @@ async fn a_stopped_service_falls_back_for_reads_only(backend: TestBackend) {
     let stack = Stack::start(backend).await;
     let pay = stack.paid_order().await;
     let path = format!("/api/v1/payments/{pay}");
-    stack.enable("payments.new");
+    stack.flags.enable("payments.new");
     stack.wait_for_backend(None, &path, "new").await;
 
     // The payment service goes away (the route now points where nothing listens).

@@ -142,7 +142,7 @@ async fn metrics_move_as_requests_flow_and_pass_promtool(backend: TestBackend) {
     );
 
     // Shadow: a backfilled payment compares equal, one the service lacks does not.
-    stack.enable("payments.shadow");
+    stack.flags.enable("payments.shadow");
     stack.wait_for_flag("payments.shadow", true, "100%").await;
     assert_eq!(stack.backend(Some("c-1"), &path).await, "legacy");
     let outcome = |o: &'static str| [("route", "payments"), ("outcome", o)];
@@ -179,8 +179,8 @@ async fn metrics_move_as_requests_flow_and_pass_promtool(backend: TestBackend) {
     assert_eq!(count(&text, "strangler_shadow_dropped_total", &full), 0.0);
 
     // New, then the service goes away: GETs fall back to the monolith.
-    stack.disable("payments.shadow");
-    stack.enable("payments.new");
+    stack.flags.disable("payments.shadow");
+    stack.flags.enable("payments.new");
     stack.wait_for_backend(None, &path, "new").await;
     assert_eq!(
         stack.repoint_payments(&dead_upstream()).await.status(),

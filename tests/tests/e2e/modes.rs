@@ -21,17 +21,17 @@ async fn flags_move_a_route_and_back_without_restart(backend: TestBackend) {
     assert_eq!(stack.backend(who, &path).await, "legacy");
     assert_eq!(stack.admin_get("/admin/routes").await[0]["mode"], "legacy");
 
-    stack.rollout("payments.canary", 100);
-    stack.enable("payments.canary");
+    stack.flags.rollout("payments.canary", 100);
+    stack.flags.enable("payments.canary");
     stack.wait_for_backend(who, &path, "new").await;
     assert_eq!(stack.admin_get("/admin/routes").await[0]["mode"], "canary");
 
-    stack.enable("payments.new");
-    stack.disable("payments.canary");
+    stack.flags.enable("payments.new");
+    stack.flags.disable("payments.canary");
     stack.wait_for_backend(None, &path, "new").await;
     assert_eq!(stack.admin_get("/admin/routes").await[0]["mode"], "new");
 
-    stack.disable("payments.new");
+    stack.flags.disable("payments.new");
     stack.wait_for_backend(who, &path, "legacy").await;
     assert_eq!(stack.admin_get("/admin/routes").await[0]["mode"], "legacy");
     let routes = stack.admin_get("/admin/routes").await;
@@ -170,8 +170,8 @@ async fn the_legacy_contract_holds_in_every_mode(backend: TestBackend) {
     contract_suite(&stack, who, pay, &expected, "legacy").await;
 
     // canary, with this customer in the cohort
-    stack.rollout("payments.canary", 100);
-    stack.enable("payments.canary");
+    stack.flags.rollout("payments.canary", 100);
+    stack.flags.enable("payments.canary");
     let pay = stack.paid_order().await;
     let expected = stack.backfill_payment(pay).await;
     stack
@@ -180,7 +180,7 @@ async fn the_legacy_contract_holds_in_every_mode(backend: TestBackend) {
     contract_suite(&stack, who, pay, &expected, "new").await;
 
     // new, for everyone
-    stack.enable("payments.new");
+    stack.flags.enable("payments.new");
     let pay = stack.paid_order().await;
     let expected = stack.backfill_payment(pay).await;
     stack

@@ -79,9 +79,9 @@ async fn bad_files_keep_the_last_good_state(backend: TestBackend) {
     std::fs::write(&stack.config_file, good).unwrap();
 
     // A flags file that is not JSON: last good flags kept, error reported.
-    stack.enable("payments.new");
+    stack.flags.enable("payments.new");
     stack.wait_for_backend(None, &path, "new").await;
-    std::fs::write(&stack.flags_file, "{ not json").unwrap();
+    std::fs::write(&stack.flags.0, "{ not json").unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let flags = stack.admin_get("/admin/flags").await;

@@ -25,7 +25,7 @@ async fn a_shadowed_refund_leaves_nothing_in_the_service(backend: TestBackend) {
     let service_db = Db::connect(&stack.payment_db, payment::migrations()).unwrap();
     let events_before = outbox_events(&service_db).await;
 
-    stack.enable("payments.shadow");
+    stack.flags.enable("payments.shadow");
     stack.wait_for_flag("payments.shadow", true, "100%").await;
     let refund = stack
         .client

@@ -31,7 +31,7 @@ pub struct Stack {
     pub fulfillment: String,
     /// The payment service's own database.
     pub payment_db: platform::settings::DatabaseSettings,
-    pub flags_file: PathBuf,
+    pub flags: FlagsFile,
     pub config_file: PathBuf,
     pub client: reqwest::Client,
     /// Settings appended to the proxy's file (tests that tune the watchdog).
@@ -198,7 +198,7 @@ impl Stack {
             payment,
             fulfillment,
             payment_db: payment_db.settings.clone(),
-            flags_file,
+            flags: FlagsFile(flags_file),
             config_file,
             client: reqwest::Client::new(),
             extra: extra.to_owned(),
@@ -271,25 +271,9 @@ impl Stack {
         order["pay"].as_i64().unwrap()
     }
 
-    pub fn enable(&self, flag: &str) {
-        file::enable(&self.flags_file, flag).unwrap();
-    }
-
-    pub fn disable(&self, flag: &str) {
-        file::disable(&self.flags_file, flag).unwrap();
-    }
-
-    pub fn rollout(&self, flag: &str, percent: u32) {
-        file::rollout(&self.flags_file, flag, Percent::new(percent).unwrap()).unwrap();
-    }
-
     /// The backend that served `path` for `customer`.
     pub async fn backend(&self, customer: Option<&str>, path: &str) -> String {
-        let res = self.get_as(customer, path).await;
-        res.headers()["x-strangler-backend"]
-            .to_str()
-            .unwrap()
-            .to_owned()
+        served_by(&self.get_as(customer, path).await)
     }
 
     /// Polls until `path` is served by `backend` (flag changes take a poll
@@ -368,8 +352,7 @@ impl Stack {
     /// Rewrites the settings file with `payment` as the new upstream and asks
     /// the proxy to reload it.
     pub async fn repoint_payments(&self, payment: &str) -> reqwest::Response {
-        let text =
-            config(&self.monolith, payment, &self.fulfillment, &self.flags_file) + &self.extra;
+        let text = config(&self.monolith, payment, &self.fulfillment, &self.flags.0) + &self.extra;
         std::fs::write(&self.config_file, text).unwrap();
         self.client
             .post(format!("{}/admin/reload", self.admin))
@@ -458,4 +441,29 @@ impl Stack {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// The proxy's flags file, changed as `strangler flags` changes it.
+pub struct FlagsFile(pub PathBuf);
+
+impl FlagsFile {
+    pub fn enable(&self, flag: &str) {
+        file::enable(&self.0, flag).unwrap();
+    }
+
+    pub fn disable(&self, flag: &str) {
+        file::disable(&self.0, flag).unwrap();
+    }
+
+    pub fn rollout(&self, flag: &str, percent: u32) {
+        file::rollout(&self.0, flag, Percent::new(percent).unwrap()).unwrap();
+    }
+}
+
+/// Who answered, as the proxy says (`x-strangler-backend`).
+pub fn served_by(res: &reqwest::Response) -> String {
+    res.headers()["x-strangler-backend"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }

@@ -105,7 +105,7 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
     }
 
     // shadow: the monolith still takes every write (a write is not shadowed).
-    s.enable("payments.shadow");
+    s.flags.enable("payments.shadow");
     s.wait_for_mode("payments", "shadow").await;
     s.post(
         format!("{proxy}/api/v1/payments/{p1}/refunds"),
@@ -122,8 +122,8 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
     // canary at 50 %, by the payment's id: a payment in the cohort is the
     // service's to write, one outside it the monolith's; each write reaches
     // the other side.
-    s.rollout("payments.canary", 50);
-    s.enable("payments.canary");
+    s.flags.rollout("payments.canary", 50);
+    s.flags.enable("payments.canary");
     s.wait_for_mode("payments", "canary").await;
     let (mut in_cohort, mut outside) = (None, None);
     for &p in &more {
@@ -165,10 +165,10 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
         |p| p["refunded"]["amount"] == "0.50",
     )
     .await;
-    s.disable("payments.canary");
+    s.flags.disable("payments.canary");
 
     // new: the service takes the writes, through the proxy and its own API.
-    s.enable("payments.new");
+    s.flags.enable("payments.new");
     s.wait_for_backend(&format!("/api/v1/payments/{p1}"), "new")
         .await;
     let shown = s
@@ -219,7 +219,7 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
 
     // The service dies right after its writes; the route goes back.
     s.kill_payment();
-    s.disable("payments.new");
+    s.flags.disable("payments.new");
     s.wait_for_backend(&format!("/api/v1/payments/{p1}"), "legacy")
         .await;
     // It comes back; its relay (or JetStream consumer) carries on.

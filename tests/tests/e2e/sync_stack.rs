@@ -6,7 +6,7 @@
 //! The one way the e2e tests start a stack with sync both ways (`sync.rs`,
 //! `under_load.rs`).
 
-use crate::stack::{FLAGS, TOKEN, config, decided_by_record};
+use crate::stack::{FLAGS, FlagsFile, TOKEN, config, decided_by_record, served_by};
 use platform::db::Db;
 use platform::relay::{EventsSettings, Relay, Transport};
 use platform::testing::{TestBackend, TestDatabase};
@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use strangler_proxy::app::Application;
-use strangler_proxy::flags::file::{self, Percent};
 
 /// How a [`SyncStack`] starts.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +48,7 @@ pub struct SyncStack {
     /// The payment service's own address (its process is restarted on it).
     pub payment: String,
     pub monolith_db: Db,
-    flags: PathBuf,
+    pub flags: FlagsFile,
     pub client: reqwest::Client,
     payment_process: Option<Child>,
     payment_config: PathBuf,
@@ -173,7 +172,7 @@ impl SyncStack {
             monolith,
             payment,
             monolith_db: Db::connect(&m.database, monolith::migrations()).unwrap(),
-            flags,
+            flags: FlagsFile(flags),
             client: reqwest::Client::new(),
             payment_process: None,
             payment_config,
@@ -249,7 +248,7 @@ impl SyncStack {
     /// Points the payments route's new side at `new` (a candidate in front of
     /// the service, or the service itself) and has the proxy reload.
     pub async fn repoint_payments(&self, new: &str) {
-        let text = Self::routes(&self.monolith, new, &self.flags, &self.proxy_extra);
+        let text = Self::routes(&self.monolith, new, &self.flags.0, &self.proxy_extra);
         std::fs::write(&self.config_file, text).unwrap();
         let res = self
             .client
@@ -259,18 +258,6 @@ impl SyncStack {
             .await
             .unwrap();
         assert!(res.status().is_success(), "reload: {}", res.status());
-    }
-
-    pub fn enable(&self, flag: &str) {
-        file::enable(&self.flags, flag).unwrap();
-    }
-
-    pub fn disable(&self, flag: &str) {
-        file::disable(&self.flags, flag).unwrap();
-    }
-
-    pub fn rollout(&self, flag: &str, percent: u32) {
-        file::rollout(&self.flags, flag, Percent::new(percent).unwrap()).unwrap();
     }
 
     pub async fn admin_get(&self, path: &str) -> Value {
@@ -378,10 +365,7 @@ impl SyncStack {
             .send()
             .await
             .unwrap();
-        res.headers()["x-strangler-backend"]
-            .to_str()
-            .unwrap()
-            .to_owned()
+        served_by(&res)
     }
 
     /// Waits until the proxy reports `route` in `mode` (it re-reads the

@@ -103,7 +103,7 @@ async fn a_migration_under_load_goes_unnoticed(backend: TestBackend) {
     // Shadow, with every third read-only payment planted.
     candidate.choose(load.read_pool().iter().step_by(3).copied());
     candidate.set(Behaviour::Plant);
-    stack.enable("payments.shadow");
+    stack.flags.enable("payments.shadow");
     stack.wait_for_mode("payments", "shadow").await;
     load.mark("shadow");
     load.run_for(600).await;
@@ -114,8 +114,8 @@ async fn a_migration_under_load_goes_unnoticed(backend: TestBackend) {
     // Canary at 50 %, by the payment's id, to the service itself (the
     // proxy sees its connections refused once it is killed).
     stack.repoint_payments(&stack.payment).await;
-    stack.rollout("payments.canary", 50);
-    stack.enable("payments.canary");
+    stack.flags.rollout("payments.canary", 50);
+    stack.flags.enable("payments.canary");
     stack.wait_for_mode("payments", "canary").await;
     load.mark("canary 50 %");
     load.run_for(300).await;
@@ -142,7 +142,7 @@ async fn a_migration_under_load_goes_unnoticed(backend: TestBackend) {
     stack.start_payment().await;
     load.mark("payment service restarted");
     stack.caught_up().await;
-    stack.enable("payments.new");
+    stack.flags.enable("payments.new");
     stack.wait_for_mode("payments", "new").await;
     load.mark("new");
     load.run_for(300).await;
@@ -169,7 +169,7 @@ async fn a_migration_under_load_goes_unnoticed(backend: TestBackend) {
 
     // Fixed; forward again.
     candidate.set(Behaviour::Faithful);
-    stack.enable("payments.new");
+    stack.flags.enable("payments.new");
     stack.wait_for_mode("payments", "new").await;
     load.mark("new again");
     load.run_for(300).await;

@@ -148,12 +148,12 @@ async fn one_trace_through_proxy_monolith_and_payment_service_and_no_secrets_log
 
     assert_eq!(traced_get(&stack, &path, 1, "trace-legacy").await, "legacy");
 
-    stack.enable("payments.shadow");
+    stack.flags.enable("payments.shadow");
     stack.wait_for_flag("payments.shadow", true, "100%").await;
     assert_eq!(traced_get(&stack, &path, 2, "trace-shadow").await, "legacy");
 
-    stack.disable("payments.shadow");
-    stack.enable("payments.new");
+    stack.flags.disable("payments.shadow");
+    stack.flags.enable("payments.new");
     stack.wait_for_backend(None, &path, "new").await;
     assert_eq!(traced_get(&stack, &path, 3, "trace-new").await, "new");
 
@@ -313,7 +313,7 @@ async fn one_trace_from_the_proxy_to_the_consumer_of_the_refund_event() {
     let fulfillment_order = format!("{}/v2/orders/by-legacy-id/{order_id}", stack.fulfillment);
 
     // The refund, in client trace 5, through the proxy to the payment service.
-    stack.enable("payments.new");
+    stack.flags.enable("payments.new");
     let path = format!("/api/v1/payments/{pay}");
     stack.wait_for_backend(None, &path, "new").await;
     let (trace, parent) = client_trace(5);
