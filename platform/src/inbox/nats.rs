@@ -14,7 +14,7 @@ use crate::outbox::Envelope;
 use crate::relay::EventsSettings;
 use crate::relay::nats::connect;
 use crate::trace_context::{TRACEPARENT, TRACESTATE, TraceContext};
-use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+use async_nats::jetstream::consumer::{AckPolicy, Consumer as Durable, DeliverPolicy, pull};
 use async_nats::jetstream::{AckKind, Message};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 /// nothing else flows until this passes: short, since applying an event is
 /// one short transaction, and a second delivery is only a duplicate the
 /// inbox skips.
-const ACK_WAIT: Duration = Duration::from_secs(5);
+pub(crate) const ACK_WAIT: Duration = Duration::from_secs(5);
 
 /// A running consumer.
 pub struct Consumer {
@@ -92,21 +92,26 @@ async fn consume(
     backoff: &mut Duration,
 ) -> Result<(), String> {
     let (_js, stream) = connect(settings).await?;
-    let consumer = stream
-        .get_or_create_consumer(
-            &settings.consumer,
-            pull::Config {
-                durable_name: Some(settings.consumer.clone()),
-                filter_subject: filter.to_owned(),
-                ack_policy: AckPolicy::Explicit,
-                deliver_policy: DeliverPolicy::All,
-                max_ack_pending: 1,
-                ack_wait: ACK_WAIT,
-                ..Default::default()
-            },
-        )
+    // Create or update: a durable consumer made by an older release keeps
+    // its position but takes this config (a shorter `ack_wait` above all);
+    // merely getting it would keep the old settings for good.
+    let consumer: Durable<pull::Config> = stream
+        .create_consumer(pull::Config {
+            durable_name: Some(settings.consumer.clone()),
+            filter_subject: filter.to_owned(),
+            ack_policy: AckPolicy::Explicit,
+            deliver_policy: DeliverPolicy::All,
+            max_ack_pending: 1,
+            ack_wait: ACK_WAIT,
+            ..Default::default()
+        })
         .await
-        .map_err(|e| format!("cannot create the consumer {}: {e}", settings.consumer))?;
+        .map_err(|e| {
+            format!(
+                "cannot create or update the consumer {}: {e}",
+                settings.consumer
+            )
+        })?;
     let mut messages = consumer
         .messages()
         .await

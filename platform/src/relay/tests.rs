@@ -403,6 +403,45 @@ async fn a_broker_restart_loses_nothing(backend: TestBackend) {
     assert_eq!(applied_rows(&db).await, vec![1, 2, 3, 4, 5, 6]);
 }
 
+/// A durable consumer left by an older release (30 s ack wait) takes this
+/// release's config when the consumer starts, and keeps its position.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_durable_consumer_takes_the_current_config() {
+    use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+    let (_guard, db) = setup_both(TestBackend::Sqlite).await;
+    let (inbox, seen) = recording_inbox(&db);
+    let settings = settings(Transport::Nats, vec![]);
+    let (_js, stream) = super::nats::connect(&settings).await.unwrap();
+    let old: async_nats::jetstream::consumer::Consumer<pull::Config> = stream
+        .create_consumer(pull::Config {
+            durable_name: Some(settings.consumer.clone()),
+            filter_subject: settings.subject(inbox.event_types().next().unwrap()),
+            ack_policy: AckPolicy::Explicit,
+            deliver_policy: DeliverPolicy::All,
+            max_ack_pending: 1,
+            ack_wait: Duration::from_secs(30),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(old.cached_info().config.ack_wait, Duration::from_secs(30));
+    record_events(&db, 1, 3).await;
+    let relay = Relay::spawn(db.clone(), &settings).unwrap().unwrap();
+    until_empty(&db).await;
+    let consumer = crate::inbox::nats::Consumer::spawn(inbox, &settings).unwrap();
+    eventually("three events applied", || {
+        let n = seen.lock().unwrap().len();
+        async move { n >= 3 }
+    })
+    .await;
+    let info = stream.consumer_info(&settings.consumer).await.unwrap();
+    assert_eq!(info.config.ack_wait, crate::inbox::nats::ACK_WAIT);
+    relay.stop().await;
+    consumer.stop().await;
+    assert_eq!(applied_rows(&db).await, vec![1, 2, 3]);
+    delete_stream(&settings).await;
+}
+
 async fn delete_stream(settings: &EventsSettings) {
     let client = async_nats::connect(settings.nats_url.as_str())
         .await
