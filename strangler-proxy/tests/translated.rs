@@ -237,3 +237,71 @@ async fn v2_calls_on_the_own_codec_match_hypers() {
     // Kept between requests; a new one after each the service closed.
     assert_eq!(own_connections, 3, "v2 connections on the own codec");
 }
+
+/// A refund the payment service takes (201) but answers in a shape the ACL
+/// cannot show: the client is told the write may have been applied, on both
+/// codecs, never a plain failure it would take for a refusal.
+#[tokio::test]
+async fn an_untranslatable_answer_to_a_write_says_it_may_have_been_applied() {
+    let new = upstreams::serve(|req: hyper::Request<hyper::body::Incoming>| async move {
+        if req.method() == hyper::Method::GET {
+            let payment: serde_json::Value =
+                serde_json::from_str(&PAYMENT.replace("{id}", "1")).unwrap();
+            upstreams::json(200, &payment)
+        } else {
+            upstreams::json(201, &serde_json::json!({"not": "a refund"}))
+        }
+    })
+    .await;
+    let (monolith, monolith_calls) = counting(Duration::ZERO).await;
+    for codec in [Codec::Own, Codec::Hyper] {
+        let app = TestProxy::builder()
+            .legacy(monolith)
+            .flags(document(vec![simple_flag("payments.new", true)]))
+            .toml(&format!(
+                r#"
+[[routes]]
+name = "payments"
+patterns = ["/api/v1/payments/{{id}}/refunds"]
+new = "http://{new}"
+translator = "payments"
+[routes.flags]
+new = "payments.new"
+"#
+            ))
+            .adjust(move |settings| settings.proxy.codec = codec)
+            .spawn()
+            .await;
+        let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
+        let body = r#"{"amt":1000,"rsn":"dent"}"#;
+        let post = format!(
+            "POST /api/v1/payments/1/refunds HTTP/1.1\r\nHost: shop.example\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(post.as_bytes()).await.unwrap();
+        let (status, _, answer) = response(&mut stream, &mut Vec::new(), false).await;
+        assert!(status.contains(" 502 "), "{codec:?}: {status} {answer}");
+        let problem: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .ends_with(":new-side-answer-untranslatable"),
+            "{codec:?}: {problem}"
+        );
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("may have been applied"),
+            "{codec:?}: {problem}"
+        );
+        app.stop().await;
+    }
+    assert_eq!(
+        *monolith_calls.lock().unwrap(),
+        0,
+        "a write never falls back"
+    );
+}

@@ -401,8 +401,6 @@ pub(crate) fn may_fall_back(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Takes the client's correlation id, or gives the request a new one so the
-/// upstreams log the same id.
 /// The client's correlation id, or a new one (UUID v4, simple form) put on
 /// the request; as a header value, so passing it on copies nothing.
 fn correlation_id(req: &mut Request<Body>) -> HeaderValue {

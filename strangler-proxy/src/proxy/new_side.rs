@@ -215,6 +215,21 @@ impl Proxy {
         crate::limited!(warn, route = %route.name, reason = %failure, "new side failed; a write, no fallback");
         Translated::Problem(match &failure {
             translate::NewSideFailure::Upstream(e) => e.response(&new.to_string()),
+            // It answered a write and the answer cannot be shown: the write
+            // may well have been applied, and the client must not take this
+            // for a refusal (it repeats with its key, or reads the record).
+            translate::NewSideFailure::Untranslatable(e) if !legacy.method.is_safe() => {
+                body::problem(
+                    StatusCode::BAD_GATEWAY,
+                    "new-side-answer-untranslatable",
+                    &format!(
+                        "the new service for `{}` answered, but its answer has no legacy \
+                         translation ({e}): the write may have been applied; read the record, \
+                         or repeat the request with the same Idempotency-Key",
+                        route.name
+                    ),
+                )
+            }
             other => body::problem(
                 StatusCode::BAD_GATEWAY,
                 "new-side-failed",

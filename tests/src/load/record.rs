@@ -63,11 +63,16 @@ pub struct Outcome {
 /// Whether an answer (`None`: none came) leaves a write's outcome unknown:
 /// no answer at all, or the proxy's 502 or 504 saying the upstream may have
 /// acted (`upstream-timeout`: no answer in time; `upstream-failed`: the
-/// connection broke mid-exchange). Every other answer is known: a 2xx
+/// connection broke mid-exchange; `new-side-answer-untranslatable`: the new
+/// side answered a write in a way the ACL cannot show). Every other answer is known: a 2xx
 /// happened, a 4xx did not, and so did not a 5xx the owner answered itself
 /// or the proxy's `upstream-unreachable` (nothing was sent).
 pub fn outcome_unknown(status: Option<u16>, body: &serde_json::Value) -> bool {
-    const MAY_HAVE_ACTED: [&str; 2] = [":upstream-timeout", ":upstream-failed"];
+    const MAY_HAVE_ACTED: [&str; 3] = [
+        ":upstream-timeout",
+        ":upstream-failed",
+        ":new-side-answer-untranslatable",
+    ];
     match status {
         None => true,
         Some(502 | 504) => body["type"]
@@ -263,6 +268,10 @@ mod tests {
         assert!(!outcome_unknown(
             Some(502),
             &problem("upstream-unreachable")
+        ));
+        assert!(outcome_unknown(
+            Some(502),
+            &problem("new-side-answer-untranslatable")
         ));
         assert!(!outcome_unknown(Some(502), &problem("new-side-failed")));
         assert!(!outcome_unknown(Some(503), &problem("upstream-failed")));
