@@ -1,4 +1,5 @@
-//! `monolith`: serve the legacy API (default) or seed demo data.
+//! `monolith`: serve the legacy API (default), seed demo data, or retire
+//! the payments tables once the payment service owns every payment.
 
 use clap::{Parser, Subcommand};
 use monolith::settings::Settings;
@@ -23,6 +24,9 @@ enum Command {
     Serve,
     /// Fill the database with deterministic demo data through the legacy API.
     Seed(monolith::seed::SeedArgs),
+    /// Archive a moved-out context's tables (every row, as JSON lines) and
+    /// drop them, once the service owns all of it and sync has drained.
+    Retire(monolith::payments::retire::RetireArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings),
         Command::Seed(args) => monolith::seed::run(&settings, &args),
+        Command::Retire(args) => monolith::payments::retire::run(&settings, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,8 @@
 //! The wiring of the modules' ports: which implementation each module gets of
 //! the others. Every port is in-process, except that payments may also go to
 //! the payment service, per call, by the payments route's flags (branch by
-//! abstraction, `payments.owner = "flags"`), without touching callers' rules.
+//! abstraction, `payments.owner = "flags"`), or always once the route is
+//! retired (`payments.owner = "service"`), without touching callers' rules.
 
 use crate::customers::port::{CustomersPort, InProcessCustomers};
 use crate::payments::port::owner::OwnerFlags;
@@ -40,21 +41,26 @@ impl Ports {
         if p.owner == PaymentsOwner::Monolith {
             return Ok(ports);
         }
-        let flags = p
-            .flags
-            .open()
-            .await
-            .with_context(|| p.flags.open_failed())?;
         let remote = RemotePayments::new(
             &p.service_url,
             Duration::from_millis(p.timeout_ms),
             &settings.legacy.timezone,
         )?;
-        let owner = OwnerFlags::new(flags, &p.route, &p.canary_flag, &p.new_flag);
         let local = Arc::new(InProcessPayments::new(ports.customers.clone()));
+        let payments = if p.owner == PaymentsOwner::Service {
+            Payments::by_service(local, remote)
+        } else {
+            let flags = p
+                .flags
+                .open()
+                .await
+                .with_context(|| p.flags.open_failed())?;
+            let owner = OwnerFlags::new(flags, &p.route, &p.canary_flag, &p.new_flag);
+            Payments::by_flags(local, owner, remote)
+        };
         Ok(Self {
             customers: ports.customers,
-            payments: Payments::by_flags(local, owner, remote),
+            payments,
         })
     }
 }

@@ -42,13 +42,17 @@ pub enum PaymentsOwner {
     Monolith,
     /// Per call, by the payments route's flags, as the proxy decides.
     Flags,
+    /// Every payment is the payment service's (no flags read): the route is
+    /// retired; no local path is taken, no change of the service's is
+    /// applied here, and `monolith retire payments` may drop the tables.
+    Service,
 }
 
 /// The payments port's choice and the payment service.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentsSettings {
-    /// `monolith` or `flags`.
+    /// `monolith`, `flags` or `service`.
     #[serde(deserialize_with = "settings::named")]
     pub owner: PaymentsOwner,
     /// The payment service's base URL.
@@ -81,7 +85,7 @@ impl Validate for Settings {
         self.events.validate()?;
         LegacyClock::parse(&self.legacy.timezone)
             .map_err(|e| InvalidSetting::new("legacy.timezone", e))?;
-        if self.payments.owner == PaymentsOwner::Flags {
+        if self.payments.owner != PaymentsOwner::Monolith {
             let url = &self.payments.service_url;
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(InvalidSetting::new(
@@ -95,6 +99,8 @@ impl Validate for Settings {
                     "must be greater than 0",
                 ));
             }
+        }
+        if self.payments.owner == PaymentsOwner::Flags {
             self.payments.flags.check("payments.flags")?;
         }
         Ok(())
@@ -123,6 +129,22 @@ mod tests {
         let bad = DEFAULTS
             .replace("owner = \"monolith\"", "owner = \"flags\"")
             .replace("http://127.0.0.1:8082", "127.0.0.1:8082");
+        let err = settings::load::<Settings>(&bad, None, "MONOLITH_TEST_NONE").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid setting `payments.service_url`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn owner_service_needs_a_service_url_but_no_flags() {
+        let service = DEFAULTS
+            .replace("owner = \"monolith\"", "owner = \"service\"")
+            .replace("source = \"file\"", "source = \"server\"");
+        let s: Settings = settings::load(&service, None, "MONOLITH_TEST_NONE").unwrap();
+        assert_eq!(s.payments.owner, PaymentsOwner::Service);
+        let bad = service.replace("http://127.0.0.1:8082", "");
         let err = settings::load::<Settings>(&bad, None, "MONOLITH_TEST_NONE").unwrap_err();
         assert!(
             err.to_string()

@@ -6,7 +6,7 @@
 
 use crate::legacy::LegacyClock;
 use crate::ports::Ports;
-use crate::settings::Settings;
+use crate::settings::{PaymentsOwner, Settings};
 use crate::{customers, fulfillment, payments};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -62,7 +62,15 @@ impl AppState {
             )
         })?;
         let clock = LegacyClock::parse(&settings.legacy.timezone).map_err(anyhow::Error::msg)?;
-        let inbox = payments::sync::apply::handlers(Inbox::new(db.clone()));
+        // Once the service owns every payment its changes are not applied
+        // here (the inbox acknowledges and ignores them): the tables they
+        // would update are archived and dropped.
+        let inbox = match settings.payments.owner {
+            PaymentsOwner::Service => Inbox::new(db.clone()),
+            PaymentsOwner::Monolith | PaymentsOwner::Flags => {
+                payments::sync::apply::handlers(Inbox::new(db.clone()))
+            }
+        };
         Ok(Self {
             inbox: web::Data::new(inbox),
             sync: web::Data::new(SyncSide::new(payments::sync::ORIGIN, &settings.events)),
@@ -111,6 +119,7 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let payments_gone = state.ports.payments.all_remote();
     let app = platform::server::base_app(state.max_body_bytes, state.metrics)
         .app_data(state.db)
         .app_data(state.ports)
@@ -122,6 +131,11 @@ pub fn app(
         .configure(platform::sync::status::configure)
         // Before the `/api/v1` scope, which would otherwise claim the path.
         .route("/api/v1/openapi.json", web::get().to(openapi_json))
+        .configure(|cfg| {
+            if payments_gone {
+                payments::gone::configure(cfg);
+            }
+        })
         .configure(platform::health::configure);
     register(app.into_utoipa_app()).into_app()
 }

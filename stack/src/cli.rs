@@ -75,6 +75,16 @@ pub enum Command {
         /// `on` or `off`.
         state: SyncState,
     },
+    /// Hand every payment to the payment service for good, once the proxy's
+    /// payments routes are retired: the monolith's `payments.owner =
+    /// "service"` (no local path, no flags read), and the service's changes
+    /// no longer sent to the monolith. Restarts the payment service and the
+    /// monolith; `monolith retire payments` can then drop the tables.
+    Retire {
+        /// The context (only `payments`).
+        #[arg(value_parser = ["payments"])]
+        context: String,
+    },
 }
 
 /// `stack sync on|off`.

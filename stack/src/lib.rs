@@ -14,7 +14,8 @@
 //! part down and bring it back (drills: [`control`]). The monolith and the
 //! payment service are wired for sync both ways and the monolith's payments
 //! port reads the proxy's flags ([`wiring`]); the monolith's direction waits
-//! for `stack sync on` ([`sync_switch`]).
+//! for `stack sync on` ([`sync_switch`]); `stack retire payments` hands
+//! every payment to the service for good ([`retire`]).
 //!
 //! **Why child processes of the real binaries.** The stack builds the four
 //! deployables' binaries with the cargo that runs it (`cargo build --bins`,
@@ -40,6 +41,7 @@ pub mod control;
 pub mod layout;
 pub mod output;
 pub mod plan;
+pub mod retire;
 pub mod route_table;
 pub mod supervisor;
 pub mod sync_switch;

@@ -2,7 +2,8 @@
 //! (`strangler-proxy/config/example.toml`, the one the tests check) with its
 //! listeners, upstreams, flags source and shadow database pointed at what the
 //! stack started. An upstream is recognised by its default address (the
-//! monolith's `127.0.0.1:8080`, …) and moved to where that part listens.
+//! monolith's `127.0.0.1:8080`, …) and moved to where that part listens. A
+//! route retired in an earlier run (`strangler retire`) stays retired.
 
 use crate::layout::{Part, Ports};
 use anyhow::Context;
@@ -31,11 +32,13 @@ pub enum FlagsSource<'a> {
     },
 }
 
-/// The settings file's text.
+/// The settings file's text; the routes named in `retired` keep
+/// `retired = true` (set by `strangler retire` in an earlier run).
 pub fn render(
     ports: &Ports,
     flags: &FlagsSource<'_>,
     shadow_database: Option<&str>,
+    retired: &[String],
 ) -> anyhow::Result<String> {
     let mut table: Table = EXAMPLE.parse().context("the example route table")?;
     let section = |table: &mut Table, name: &str| -> anyhow::Result<Table> {
@@ -69,6 +72,13 @@ pub fn render(
             if let Some(Value::String(new)) = route.get_mut("new") {
                 *new = moved(new, ports);
             }
+            if route
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|name| retired.iter().any(|r| r == name))
+            {
+                route.insert("retired".into(), true.into());
+            }
         }
     }
     Ok(format!(
@@ -77,6 +87,23 @@ pub fn render(
          # The admin token comes from STRANGLER__ADMIN__TOKEN (data/stack.env).\n\n{}",
         toml::to_string(&table).context("writing the route table")?
     ))
+}
+
+/// The routes retired in the route table a run left in `file` (none on a
+/// first run).
+pub fn retired_routes(file: &Path) -> Vec<String> {
+    let table: Option<Table> = std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| text.parse().ok());
+    let routes = table
+        .as_ref()
+        .and_then(|t| t.get("routes")?.as_array().cloned());
+    routes
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.get("retired").and_then(Value::as_bool) == Some(true))
+        .filter_map(|r| Some(r.get("name")?.as_str()?.to_owned()))
+        .collect()
 }
 
 /// Points a flags table (the proxy's `[flags]`, the monolith's
@@ -140,7 +167,14 @@ mod tests {
     #[test]
     fn every_address_follows_the_base_port() {
         let ports = Ports::new(9000).unwrap();
-        let text = render(&ports, &FlagsSource::File(Path::new("/d/flags.json")), None).unwrap();
+        let retired = ["invoices".to_owned()];
+        let text = render(
+            &ports,
+            &FlagsSource::File(Path::new("/d/flags.json")),
+            None,
+            &retired,
+        )
+        .unwrap();
         let table: Table = text.parse().unwrap();
         assert_eq!(table["proxy"]["listen"].as_str(), Some("127.0.0.1:9000"));
         assert_eq!(
@@ -166,6 +200,18 @@ mod tests {
             ]
         );
         assert!(!text.contains(":8080") && !text.contains(":8082"), "{text}");
+        let retired: Vec<bool> = table["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.get("retired").and_then(Value::as_bool) == Some(true))
+            .collect();
+        assert_eq!(retired, [false, true, false, false, false], "kept retired");
+        let file = std::env::temp_dir().join(format!("routes-{}.toml", std::process::id()));
+        std::fs::write(&file, &text).unwrap();
+        assert_eq!(retired_routes(&file), ["invoices"]);
+        std::fs::remove_file(&file).unwrap();
+        assert!(retired_routes(&file).is_empty(), "a first run has none");
     }
 
     #[test]
@@ -175,7 +221,7 @@ mod tests {
             api_url: "http://127.0.0.1:8242/api".into(),
             token: "default:development.x",
         };
-        let text = render(&Ports::default(), &flags, Some("postgres://h/s")).unwrap();
+        let text = render(&Ports::default(), &flags, Some("postgres://h/s"), &[]).unwrap();
         let table: Table = text.parse().unwrap();
         assert_eq!(table["flags"]["source"].as_str(), Some("server"));
         assert_eq!(

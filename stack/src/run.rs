@@ -28,6 +28,7 @@ pub fn run(args: Args) -> ExitCode {
             Command::Stop { part } => control::stop(&args.dir, part),
             Command::Start { part } => control::start(&args.dir, part),
             Command::Sync { state } => sync_switch::switch(&args.dir, *state == cli::SyncState::On),
+            Command::Retire { .. } => crate::retire::retire(&args.dir),
         };
         return match done {
             Ok(()) => ExitCode::SUCCESS,
@@ -129,17 +130,21 @@ fn write_files(plan: &Plan, flags: &FlagsSource<'_>) -> anyhow::Result<()> {
         write(flags_file, route_table::EXAMPLE_FLAGS.to_owned())?;
     }
     let shadow = plan.databases.as_ref().map(|d| d.proxy.as_str());
+    let route_table_file = plan::route_table_file(&plan.dir);
+    let retired = route_table::retired_routes(&route_table_file);
     write(
-        plan::route_table_file(&plan.dir),
-        route_table::render(&plan.ports, flags, shadow)?,
+        route_table_file,
+        route_table::render(&plan.ports, flags, shadow, &retired)?,
     )?;
     let monolith_file = plan::monolith_file(&plan.dir);
     let wiring = Wiring {
         ports: &plan.ports,
         nats: plan.nats.as_deref(),
         flags,
-        // Sync, once on, stays on when the stack starts again.
+        // Sync, once on, stays on when the stack starts again; so does
+        // retirement.
         sync: wiring::was_on(&monolith_file),
+        retired: wiring::was_retired(&monolith_file),
     };
     write(monolith_file, wiring.monolith_settings()?)?;
     write(plan::payment_file(&plan.dir), wiring.payment_settings()?)?;

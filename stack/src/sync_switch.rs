@@ -22,11 +22,7 @@ pub fn switch(dir: &Path, on: bool) -> anyhow::Result<()> {
         println!("sync is already {state}: nothing changed");
         return Ok(());
     }
-    // Whole or not at all: the monolith may restart (after a crash) any time.
-    let temporary = file.with_extension("toml.tmp");
-    std::fs::write(&temporary, wiring::switched(&text, on)?)
-        .and_then(|()| std::fs::rename(&temporary, &file))
-        .with_context(|| format!("cannot write {}", file.display()))?;
+    wiring::replace(&file, &wiring::switched(&text, on)?)?;
     control::restart(dir, "monolith").context("restarting the monolith")?;
     if on {
         println!(

@@ -11,6 +11,10 @@
 //! - **Branch by abstraction**: the monolith's payments port asks the proxy's
 //!   flags (the same file, or the same Unleash server) who owns a payment.
 //!
+//! `stack retire payments` ([`crate::retire`]) writes both again with
+//! `retired`: the monolith's `payments.owner = "service"`, and the service's
+//! events no longer sent to the monolith.
+//!
 //! The monolith's relay starts **paused** (`transport = "off"`): its outbox
 //! records every change from the first write on, and delivers them, oldest
 //! first, once `stack sync on` ([`crate::sync_switch`]) lets it, after the
@@ -35,10 +39,15 @@ pub struct Wiring<'a> {
     pub flags: &'a FlagsSource<'a>,
     /// Whether the monolith's relay delivers (`stack sync on`).
     pub sync: bool,
+    /// Whether payments are retired (`stack retire payments`): the service
+    /// owns every payment and no longer sends its changes to the monolith.
+    pub retired: bool,
 }
 
 /// The monolith's relay transport while sync is paused.
 const PAUSED: &str = "off";
+/// The monolith's payments owner once payments are retired.
+const RETIRED: &str = "service";
 
 impl Wiring<'_> {
     fn events(&self, subscribers: Vec<String>) -> Table {
@@ -63,7 +72,10 @@ impl Wiring<'_> {
         let mut flags = Table::new();
         point_flags(&mut flags, self.flags);
         let mut payments = Table::new();
-        payments.insert("owner".into(), "flags".into());
+        payments.insert(
+            "owner".into(),
+            if self.retired { RETIRED } else { "flags" }.into(),
+        );
         payments.insert("service_url".into(), self.ports.url(Part::Payment).into());
         payments.insert("flags".into(), flags.into());
 
@@ -84,14 +96,15 @@ impl Wiring<'_> {
 
     /// `data/stack/payment.toml`.
     pub fn payment_settings(&self) -> anyhow::Result<String> {
-        let events = self.events(vec![
-            self.inbox(Part::Fulfillment),
-            self.inbox(Part::Monolith),
-        ]);
+        let mut subscribers = vec![self.inbox(Part::Fulfillment)];
+        if !self.retired {
+            subscribers.push(self.inbox(Part::Monolith));
+        }
         let mut table = Table::new();
-        table.insert("events".into(), events.into());
+        table.insert("events".into(), self.events(subscribers).into());
         written(
-            "the payment service: its events go to fulfillment and to the monolith.",
+            "the payment service: its events go to fulfillment and, until payments\n\
+             # are retired, to the monolith.",
             &table,
         )
     }
@@ -102,6 +115,21 @@ fn written(what: &str, table: &Table) -> anyhow::Result<String> {
         "# Written by the local stack (`cargo run -p stack`) for {what}\n\n{}",
         toml::to_string(table).context("writing a part's settings")?
     ))
+}
+
+/// Whether the monolith's settings `text` give every payment to the service.
+pub fn is_retired(text: &str) -> bool {
+    let table: Option<Table> = text.parse().ok();
+    table
+        .as_ref()
+        .and_then(|t| t.get("payments")?.get("owner")?.as_str())
+        == Some(RETIRED)
+}
+
+/// Whether payments were retired in the run before, by the monolith's file
+/// it left in `file`.
+pub fn was_retired(file: &Path) -> bool {
+    std::fs::read_to_string(file).is_ok_and(|text| is_retired(&text))
 }
 
 /// Whether the monolith's settings `text` let its relay deliver.
@@ -124,17 +152,28 @@ pub fn was_on(file: &Path) -> bool {
 /// The monolith's settings `text` with its relay delivering (`on`) or
 /// paused: over JetStream when the file names a NATS server, else HTTP.
 pub fn switched(text: &str, on: bool) -> anyhow::Result<String> {
-    let mut table: Table = text.parse().context("the monolith's settings file")?;
-    let events = table
-        .get_mut("events")
-        .and_then(Value::as_table_mut)
-        .context("the monolith's settings file has no [events]")?;
-    let transport = match (on, events.contains_key("nats_url")) {
-        (false, _) => PAUSED,
-        (true, true) => "nats",
-        (true, false) => "http",
-    };
-    events.insert("transport".into(), transport.into());
+    edited(text, |table| {
+        let events = table
+            .get_mut("events")
+            .and_then(Value::as_table_mut)
+            .context("the monolith's settings file has no [events]")?;
+        let transport = match (on, events.contains_key("nats_url")) {
+            (false, _) => PAUSED,
+            (true, true) => "nats",
+            (true, false) => "http",
+        };
+        events.insert("transport".into(), transport.into());
+        Ok(())
+    })
+}
+
+/// A part's settings `text` changed by `change`, its leading comment kept.
+pub fn edited(
+    text: &str,
+    change: impl FnOnce(&mut Table) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    let mut table: Table = text.parse().context("a part's settings file")?;
+    change(&mut table)?;
     let header: String = text
         .lines()
         .take_while(|l| l.starts_with('#'))
@@ -142,8 +181,17 @@ pub fn switched(text: &str, on: bool) -> anyhow::Result<String> {
         .collect();
     Ok(format!(
         "{header}\n{}",
-        toml::to_string(&table).context("writing the monolith's settings")?
+        toml::to_string(&table).context("writing a part's settings")?
     ))
+}
+
+/// Replaces a part's settings `file` with `text`, whole or not at all: the
+/// part may restart (after a crash) any time.
+pub fn replace(file: &Path, text: &str) -> anyhow::Result<()> {
+    let temporary = file.with_extension("toml.tmp");
+    std::fs::write(&temporary, text)
+        .and_then(|()| std::fs::rename(&temporary, file))
+        .with_context(|| format!("cannot write {}", file.display()))
 }
 
 #[cfg(test)]
@@ -173,6 +221,7 @@ mod tests {
             nats,
             flags,
             sync: false,
+            retired: false,
         }
     }
 
@@ -222,6 +271,28 @@ mod tests {
         let file = temporary("payment.toml", &w.payment_settings().unwrap());
         let payment = payment::settings::Settings::load(Some(&file)).unwrap();
         assert_eq!(payment.events.transport, platform::relay::Transport::Nats);
+    }
+
+    #[test]
+    fn once_retired_the_monolith_owns_no_payment_and_hears_no_change() {
+        let ports = Ports::new(9000).unwrap();
+        let flags = FlagsSource::File(Path::new("/d/flags.json"));
+        let w = Wiring {
+            retired: true,
+            ..wiring(&ports, &flags, None)
+        };
+        let text = w.monolith_settings().unwrap();
+        assert!(is_retired(&text));
+        assert_eq!(
+            load_monolith(&text).payments.owner,
+            monolith::settings::PaymentsOwner::Service
+        );
+        let file = temporary("payment.toml", &w.payment_settings().unwrap());
+        let payment = payment::settings::Settings::load(Some(&file)).unwrap();
+        assert_eq!(payment.events.subscribers, ["http://127.0.0.1:9083/inbox"]);
+        assert!(!is_retired(
+            &wiring(&ports, &flags, None).monolith_settings().unwrap()
+        ));
     }
 
     #[test]

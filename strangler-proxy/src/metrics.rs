@@ -249,7 +249,7 @@ pub struct RouteSeries {
     requests: IntCounterVec,
     duration: HistogramVec,
     /// By mode, then backend.
-    by: [[OnceLock<Series>; 3]; 4],
+    by: [[OnceLock<Series>; 3]; 5],
 }
 
 impl std::fmt::Debug for RouteSeries {
@@ -304,6 +304,7 @@ fn mode_index(mode: Mode) -> usize {
         Mode::Shadow => 1,
         Mode::Canary => 2,
         Mode::New => 3,
+        Mode::Retired => 4,
     }
 }
 

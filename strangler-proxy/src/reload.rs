@@ -78,6 +78,11 @@ impl Reloader {
         }
     }
 
+    /// The settings file reloads read (none: defaults and environment only).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.path.as_deref()
+    }
+
     /// The last outcome.
     pub fn state(&self) -> ReloadState {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()

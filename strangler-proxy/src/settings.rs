@@ -494,6 +494,12 @@ pub struct RouteSettings {
     /// promotion to `canary` and `new`. Needs `data` and `new`.
     #[serde(default)]
     pub sync: bool,
+    /// The legacy side is no longer a target: the new side serves every
+    /// request, no flag is asked, nothing is shadowed and nothing falls back
+    /// to the monolith. Needs `new`; `strangler retire` sets it once the
+    /// route is in `new`, verified and drained (docs/operations.md).
+    #[serde(default)]
+    pub retired: bool,
     /// The flags deciding the mode.
     #[serde(default)]
     pub flags: RouteFlags,

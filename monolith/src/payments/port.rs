@@ -69,7 +69,18 @@ pub enum Via {
 #[derive(Clone)]
 pub struct Payments {
     local: Arc<dyn PaymentsPort>,
-    remote: Option<(OwnerFlags, RemotePayments)>,
+    remote: Remote,
+}
+
+/// When the payment service is called.
+#[derive(Clone)]
+enum Remote {
+    /// Never: every payment is the module's.
+    Never,
+    /// For the payments the route's flags give it.
+    ByFlags(OwnerFlags, RemotePayments),
+    /// Always: every payment is the service's (the route is retired).
+    Always(RemotePayments),
 }
 
 impl Payments {
@@ -77,7 +88,7 @@ impl Payments {
     pub fn in_process(local: Arc<dyn PaymentsPort>) -> Self {
         Self {
             local,
-            remote: None,
+            remote: Remote::Never,
         }
     }
 
@@ -90,8 +101,22 @@ impl Payments {
     ) -> Self {
         Self {
             local,
-            remote: Some((flags, remote)),
+            remote: Remote::ByFlags(flags, remote),
         }
+    }
+
+    /// Every call goes to the payment service `remote`; `local` is never
+    /// asked (`payments.owner = "service"`).
+    pub fn by_service(local: Arc<dyn PaymentsPort>, remote: RemotePayments) -> Self {
+        Self {
+            local,
+            remote: Remote::Always(remote),
+        }
+    }
+
+    /// Whether every payment is the service's: nothing is kept here.
+    pub fn all_remote(&self) -> bool {
+        matches!(self.remote, Remote::Always(_))
     }
 
     /// For a call on existing payment `payment_id`: its owner, by its id.
@@ -106,8 +131,11 @@ impl Payments {
 
     fn via(&self, owner: impl FnOnce(&OwnerFlags) -> Owner) -> Via {
         match &self.remote {
-            Some((flags, remote)) if owner(flags) == Owner::Service => Via::Remote(remote.clone()),
-            _ => Via::Local(self.local.clone()),
+            Remote::ByFlags(flags, remote) if owner(flags) == Owner::Service => {
+                Via::Remote(remote.clone())
+            }
+            Remote::Always(remote) => Via::Remote(remote.clone()),
+            Remote::Never | Remote::ByFlags(..) => Via::Local(self.local.clone()),
         }
     }
 }

@@ -11,6 +11,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use platform::db::AnyConnection;
 
+pub mod retired;
 pub mod synced;
 
 diesel::table! {
@@ -57,7 +58,7 @@ diesel::table! {
     }
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = payments)]
 pub struct PaymentRow {
     pub id: i64,
@@ -73,7 +74,7 @@ pub struct PaymentRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = refunds)]
 pub struct RefundRow {
     pub id: i64,
@@ -84,7 +85,7 @@ pub struct RefundRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = invoices)]
 pub struct InvoiceRow {
     pub id: i64,

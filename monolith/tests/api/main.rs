@@ -38,4 +38,5 @@ mod order_flow;
 mod owner_reads;
 mod payments;
 mod platform_behaviour;
+mod retire;
 mod sync;

@@ -19,7 +19,7 @@ pub(super) fn route_views(state: &AdminState) -> Vec<RouteView> {
         .iter()
         .map(|r| RouteView {
             name: r.name.clone(),
-            mode: current_mode(&flags, &r.flags),
+            mode: current_mode(&flags, r),
             patterns: r.patterns.clone(),
             methods: r.methods.names().into_iter().map(str::to_owned).collect(),
             legacy: r.legacy.to_string(),

@@ -68,6 +68,7 @@ pub fn server(
                     .route("/shadow/results/{id}", web::get().to(shadow::result))
                     .route("/routes/{name}/gate", web::get().to(shadow::gate))
                     .route("/routes/{name}/promote", web::post().to(shadow::promote))
+                    .route("/routes/{name}/retire", web::post().to(shadow::retire))
                     .route("/routes/{name}/epoch", web::post().to(shadow::start_epoch))
                     .route("/epochs", web::get().to(shadow::epochs))
                     .route("/decisions", web::get().to(shadow::decisions))

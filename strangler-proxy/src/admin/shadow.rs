@@ -1,6 +1,7 @@
 //! Admin endpoints of shadow traffic: the report over a window (JSON, or the
-//! same table the CLI prints), one stored result side by side, and epochs
-//! (counting a route's results afresh).
+//! same table the CLI prints), one stored result side by side, epochs
+//! (counting a route's results afresh), and the gate's moves it judges
+//! (promote, retire).
 
 use super::AdminState;
 use crate::shadow::store::Window;
@@ -102,6 +103,19 @@ pub async fn promote(
     let answer = state
         .gate
         .promote(&state.proxy, &name.into_inner(), body.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// `POST /admin/routes/{name}/retire`: retires the route if nothing is left
+/// behind (409 with every reason otherwise).
+pub async fn retire(
+    state: web::Data<AdminState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let answer = state
+        .gate
+        .retire(&state.proxy, &state.reloader, &name.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(answer))
 }

@@ -129,6 +129,40 @@ pub fn shadow_epoch(
     Ok(())
 }
 
+/// `strangler retire ROUTE`: one line, what was judged.
+pub fn retire(settings: &Settings, route: &str) -> anyhow::Result<()> {
+    let text = call(
+        settings,
+        reqwest::Method::POST,
+        &format!("routes/{route}/retire"),
+        &[],
+        None,
+    )?;
+    let answer: Value = serde_json::from_str(&text)?;
+    if answer["outcome"] == "unchanged" {
+        println!("{route}: already retired; nothing changed");
+        return Ok(());
+    }
+    let verify = answer["verify"]["context"]
+        .as_str()
+        .map(|context| format!("; the last verify of {context} passed"))
+        .unwrap_or_default();
+    // Granted, so every direction judged was drained.
+    let synced = !serde_json::from_value::<Vec<SyncCheck>>(answer["sync"].clone())
+        .unwrap_or_default()
+        .is_empty();
+    println!(
+        "{route}: {} -> retired{verify}{}; the legacy side is no longer a target",
+        answer["from"].as_str().unwrap_or("?"),
+        if synced {
+            "; sync drained both ways"
+        } else {
+            ""
+        },
+    );
+    Ok(())
+}
+
 /// `strangler promote`.
 pub fn promote(
     settings: &Settings,

@@ -56,6 +56,15 @@ pub enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Retire a route once nothing is left behind: it is in new, the last
+    /// verify of its data passed recently, and both sync directions are
+    /// drained. The legacy side is then no longer a target (no fallback, no
+    /// flags, no shadow): sets `retired = true` on the route in the settings
+    /// file and reloads.
+    Retire {
+        /// The route.
+        route: String,
+    },
     /// Shadow traffic: how the new side answers compared with the monolith.
     Shadow {
         /// What to show.
@@ -175,6 +184,7 @@ pub fn main(cli: Cli) -> ExitCode {
             force,
             reason,
         } => admin_client::promote(&settings, &route, &to, force, reason.as_deref()),
+        Command::Retire { route } => admin_client::retire(&settings, &route),
         Command::Shadow {
             action: ShadowAction::Report { route, since },
         } => admin_client::shadow_report(&settings, route.as_deref(), &since),

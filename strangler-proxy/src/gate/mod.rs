@@ -13,6 +13,7 @@
 //! Unleash server as the source the proxy cannot switch toggles: the gate still
 //! answers, and the operator flips the toggle on the server.
 
+mod retire;
 mod rules;
 
 pub use rules::{Evidence, Rules};
@@ -221,7 +222,13 @@ impl Gate {
                 "`force` needs a `reason`: it is recorded with the decision",
             ));
         }
-        let from = current_mode(&proxy.flags().snapshot(), &route.flags);
+        let from = current_mode(&proxy.flags().snapshot(), route);
+        if from == Mode::Retired {
+            return Err(Problem::conflict(format!(
+                "route `{}` is retired: the new side serves it alone, there is no stage to move it to",
+                route.name
+            )));
+        }
         let verdict = self.verdict(proxy, &route.name, ask.to).await?;
         let outcome = match (verdict.open, ask.force) {
             (true, _) => "granted",
@@ -231,7 +238,7 @@ impl Gate {
         let decision = Decision {
             route: route.name.clone(),
             action: "promote".into(),
-            from_mode: mode_name(from).into(),
+            from_mode: from.as_str().into(),
             to_mode: stage.into(),
             outcome: outcome.into(),
             forced: outcome == "forced",
@@ -263,17 +270,8 @@ impl Gate {
             .await
             .map_err(|e| Problem::internal(&e))?;
         Ok(
-            json!({ "route": route.name, "from": mode_name(from), "to": stage, "outcome": outcome, "flag": flag, "gate": verdict }),
+            json!({ "route": route.name, "from": from.as_str(), "to": stage, "outcome": outcome, "flag": flag, "gate": verdict }),
         )
-    }
-}
-
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Legacy => "legacy",
-        Mode::Shadow => "shadow",
-        Mode::Canary => "canary",
-        Mode::New => "new",
     }
 }
 

@@ -144,7 +144,7 @@ impl Rules {
         }
     }
 
-    fn verify_check(
+    pub(super) fn verify_check(
         &self,
         context: &str,
         last: Option<&StoredVerifyRun>,
@@ -180,7 +180,7 @@ impl Rules {
         }
     }
 
-    fn sync_check(
+    pub(super) fn sync_check(
         &self,
         context: &str,
         direction: Direction,

@@ -17,6 +17,9 @@ pub enum Mode {
     Canary,
     /// The new side serves everyone; the monolith is the fallback.
     New,
+    /// The new side serves everyone and the legacy side is no longer a
+    /// target: no flag asked, no shadow, no fallback (`retired = true`).
+    Retired,
 }
 
 impl Mode {
@@ -27,6 +30,7 @@ impl Mode {
             Self::Shadow => "shadow",
             Self::Canary => "canary",
             Self::New => "new",
+            Self::Retired => "retired",
         }
     }
 }
@@ -88,9 +92,21 @@ pub fn decide(flags: &Flags, route: &RouteFlags, ctx: impl FnOnce() -> FlagConte
     }
 }
 
-/// A route's mode as the admin API reports it: the furthest stage whose flag is
-/// switched on at all (a canary at 0 % is still a canary).
-pub fn current_mode(flags: &FlagsSnapshot, route: &RouteFlags) -> Mode {
+/// The decision for every request of a retired route: the new side, no
+/// flag asked.
+pub const RETIRED: Decision = Decision {
+    mode: Mode::Retired,
+    side: Side::New,
+};
+
+/// A route's mode as the admin API reports it: `retired` for a retired
+/// route, else the furthest stage whose flag is switched on at all (a canary
+/// at 0 % is still a canary).
+pub fn current_mode(flags: &FlagsSnapshot, route: &crate::routes::Route) -> Mode {
+    if route.retired {
+        return Mode::Retired;
+    }
+    let route = &route.flags;
     let on = |flag: &Option<String>| {
         flag.as_deref()
             .is_some_and(|f| flags.flags.iter().any(|s| s.name == f && s.enabled))

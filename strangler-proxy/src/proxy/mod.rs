@@ -368,6 +368,9 @@ impl Proxy {
         peer: SocketAddr,
         headers: impl FnOnce() -> H,
     ) -> decide::Decision {
+        if route.retired {
+            return decide::RETIRED;
+        }
         let ctx = || {
             identity::context(
                 headers().borrow(),
@@ -388,17 +391,36 @@ impl Proxy {
 /// idempotency key the new side honours, for a retry on a refused
 /// connection).
 fn is_replayable(method: &Method, headers: &http::HeaderMap) -> bool {
-    may_fall_back(method) || headers.contains_key("idempotency-key")
+    is_safe(method) || headers.contains_key("idempotency-key")
 }
 
-/// Whether the monolith may answer in the new side's place: a safe method
-/// only. An idempotency key makes a write safe to repeat on the side that
+/// Whether the monolith may answer in `route`'s new side's place: never on
+/// a retired route (the legacy side is no longer a target), else for a safe
+/// method only. An idempotency key makes a write safe to repeat on the side that
 /// saw the key, never on the other one: the monolith does not know the new
 /// side's keys, and a write it took for a record the new side owns (and may
 /// already have written, or written before its last change reached the
 /// monolith) would be applied on both sides: a refund taken twice.
-pub(crate) fn may_fall_back(method: &Method) -> bool {
+pub(crate) fn may_fall_back(route: &Route, method: &Method) -> bool {
+    !route.retired && is_safe(method)
+}
+
+fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The answer to a request of a retired route that the new side does not
+/// serve (its translator has no translation for it): the monolith is no
+/// longer asked.
+pub(crate) fn not_served_when_retired(route: &Route) -> Response<Body> {
+    body::problem(
+        StatusCode::NOT_FOUND,
+        "retired-route",
+        &format!(
+            "route `{}` is retired: the legacy side no longer serves it, and the new side has no translation of this request",
+            route.name
+        ),
+    )
 }
 
 /// The client's correlation id, or a new one (UUID v4, simple form) put on

@@ -9,7 +9,7 @@
 use super::blame;
 use super::body::{self, Body};
 use super::translate::{self, Outcome, Transport};
-use super::{Proxy, is_replayable, may_fall_back, too_large};
+use super::{Proxy, is_replayable, may_fall_back, not_served_when_retired, too_large};
 use crate::metrics::ClientError;
 use crate::resilience::Rejection;
 use crate::resilience::retry::Retries;
@@ -37,6 +37,18 @@ pub enum Translated {
     Problem(Response<Body>),
 }
 
+impl Translated {
+    /// A request the translator leaves to the monolith: served there, or on
+    /// a retired route answered 404 (the monolith is no longer asked).
+    pub(crate) fn to_monolith(route: &Route) -> Self {
+        if route.retired {
+            Self::Problem(not_served_when_retired(route))
+        } else {
+            Self::Monolith(Backend::Legacy)
+        }
+    }
+}
+
 impl Proxy {
     /// Serves from the new side, translating through the ACL where the route
     /// has a translator, falling back to the monolith when the new side fails
@@ -62,7 +74,7 @@ impl Proxy {
                 .await;
         }
         let replayable = is_replayable(req.method(), req.headers());
-        let falls_back = may_fall_back(req.method());
+        let falls_back = may_fall_back(route, req.method());
         let pass = match route.guard.as_deref().map(|guard| (guard, guard.admit())) {
             Some((guard, Err(rejection))) => {
                 return self
@@ -120,12 +132,15 @@ impl Proxy {
         peer: SocketAddr,
         transport: &mut impl Transport,
     ) -> (Response<Body>, Backend) {
-        let falls_back = may_fall_back(req.method());
+        let falls_back = may_fall_back(route, req.method());
         let (parts, bytes) = match buffered(req, route).await {
             Ok(read) => read,
             Err(res) => return (res, Backend::New),
         };
         let Some(legacy) = translate::to_acl(&parts, &bytes) else {
+            if route.retired {
+                return (not_served_when_retired(route), Backend::New);
+            }
             return self
                 .legacy_after(&parts, &bytes, route, peer, Backend::Legacy)
                 .await;
@@ -200,7 +215,7 @@ impl Proxy {
             Outcome::NotTranslated(why) => {
                 tracing::debug!(route = %route.name, reason = %why, "left to the monolith");
                 route.counters.untranslated();
-                return Translated::Monolith(Backend::Legacy);
+                return Translated::to_monolith(route);
             }
             Outcome::Failed(failure) => failure,
         };

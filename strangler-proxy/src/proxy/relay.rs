@@ -90,7 +90,7 @@ pub struct Relayed<'a> {
 }
 
 impl RelayPlan {
-    fn route(&self) -> Option<&Route> {
+    pub(crate) fn route(&self) -> Option<&Route> {
         self.route.map(|index| &self.table.routes()[index])
     }
 

@@ -58,6 +58,9 @@ pub struct Route {
     /// Whether that context is synced both ways, so its sync lag gates the
     /// moves to `canary` and `new`.
     pub sync: bool,
+    /// Retired: the new side serves everything, flags unasked, no shadow,
+    /// no fallback (the legacy side is no longer a target).
+    pub retired: bool,
     /// The flags deciding its mode.
     pub flags: RouteFlags,
     /// Its counters (kept across reloads).
@@ -176,6 +179,12 @@ impl RouteTable {
             {
                 return Err(fail("has flags that move it but no `new` upstream".into()));
             }
+            if config.retired && new.is_none() {
+                return Err(fail(
+                    "retired = true needs a `new` upstream: the legacy side is no longer a target"
+                        .into(),
+                ));
+            }
             if translator.is_some() && new.is_none() {
                 return Err(fail("has a translator but no `new` upstream".into()));
             }
@@ -287,6 +296,7 @@ impl RouteTable {
                 record_param: config.record_param.clone(),
                 data: config.data.clone(),
                 sync: config.sync,
+                retired: config.retired,
                 flags: config.flags.clone(),
                 counters: stats.route(&config.name),
                 shadow,

@@ -74,6 +74,11 @@ fn every_mistake_names_its_route() {
         ),
         (format!("{PAYMENTS}{PAYMENTS}"), "the name is used twice"),
         (
+            "[[routes]]\nname = \"customers\"\npatterns = [\"/api/v1/customers/{id}\"]\nretired = true\n"
+                .to_owned(),
+            "route `customers`: retired = true needs a `new` upstream",
+        ),
+        (
             PAYMENTS.replace(
                 "[routes.flags]",
                 "record_param = \"payment\"\n[routes.flags]",

@@ -137,6 +137,13 @@ impl SyncLag {
         self.of(context)
     }
 
+    /// `context`'s readings, both sides read now (for a judgement that must
+    /// not rest on a reading a poll interval old).
+    pub async fn read_now(&self, table: &RouteTable, context: &str) -> Vec<SyncReading> {
+        self.poll_context(table, context).await;
+        self.of(context)
+    }
+
     /// Reads both sides of every data context in `table` once; forgets
     /// contexts no route names any more.
     pub async fn poll(&self, table: &RouteTable) {

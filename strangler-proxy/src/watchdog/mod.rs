@@ -168,7 +168,7 @@ impl Watchdog {
         let table = proxy.table();
         let flags = proxy.flags().snapshot();
         for route in table.routes() {
-            let mode = current_mode(&flags, &route.flags);
+            let mode = current_mode(&flags, route);
             if !matches!(mode, Mode::Canary | Mode::New) {
                 continue;
             }
@@ -228,7 +228,7 @@ impl Watchdog {
             None => "advised",
         };
         route.counters.forget_new_side();
-        let to = current_mode(&proxy.flags().snapshot(), &route.flags);
+        let to = current_mode(&proxy.flags().snapshot(), route);
         let to = if outcome == "applied" {
             format!("{to:?}").to_lowercase()
         } else {

@@ -293,6 +293,9 @@ pub fn route(
         &view.name,
         html! {
             h2 { (view.name) " " (mode(&mode_name(view))) }
+            @if view.mode == crate::proxy::decide::Mode::Retired {
+                div.card.note { "Retired: the new side serves every request; the monolith is no longer a target (no flag asked, no shadow, no fallback)." }
+            }
             p { "Shadow match rate " (bar(report.and_then(|r| r.match_rate))) " over " (report.map_or(0, |r| r.samples)) " samples. Gate: " (gate_cell(gate)) }
             div.card.note { "Shadowed traffic compared since the proxy started: " (compared_cell(&view.shadow)) }
             @if let Some(e) = epoch {

@@ -38,7 +38,9 @@ pub(in crate::server) async fn serve(
                 request: &mut *conn.request,
                 connect_timeout: proxy.connect_timeout(),
             };
-            let falls_back = crate::proxy::may_fall_back(&head.method);
+            let falls_back = plan
+                .route()
+                .is_some_and(|route| crate::proxy::may_fall_back(route, &head.method));
             let translating = std::pin::pin!(
                 proxy.translate_relayed(&plan, &legacy, &extra, falls_back, &mut links)
             );
@@ -48,7 +50,10 @@ pub(in crate::server) async fn serve(
             };
             translated
         }
-        None => Translated::Monolith(crate::stats::Backend::Legacy),
+        None => match plan.route() {
+            Some(route) => Translated::to_monolith(route),
+            None => Translated::Monolith(crate::stats::Backend::Legacy),
+        },
     };
     let refused = matches!(translated, Translated::Refused(_));
     let (status, written) = match translated {
