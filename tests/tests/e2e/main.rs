@@ -7,6 +7,7 @@ mod canary;
 mod contract;
 mod events;
 mod fallback;
+mod held_saga;
 mod metrics;
 mod modes;
 mod operator_errors;

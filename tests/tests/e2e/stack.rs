@@ -31,6 +31,9 @@ pub struct Stack {
     pub fulfillment: String,
     /// The payment service's own database.
     pub payment_db: platform::settings::DatabaseSettings,
+    /// The fulfillment service's own database.
+    #[allow(dead_code)] // not used by the traces binary, which shares this file
+    pub fulfillment_db: platform::settings::DatabaseSettings,
     pub flags: FlagsFile,
     pub config_file: PathBuf,
     pub client: reqwest::Client,
@@ -198,6 +201,7 @@ impl Stack {
             payment,
             fulfillment,
             payment_db: payment_db.settings.clone(),
+            fulfillment_db: fulfillment_db.settings.clone(),
             flags: FlagsFile(flags_file),
             config_file,
             client: reqwest::Client::new(),

@@ -28,6 +28,17 @@ impl CallError {
             Self::Transient(_) => None,
         }
     }
+
+    /// The service refused the call's idempotency key as already used with
+    /// another body (`platform::idempotency`: a 422 naming the header).
+    pub(crate) fn key_reused(&self) -> bool {
+        match self {
+            Self::Business(problem) => {
+                problem["status"] == 422 && problem["header"] == platform::idempotency::HEADER
+            }
+            Self::Transient(_) => false,
+        }
+    }
 }
 
 /// A service at `base`, called with the saga's request timeout.

@@ -1,15 +1,15 @@
 //! The saga's customers port: the customers context stays in the monolith, so
 //! a `place_order` start asks it (`GET /api/v1/customers/{id}`) whether the
-//! customer exists before anything is reserved, and the `issue_invoice` step
-//! asks it again for the billing details the invoice prints (as the monolith
-//! reads them when it places an order).
+//! customer exists before anything is reserved, and keeps the billing details
+//! of that answer with the saga for the invoice to print (as the monolith
+//! reads them when it places an order): the `issue_invoice` step, first try
+//! or repeat, asks no second time.
 
 use super::call::{CallError, Remote};
 use payment_api::BillingDetails;
 use platform::Problem;
 use reqwest::Method;
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use std::time::Duration;
 
 /// The part of the monolith's customer (legacy shape) the saga reads.
@@ -41,14 +41,16 @@ impl CustomersClient {
         })
     }
 
-    /// Refuses an order for a customer the owner does not know, with the
-    /// monolith's own 422; an owner that cannot answer now is a 503, so
-    /// nothing starts and the client repeats with the same key.
-    pub(crate) async fn check_exists(&self, legacy_id: i64) -> Result<(), Problem> {
-        let path = format!("/api/v1/customers/{legacy_id}");
-        let req = self.remote.request(Method::GET, &path);
-        match self.remote.send::<IgnoredAny>(&path, req).await {
-            Ok(_) => Ok(()),
+    /// The customer's billing details, which the order's invoice prints;
+    /// an unknown customer refuses the order with the monolith's own 422,
+    /// an owner that cannot answer now is a 503, so nothing starts and the
+    /// client repeats with the same key. The start keeps them with the saga.
+    pub(crate) async fn billing_for_order(
+        &self,
+        legacy_id: i64,
+    ) -> Result<BillingDetails, Problem> {
+        match self.billing(legacy_id).await {
+            Ok(billing) => Ok(billing),
             Err(e) if e.status() == Some(404) => Err(Problem::unprocessable(format!(
                 "customer {legacy_id} does not exist"
             ))
@@ -66,8 +68,9 @@ impl CustomersClient {
         }
     }
 
-    /// The customer's billing details as the owner holds them now, for an
-    /// invoice. A customer gone meanwhile is the owner's business answer.
+    /// The customer's billing details as the owner holds them now: for a
+    /// start (above), and at the invoice of a saga started before starts
+    /// kept them. A customer gone meanwhile is the owner's business answer.
     pub(crate) async fn billing(&self, legacy_id: i64) -> Result<BillingDetails, CallError> {
         let path = format!("/api/v1/customers/{legacy_id}");
         let req = self.remote.request(Method::GET, &path);

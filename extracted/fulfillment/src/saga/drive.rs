@@ -9,7 +9,7 @@
 //! payment service's spans for its calls, make one trace.
 
 use super::step::Step;
-use super::{Sagas, local, remote};
+use super::{Sagas, invoice, local, remote};
 use crate::store::sagas::{self, SagaRow};
 use crate::store::{self};
 use platform::Problem;
@@ -90,7 +90,7 @@ async fn run_step(sagas: &Sagas, row: &SagaRow, step: Step) -> Result<Outcome, P
     match step {
         Step::ReserveStock => moved(local::reserve_stock(sagas, row).await),
         Step::ChargePayment => remote::charge_payment(sagas, row).await,
-        Step::IssueInvoice => remote::issue_invoice(sagas, row).await,
+        Step::IssueInvoice => invoice::issue_invoice(sagas, row).await,
         Step::CapturePayment => remote::capture_payment(sagas, row).await,
         Step::PayInvoice => remote::pay_invoice(sagas, row).await,
         Step::ConfirmOrder => moved(local::confirm_order(sagas, row).await),

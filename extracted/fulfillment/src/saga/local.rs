@@ -12,6 +12,7 @@ use diesel::Connection;
 use fulfillment_api::{
     CancelOrder, ConfirmOrder, NewOrder, OrderState, PaymentMethod, SagaKind, SagaStatus, StartSaga,
 };
+use payment_api::BillingDetails;
 use platform::Problem;
 use platform::db::AnyConnection;
 
@@ -22,6 +23,16 @@ const COMPENSATING: &str = "compensating";
 pub(super) fn request(row: &SagaRow) -> Result<StartSaga, Problem> {
     serde_json::from_str(&row.request)
         .map_err(|e| Problem::internal(&format!("saga {}: stored request: {e}", row.id)))
+}
+
+/// The billing details the saga's start read for its invoice (none for
+/// other kinds, or a saga started before starts kept them).
+pub(super) fn stored_billing(row: &SagaRow) -> Result<Option<BillingDetails>, Problem> {
+    row.billing
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| Problem::internal(&format!("saga {}: stored billing details: {e}", row.id)))
 }
 
 pub(super) fn order_id(row: &SagaRow) -> Result<String, Problem> {

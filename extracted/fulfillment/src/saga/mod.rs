@@ -21,6 +21,7 @@
 mod call;
 mod customers;
 mod drive;
+mod invoice;
 mod local;
 pub(crate) mod payments;
 mod recovery;

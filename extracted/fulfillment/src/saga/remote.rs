@@ -5,7 +5,8 @@
 //! a crash, a timeout or a lost lease has its effect once. The calls come in
 //! the monolith's order (`monolith/src/fulfillment/remote_flows.rs`): charge,
 //! then issue the invoice (paid at once for a card); capture, then pay the
-//! invoice; settle the payment, then void or credit the invoice.
+//! invoice; settle the payment, then void or credit the invoice. Issuing
+//! the invoice is in [`super::invoice`].
 
 use super::call::CallError;
 use super::drive::Outcome;
@@ -16,11 +17,10 @@ use crate::store::sagas::{self, Move, SagaRow};
 use crate::store::{self, orders};
 use actix_web::http::StatusCode;
 use fulfillment_api::{Order, PaymentMethod, SagaStatus, StartSaga};
-use payment_api::{CreatePayment, Invoice, InvoiceStatus, IssueInvoice, Payment, PaymentStatus};
+use payment_api::{CreatePayment, InvoiceStatus, Payment, PaymentStatus};
 use platform::Problem;
-use uuid::Uuid;
 
-const RUNNING: &str = "running";
+pub(super) const RUNNING: &str = "running";
 const COMPENSATING: &str = "compensating";
 
 /// The idempotency key of `step`'s call(s) for saga `id`.
@@ -32,13 +32,18 @@ pub(super) fn key(id: &str, step: Step, detail: &str) -> String {
     }
 }
 
-async fn order(sagas: &Sagas, row: &SagaRow) -> Result<Order, Problem> {
+pub(super) async fn order(sagas: &Sagas, row: &SagaRow) -> Result<Order, Problem> {
     let id = order_id(row)?;
     sagas.db.read(move |conn| orders::get(conn, &id)).await
 }
 
 /// Records `to` as the move from `from` in its own transaction.
-async fn commit(sagas: &Sagas, row: &SagaRow, from: Step, to: Move) -> Result<Outcome, Problem> {
+pub(super) async fn commit(
+    sagas: &Sagas,
+    row: &SagaRow,
+    from: Step,
+    to: Move,
+) -> Result<Outcome, Problem> {
     let id = row.id.clone();
     sagas
         .db
@@ -48,7 +53,7 @@ async fn commit(sagas: &Sagas, row: &SagaRow, from: Step, to: Move) -> Result<Ou
 }
 
 /// A transient failure: retried, unless the step's deadline has passed.
-fn past_deadline(row: &SagaRow, step: Step, error: &str) -> Option<Problem> {
+pub(super) fn past_deadline(row: &SagaRow, step: Step, error: &str) -> Option<Problem> {
     let deadline = row.step_deadline_at?;
     (store::now() >= deadline).then(|| {
         Problem::new(
@@ -70,7 +75,7 @@ fn recorded(payment: &Payment, status: &'static str, step: Step, sagas: &Sagas) 
     }
 }
 
-fn compensate(sagas: &Sagas, failure: String) -> Move {
+pub(super) fn compensate(sagas: &Sagas, failure: String) -> Move {
     Move {
         failure: Some(failure),
         ..sagas.onward(COMPENSATING, Step::SettlePayment, store::now())
@@ -121,95 +126,6 @@ pub(super) async fn charge_payment(sagas: &Sagas, row: &SagaRow) -> Result<Outco
         },
     };
     commit(sagas, row, step, to).await
-}
-
-/// Issues the order's invoice right after its charge, as the monolith does:
-/// for the order's total, linked to the payment, billed to the customer's
-/// billing details as the customers' owner holds them, and paid at once for
-/// a card (its payment is captured). The invoice is recorded on the order in
-/// the same transaction as the move. A refusal (the customer gone, the
-/// invoice refused) compensates, as a transient failure past the step's
-/// deadline does; settling then voids or credits whatever was issued.
-pub(super) async fn issue_invoice(sagas: &Sagas, row: &SagaRow) -> Result<Outcome, Problem> {
-    let StartSaga::PlaceOrder {
-        customer_legacy_id,
-        method,
-        ..
-    } = request(row)?
-    else {
-        return Err(Problem::internal(&"only place_order issues an invoice"));
-    };
-    let step = Step::IssueInvoice;
-    let order = order(sagas, row).await?;
-    let payment_id = row
-        .payment_id
-        .as_deref()
-        .map(Uuid::parse_str)
-        .transpose()
-        .map_err(|e| Problem::internal(&format!("saga {}: stored payment id: {e}", row.id)))?;
-    let issued = issue(sagas, row, &order, payment_id, customer_legacy_id).await;
-    let paid = match issued {
-        Ok(invoice) if method == PaymentMethod::Card && invoice.status == InvoiceStatus::Open => {
-            let key = key(&row.id, step, "pay");
-            sagas
-                .payments
-                .invoice_to(&key, invoice.id, InvoiceStatus::Paid)
-                .await
-        }
-        other => other,
-    };
-    let to = match paid {
-        Ok(invoice) => {
-            let (id, order_id) = (row.id.clone(), order.id.to_string());
-            let to = sagas.onward(RUNNING, Step::ConfirmOrder, store::now());
-            sagas
-                .db
-                .write(move |conn| {
-                    orders::set_invoice(conn, &order_id, invoice.legacy_id)?;
-                    sagas::advance(conn, &id, step.as_str(), &to, store::now())
-                })
-                .await?;
-            return Ok(Outcome::Moved);
-        }
-        Err(CallError::Business(problem)) => compensate(sagas, problem.to_string()),
-        Err(CallError::Transient(error)) => match past_deadline(row, step, &error) {
-            Some(late) => compensate(sagas, failure_of(&late)),
-            None => return Ok(Outcome::Retry(error)),
-        },
-    };
-    commit(sagas, row, step, to).await
-}
-
-/// The order's invoice for `payment_id`: the one issued before (by an
-/// attempt whose answer was lost; the key would replay it too, but the
-/// billing details may have changed since) or a new one.
-async fn issue(
-    sagas: &Sagas,
-    row: &SagaRow,
-    order: &Order,
-    payment_id: Option<Uuid>,
-    customer_legacy_id: i64,
-) -> Result<Invoice, CallError> {
-    let issued = sagas.payments.invoices_of(order.legacy_id).await?;
-    if let Some(invoice) = issued.into_iter().find(|i| i.payment_id == payment_id) {
-        return Ok(invoice);
-    }
-    let billing = sagas.customers.billing(customer_legacy_id).await?;
-    let issue = IssueInvoice {
-        legacy_id: None,
-        number: None,
-        order_id: Some(order.id),
-        order_legacy_id: order.legacy_id,
-        customer_id: None,
-        customer_legacy_id,
-        payment_id,
-        amount: order.total,
-        billing,
-        status: None,
-        issued_at: None,
-    };
-    let key = key(&row.id, Step::IssueInvoice, "");
-    sagas.payments.issue_invoice(&key, &issue).await
 }
 
 /// Captures an invoice order's authorised payment. A refusal fails the saga

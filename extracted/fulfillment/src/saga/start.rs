@@ -4,7 +4,9 @@
 //! `Idempotency-Key`: the same key with the same request finds the same saga.
 //! A `place_order` start first asks the customers' owner (an HTTP call, so
 //! outside the transaction): an unknown customer or an owner that cannot
-//! answer leaves nothing behind either.
+//! answer leaves nothing behind either. The billing details of its answer are
+//! recorded with the saga, for its invoice. A repeated start keeps the saga
+//! as first recorded, billing details included.
 
 use super::Sagas;
 use super::step::Step;
@@ -31,12 +33,18 @@ impl Sagas {
     /// Starts (or finds, by `key`) the saga `request` describes.
     pub(crate) async fn start(&self, key: String, request: StartSaga) -> Result<Started, Problem> {
         check(&request, self)?;
-        if let StartSaga::PlaceOrder {
-            customer_legacy_id, ..
-        } = &request
-        {
-            self.customers.check_exists(*customer_legacy_id).await?;
-        }
+        let billing = match &request {
+            StartSaga::PlaceOrder {
+                customer_legacy_id, ..
+            } => {
+                let billing = self
+                    .customers
+                    .billing_for_order(*customer_legacy_id)
+                    .await?;
+                Some(serde_json::to_string(&billing).map_err(|e| Problem::internal(&e))?)
+            }
+            _ => None,
+        };
         let text = serde_json::to_string(&request).map_err(|e| Problem::internal(&e))?;
         let trace = TraceContext::current().map(|t| t.traceparent);
         let sagas = self.clone();
@@ -76,6 +84,7 @@ impl Sagas {
                         traceparent: trace.as_deref(),
                         created_at: now,
                         updated_at: now,
+                        billing: billing.as_deref(),
                     },
                 )?;
                 Ok(Started { id, fresh: true })

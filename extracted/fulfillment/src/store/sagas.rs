@@ -34,6 +34,9 @@ pub(crate) struct SagaRow {
     pub traceparent: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A `place_order`'s billing details as its start read them (JSON);
+    /// NULL for other kinds and for sagas started before they were kept.
+    pub billing: Option<String>,
 }
 
 /// A saga to start, claimed by its starter until `lease_until`.
@@ -54,6 +57,7 @@ pub(crate) struct NewSaga<'a> {
     pub traceparent: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub billing: Option<&'a str>,
 }
 
 /// Where a move takes the saga; the attempts and last error start afresh.

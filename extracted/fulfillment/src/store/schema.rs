@@ -91,6 +91,7 @@ diesel::table! {
         traceparent -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        billing -> Nullable<Text>,
     }
 }
 

@@ -48,6 +48,9 @@ struct Case {
     /// The trapped saga's end and its order's state after it.
     status: &'static str,
     order_state: &'static str,
+    /// While the call is trapped, an older version of the orchestrator
+    /// already issued the invoice, open, under the saga's key.
+    earlier_invoice: bool,
 }
 
 fn place(method: &str, token: Option<&str>) -> Value {
@@ -103,6 +106,29 @@ fn saga_id(answer: &Value) -> String {
         .to_owned()
 }
 
+/// Issues the running saga's invoice as the orchestrator did before it
+/// issued a card's paid in one call: open, under the step's key (so the
+/// saga's own call, with its body, finds the key used for another body).
+async fn issue_as_an_earlier_version(fulfillment: &str, payment: &str) {
+    let running = get(&format!("{fulfillment}/v2/sagas?status=running")).await;
+    let saga = &running[0];
+    let order = &saga["order"];
+    let body = json!({"order_id": order["id"], "order_legacy_id": order["legacy_id"],
+        "customer_legacy_id": order["customer_legacy_id"], "payment_id": saga["payment_id"],
+        "amount": order["total"], "billing": {"name": "Ada Lovelace",
+        "line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH",
+        "country": "GB"}});
+    let key = format!("saga-{}-issue_invoice", saga["id"].as_str().unwrap());
+    let res = reqwest::Client::new()
+        .post(format!("{payment}/v2/invoices"))
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+}
+
 async fn get(url: &str) -> Value {
     let res = reqwest::get(url).await.unwrap();
     assert!(res.status().is_success(), "{url}: {}", res.status());
@@ -140,6 +166,9 @@ async fn run(backend: TestBackend, case: Case) {
         async move { start_saga(&url, "trapped", &body).await }
     });
     interposer.sprung().await;
+    if case.earlier_invoice {
+        issue_as_an_earlier_version(&url, &payment.url()).await;
+    }
     match case.victim {
         Victim::Orchestrator => {
             fulfillment.kill9();
@@ -180,6 +209,7 @@ async fn orchestrator_killed_before_the_charge_arrives(backend: TestBackend) {
         victim: Victim::Orchestrator,
         status: "completed",
         order_state: "confirmed",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
@@ -195,6 +225,7 @@ async fn orchestrator_killed_after_the_charge_was_taken(backend: TestBackend) {
         victim: Victim::Orchestrator,
         status: "completed",
         order_state: "confirmed",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
@@ -209,6 +240,7 @@ async fn payment_service_killed_during_the_charge(backend: TestBackend) {
         victim: Victim::PaymentService,
         status: "completed",
         order_state: "confirmed",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
@@ -223,13 +255,14 @@ async fn orchestrator_killed_while_compensating_a_decline(backend: TestBackend) 
         victim: Victim::Orchestrator,
         status: "compensated",
         order_state: "cancelled",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
 
-/// A card order, killed after the invoice was issued, before its answer
-/// was recorded: recovery finds that invoice, issues no second one, and pays
-/// it.
+/// A card order, killed after its invoice was issued paid, before the
+/// answer was recorded: recovery repeats the call with the same key and the
+/// service answers with the same invoice; no second one.
 async fn orchestrator_killed_after_the_invoice_was_issued(backend: TestBackend) {
     let case = Case {
         prior: Prior::Nothing,
@@ -238,6 +271,24 @@ async fn orchestrator_killed_after_the_invoice_was_issued(backend: TestBackend) 
         victim: Victim::Orchestrator,
         status: "completed",
         order_state: "confirmed",
+        earlier_invoice: false,
+    };
+    run(backend, case).await
+}
+
+/// A card order whose invoice an older orchestrator issued open under the
+/// step's key, killed with its own call in flight: the resumed step's call
+/// is refused (the key went with another body), so it finds that invoice,
+/// pays it and confirms; no second invoice.
+async fn orchestrator_killed_with_an_earlier_versions_invoice(backend: TestBackend) {
+    let case = Case {
+        prior: Prior::Nothing,
+        saga: |_| place("card", Some("tok_ok")),
+        trap: trap("POST", "/v2/invoices", Moment::Before),
+        victim: Victim::Orchestrator,
+        status: "completed",
+        order_state: "confirmed",
+        earlier_invoice: true,
     };
     run(backend, case).await
 }
@@ -252,6 +303,7 @@ async fn payment_service_killed_while_issuing_the_invoice(backend: TestBackend) 
         victim: Victim::PaymentService,
         status: "completed",
         order_state: "pending",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
@@ -265,6 +317,7 @@ async fn orchestrator_killed_after_the_capture(backend: TestBackend) {
         victim: Victim::Orchestrator,
         status: "completed",
         order_state: "confirmed",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
@@ -279,6 +332,7 @@ async fn orchestrator_killed_before_the_refund_arrives(backend: TestBackend) {
         victim: Victim::Orchestrator,
         status: "completed",
         order_state: "cancelled",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
@@ -291,6 +345,7 @@ async fn orchestrator_killed_after_the_refund_was_taken(backend: TestBackend) {
         victim: Victim::Orchestrator,
         status: "completed",
         order_state: "cancelled",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
@@ -305,6 +360,7 @@ async fn orchestrator_killed_after_the_void(backend: TestBackend) {
         victim: Victim::Orchestrator,
         status: "completed",
         order_state: "cancelled",
+        earlier_invoice: false,
     };
     run(backend, case).await
 }
@@ -315,6 +371,7 @@ platform::both_backends!(
     payment_service_killed_during_the_charge,
     orchestrator_killed_while_compensating_a_decline,
     orchestrator_killed_after_the_invoice_was_issued,
+    orchestrator_killed_with_an_earlier_versions_invoice,
     payment_service_killed_while_issuing_the_invoice,
     orchestrator_killed_after_the_capture,
     orchestrator_killed_before_the_refund_arrives,

@@ -99,7 +99,10 @@ pub struct IssueInvoice {
     pub amount: Money,
     /// Billing details to print.
     pub billing: BillingDetails,
-    /// For imports: the status it has; omitted: `open`.
+    /// The status it is issued in; omitted: `open`. `paid` issues an invoice
+    /// already paid, in one call (a captured card payment's; refused with
+    /// 409 when its `payment_id` has nothing captured); imports give any.
+    /// An invoice issued paid records one event, `invoice.issued`.
     #[serde(default)]
     pub status: Option<InvoiceStatus>,
     /// For imports: when it was issued; omitted: now.

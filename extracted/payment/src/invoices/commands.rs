@@ -28,10 +28,23 @@ pub fn issue(
     positive("order_legacy_id", Some(req.order_legacy_id))?;
     positive("customer_legacy_id", Some(req.customer_legacy_id))?;
     let billing = billing(&req.billing)?;
-    let payment_legacy_id = match req.payment_id {
-        Some(p) => Some(queries::payment(conn, p)?.legacy_id),
+    let payment = match req.payment_id {
+        Some(p) => Some(queries::payment(conn, p)?),
         None => None,
     };
+    if req.status == Some(InvoiceStatus::Paid)
+        && let Some(p) = &payment
+        && p.captured.amount().is_zero()
+    {
+        return Err(Problem::conflict(format!(
+            "payment {} has nothing captured: an invoice is issued paid only for a captured \
+             payment; issue it open and pay it once the payment is captured",
+            p.id
+        ))
+        .with("field", "status")
+        .into());
+    }
+    let payment_legacy_id = payment.map(|p| p.legacy_id);
     let legacy_id = ids.explicit_or_next(conn, Entity::Invoice, req.legacy_id)?;
     let number = match &req.number {
         Some(n) => check_number(n)?,

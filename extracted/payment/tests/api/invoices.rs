@@ -135,4 +135,40 @@ async fn imported_invoices_and_bad_ones(backend: TestBackend) {
     assert_eq!(app.count("invoices").await, 1);
 }
 
-platform::both_backends!(issue_pay_credit, imported_invoices_and_bad_ones);
+/// A captured card payment's invoice issued paid in one call; an
+/// authorisation's cannot be, nothing is issued.
+async fn an_invoice_is_issued_paid_only_for_a_captured_payment(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let authorised = app.create_payment(&crate::helpers::card(4, "99.50")).await;
+    let mut body = invoice_body(4, authorised["id"].as_str());
+    body["status"] = json!("paid");
+    let res = app.post("/v2/invoices", &body, Some(&key()), false).await;
+    let problem = expect_problem(res, StatusCode::CONFLICT).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nothing captured"),
+        "{problem}"
+    );
+    assert_eq!(app.count("invoices").await, 0);
+
+    let captured = app.captured_payment(5, "99.50").await;
+    let mut body = invoice_body(5, captured["id"].as_str());
+    body["status"] = json!("paid");
+    let res = app.post("/v2/invoices", &body, Some(&key()), false).await;
+    let invoice = expect(res, StatusCode::CREATED).await;
+    assert_eq!(invoice["status"], "paid");
+    assert_eq!(invoice["payment_legacy_id"], captured["legacy_id"]);
+    let id = invoice["id"].as_str().unwrap();
+    let credited = app
+        .post_empty(&format!("/v2/invoices/{id}/credit"), false)
+        .await;
+    assert_eq!(expect(credited, StatusCode::OK).await["status"], "credited");
+}
+
+platform::both_backends!(
+    issue_pay_credit,
+    imported_invoices_and_bad_ones,
+    an_invoice_is_issued_paid_only_for_a_captured_payment,
+);

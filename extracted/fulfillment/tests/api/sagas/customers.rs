@@ -7,6 +7,8 @@
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The customers every test order may name.
 pub const KNOWN: &[i64] = &[7];
@@ -20,16 +22,22 @@ pub fn bill() -> serde_json::Value {
 pub struct Customers {
     url: String,
     server: ServerHandle,
+    lookups: Arc<AtomicUsize>,
 }
 
 impl Customers {
     /// Serves `KNOWN` on a port of its own.
     pub async fn spawn() -> Self {
-        let server =
-            HttpServer::new(|| App::new().route("/api/v1/customers/{id}", web::get().to(customer)))
-                .workers(1)
-                .bind(("127.0.0.1", 0))
-                .expect("the customers stub binds");
+        let lookups = Arc::new(AtomicUsize::new(0));
+        let counted = web::Data::from(lookups.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(counted.clone())
+                .route("/api/v1/customers/{id}", web::get().to(customer))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .expect("the customers stub binds");
         let url = format!("http://{}", server.addrs()[0]);
         let server = server.run();
         let handle = server.handle();
@@ -37,7 +45,13 @@ impl Customers {
         Self {
             url,
             server: handle,
+            lookups,
         }
+    }
+
+    /// How many customers were looked up so far.
+    pub fn lookups(&self) -> usize {
+        self.lookups.load(Ordering::SeqCst)
     }
 
     pub fn url(&self) -> String {
@@ -50,7 +64,8 @@ impl Customers {
     }
 }
 
-async fn customer(id: web::Path<i64>) -> HttpResponse {
+async fn customer(id: web::Path<i64>, lookups: web::Data<AtomicUsize>) -> HttpResponse {
+    lookups.fetch_add(1, Ordering::SeqCst);
     let id = id.into_inner();
     if KNOWN.contains(&id) {
         HttpResponse::Ok().json(json!({"id": id, "nm": "Ada", "eml": "ada@example.com",

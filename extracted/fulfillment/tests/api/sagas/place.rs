@@ -30,6 +30,11 @@ async fn a_card_order_is_reserved_charged_and_confirmed(backend: TestBackend) {
     assert_eq!(invoice["amount"]["amount"], "25.00");
     assert_eq!(invoice["payment_id"], payments[0]["id"]);
     assert_eq!(invoice["billing"]["postal_code"], "SW1Y 4JH");
+    assert_eq!(
+        w.customers.lookups(),
+        1,
+        "the start's lookup gives the invoice its billing details"
+    );
     let history = w.saga(saga["id"].as_str().unwrap()).await["history"].clone();
     let moves: Vec<(&str, &str)> = history
         .as_array()
