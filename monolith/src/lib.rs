@@ -27,6 +27,7 @@ pub mod fulfillment;
 pub mod legacy;
 pub mod payments;
 pub mod ports;
+pub mod retire;
 pub mod seed;
 pub mod settings;
 pub mod startup;

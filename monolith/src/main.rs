@@ -26,7 +26,7 @@ enum Command {
     Seed(monolith::seed::SeedArgs),
     /// Archive a moved-out context's tables (every row, as JSON lines) and
     /// drop them, once the service owns all of it and sync has drained.
-    Retire(monolith::payments::retire::RetireArgs),
+    Retire(monolith::retire::RetireArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings),
         Command::Seed(args) => monolith::seed::run(&settings, &args),
-        Command::Retire(args) => monolith::payments::retire::run(&settings, &args),
+        Command::Retire(args) => monolith::retire::run(&settings, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

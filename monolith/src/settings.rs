@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn owner_service_needs_a_service_url_but_no_flags() {
         let service = DEFAULTS
-            .replace("owner = \"monolith\"", "owner = \"service\"")
+            .replacen("owner = \"monolith\"", "owner = \"service\"", 1)
             .replace("source = \"file\"", "source = \"server\"");
         let s: Settings = settings::load(&service, None, "MONOLITH_TEST_NONE").unwrap();
         assert_eq!(s.payments.owner, PaymentsOwner::Service);

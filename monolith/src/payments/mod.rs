@@ -1,7 +1,7 @@
 //! Bounded context `payments`: payments (authorise, capture), refunds (full and
 //! partial) and invoices. Owns the `payments`, `refunds` and `invoices` tables.
 //! Other modules may use [`port`] only; billing details come through the
-//! customers port. Once the payment service owns every payment, [`retire`]
+//! customers port. Once the payment service owns every payment, its `retire` module
 //! archives and drops the tables.
 
 mod domain;
@@ -10,6 +10,6 @@ mod gateway;
 pub(crate) mod gone;
 pub(crate) mod http;
 pub mod port;
-pub mod retire;
+pub(crate) mod retire;
 mod store;
 pub(crate) mod sync;
