@@ -135,9 +135,9 @@ async fn answer_requests(mut stream: TcpStream, record: Arc<Mutex<Seen>>) {
     }
 }
 
-/// A proxy on `codec` serving `/api/v1/payments/{id}` from `new` through
-/// the ACL's `payments` translator, the monolith at `legacy`.
-async fn proxy(codec: Codec, legacy: SocketAddr, new: SocketAddr) -> TestProxy {
+/// A proxy on `codec` serving `pattern` (of the legacy payments API) from
+/// `new` through the ACL's `payments` translator, the monolith at `legacy`.
+async fn proxy(codec: Codec, legacy: SocketAddr, new: SocketAddr, pattern: &str) -> TestProxy {
     TestProxy::builder()
         .legacy(legacy)
         .flags(document(vec![simple_flag("payments.new", true)]))
@@ -145,7 +145,7 @@ async fn proxy(codec: Codec, legacy: SocketAddr, new: SocketAddr) -> TestProxy {
             r#"
 [[routes]]
 name = "payments"
-patterns = ["/api/v1/payments/{{id}}"]
+patterns = ["{pattern}"]
 new = "http://{new}"
 translator = "payments"
 [routes.flags]
@@ -183,7 +183,7 @@ type Request = (String, BTreeMap<String, Vec<String>>);
 async fn exchange(codec: Codec) -> (Vec<(Answer, Vec<Request>)>, usize) {
     let (new, seen) = v2_service().await;
     let (monolith, _) = counting(Duration::ZERO).await;
-    let app = proxy(codec, monolith, new).await;
+    let app = proxy(codec, monolith, new, "/api/v1/payments/{id}").await;
     let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
     let mut buf = Vec::new();
     let mut out = Vec::new();
@@ -255,23 +255,7 @@ async fn an_untranslatable_answer_to_a_write_says_it_may_have_been_applied() {
     .await;
     let (monolith, monolith_calls) = counting(Duration::ZERO).await;
     for codec in [Codec::Own, Codec::Hyper] {
-        let app = TestProxy::builder()
-            .legacy(monolith)
-            .flags(document(vec![simple_flag("payments.new", true)]))
-            .toml(&format!(
-                r#"
-[[routes]]
-name = "payments"
-patterns = ["/api/v1/payments/{{id}}/refunds"]
-new = "http://{new}"
-translator = "payments"
-[routes.flags]
-new = "payments.new"
-"#
-            ))
-            .adjust(move |settings| settings.proxy.codec = codec)
-            .spawn()
-            .await;
+        let app = proxy(codec, monolith, new, "/api/v1/payments/{id}/refunds").await;
         let mut stream = TcpStream::connect(app.proxy_addr()).await.unwrap();
         let body = r#"{"amt":1000,"rsn":"dent"}"#;
         let post = format!(
