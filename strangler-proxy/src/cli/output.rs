@@ -8,6 +8,7 @@ use crate::routes::RouteTable;
 use crate::settings::Settings;
 use crate::shadow::store::StoredVerifyRun;
 use crate::stats::Stats;
+use crate::handover::Handover;
 use crate::sync_lag::SyncReading;
 use crate::watchdog::Health;
 use std::fmt::Write;
@@ -162,6 +163,9 @@ pub fn status(s: &StatusView) -> String {
         out.push('\n');
         out.push_str(&sync_table(&s.sync, chrono::Utc::now()));
     }
+    for h in &s.handovers {
+        let _ = writeln!(out, "{}", handover_line(h));
+    }
     for e in &s.epochs {
         let _ = writeln!(
             out,
@@ -186,6 +190,18 @@ pub fn status(s: &StatusView) -> String {
         s.reload.last_error.as_deref().unwrap_or("ok")
     );
     out
+}
+
+/// A handover in progress, in one line.
+pub fn handover_line(h: &Handover) -> String {
+    format!(
+        "{}: HANDOVER {} since {}: writes held ({} so far); pending: {}",
+        h.data,
+        h.direction(),
+        h.since.format("%H:%M:%S UTC"),
+        h.held_writes,
+        h.pending
+    )
 }
 
 /// What the watchdog compared at its last look at `route`, in one line.
