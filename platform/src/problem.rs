@@ -188,9 +188,18 @@ mod tests {
     fn a_refusal_that_passes_says_when_to_retry() {
         let res = Problem::unavailable("held").retry_after(1).error_response();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(res.headers().get(actix_web::http::header::RETRY_AFTER).unwrap(), "1");
+        assert_eq!(
+            res.headers()
+                .get(actix_web::http::header::RETRY_AFTER)
+                .unwrap(),
+            "1"
+        );
         let plain = Problem::unavailable("down").error_response();
-        assert!(!plain.headers().contains_key(actix_web::http::header::RETRY_AFTER));
+        assert!(
+            !plain
+                .headers()
+                .contains_key(actix_web::http::header::RETRY_AFTER)
+        );
     }
 
     #[test]

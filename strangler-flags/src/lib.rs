@@ -39,8 +39,8 @@ use source::{Memo, Outcome, Source};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
-use unleash_types::client_features::ClientFeatures;
 use std::time::Duration;
+use unleash_types::client_features::ClientFeatures;
 
 /// The app name reported to Unleash (and seen by `appName` constraints) when
 /// none is given.

@@ -114,7 +114,10 @@ enum Reach {
     Everybody,
     /// One rollout strategy, no constraints: the same `rest` with a larger
     /// `percent` holds every key the smaller one held.
-    Rollout { rest: serde_json::Value, percent: f64 },
+    Rollout {
+        rest: serde_json::Value,
+        percent: f64,
+    },
     /// Anything else, compared whole.
     Other(serde_json::Value),
 }
@@ -127,7 +130,11 @@ fn reaches(document: &ClientFeatures, names: &[String]) -> Vec<Reach> {
         .collect();
     names
         .iter()
-        .map(|name| by_name.get(name.as_str()).map_or(Reach::Nobody, |f| reach(f)))
+        .map(|name| {
+            by_name
+                .get(name.as_str())
+                .map_or(Reach::Nobody, |f| reach(f))
+        })
         .collect()
 }
 
@@ -146,7 +153,10 @@ fn reach(feature: &ClientFeature) -> Reach {
         && let Some(key) = percent_key(&strategy.name)
     {
         let mut params = strategy.parameters.clone().unwrap_or_default();
-        if let Some(percent) = params.remove(key).and_then(|p| p.trim().parse::<f64>().ok()) {
+        if let Some(percent) = params
+            .remove(key)
+            .and_then(|p| p.trim().parse::<f64>().ok())
+        {
             let mut rest: Vec<(String, String)> = params.into_iter().collect();
             rest.sort();
             return Reach::Rollout {
@@ -173,7 +183,7 @@ fn percent_key(strategy: &str) -> Option<&'static str> {
 }
 
 fn moves_between(before: &[Reach], after: &[Reach]) -> Moves {
-    let all = |reaches: &[Reach]| reaches.iter().any(|r| *r == Reach::Everybody);
+    let all = |reaches: &[Reach]| reaches.contains(&Reach::Everybody);
     let mut moves = before
         .iter()
         .zip(after)
@@ -206,7 +216,10 @@ fn one(before: &Reach, after: &Reach) -> Moves {
                 rest: b,
                 percent: from,
             },
-            Reach::Rollout { rest: a, percent: to },
+            Reach::Rollout {
+                rest: a,
+                percent: to,
+            },
         ) if a == b => {
             if to > from {
                 to_new

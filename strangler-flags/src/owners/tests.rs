@@ -70,25 +70,44 @@ const BOTH: Moves = Moves {
 
 #[tokio::test]
 async fn promotion_and_rollback_move_records_one_way_each() {
-    let legacy = owners(&flag("p.canary", false, &rollout(0)), &flag("p.new", false, ALL));
+    let legacy = owners(
+        &flag("p.canary", false, &rollout(0)),
+        &flag("p.new", false, ALL),
+    );
     let doc = Doc::new(&legacy).await;
     let mut watch = OwnersWatch::new(&doc.flags, names());
     assert_eq!(watch.look(&doc.flags), Moves::NONE, "nothing loaded since");
 
-    doc.set(&owners(&flag("p.canary", true, &rollout(25)), &flag("p.new", false, ALL)))
-        .await;
+    doc.set(&owners(
+        &flag("p.canary", true, &rollout(25)),
+        &flag("p.new", false, ALL),
+    ))
+    .await;
     assert_eq!(watch.look(&doc.flags), TO_NEW, "a canary switched on");
-    assert_eq!(watch.look(&doc.flags), Moves::NONE, "the same generation again");
+    assert_eq!(
+        watch.look(&doc.flags),
+        Moves::NONE,
+        "the same generation again"
+    );
 
-    doc.set(&owners(&flag("p.canary", true, &rollout(50)), &flag("p.new", false, ALL)))
-        .await;
+    doc.set(&owners(
+        &flag("p.canary", true, &rollout(50)),
+        &flag("p.new", false, ALL),
+    ))
+    .await;
     assert_eq!(watch.look(&doc.flags), TO_NEW, "a rollout that grows");
-    doc.set(&owners(&flag("p.canary", true, &rollout(10)), &flag("p.new", false, ALL)))
-        .await;
+    doc.set(&owners(
+        &flag("p.canary", true, &rollout(10)),
+        &flag("p.new", false, ALL),
+    ))
+    .await;
     assert_eq!(watch.look(&doc.flags), TO_LEGACY, "a rollout that shrinks");
 
-    doc.set(&owners(&flag("p.canary", true, &rollout(10)), &flag("p.new", true, ALL)))
-        .await;
+    doc.set(&owners(
+        &flag("p.canary", true, &rollout(10)),
+        &flag("p.new", true, ALL),
+    ))
+    .await;
     assert_eq!(watch.look(&doc.flags), TO_NEW, "new switched on");
     doc.set(&legacy).await;
     assert_eq!(watch.look(&doc.flags), TO_LEGACY, "rolled back to legacy");
@@ -96,12 +115,18 @@ async fn promotion_and_rollback_move_records_one_way_each() {
 
 #[tokio::test]
 async fn changes_that_decide_nothing_are_no_move() {
-    let on = owners(&flag("p.canary", true, &rollout(30)), &flag("p.new", true, ALL));
+    let on = owners(
+        &flag("p.canary", true, &rollout(30)),
+        &flag("p.new", true, ALL),
+    );
     let doc = Doc::new(&on).await;
     let mut watch = OwnersWatch::new(&doc.flags, names());
     // The canary moves under `new` on for everybody: every record stays new.
-    doc.set(&owners(&flag("p.canary", false, &rollout(0)), &flag("p.new", true, ALL)))
-        .await;
+    doc.set(&owners(
+        &flag("p.canary", false, &rollout(0)),
+        &flag("p.new", true, ALL),
+    ))
+    .await;
     assert_eq!(watch.look(&doc.flags), Moves::NONE);
     // Another flag, and an owner flag's description, decide nothing.
     doc.set(&format!(
@@ -116,29 +141,43 @@ async fn changes_that_decide_nothing_are_no_move() {
 
 #[tokio::test]
 async fn another_strategy_may_move_records_both_ways() {
-    let users = |ids: &str| {
-        format!(r#"{{"name": "userWithId", "parameters": {{"userIds": "{ids}"}}}}"#)
-    };
-    let doc = Doc::new(&owners(&flag("p.canary", true, &users("1,2")), &flag("p.new", false, ALL)))
-        .await;
+    let users =
+        |ids: &str| format!(r#"{{"name": "userWithId", "parameters": {{"userIds": "{ids}"}}}}"#);
+    let doc = Doc::new(&owners(
+        &flag("p.canary", true, &users("1,2")),
+        &flag("p.new", false, ALL),
+    ))
+    .await;
     let mut watch = OwnersWatch::new(&doc.flags, names());
-    doc.set(&owners(&flag("p.canary", true, &users("2,3")), &flag("p.new", false, ALL)))
-        .await;
+    doc.set(&owners(
+        &flag("p.canary", true, &users("2,3")),
+        &flag("p.new", false, ALL),
+    ))
+    .await;
     assert_eq!(watch.look(&doc.flags), BOTH);
     // A rollout whose stickiness changes puts keys elsewhere: both ways too.
-    doc.set(&owners(&flag("p.canary", true, &rollout(20)), &flag("p.new", false, ALL)))
-        .await;
+    doc.set(&owners(
+        &flag("p.canary", true, &rollout(20)),
+        &flag("p.new", false, ALL),
+    ))
+    .await;
     assert_eq!(watch.look(&doc.flags), BOTH);
     let by_session = rollout(40).replace("userId", "sessionId");
-    doc.set(&owners(&flag("p.canary", true, &by_session), &flag("p.new", false, ALL)))
-        .await;
+    doc.set(&owners(
+        &flag("p.canary", true, &by_session),
+        &flag("p.new", false, ALL),
+    ))
+    .await;
     assert_eq!(watch.look(&doc.flags), BOTH);
 }
 
 #[tokio::test]
 async fn a_flag_that_disappears_is_off() {
-    let doc = Doc::new(&owners(&flag("p.canary", true, &rollout(5)), &flag("p.new", false, ALL)))
-        .await;
+    let doc = Doc::new(&owners(
+        &flag("p.canary", true, &rollout(5)),
+        &flag("p.new", false, ALL),
+    ))
+    .await;
     let mut watch = OwnersWatch::new(&doc.flags, names());
     doc.set(&flag("p.new", false, ALL)).await;
     assert_eq!(watch.look(&doc.flags), TO_LEGACY);

@@ -3,12 +3,12 @@
 use super::FlagsAction;
 use crate::admin::views::{RouteView, StatusView};
 use crate::flags::file::{self, Percent};
+use crate::handover::Handover;
 use crate::resilience::GuardSnapshot;
 use crate::routes::RouteTable;
 use crate::settings::Settings;
 use crate::shadow::store::StoredVerifyRun;
 use crate::stats::Stats;
-use crate::handover::Handover;
 use crate::sync_lag::SyncReading;
 use crate::watchdog::Health;
 use std::fmt::Write;

@@ -76,7 +76,10 @@ impl Handovers {
     /// are the same keeps its state; a new one starts from the flags now).
     pub fn refresh(&self, table: &RouteTable, flags: &Flags) {
         let wanted = synced(table);
-        let mut contexts = self.contexts.write().unwrap_or_else(PoisonError::into_inner);
+        let mut contexts = self
+            .contexts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         contexts.retain(|name, c| wanted.get(name) == Some(&c.owner_flags));
         for (name, owner_flags) in wanted {
             contexts

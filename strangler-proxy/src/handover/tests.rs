@@ -37,8 +37,7 @@ impl FlagsFile {
     async fn new(mode: &str) -> Self {
         static FILES: AtomicU32 = AtomicU32::new(0);
         let n = FILES.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("handover-{}-{n}.json", std::process::id()));
+        let path = std::env::temp_dir().join(format!("handover-{}-{n}.json", std::process::id()));
         std::fs::write(&path, document(mode)).unwrap();
         let flags = Flags::from_file(&path).await.unwrap();
         Self { path, flags }
@@ -176,7 +175,11 @@ async fn a_promotion_holds_writes_until_the_monolith_delivered_its_changes() {
     let context = f.context();
     assert_eq!(context.writes_settled(Instant::now()), None);
     assert!(
-        f.handovers.of_data("payments").unwrap().pending.contains("1 write(s) still in flight"),
+        f.handovers
+            .of_data("payments")
+            .unwrap()
+            .pending
+            .contains("1 write(s) still in flight"),
         "the write sent before the change is waited for"
     );
     before.answered();
@@ -219,7 +222,10 @@ async fn a_rollback_waits_for_the_services_changes() {
     let f = Fixture::new(ROUTES, "new").await;
     f.file.set("legacy").await;
     let detail = held(f.write());
-    assert!(detail.contains("to legacy (old owner: the service)"), "{detail}");
+    assert!(
+        detail.contains("to legacy (old owner: the service)"),
+        "{detail}"
+    );
     let context = f.context();
     let epoch = context.writes_settled(Instant::now()).unwrap();
     let waiting = [
@@ -228,7 +234,11 @@ async fn a_rollback_waits_for_the_services_changes() {
     ];
     assert!(!context.finish(epoch, &waiting));
     assert!(
-        f.handovers.of_data("payments").unwrap().pending.contains("1 change(s) in the service's outbox")
+        f.handovers
+            .of_data("payments")
+            .unwrap()
+            .pending
+            .contains("1 change(s) in the service's outbox")
     );
     assert!(context.finish(epoch, &[pending(Direction::NewToLegacy, 0)]));
     tracked(f.write()).answered();
@@ -252,11 +262,17 @@ async fn a_canary_that_grows_or_shrinks_hands_over_its_way() {
         pending(Direction::LegacyToNew, 0),
         pending(Direction::NewToLegacy, 0),
     ];
-    assert!(!context.finish(first, &both), "a reading of before the last change");
+    assert!(
+        !context.finish(first, &both),
+        "a reading of before the last change"
+    );
     let shown = &f.handovers.active()[0];
     assert!(shown.to_new && shown.to_legacy);
     let second = context.writes_settled(Instant::now()).unwrap();
-    assert!(!context.finish(second, &both[..1]), "the service is an old owner too");
+    assert!(
+        !context.finish(second, &both[..1]),
+        "the service is an old owner too"
+    );
     assert!(context.finish(second, &both));
 }
 
@@ -271,7 +287,11 @@ async fn a_write_given_up_on_counts_for_the_routes_timeout() {
     let now = Instant::now();
     assert_eq!(context.writes_settled(now), None);
     assert!(
-        f.handovers.of_data("payments").unwrap().pending.contains("given up on"),
+        f.handovers
+            .of_data("payments")
+            .unwrap()
+            .pending
+            .contains("given up on"),
         "{:?}",
         f.handovers.of_data("payments")
     );
@@ -311,7 +331,8 @@ async fn a_reload_with_the_same_owner_flags_keeps_the_handover() {
     f.handovers.refresh(&build(ROUTES).unwrap(), &f.file.flags);
     assert_eq!(f.handovers.active().len(), 1);
     let renamed = ROUTES.replace("\"payments.canary\"", "\"payments.canary2\"");
-    f.handovers.refresh(&build(&renamed).unwrap(), &f.file.flags);
+    f.handovers
+        .refresh(&build(&renamed).unwrap(), &f.file.flags);
     assert!(
         f.handovers.active().is_empty(),
         "other owner flags start from the flags in force"

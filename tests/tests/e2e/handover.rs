@@ -68,7 +68,10 @@ async fn paid_order(s: &SyncStack) -> (i64, i64) {
         )
         .await;
     assert_eq!(order["st"], "C", "{order}");
-    (order["id"].as_i64().unwrap(), order["pay"].as_i64().unwrap())
+    (
+        order["id"].as_i64().unwrap(),
+        order["pay"].as_i64().unwrap(),
+    )
 }
 
 async fn refund(s: &SyncStack, pay: i64, amt: i64) -> Response {
@@ -99,7 +102,10 @@ async fn held(res: Response, what: &str) -> String {
         "{what}"
     );
     let problem: Value = res.json().await.unwrap();
-    assert_eq!(problem["type"], "urn:strangler-kit:problem:handover", "{what}");
+    assert_eq!(
+        problem["type"], "urn:strangler-kit:problem:handover",
+        "{what}"
+    );
     problem["detail"].as_str().unwrap().to_owned()
 }
 

@@ -88,7 +88,8 @@ impl Handover {
             let key = payment_id.to_string();
             let pending = db
                 .read(move |c| {
-                    platform::sync::pending_changes(c, ORIGIN, PAYMENT, &key).map_err(AppError::from)
+                    platform::sync::pending_changes(c, ORIGIN, PAYMENT, &key)
+                        .map_err(AppError::from)
                 })
                 .await?;
             if pending == 0 {

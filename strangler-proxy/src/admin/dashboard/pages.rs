@@ -2,11 +2,11 @@
 
 use crate::admin::views::RouteView;
 use crate::gate::Verdict as Gate;
+use crate::handover::Handover;
 use crate::shadow::mirror::tally::ShadowTraffic;
 use crate::shadow::store::{
     Epoch, MismatchGroup, ResultClasses, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
 };
-use crate::handover::Handover;
 use crate::sync_lag::{Direction, Measured, SyncReading};
 use crate::watchdog::Health;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
