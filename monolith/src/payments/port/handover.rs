@@ -53,7 +53,7 @@ impl Handover {
         }
     }
 
-    /// Looks at the flags every [`POLL`] for as long as `handover` lives, so
+    /// Looks at the flags every 100 ms for as long as `handover` lives, so
     /// that a move back and forth between two of its own writes is seen
     /// (a look only at a write would compare the two ends and see none).
     pub fn watch_in_background(handover: &Arc<Self>) {
