@@ -36,35 +36,13 @@ async fn stack(backend: TestBackend) -> SyncStack {
     s
 }
 
-/// A customer, 30.00 of stock and a card order of it, through the proxy:
-/// (order, payment).
+/// A customer and a card order of 30.00, through the proxy: (order, payment).
 async fn paid_order(s: &SyncStack) -> (i64, i64) {
-    let proxy = &s.proxy;
-    let cust = s
-        .post(
-            format!("{proxy}/api/v1/customers"),
-            json!({"nm": "Ada", "eml": "ada@example.com",
-                   "bill": {"nm": "Ada", "ln1": "1 Lane", "city": "London", "zip": "N1", "ctry": "GB"}}),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let put = s.client.put(format!("{proxy}/api/v1/inventory/T-30"));
-    let res = put
-        .json(&json!({"nm": "Thirty", "px": 3000, "cur": "EUR"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
-    s.post(
-        format!("{proxy}/api/v1/inventory/T-30/adjust"),
-        json!({"dq": 10, "rsn": "stock"}),
-    )
-    .await;
+    let cust = s.customer_with_stock(10).await;
     let order = s
         .post(
-            format!("{proxy}/api/v1/orders"),
-            json!({"cust": cust, "lines": [{"sku": "T-30", "qty": 1}], "pm": "card", "tok": "tok_visa"}),
+            format!("{}/api/v1/orders", s.proxy),
+            json!({"cust": cust, "lines": [{"sku": "W-1", "qty": 1}], "pm": "card", "tok": "tok_visa"}),
         )
         .await;
     assert_eq!(order["st"], "C", "{order}");

@@ -343,6 +343,34 @@ impl SyncStack {
         self.send(reqwest::Method::POST, url, Some(body)).await
     }
 
+    /// A customer and `units` of stock item `W-1` at 30.00, through the
+    /// proxy: the customer's id (to order `W-1` for 30.00 a unit).
+    pub async fn customer_with_stock(&self, units: i64) -> i64 {
+        let proxy = &self.proxy;
+        let cust = self
+            .post(
+                format!("{proxy}/api/v1/customers"),
+                serde_json::json!({"nm": "Ada", "eml": "ada@example.com",
+                   "bill": {"nm": "Ada", "ln1": "1 Lane", "city": "London", "zip": "N1", "ctry": "GB"}}),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let put = self.client.put(format!("{proxy}/api/v1/inventory/W-1"));
+        let res = put
+            .json(&serde_json::json!({"nm": "Widget", "px": 3000, "cur": "EUR"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "stock item: {}", res.status());
+        self.post(
+            format!("{proxy}/api/v1/inventory/W-1/adjust"),
+            serde_json::json!({"dq": units, "rsn": "stock"}),
+        )
+        .await;
+        cust
+    }
+
     pub async fn get(&self, url: String) -> Option<Value> {
         let res = self.client.get(&url).send().await.unwrap();
         if res.status() == StatusCode::NOT_FOUND {
