@@ -331,6 +331,21 @@ payments      FAILED  1200    1199  1               0                  2        
     }
 
     #[test]
+    fn a_handover_shows_its_direction_and_what_it_waits_for() {
+        let handover: Handover = serde_json::from_value(json!({
+            "data": "payments", "to_new": false, "to_legacy": true,
+            "since": "2026-12-07T10:04:05Z", "held_writes": 12,
+            "pending": "1 change(s) in the service's outbox not yet delivered (new → legacy)"
+        }))
+        .unwrap();
+        assert_eq!(
+            handover_line(&handover),
+            "payments: HANDOVER to legacy (old owner: the service) since 10:04:05 UTC: writes held \
+             (12 so far); pending: 1 change(s) in the service's outbox not yet delivered (new → legacy)"
+        );
+    }
+
+    #[test]
     fn the_watchdog_line_shows_the_rates_against_the_baseline() {
         let health: Health = serde_json::from_value(json!({
             "requests": 40, "error_rate": 0.0, "fallback_rate": 0.025, "p99_ms": 12,
