@@ -9,6 +9,11 @@
 //!   the `strangler flags` CLI;
 //! - [`Flags::from_server`]: a real Unleash server (or Unleash Edge), polled.
 //!
+//! Each document that takes effect is counted ([`Flags::generation`]), and an
+//! [`OwnersWatch`] compares a set of owner flags' definitions between
+//! generations: which ways records may have moved (the handover, see
+//! `docs/data.md`).
+//!
 //! This crate owns flag loading and evaluation only; it must not know routes or
 //! modes (the proxy maps flag answers to modes, the monolith to a port). See `docs/flags.md`.
 
