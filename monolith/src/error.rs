@@ -22,6 +22,10 @@ pub enum AppError {
     /// The payment service, owner of the record, failed or did not answer (502).
     #[error("{0}")]
     Upstream(String),
+    /// A handover holds the write: records changed owner and the old
+    /// owner's last changes have not arrived (503, `Retry-After: 1`).
+    #[error("{0}")]
+    Handover(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -56,6 +60,12 @@ impl From<AppError> for Problem {
                 "payment-service-unavailable",
                 d,
             ),
+            AppError::Handover(d) => Problem::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "handover",
+                d,
+            )
+            .retry_after(1),
             AppError::Db(e) => e.into(),
         }
     }

@@ -56,7 +56,12 @@ impl Ports {
                 .await
                 .with_context(|| p.flags.open_failed())?;
             let owner = OwnerFlags::new(flags, &p.route, &p.canary_flag, &p.new_flag);
-            Payments::by_flags(local, owner, remote)
+            let payments = Payments::by_flags(local, owner, remote);
+            if p.sync {
+                payments.with_handover()
+            } else {
+                payments
+            }
         };
         Ok(Self {
             customers: ports.customers,

@@ -65,6 +65,9 @@ pub struct PaymentsSettings {
     pub canary_flag: String,
     /// The route's new flag.
     pub new_flag: String,
+    /// Changes are synced both ways with the payment service: the port's own
+    /// writes wait during a handover (`port::handover`).
+    pub sync: bool,
     /// Where the flags come from.
     pub flags: FlagsSettings,
 }

@@ -19,6 +19,8 @@ pub struct Problem {
     slug: &'static str,
     detail: String,
     extensions: Map<String, Value>,
+    /// Seconds after which a retry may succeed (`Retry-After`).
+    retry_after: Option<u32>,
 }
 
 impl Problem {
@@ -30,6 +32,7 @@ impl Problem {
             slug,
             detail: detail.into(),
             extensions: Map::new(),
+            retry_after: None,
         }
     }
 
@@ -83,6 +86,13 @@ impl Problem {
         self
     }
 
+    /// Tells the client to retry after `seconds` (the `Retry-After` header):
+    /// for a refusal that passes by itself.
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -117,9 +127,12 @@ impl ResponseError for Problem {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .insert_header((CONTENT_TYPE, MEDIA_TYPE))
-            .body(self.to_json().to_string())
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((CONTENT_TYPE, MEDIA_TYPE));
+        if let Some(seconds) = self.retry_after {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
+        res.body(self.to_json().to_string())
     }
 }
 
@@ -169,6 +182,24 @@ mod tests {
             .to_json();
         assert_eq!(body["status"], 409);
         assert_eq!(body["detail"], "no");
+    }
+
+    #[test]
+    fn a_refusal_that_passes_says_when_to_retry() {
+        let res = Problem::unavailable("held").retry_after(1).error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers()
+                .get(actix_web::http::header::RETRY_AFTER)
+                .unwrap(),
+            "1"
+        );
+        let plain = Problem::unavailable("down").error_response();
+        assert!(
+            !plain
+                .headers()
+                .contains_key(actix_web::http::header::RETRY_AFTER)
+        );
     }
 
     #[test]

@@ -135,6 +135,25 @@ pub fn next_version(conn: &mut AnyConnection, entity: &str, key: &str) -> QueryR
     }
 }
 
+/// How many changes of `(entity, key)` this side (`origin`) recorded and has
+/// not delivered yet: while any waits, the other side's copy of the record
+/// is behind (one query, on the outbox's undelivered index).
+pub fn pending_changes(
+    conn: &mut AnyConnection,
+    origin: &str,
+    entity: &str,
+    key: &str,
+) -> QueryResult<i64> {
+    use outbox::schema::outbox as o;
+    o::table
+        .filter(o::delivered_at.is_null())
+        .filter(o::event_type.eq(Change::event_type(origin, entity)))
+        .filter(o::aggregate_type.eq(entity))
+        .filter(o::aggregate_id.eq(key))
+        .count()
+        .get_result(conn)
+}
+
 /// The last version applied of `(entity, key)` (0 when none was).
 pub fn applied_version(conn: &mut AnyConnection, entity: &str, key: &str) -> QueryResult<i64> {
     Ok(t::table

@@ -119,8 +119,40 @@ async fn publishing_counts_per_record(backend: TestBackend) {
     assert_eq!(applied, 0);
 }
 
+async fn pending_changes_count_one_records_undelivered_changes(backend: TestBackend) {
+    let (_guard, db) = setup(backend).await;
+    db.write(|c| {
+        publish(c, "legacy", "payment", "7", serde_json::json!({"n": 1}))?;
+        publish(c, "legacy", "payment", "7", serde_json::json!({"n": 2}))?;
+        publish(c, "legacy", "payment", "8", serde_json::json!({"n": 1}))?;
+        publish(c, "legacy", "invoice", "7", serde_json::json!({"n": 1})).map_err(Problem::from)
+    })
+    .await
+    .unwrap();
+    let pending = |key: &'static str| {
+        let db = db.clone();
+        async move {
+            db.read(move |c| pending_changes(c, "legacy", "payment", key).map_err(Problem::from))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(pending("7").await, 2, "its own changes, not invoice 7's");
+    assert_eq!(pending("9").await, 0);
+    let first = db
+        .read(|c| outbox::for_aggregate(c, "payment", "7").map_err(Problem::from))
+        .await
+        .unwrap()[0]
+        .seq;
+    db.write(move |c| outbox::mark_delivered(c, first, chrono::Utc::now()).map_err(Problem::from))
+        .await
+        .unwrap();
+    assert_eq!(pending("7").await, 1, "a delivered change no longer counts");
+}
+
 crate::both_backends!(
     versions_are_applied_once_in_order,
     an_echo_is_refused,
-    publishing_counts_per_record
+    publishing_counts_per_record,
+    pending_changes_count_one_records_undelivered_changes
 );

@@ -77,6 +77,8 @@ impl Wiring<'_> {
             if self.retired { RETIRED } else { "flags" }.into(),
         );
         payments.insert("service_url".into(), self.ports.url(Part::Payment).into());
+        // Both directions are wired: the port's own writes wait out a handover.
+        payments.insert("sync".into(), (!self.retired).into());
         payments.insert("flags".into(), flags.into());
 
         let mut events = self.events(vec![self.inbox(Part::Payment)]);
@@ -238,6 +240,7 @@ mod tests {
         assert_eq!(settings.payments.service_url, "http://127.0.0.1:9082");
         assert_eq!(settings.payments.flags.file, PathBuf::from("/d/flags.json"));
         assert_eq!(settings.events.subscribers, ["http://127.0.0.1:9082/inbox"]);
+        assert!(settings.payments.sync, "its own writes wait out a handover");
         assert!(!sync_is_on(&text));
 
         let on = switched(&text, true).unwrap();
@@ -287,6 +290,7 @@ mod tests {
             load_monolith(&text).payments.owner,
             monolith::settings::PaymentsOwner::Service
         );
+        assert!(!load_monolith(&text).payments.sync);
         let file = temporary("payment.toml", &w.payment_settings().unwrap());
         let payment = payment::settings::Settings::load(Some(&file)).unwrap();
         assert_eq!(payment.events.subscribers, ["http://127.0.0.1:9083/inbox"]);

@@ -114,7 +114,7 @@ impl Engine {
 /// `Some` when no context can change the flag's answer: off, or on through a
 /// `default` strategy without constraints or segments and with no parent flags
 /// (strategies are OR-ed, so one unconditional `default` decides).
-fn constant_answer(feature: &ClientFeature) -> Option<bool> {
+pub(crate) fn constant_answer(feature: &ClientFeature) -> Option<bool> {
     if !feature.enabled {
         return Some(false);
     }

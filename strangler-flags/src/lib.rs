@@ -9,6 +9,11 @@
 //!   the `strangler flags` CLI;
 //! - [`Flags::from_server`]: a real Unleash server (or Unleash Edge), polled.
 //!
+//! Each document that takes effect is counted ([`Flags::generation`]), and an
+//! [`OwnersWatch`] compares a set of owner flags' definitions between
+//! generations: which ways records may have moved (the handover, see
+//! `docs/data.md`).
+//!
 //! This crate owns flag loading and evaluation only; it must not know routes or
 //! modes (the proxy maps flag answers to modes, the monolith to a port). See `docs/flags.md`.
 
@@ -18,6 +23,7 @@ mod engine;
 mod error;
 pub mod file;
 mod file_source;
+pub mod owners;
 mod server_source;
 pub mod settings;
 mod snapshot;
@@ -26,6 +32,7 @@ mod source;
 pub use context::{EvalEnv, FlagContext};
 pub use document::KNOWN_STRATEGIES;
 pub use error::FlagsError;
+pub use owners::{Moves, OwnersWatch};
 pub use settings::{FlagSource, FlagsSettings};
 pub use snapshot::{FlagSummary, FlagsSnapshot, SourceInfo, describe};
 
@@ -35,8 +42,10 @@ use file_source::FileSource;
 use server_source::ServerSource;
 use source::{Memo, Outcome, Source};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
+use unleash_types::client_features::ClientFeatures;
 
 /// The app name reported to Unleash (and seen by `appName` constraints) when
 /// none is given.
@@ -58,6 +67,9 @@ struct Inner {
     source: Source,
     status: RwLock<Status>,
     memo: tokio::sync::Mutex<Memo>,
+    /// [`Status::generation`], readable without the lock (the request path
+    /// asks it to learn whether anything changed).
+    generation: AtomicU64,
 }
 
 #[derive(Default)]
@@ -65,6 +77,10 @@ struct Status {
     flags: Vec<FlagSummary>,
     loaded_at: Option<DateTime<Utc>>,
     last_error: Option<String>,
+    /// How many documents have been loaded (0 before the first).
+    generation: u64,
+    /// The document in force, for [`OwnersWatch`] to compare definitions.
+    document: Arc<ClientFeatures>,
 }
 
 impl Flags {
@@ -122,6 +138,7 @@ impl Flags {
                 source,
                 status: RwLock::new(Status::default()),
                 memo: tokio::sync::Mutex::new(Memo::default()),
+                generation: AtomicU64::new(0),
             }),
         })
     }
@@ -171,6 +188,20 @@ impl Flags {
         self.inner.status().last_error.clone()
     }
 
+    /// How many flags documents have been loaded so far: it changes exactly
+    /// when a new document takes effect (an unchanged file, a 304 or a bad
+    /// document leaves it), so a caller that remembers it knows cheaply
+    /// whether any answer may have changed since.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// The document in force with its generation, read together.
+    pub(crate) fn document(&self) -> (u64, Arc<ClientFeatures>) {
+        let status = self.inner.status();
+        (status.generation, status.document.clone())
+    }
+
     /// Re-reads the file now (even if unchanged), or polls the server now.
     pub async fn reload(&self) -> Result<(), FlagsError> {
         self.inner.refresh(true).await
@@ -190,7 +221,8 @@ impl Inner {
             Ok(Outcome::Confirmed) => Ok(None),
             Ok(Outcome::Changed(doc)) => {
                 let flags = snapshot::summarize(&doc);
-                self.engine.load(*doc).map(|()| Some(flags))
+                let document = Arc::new((*doc).clone());
+                self.engine.load(*doc).map(|()| Some((flags, document)))
             }
             Err(err) => Err(err),
         };
@@ -200,11 +232,17 @@ impl Inner {
                 status.last_error = None;
                 Ok(())
             }
-            Ok(Some(flags)) => {
+            Ok(Some((flags, document))) => {
                 tracing::info!(flags = flags.len(), "flags loaded");
                 status.flags = flags;
                 status.loaded_at = Some(Utc::now());
                 status.last_error = None;
+                status.document = document;
+                status.generation += 1;
+                // Published right after the engine answers from the new
+                // document, so a caller that sees an answer from it sees
+                // the new generation microseconds later at most.
+                self.generation.store(status.generation, Ordering::Release);
                 Ok(())
             }
             Err(err) => {

@@ -115,6 +115,11 @@ impl Application {
         )?;
         let admin = admin_server.handle();
         let admin_task = tokio::spawn(admin_server);
+        tokio::spawn(crate::handover::driver::run(
+            proxy.clone(),
+            sync.clone(),
+            stopped.clone(),
+        ));
         tokio::spawn(sync.run(proxy.clone(), stopped.clone()));
         if let Some(watchdog) =
             crate::watchdog::Watchdog::new(&settings).map_err(anyhow::Error::msg)?

@@ -23,7 +23,9 @@
 //! ([`shadow`]); the promotion [`gate`] moves a route on only when those
 //! numbers, counted from the route's current epoch, the last verify run of
 //! its data context and, for a synced context, the [`sync_lag`] of both
-//! directions allow it.
+//! directions allow it. When a synced context's owner flags change, its
+//! writes are held until the old owner's last changes have reached the new
+//! one ([`handover`]).
 //!
 //! It knows nothing of the monolith's code: it sees HTTP, a route table,
 //! flags and ACL translators.
@@ -35,6 +37,7 @@ pub mod cli;
 /// monolith so both pick the same side for the same record.
 pub use strangler_flags as flags;
 pub mod gate;
+pub mod handover;
 pub mod logging;
 pub mod metrics;
 pub mod proxy;

@@ -214,7 +214,7 @@ async fn create_refund(
     let id = id.into_inner();
     let amount = domain::refund_amount(body.amt)?;
     let reason = crate::legacy::text("rsn", &body.rsn, 200)?;
-    if let Via::Remote(remote) = ports.payments.for_payment(id) {
+    if let Via::Remote(remote) = ports.payments.for_write(&db, id).await? {
         let key = req
             .headers()
             .get(payment_api::headers::IDEMPOTENCY_KEY)

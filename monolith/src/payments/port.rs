@@ -3,8 +3,11 @@
 //! connection so they join its transaction: an order and its payment are
 //! written together or not at all. Branch by abstraction: [`Payments`] also
 //! holds the payment service ([`remote`]) and gives each call to the side
-//! that owns the payment ([`owner`]), as the proxy's route would.
+//! that owns the payment ([`owner`]), as the proxy's route would; while
+//! payments change owner its own writes wait for the old owner's last
+//! changes ([`handover`]).
 
+pub mod handover;
 pub mod owner;
 pub mod remote;
 
@@ -13,8 +16,9 @@ use super::{gateway, store, sync};
 use crate::customers::port::CustomersPort;
 use crate::error::AppResult;
 use crate::legacy::LegacyClock;
+use handover::Handover;
 use owner::{Owner, OwnerFlags};
-use platform::db::AnyConnection;
+use platform::db::{AnyConnection, Db};
 use remote::RemotePayments;
 use std::sync::Arc;
 
@@ -77,8 +81,9 @@ pub struct Payments {
 enum Remote {
     /// Never: every payment is the module's.
     Never,
-    /// For the payments the route's flags give it.
-    ByFlags(OwnerFlags, RemotePayments),
+    /// For the payments the route's flags give it; with the handover when
+    /// sync runs.
+    ByFlags(OwnerFlags, RemotePayments, Option<Arc<Handover>>),
     /// Always: every payment is the service's (the route is retired).
     Always(RemotePayments),
 }
@@ -101,8 +106,35 @@ impl Payments {
     ) -> Self {
         Self {
             local,
-            remote: Remote::ByFlags(flags, remote),
+            remote: Remote::ByFlags(flags, remote, None),
         }
+    }
+
+    /// Makes its own writes wait during a handover (`payments.sync = true`:
+    /// changes are synced both ways, so an owner change can leave the old
+    /// owner's last ones in flight). Only by-flags ownership changes. Call
+    /// it inside the runtime: the owner flags are watched by a task.
+    #[must_use]
+    pub fn with_handover(mut self) -> Self {
+        if let Remote::ByFlags(flags, _, handover) = &mut self.remote {
+            let started = Arc::new(Handover::new(flags));
+            Handover::watch_in_background(&started);
+            *handover = Some(started);
+        }
+        self
+    }
+
+    /// For a write on existing payment `payment_id`: its owner, by its id,
+    /// once the handover (if one runs) lets the write go there.
+    pub async fn for_write(&self, db: &Db, payment_id: i64) -> AppResult<Via> {
+        let via = self.for_payment(payment_id);
+        if let Remote::ByFlags(_, remote, Some(handover)) = &self.remote {
+            match &via {
+                Via::Remote(_) => handover.before_remote(db, payment_id).await?,
+                Via::Local(_) => handover.before_local(remote).await?,
+            }
+        }
+        Ok(via)
     }
 
     /// Every call goes to the payment service `remote`; `local` is never
@@ -131,7 +163,7 @@ impl Payments {
 
     fn via(&self, owner: impl FnOnce(&OwnerFlags) -> Owner) -> Via {
         match &self.remote {
-            Remote::ByFlags(flags, remote) if owner(flags) == Owner::Service => {
+            Remote::ByFlags(flags, remote, _) if owner(flags) == Owner::Service => {
                 Via::Remote(remote.clone())
             }
             Remote::Always(remote) => Via::Remote(remote.clone()),

@@ -44,6 +44,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: TestBackend, port: Port) -> Self {
+        Self::spawn_inner(backend, port, false).await
+    }
+
+    /// With the payment service owning the payments and `payments.sync =
+    /// true`: the port's own writes wait out a handover.
+    pub async fn spawn_synced(backend: TestBackend) -> Self {
+        Self::spawn_inner(backend, Port::Remote, true).await
+    }
+
+    async fn spawn_inner(backend: TestBackend, port: Port, sync: bool) -> Self {
         platform::telemetry::init_for_tests();
         let db = TestDatabase::create(backend);
         let mut settings = Settings::load(None).unwrap();
@@ -68,6 +78,7 @@ impl TestApp {
             settings.payments.owner = PaymentsOwner::Flags;
             settings.payments.service_url = url.clone();
             settings.payments.flags.file = file.clone();
+            settings.payments.sync = sync;
             (payment, flags) = (Some(url), Some(FlagsFile(file)));
             dbs.push(payment_db);
         }

@@ -33,6 +33,7 @@ macro_rules! both_ports {
 mod bad_input;
 mod concurrency;
 mod export;
+mod handover;
 mod helpers;
 mod order_flow;
 mod owner_reads;

@@ -68,6 +68,7 @@ pub async fn status(state: web::Data<AdminState>) -> Result<HttpResponse, Proble
         verify,
         epochs,
         sync: state.gate.sync().readings(),
+        handovers: state.proxy.handovers().active(),
     }))
 }
 

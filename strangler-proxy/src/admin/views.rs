@@ -1,5 +1,6 @@
 //! The admin API's JSON documents, shared with the CLI that reads them.
 
+use crate::handover::Handover;
 use crate::proxy::decide::Mode;
 use crate::reload::ReloadState;
 use crate::resilience::GuardSnapshot;
@@ -72,6 +73,10 @@ pub struct StatusView {
     /// The last sync lag reading of each data context and direction.
     #[serde(default)]
     pub sync: Vec<SyncReading>,
+    /// The handovers in progress (a synced context whose owner flags
+    /// changed, its writes held).
+    #[serde(default)]
+    pub handovers: Vec<Handover>,
 }
 
 /// The last reload, as shown.

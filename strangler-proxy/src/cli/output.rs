@@ -3,6 +3,7 @@
 use super::FlagsAction;
 use crate::admin::views::{RouteView, StatusView};
 use crate::flags::file::{self, Percent};
+use crate::handover::Handover;
 use crate::resilience::GuardSnapshot;
 use crate::routes::RouteTable;
 use crate::settings::Settings;
@@ -162,6 +163,9 @@ pub fn status(s: &StatusView) -> String {
         out.push('\n');
         out.push_str(&sync_table(&s.sync, chrono::Utc::now()));
     }
+    for h in &s.handovers {
+        let _ = writeln!(out, "{}", handover_line(h));
+    }
     for e in &s.epochs {
         let _ = writeln!(
             out,
@@ -186,6 +190,18 @@ pub fn status(s: &StatusView) -> String {
         s.reload.last_error.as_deref().unwrap_or("ok")
     );
     out
+}
+
+/// A handover in progress, in one line.
+pub fn handover_line(h: &Handover) -> String {
+    format!(
+        "{}: HANDOVER {} since {}: writes held ({} so far); pending: {}",
+        h.data,
+        h.direction(),
+        h.since.format("%H:%M:%S UTC"),
+        h.held_writes,
+        h.pending
+    )
 }
 
 /// What the watchdog compared at its last look at `route`, in one line.
@@ -312,6 +328,21 @@ payments      FAILED  1200    1199  1               0                  2        
   payments: … and more (GET /admin/verify-runs?context=payments)
 ";
         assert_eq!(verify_table(&[run], now), expected);
+    }
+
+    #[test]
+    fn a_handover_shows_its_direction_and_what_it_waits_for() {
+        let handover: Handover = serde_json::from_value(json!({
+            "data": "payments", "to_new": false, "to_legacy": true,
+            "since": "2026-12-07T10:04:05Z", "held_writes": 12,
+            "pending": "1 change(s) in the service's outbox not yet delivered (new → legacy)"
+        }))
+        .unwrap();
+        assert_eq!(
+            handover_line(&handover),
+            "payments: HANDOVER to legacy (old owner: the service) since 10:04:05 UTC: writes held \
+             (12 so far); pending: 1 change(s) in the service's outbox not yet delivered (new → legacy)"
+        );
     }
 
     #[test]

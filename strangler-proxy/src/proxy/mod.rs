@@ -33,6 +33,7 @@ use target::set_path;
 pub use timeouts::Timeouts;
 
 use crate::flags::Flags;
+use crate::handover::{Admission, Handovers};
 use crate::metrics::ClientError;
 use crate::resilience::Resilience;
 use crate::routes::path;
@@ -78,6 +79,8 @@ pub struct Proxy {
     stats: Arc<Stats>,
     shadow: Shadow,
     resilience: Resilience,
+    /// Writes held while a synced context changes owner.
+    handovers: Arc<Handovers>,
     /// Spans are exported: each request gets a real span (else ids only).
     export_spans: bool,
 }
@@ -124,7 +127,10 @@ impl Proxy {
         resilience.expose(stats.metrics());
         let mut table = table;
         table.guard_new_sides(&resilience);
+        let handovers = Handovers::new(stats.metrics()).map_err(std::io::Error::other)?;
+        handovers.refresh(&table, &flags);
         Ok(Self {
+            handovers: Arc::new(handovers),
             table: ArcSwap::from_pointee(table),
             resilience,
             flags,
@@ -153,7 +159,13 @@ impl Proxy {
     /// Puts a new route table in force (requests in flight finish on the old one).
     pub fn replace_table(&self, mut table: RouteTable) {
         table.guard_new_sides(&self.resilience);
+        self.handovers.refresh(&table, &self.flags);
         self.table.store(Arc::new(table));
+    }
+
+    /// The synced contexts' handovers.
+    pub fn handovers(&self) -> &Arc<Handovers> {
+        &self.handovers
     }
 
     /// The flags.
@@ -316,6 +328,19 @@ impl Proxy {
             return res;
         };
         let route = &table.routes()[index];
+        let write = match self.handovers.admit(&self.flags, route, req.method()) {
+            None => None,
+            Some(Admission::Tracked(write)) => Some(write),
+            // Not a route answer: neither side saw it, and the watchdog
+            // must not judge a side by it.
+            Some(Admission::Held(detail)) => {
+                tracing::info!(
+                    correlation_id = as_text(&correlation), route = %route.name,
+                    method = %req.method(), path = req.uri().path(), %detail, "write held"
+                );
+                return held(&detail);
+            }
+        };
         // For the log line. (No `enabled!` pre-check: with per-layer filters it
         // can leave a filter's verdict behind for the next span on the thread.)
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
@@ -333,6 +358,9 @@ impl Proxy {
                 Backend::Legacy,
             ),
         };
+        if let Some(write) = write {
+            write.answered();
+        }
         let mut res = res;
         let latency_ms = self.record(
             route,
@@ -405,8 +433,18 @@ pub(crate) fn may_fall_back(route: &Route, method: &Method) -> bool {
     !route.retired && is_safe(method)
 }
 
-fn is_safe(method: &Method) -> bool {
+/// Whether `method` is safe (changes nothing): the one test of it, for
+/// fallback, shadow copies and handover holds alike.
+pub(crate) fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The answer to a write held by a handover (see [`crate::handover`]).
+fn held(detail: &str) -> Response<Body> {
+    let mut res = body::problem(StatusCode::SERVICE_UNAVAILABLE, "handover", detail);
+    res.headers_mut()
+        .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res
 }
 
 /// The answer to a request of a retired route that the new side does not

@@ -182,6 +182,16 @@ impl Proxy {
             });
         };
         let route = &table.routes()[index];
+        // A write a handover tracks is the data plane's: it counts it, and
+        // holds it while the context changes owner.
+        if self.handovers.tracks(route, method) {
+            return Planned::DataPlane(Some(Decided {
+                table,
+                route: Some((index, decision, pattern)),
+                target: Target::AsSent,
+                started,
+            }));
+        }
         let translates = route.new.is_some()
             && route.translator.is_some()
             && acl::Method::parse(method.as_str()).is_some();

@@ -7,6 +7,8 @@ mod canary;
 mod contract;
 mod events;
 mod fallback;
+mod gate;
+mod handover;
 mod held_saga;
 mod metrics;
 mod modes;

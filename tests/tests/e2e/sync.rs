@@ -40,25 +40,7 @@ async fn a_rollback_loses_nothing(backend: TestBackend, transport: Transport) {
     let (proxy, payment) = (s.proxy.clone(), s.payment.clone());
 
     // legacy: the monolith takes the writes.
-    let cust = s
-        .post(
-            format!("{proxy}/api/v1/customers"),
-            json!({"nm": "Ada", "eml": "ada@example.com",
-                   "bill": {"nm": "Ada", "ln1": "1 Lane", "city": "London", "zip": "N1", "ctry": "GB"}}),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let put = s.client.put(format!("{proxy}/api/v1/inventory/W-1"));
-    put.json(&json!({"nm": "Widget", "px": 3000, "cur": "EUR"}))
-        .send()
-        .await
-        .unwrap();
-    s.post(
-        format!("{proxy}/api/v1/inventory/W-1/adjust"),
-        json!({"dq": 40, "rsn": "stock"}),
-    )
-    .await;
+    let cust = s.customer_with_stock(40).await;
     let order = |pm: &str| json!({"cust": cust, "lines": [{"sku": "W-1", "qty": 1}], "pm": pm, "tok": "tok_visa"});
     let card = s
         .post(format!("{proxy}/api/v1/orders"), order("card"))

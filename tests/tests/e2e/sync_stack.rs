@@ -4,8 +4,9 @@
 //! HTTP inboxes or NATS JetStream, behind the strangler proxy whose payments
 //! route decides by the payment's id (one owner per record in `canary`).
 //! The one way the e2e tests start a stack with sync both ways (`sync.rs`,
-//! `under_load.rs`).
+//! `under_load.rs`, `handover.rs`).
 
+use crate::gate::Gate;
 use crate::stack::{FLAGS, FlagsFile, TOKEN, config, decided_by_record, served_by};
 use platform::db::Db;
 use platform::relay::{EventsSettings, Relay, Transport};
@@ -28,6 +29,12 @@ pub struct Options<'a> {
     pub paused: bool,
     /// Whole TOML tables appended to the proxy's settings (`[watchdog]`).
     pub proxy_extra: &'a str,
+    /// The handover is on: the payments route declares `data = "payments"`
+    /// and `sync = true`, the monolith's own flows reach payments through
+    /// its port by the same flags with `payments.sync = true`, and the
+    /// service's changes reach the monolith through a [`Gate`]
+    /// ([`SyncStack::gate`]). Writes may then answer `503 handover`.
+    pub handover: bool,
 }
 
 impl Options<'_> {
@@ -37,6 +44,7 @@ impl Options<'_> {
             transport,
             paused: false,
             proxy_extra: "",
+            handover: false,
         }
     }
 }
@@ -50,6 +58,9 @@ pub struct SyncStack {
     pub monolith_db: Db,
     pub flags: FlagsFile,
     pub client: reqwest::Client,
+    /// In front of the monolith's inbox for the service's changes (with
+    /// [`Options::handover`]).
+    pub gate: Option<Gate>,
     payment_process: Option<Child>,
     payment_config: PathBuf,
     /// The monolith's event settings (with its relay on).
@@ -57,6 +68,7 @@ pub struct SyncStack {
     relay: Option<Relay>,
     config_file: PathBuf,
     proxy_extra: String,
+    handover: bool,
     dir: PathBuf,
     _app: Application,
     _dbs: Vec<TestDatabase>,
@@ -134,6 +146,8 @@ impl SyncStack {
         let dir = std::env::temp_dir().join(format!("strangler-sync-{unique}"));
         std::fs::create_dir_all(&dir).unwrap();
         let payment = format!("http://127.0.0.1:{}", free_port());
+        let flags = dir.join("flags.json");
+        std::fs::write(&flags, FLAGS).unwrap();
 
         let monolith_db = TestDatabase::create(backend);
         let mut m = monolith::settings::Settings::load(None).unwrap();
@@ -143,6 +157,12 @@ impl SyncStack {
         let relaying = m.events.clone();
         if options.paused {
             m.events.transport = Transport::Off;
+        }
+        if options.handover {
+            m.payments.owner = monolith::settings::PaymentsOwner::Flags;
+            m.payments.service_url = payment.clone();
+            m.payments.flags.file = flags.clone();
+            m.payments.sync = true;
         }
         let mono = monolith::startup::Application::build(&m).await.unwrap();
         let monolith = format!("http://127.0.0.1:{}", mono.port());
@@ -154,13 +174,22 @@ impl SyncStack {
                 .unwrap();
         let pe = events(p.events, options.transport, &unique, "payment");
         let payment_config = dir.join("payment.toml");
-        let text = payment_settings(&payment, &payment_db, &monolith, options.transport, &pe);
+        let gate = match options.handover {
+            true => Some(Gate::start(&monolith).await),
+            false => None,
+        };
+        let inbox_side = gate.as_ref().map_or(&monolith, |g| &g.url);
+        let text = payment_settings(&payment, &payment_db, inbox_side, options.transport, &pe);
         std::fs::write(&payment_config, text).unwrap();
 
-        let flags = dir.join("flags.json");
-        std::fs::write(&flags, FLAGS).unwrap();
         let config_file = dir.join("strangler.toml");
-        let routes = Self::routes(&monolith, &payment, &flags, options.proxy_extra);
+        let routes = Self::routes(
+            &monolith,
+            &payment,
+            &flags,
+            options.proxy_extra,
+            options.handover,
+        );
         std::fs::write(&config_file, routes).unwrap();
         let settings = strangler_proxy::settings::Settings::load(Some(&config_file)).unwrap();
         let app = Application::start(settings, Some(config_file.clone()))
@@ -174,12 +203,14 @@ impl SyncStack {
             monolith_db: Db::connect(&m.database, monolith::migrations()).unwrap(),
             flags: FlagsFile(flags),
             client: reqwest::Client::new(),
+            gate,
             payment_process: None,
             payment_config,
             events: relaying,
             relay: None,
             config_file,
             proxy_extra: options.proxy_extra.to_owned(),
+            handover: options.handover,
             dir,
             _app: app,
             _dbs: vec![monolith_db, payment_db],
@@ -189,11 +220,19 @@ impl SyncStack {
     }
 
     /// The proxy's settings: the payments route's new side at `new`, deciding
-    /// by the payment's id; fulfillment is not part of these tests (its
-    /// routes point nowhere).
-    fn routes(monolith: &str, new: &str, flags: &Path, extra: &str) -> String {
+    /// by the payment's id, its data context `payments` synced (held during
+    /// a handover) when `handover`; fulfillment is not part of these tests
+    /// (its routes point nowhere).
+    fn routes(monolith: &str, new: &str, flags: &Path, extra: &str, handover: bool) -> String {
         let nowhere = format!("http://127.0.0.1:{}", free_port());
-        decided_by_record(&config(monolith, new, &nowhere, flags)) + extra
+        let mut routes = decided_by_record(&config(monolith, new, &nowhere, flags));
+        if handover {
+            routes = routes.replace(
+                "record_param = \"id\"\n",
+                "record_param = \"id\"\ndata = \"payments\"\nsync = true\n",
+            );
+        }
+        routes + extra
     }
 
     /// Starts the monolith's relay: what its outbox kept goes first, in
@@ -202,6 +241,13 @@ impl SyncStack {
         assert!(self.relay.is_none(), "sync is on already");
         self.relay = Relay::spawn(self.monolith_db.clone(), &self.events).unwrap();
         assert!(self.relay.is_some(), "the monolith's relay did not start");
+    }
+
+    /// Stops the monolith's relay: its changes wait in its outbox until
+    /// [`SyncStack::sync_on`].
+    pub async fn sync_off(&mut self) {
+        let relay = self.relay.take().expect("sync is on");
+        relay.stop().await;
     }
 
     /// Starts the payment service's process (again: same port, same database)
@@ -248,7 +294,13 @@ impl SyncStack {
     /// Points the payments route's new side at `new` (a candidate in front of
     /// the service, or the service itself) and has the proxy reload.
     pub async fn repoint_payments(&self, new: &str) {
-        let text = Self::routes(&self.monolith, new, &self.flags.0, &self.proxy_extra);
+        let text = Self::routes(
+            &self.monolith,
+            new,
+            &self.flags.0,
+            &self.proxy_extra,
+            self.handover,
+        );
         std::fs::write(&self.config_file, text).unwrap();
         let res = self
             .client
@@ -289,6 +341,34 @@ impl SyncStack {
 
     pub async fn post(&self, url: String, body: Value) -> Value {
         self.send(reqwest::Method::POST, url, Some(body)).await
+    }
+
+    /// A customer and `units` of stock item `W-1` at 30.00, through the
+    /// proxy: the customer's id (to order `W-1` for 30.00 a unit).
+    pub async fn customer_with_stock(&self, units: i64) -> i64 {
+        let proxy = &self.proxy;
+        let cust = self
+            .post(
+                format!("{proxy}/api/v1/customers"),
+                serde_json::json!({"nm": "Ada", "eml": "ada@example.com",
+                   "bill": {"nm": "Ada", "ln1": "1 Lane", "city": "London", "zip": "N1", "ctry": "GB"}}),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let put = self.client.put(format!("{proxy}/api/v1/inventory/W-1"));
+        let res = put
+            .json(&serde_json::json!({"nm": "Widget", "px": 3000, "cur": "EUR"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "stock item: {}", res.status());
+        self.post(
+            format!("{proxy}/api/v1/inventory/W-1/adjust"),
+            serde_json::json!({"dq": units, "rsn": "stock"}),
+        )
+        .await;
+        cust
     }
 
     pub async fn get(&self, url: String) -> Option<Value> {

@@ -86,6 +86,7 @@ async fn a_migration_under_load_goes_unnoticed(backend: TestBackend) {
         transport: Transport::Http,
         paused: true,
         proxy_extra: TUNING,
+        handover: false,
     };
     let mut stack = SyncStack::start(backend, options).await;
     let candidate = Candidate::start(&stack.payment, PLANTS.to_vec()).unwrap();

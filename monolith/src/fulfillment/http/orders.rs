@@ -183,7 +183,11 @@ async fn capture(
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let (current, _) = db.read(move |conn| store::get(conn, id)).await?;
-    let order = match current.payment_id.map(|p| ports.payments.for_payment(p)) {
+    let via = match current.payment_id {
+        Some(p) => Some(ports.payments.for_write(&db, p).await?),
+        None => None,
+    };
+    let order = match via {
         Some(Via::Remote(remote)) => remote_flows::capture(&db, &remote, id, &current).await?,
         Some(Via::Local(payments)) => {
             db.write(move |conn| commands::capture(conn, Some(payments.as_ref()), id))
@@ -208,10 +212,11 @@ async fn cancel(
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let (current, _) = db.read(move |conn| store::get(conn, id)).await?;
-    let order = match current
-        .payment_id
-        .map(|p| (p, ports.payments.for_payment(p)))
-    {
+    let via = match current.payment_id {
+        Some(p) => Some((p, ports.payments.for_write(&db, p).await?)),
+        None => None,
+    };
+    let order = match via {
         Some((payment_id, Via::Remote(remote))) => {
             remote_flows::cancel(&db, &remote, id, payment_id).await?
         }

@@ -4,7 +4,7 @@
 //! same owner (docs/data.md, "Who owns what in each phase").
 
 use std::collections::HashMap;
-use strangler_flags::{FlagContext, Flags};
+use strangler_flags::{FlagContext, Flags, OwnersWatch};
 
 /// Where a call on payments goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,22 @@ impl OwnerFlags {
             canary: canary.to_owned(),
             new: new.to_owned(),
         }
+    }
+
+    /// The flags read.
+    pub fn flags(&self) -> &Flags {
+        &self.flags
+    }
+
+    /// A watch of the owner flags (`canary`, `new`) from their current
+    /// definitions: which ways payments moved at a change.
+    pub fn watch(&self) -> OwnersWatch {
+        let names = [&self.canary, &self.new]
+            .into_iter()
+            .filter(|f| !f.is_empty())
+            .cloned()
+            .collect();
+        OwnersWatch::new(&self.flags, names)
     }
 
     /// The owner of an existing payment: decided by its legacy id, as the

@@ -44,6 +44,16 @@ impl RemotePayments {
         })
     }
 
+    /// Calls to the service sent and not answered yet.
+    pub fn calls_in_flight(&self) -> usize {
+        self.client.in_flight()
+    }
+
+    /// The service's `GET /sync/status`: its changes not yet delivered here.
+    pub async fn sync_status(&self) -> AppResult<platform::sync::status::SyncStatus> {
+        self.client.get(platform::sync::status::PATH).await
+    }
+
     /// Authorises (a card: and captures) the order's amount and issues its
     /// invoice (a card's: paid). Repeating it for the same order replays the
     /// first answers: nothing is charged or issued twice.

@@ -167,7 +167,10 @@ async fn route(
     let sync = view
         .data
         .as_deref()
-        .map(|context| state.gate.sync().of(context))
+        .map(|context| pages::SyncCard {
+            readings: state.gate.sync().of(context),
+            handover: state.proxy.handovers().of_data(context),
+        })
         .unwrap_or_default();
     Ok(html(pages::route(
         &view,

@@ -2,6 +2,7 @@
 
 use crate::admin::views::RouteView;
 use crate::gate::Verdict as Gate;
+use crate::handover::Handover;
 use crate::shadow::mirror::tally::ShadowTraffic;
 use crate::shadow::store::{
     Epoch, MismatchGroup, ResultClasses, RouteReport, StoredDecision, StoredResult, StoredVerifyRun,
@@ -90,9 +91,28 @@ fn mode_name(view: &RouteView) -> String {
         .unwrap_or_default()
 }
 
-/// Both sync directions of a route's data context, as last read.
-fn sync_card(context: &str, readings: &[SyncReading]) -> Markup {
+/// A route's data context as synced: both directions' last readings, and
+/// its handover if one runs.
+#[derive(Debug, Default)]
+pub struct SyncCard {
+    /// The last reading of each direction.
+    pub readings: Vec<SyncReading>,
+    /// The handover in progress.
+    pub handover: Option<Handover>,
+}
+
+/// Both sync directions of a route's data context, as last read, and its
+/// handover.
+fn sync_card(context: &str, card: &SyncCard) -> Markup {
+    let readings = &card.readings;
     html! {
+        @if let Some(h) = &card.handover {
+            div.card.note.handover {
+                strong { "Handover " (h.direction()) } " since " (h.since.format("%H:%M:%S UTC"))
+                ": writes to this data context are answered 503 until the old owner's last changes are delivered ("
+                (h.held_writes) " held so far). Pending: " (h.pending)
+            }
+        }
         h2 { "Sync lag" span.muted { " — data context " code { (context) } ", each side's " code { "GET /sync/status" } } }
         div.card { table {
             thead { tr { th { "Direction" } th { "Lag" } th { "Read from" } th { "Read at" } } }
@@ -287,7 +307,7 @@ pub fn route(
     gate: &Gate,
     decisions: &[StoredDecision],
     epoch: Option<&Epoch>,
-    sync: &[SyncReading],
+    sync: &SyncCard,
 ) -> Markup {
     page(
         &view.name,

@@ -7,6 +7,8 @@ use payment_api::headers::IDEMPOTENCY_KEY;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The payment service's base URL and an HTTP client.
@@ -14,6 +16,17 @@ use std::time::Duration;
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// Calls sent and not answered yet (shared by clones).
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// One call counted in flight until it is dropped.
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Client {
@@ -24,7 +37,14 @@ impl Client {
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            in_flight: Arc::default(),
         })
+    }
+
+    /// Calls sent and not answered yet (a call whose caller went away
+    /// counts until then; each is bounded by the client's timeout).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
     }
 
     /// `GET path`.
@@ -50,6 +70,8 @@ impl Client {
         body: Option<&impl Serialize>,
         key: Option<&str>,
     ) -> AppResult<T> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let _counted = InFlight(self.in_flight.clone());
         let url = format!("{}{path}", self.base);
         let mut req = self.http.request(method.clone(), &url);
         if let Some(body) = body {
