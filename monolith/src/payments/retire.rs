@@ -87,8 +87,12 @@ fn archive_and_drop(conn: &mut AnyConnection, archive: &Path) -> Result<Retired,
     if retired::remaining(conn)? == 0 {
         return Ok(Retired::Before);
     }
-    let pending =
-        platform::outbox::lag(conn, Some(&Change::event_type(sync::ORIGIN, "%")))?.pending;
+    // Only this module's changes: fulfillment's travel to another service.
+    let mut pending = 0;
+    for entity in [sync::PAYMENT, sync::INVOICE] {
+        let types = Change::event_type(crate::sync::ORIGIN, entity);
+        pending += platform::outbox::lag(conn, Some(&types))?.pending;
+    }
     if pending > 0 {
         return Err(RetireError::Refused(format!(
             "{pending} payment changes are still waiting in the outbox for the payment service: \

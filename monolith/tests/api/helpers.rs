@@ -44,6 +44,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: TestBackend, port: Port) -> Self {
+        Self::spawn_tuned(backend, port, |_| {}).await
+    }
+
+    /// As [`Self::spawn_with`], with `tune` applied to the settings last.
+    pub async fn spawn_tuned(
+        backend: TestBackend,
+        port: Port,
+        tune: impl FnOnce(&mut Settings),
+    ) -> Self {
         platform::telemetry::init_for_tests();
         let db = TestDatabase::create(backend);
         let mut settings = Settings::load(None).unwrap();
@@ -71,6 +80,7 @@ impl TestApp {
             (payment, flags) = (Some(url), Some(FlagsFile(file)));
             dbs.push(payment_db);
         }
+        tune(&mut settings);
         let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

@@ -2,7 +2,8 @@
 //! tables through the inbox, once each and in order per record
 //! ([`platform::sync::apply`]), without recording anything (no echo).
 
-use super::{INVOICE, ORIGIN, OTHER, PAYMENT, PaymentRecord, clock};
+use super::{INVOICE, PAYMENT, PaymentRecord};
+use crate::sync::{ORIGIN, OTHER, clock};
 use crate::error::{AppError, AppResult};
 use crate::payments::http::InvoiceWire;
 use crate::payments::store::synced::{self, SyncedInvoice, SyncedPayment, SyncedRefund};
