@@ -50,12 +50,13 @@ async fn only_the_owner_of_an_order_changes_it(backend: TestBackend) {
     .await;
     let cust = app.create_customer("Ada").await;
     app.stock("W-1", 1000, 10).await;
-    let place = |pm: &'static str| async move {
-        let res = app.place_order(cust, json!([{"sku": "W-1", "qty": 1}]), pm).await;
+    let app = &app;
+    let place = || async move {
+        let res = app.place_order(cust, json!([{"sku": "W-1", "qty": 1}]), "invoice").await;
         app.expect(res, StatusCode::CREATED).await
     };
     // Placing is not refused: the new order's id decides from then on.
-    let (mine, theirs) = (place("invoice").await, place("invoice").await);
+    let (mine, theirs) = (place().await, place().await);
     assert_eq!((&mine["id"], &theirs["id"]), (&json!(1), &json!(2)));
 
     for action in ["capture", "cancel"] {
