@@ -146,7 +146,8 @@ async fn the_monoliths_orders_and_stock_are_applied_once_in_order_without_echo(
     // No echo, no event: the outbox holds nothing.
     assert!(app.outbox().await.is_empty(), "{:?}", app.outbox().await);
     // Its own change coming back is refused.
-    let echo = event("order", "41", "new", 3, json!({}));
+    let mut echo = legacy_order(3, true);
+    echo["payload"]["origin"] = json!("new");
     let refused = problem(post(&app, &echo).await, 422).await;
     assert!(refused["detail"].as_str().unwrap().contains("not applied back"), "{refused}");
     // A record the service cannot hold names why.
