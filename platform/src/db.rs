@@ -6,8 +6,12 @@
 //! SQLite allows one writer at a time and a deferred transaction that reads
 //! before it writes can fail with `SQLITE_BUSY` instead of waiting. So on
 //! SQLite [`Db::write`] serialises write transactions inside the process (WAL
-//! keeps readers going); on PostgreSQL they run concurrently and correctness
-//! comes from conditional updates and constraints.
+//! keeps readers going) and begins each with `BEGIN IMMEDIATE`, which takes
+//! the write lock first and waits for it (`busy_timeout`) when another
+//! process or handle holds it: a relay, a CLI or a second handle on the same
+//! file then queues instead of failing a client's write. On PostgreSQL they
+//! run concurrently and correctness comes from conditional updates and
+//! constraints.
 
 use crate::settings::DatabaseSettings;
 use diesel::connection::SimpleConnection;
@@ -331,8 +335,7 @@ impl Db {
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
-            let conn: &mut AnyConnection = &mut conn;
-            conn.transaction(f)
+            write_transaction(&mut conn, f)
         })
         .await
     }
@@ -404,6 +407,38 @@ impl Db {
         self.read(|conn| conn.ping().map_err(DbError::from))
             .await
             .is_ok()
+    }
+}
+
+/// Diesel's transaction loop (commit on `Ok`, roll back on `Err`), begun
+/// with `BEGIN IMMEDIATE` on SQLite (see the module doc). Diesel offers that
+/// only on a bare `SqliteConnection`, whose callback could not take the
+/// `AnyConnection` every query is written for; the multi-connection's
+/// transaction manager keeps its state in the inner connection's, so it
+/// commits and rolls back what the inner manager began.
+fn write_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Postgresql(_) => Manager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            // A broken manager says less than the error that broke it.
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 
@@ -487,4 +522,51 @@ mod tests {
             assert_eq!(redacted(url), shown);
         }
     }
+
+    /// Diesel knows a migration by the version before the first `_` of its
+    /// folder name: two folders with one version in a set run only one of
+    /// them, silently (parallel branches each adding "today's" migration).
+    #[test]
+    fn every_migration_version_is_used_once_per_set() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+        let dirs = |p: &std::path::Path| {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_dir())
+                .collect();
+            v.sort();
+            v
+        };
+        let mut sets = 0;
+        for deployable in dirs(&root) {
+            for set in dirs(&deployable) {
+                sets += 1;
+                let mut seen = std::collections::HashMap::new();
+                for migration in dirs(&set) {
+                    let name = migration
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    let version = name.split('_').next().unwrap().to_owned();
+                    if let Some(other) = seen.insert(version.clone(), name.clone()) {
+                        panic!(
+                            "{}: {other} and {name} share version {version}",
+                            set.display()
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            sets >= 8,
+            "found {sets} migration sets under {}",
+            root.display()
+        );
+    }
 }
+
+#[cfg(all(test, feature = "testing"))]
+#[path = "db_tests.rs"]
+mod db_tests;
