@@ -208,7 +208,8 @@ mod tests {
         assert_ne!(service, DEFAULTS);
         let err = settings::load::<Settings>(&service, None, "MONOLITH_TEST_NONE").unwrap_err();
         assert!(
-            err.to_string().starts_with("invalid setting `orders.owner`"),
+            err.to_string()
+                .starts_with("invalid setting `orders.owner`"),
             "{err}"
         );
         let flags = DEFAULTS.replace(

@@ -78,4 +78,15 @@ mod tests {
             assert!(squash(inbox_up).contains(&inbox));
         }
     }
+
+    #[test]
+    fn migrations_carry_the_sync_table_as_platform_defines_it() {
+        let sync = squash(platform::sync::DDL);
+        for up in [
+            include_str!("../../../migrations/fulfillment/postgres/2026-12-08-200000_sync/up.sql"),
+            include_str!("../../../migrations/fulfillment/sqlite/2026-12-08-200000_sync/up.sql"),
+        ] {
+            assert!(squash(up).contains(&sync));
+        }
+    }
 }

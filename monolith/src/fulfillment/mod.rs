@@ -7,8 +7,8 @@
 
 mod commands;
 mod domain;
-pub(crate) mod owner;
 pub(crate) mod http;
+pub(crate) mod owner;
 mod remote_flows;
 mod store;
 pub(crate) mod sync;

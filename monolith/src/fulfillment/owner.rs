@@ -55,10 +55,12 @@ impl OrderOwners {
     /// fulfillment service owns it.
     pub fn check(&self, id: i64, action: &str) -> AppResult<()> {
         match &self.flags {
-            Some(flags) if flags.of_record(id) == Owner::Service => Err(AppError::Conflict(format!(
-                "order {id} is owned by the fulfillment service (the orders route's flags): \
+            Some(flags) if flags.of_record(id) == Owner::Service => {
+                Err(AppError::Conflict(format!(
+                    "order {id} is owned by the fulfillment service (the orders route's flags): \
                  it cannot {action} here; send the request through the proxy"
-            ))),
+                )))
+            }
             _ => Ok(()),
         }
     }

@@ -32,11 +32,17 @@ async fn each_fulfillment_write_records_its_change(backend: TestBackend) {
         .await;
     let id = order["id"].as_i64().unwrap();
     let shipment = app
-        .post(&format!("/api/v1/orders/{id}/shipments"), json!({"carr": "DHL"}))
+        .post(
+            &format!("/api/v1/orders/{id}/shipments"),
+            json!({"carr": "DHL"}),
+        )
         .await;
     let shipment = app.expect(shipment, StatusCode::CREATED).await;
     let delivered = app
-        .post(&format!("/api/v1/shipments/{}/deliver", shipment["id"]), json!({}))
+        .post(
+            &format!("/api/v1/shipments/{}/deliver", shipment["id"]),
+            json!({}),
+        )
         .await;
     app.expect(delivered, StatusCode::OK).await;
 
@@ -50,7 +56,11 @@ async fn each_fulfillment_write_records_its_change(backend: TestBackend) {
         vec![(1, "P"), (2, "C"), (3, "S"), (4, "D")],
         "placed, paid, shipped, delivered"
     );
-    assert!(orders.iter().all(|c| c.origin == "legacy" && c.key == id.to_string()));
+    assert!(
+        orders
+            .iter()
+            .all(|c| c.origin == "legacy" && c.key == id.to_string())
+    );
     // The record is the export's, times in UTC (the export shows Berlin's).
     let export: Value = app
         .get("/api/v1/export/orders?limit=10")
@@ -75,7 +85,11 @@ async fn each_fulfillment_write_records_its_change(backend: TestBackend) {
         .iter()
         .map(|c| {
             let r = &c.record;
-            (c.version, r["qty"].as_i64().unwrap(), r["rsv"].as_i64().unwrap())
+            (
+                c.version,
+                r["qty"].as_i64().unwrap(),
+                r["rsv"].as_i64().unwrap(),
+            )
         })
         .collect();
     assert_eq!(
@@ -130,7 +144,10 @@ async fn the_services_orders_and_stock_are_applied_once_in_order_without_echo(
                "qty": 10, "rsv": 2, "avl": 8}),
     );
     let ok = |res| app.expect(res, StatusCode::OK);
-    assert_eq!(ok(app.post("/inbox", item.clone()).await).await["outcome"], "applied");
+    assert_eq!(
+        ok(app.post("/inbox", item.clone()).await).await["outcome"],
+        "applied"
+    );
 
     // v2 before v1: refused, so the relay sends it again later.
     assert_problem(
@@ -140,31 +157,62 @@ async fn the_services_orders_and_stock_are_applied_once_in_order_without_echo(
     )
     .await;
     let placed = service_order(1, false);
-    assert_eq!(ok(app.post("/inbox", placed.clone()).await).await["outcome"], "applied");
-    assert_eq!(ok(app.post("/inbox", placed).await).await["outcome"], "duplicate");
+    assert_eq!(
+        ok(app.post("/inbox", placed.clone()).await).await["outcome"],
+        "applied"
+    );
+    assert_eq!(
+        ok(app.post("/inbox", placed).await).await["outcome"],
+        "duplicate"
+    );
     ok(app.post("/inbox", service_order(2, true)).await).await;
 
-    let order: Value = app.get("/api/v1/orders/1000000003").await.json().await.unwrap();
+    let order: Value = app
+        .get("/api/v1/orders/1000000003")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(order["st"], "S", "{order}");
     assert_eq!(order["pay"], 1_000_000_005_i64);
     assert_eq!(order["crt"], "2026-12-07 11:00:00", "UTC in, Berlin out");
-    let shipment: Value = app.get("/api/v1/shipments/1000000004").await.json().await.unwrap();
-    assert_eq!((&shipment["ord"], &shipment["trk"]), (&json!(1_000_000_003_i64), &json!("1Z-9")));
+    let shipment: Value = app
+        .get("/api/v1/shipments/1000000004")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&shipment["ord"], &shipment["trk"]),
+        (&json!(1_000_000_003_i64), &json!("1Z-9"))
+    );
     // The order moved no stock: the item is as its own record says.
     let stock = app.item("S-9").await;
-    assert_eq!((&stock["qty"], &stock["rsv"], &stock["avl"]), (&json!(10), &json!(2), &json!(8)));
+    assert_eq!(
+        (&stock["qty"], &stock["rsv"], &stock["avl"]),
+        (&json!(10), &json!(2), &json!(8))
+    );
 
     // No echo: nothing of it is published back.
     assert!(outbox_of(&app, "order", 1_000_000_003).await.is_empty());
-    assert!(outbox_of_key(&app, "stock_item", "S-9".into()).await.is_empty());
+    assert!(
+        outbox_of_key(&app, "stock_item", "S-9".into())
+            .await
+            .is_empty()
+    );
 
     // The monolith's own next order and shipment ids stay below the range.
     let cust = app.create_customer("Ada").await;
     app.stock("W-1", 1000, 2).await;
-    let own = app.card_order(cust, json!([{"sku": "W-1", "qty": 1}])).await;
+    let own = app
+        .card_order(cust, json!([{"sku": "W-1", "qty": 1}]))
+        .await;
     assert!(own["id"].as_i64().unwrap() < 1_000_000_000, "{own}");
     let shipped = app
-        .post(&format!("/api/v1/orders/{}/shipments", own["id"]), json!({"carr": "DHL"}))
+        .post(
+            &format!("/api/v1/orders/{}/shipments", own["id"]),
+            json!({"carr": "DHL"}),
+        )
         .await;
     let shipped = app.expect(shipped, StatusCode::CREATED).await;
     assert!(shipped["id"].as_i64().unwrap() < 1_000_000_000, "{shipped}");

@@ -52,7 +52,9 @@ async fn only_the_owner_of_an_order_changes_it(backend: TestBackend) {
     app.stock("W-1", 1000, 10).await;
     let app = &app;
     let place = || async move {
-        let res = app.place_order(cust, json!([{"sku": "W-1", "qty": 1}]), "invoice").await;
+        let res = app
+            .place_order(cust, json!([{"sku": "W-1", "qty": 1}]), "invoice")
+            .await;
         app.expect(res, StatusCode::CREATED).await
     };
     // Placing is not refused: the new order's id decides from then on.
@@ -60,12 +62,32 @@ async fn only_the_owner_of_an_order_changes_it(backend: TestBackend) {
     assert_eq!((&mine["id"], &theirs["id"]), (&json!(1), &json!(2)));
 
     for action in ["capture", "cancel"] {
-        let refused = app.post(&format!("/api/v1/orders/2/{action}"), json!({})).await;
-        let body = assert_problem(refused, StatusCode::CONFLICT, "owned by the fulfillment service").await;
-        assert!(body["detail"].as_str().unwrap().contains(&format!("cannot {action}")), "{body}");
+        let refused = app
+            .post(&format!("/api/v1/orders/2/{action}"), json!({}))
+            .await;
+        let body = assert_problem(
+            refused,
+            StatusCode::CONFLICT,
+            "owned by the fulfillment service",
+        )
+        .await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("cannot {action}")),
+            "{body}"
+        );
     }
-    let refused = app.post("/api/v1/orders/2/shipments", json!({"carr": "DHL"})).await;
-    assert_problem(refused, StatusCode::CONFLICT, "order 2 is owned by the fulfillment service").await;
+    let refused = app
+        .post("/api/v1/orders/2/shipments", json!({"carr": "DHL"}))
+        .await;
+    assert_problem(
+        refused,
+        StatusCode::CONFLICT,
+        "order 2 is owned by the fulfillment service",
+    )
+    .await;
     let untouched: Value = app.get("/api/v1/orders/2").await.json().await.unwrap();
     assert_eq!(untouched["st"], "P", "nothing of it changed: {untouched}");
     assert_eq!(app.item("W-1").await["rsv"], 2, "its stock is still held");
@@ -73,10 +95,15 @@ async fn only_the_owner_of_an_order_changes_it(backend: TestBackend) {
     // Its own order goes through every step.
     let captured = app.post("/api/v1/orders/1/capture", json!({})).await;
     assert_eq!(app.expect(captured, StatusCode::OK).await["st"], "C");
-    let shipped = app.post("/api/v1/orders/1/shipments", json!({"carr": "DHL"})).await;
+    let shipped = app
+        .post("/api/v1/orders/1/shipments", json!({"carr": "DHL"}))
+        .await;
     let shipment = app.expect(shipped, StatusCode::CREATED).await;
     let delivered = app
-        .post(&format!("/api/v1/shipments/{}/deliver", shipment["id"]), json!({}))
+        .post(
+            &format!("/api/v1/shipments/{}/deliver", shipment["id"]),
+            json!({}),
+        )
         .await;
     app.expect(delivered, StatusCode::OK).await;
 
@@ -92,9 +119,17 @@ async fn only_the_owner_of_an_order_changes_it(backend: TestBackend) {
             "shipments": [{"id": 1_000_000_003_i64, "ord": 1_000_000_001_i64, "st": "S", "carr": "UPS",
                            "trk": "1Z", "crt": "2026-12-07 10:05:00", "dlv": null}]}}
     });
-    app.expect(app.post("/inbox", synced).await, StatusCode::OK).await;
-    let refused = app.post("/api/v1/shipments/1000000003/deliver", json!({})).await;
+    app.expect(app.post("/inbox", synced).await, StatusCode::OK)
+        .await;
+    let refused = app
+        .post("/api/v1/shipments/1000000003/deliver", json!({}))
+        .await;
     assert_problem(refused, StatusCode::CONFLICT, "cannot deliver").await;
-    let shipment: Value = app.get("/api/v1/shipments/1000000003").await.json().await.unwrap();
+    let shipment: Value = app
+        .get("/api/v1/shipments/1000000003")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(shipment["st"], "S");
 }

@@ -63,7 +63,10 @@ async fn drained(client: &reqwest::Client, sides: [&str; 2]) {
         if pending == [0, 0] {
             return;
         }
-        assert!(Instant::now() < deadline, "sync never caught up: pending {pending:?}");
+        assert!(
+            Instant::now() < deadline,
+            "sync never caught up: pending {pending:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -100,7 +103,9 @@ async fn orders_taken_on_both_sides_end_up_on_both_once(backend: TestBackend) {
     .await;
     let to = Service::new(&service).unwrap();
     let api = ApiSource::new(&sides.monolith).unwrap();
-    let sum = backfill::fulfillment(&api, &to, &sides.options()).await.unwrap();
+    let sum = backfill::fulfillment(&api, &to, &sides.options())
+        .await
+        .unwrap();
     assert_eq!(sum.dead_letters, 0, "{}", sum.render());
 
     // Sync on: what the monolith's outbox kept since it started goes first.
@@ -117,24 +122,55 @@ async fn orders_taken_on_both_sides_end_up_on_both_once(backend: TestBackend) {
         .as_i64()
         .unwrap();
     // The service's own SKU: defined and stocked there only.
-    send(client, Method::PUT, format!("{service}/v2/stock/SVC-1"),
-        json!({"name": "Service widget", "unit_price": {"amount": "4.20", "currency": "EUR"}})).await;
-    send(client, Method::POST, format!("{service}/v2/stock/SVC-1/adjustments"),
-        json!({"delta": 20, "reason": "delivery"})).await;
+    send(
+        client,
+        Method::PUT,
+        format!("{service}/v2/stock/SVC-1"),
+        json!({"name": "Service widget", "unit_price": {"amount": "4.20", "currency": "EUR"}}),
+    )
+    .await;
+    send(
+        client,
+        Method::POST,
+        format!("{service}/v2/stock/SVC-1/adjustments"),
+        json!({"delta": 20, "reason": "delivery"}),
+    )
+    .await;
     let mut service_orders = Vec::new();
     for n in 0..3 {
-        let order = send(client, Method::POST, format!("{service}/v2/orders"),
-            json!({"customer_legacy_id": cust, "lines": [{"sku": "SVC-1", "quantity": n + 1}]})).await;
+        let order = send(
+            client,
+            Method::POST,
+            format!("{service}/v2/orders"),
+            json!({"customer_legacy_id": cust, "lines": [{"sku": "SVC-1", "quantity": n + 1}]}),
+        )
+        .await;
         let id = order["id"].as_str().unwrap().to_owned();
         match n {
             0 => {
-                send(client, Method::POST, format!("{service}/v2/orders/{id}/confirm"),
-                    json!({"payment_legacy_id": null, "invoice_legacy_id": null})).await;
-                send(client, Method::POST, format!("{service}/v2/orders/{id}/ship"),
-                    json!({"carrier": "UPS"})).await;
+                send(
+                    client,
+                    Method::POST,
+                    format!("{service}/v2/orders/{id}/confirm"),
+                    json!({"payment_legacy_id": null, "invoice_legacy_id": null}),
+                )
+                .await;
+                send(
+                    client,
+                    Method::POST,
+                    format!("{service}/v2/orders/{id}/ship"),
+                    json!({"carrier": "UPS"}),
+                )
+                .await;
             }
             1 => {
-                send(client, Method::POST, format!("{service}/v2/orders/{id}/cancel"), json!({})).await;
+                send(
+                    client,
+                    Method::POST,
+                    format!("{service}/v2/orders/{id}/cancel"),
+                    json!({}),
+                )
+                .await;
             }
             _ => {}
         }
@@ -144,17 +180,32 @@ async fn orders_taken_on_both_sides_end_up_on_both_once(backend: TestBackend) {
     let mut monolith_orders = Vec::new();
     for n in 0..3 {
         let order = sides
-            .call(Method::POST, "/api/v1/orders", Some(json!({"cust": cust,
-                "lines": [{"sku": "W-1", "qty": n + 1}], "pm": "card", "tok": "tok_visa"})))
+            .call(
+                Method::POST,
+                "/api/v1/orders",
+                Some(json!({"cust": cust,
+                "lines": [{"sku": "W-1", "qty": n + 1}], "pm": "card", "tok": "tok_visa"})),
+            )
             .await;
         let id = order["id"].as_i64().unwrap();
         match n {
             0 => {
-                sides.call(Method::POST, &format!("/api/v1/orders/{id}/shipments"),
-                    Some(json!({"carr": "DHL"}))).await;
+                sides
+                    .call(
+                        Method::POST,
+                        &format!("/api/v1/orders/{id}/shipments"),
+                        Some(json!({"carr": "DHL"})),
+                    )
+                    .await;
             }
             1 => {
-                sides.call(Method::POST, &format!("/api/v1/orders/{id}/cancel"), Some(json!({}))).await;
+                sides
+                    .call(
+                        Method::POST,
+                        &format!("/api/v1/orders/{id}/cancel"),
+                        Some(json!({})),
+                    )
+                    .await;
             }
             _ => {}
         }
@@ -170,13 +221,21 @@ async fn orders_taken_on_both_sides_end_up_on_both_once(backend: TestBackend) {
     );
     assert_eq!(mono_count, service_count);
     for id in service_orders.iter().chain(&monolith_orders) {
-        sides.call(Method::GET, &format!("/api/v1/orders/{id}"), None).await;
-        let res = client.get(format!("{service}/v2/orders/by-legacy-id/{id}")).send().await.unwrap();
+        sides
+            .call(Method::GET, &format!("/api/v1/orders/{id}"), None)
+            .await;
+        let res = client
+            .get(format!("{service}/v2/orders/by-legacy-id/{id}"))
+            .send()
+            .await
+            .unwrap();
         assert!(res.status().is_success(), "order {id} on the service");
     }
     assert!(service_orders.iter().all(|id| *id >= 1_000_000_000));
     assert!(monolith_orders.iter().all(|id| *id < 1_000_000_000));
-    let svc: Value = sides.call(Method::GET, "/api/v1/inventory/SVC-1", None).await;
+    let svc: Value = sides
+        .call(Method::GET, "/api/v1/inventory/SVC-1", None)
+        .await;
     assert_eq!((&svc["qty"], &svc["rsv"]), (&json!(19), &json!(3)), "{svc}");
 
     // What one side published the other applied, version for version.
@@ -197,7 +256,11 @@ async fn orders_taken_on_both_sides_end_up_on_both_once(backend: TestBackend) {
         .map(|r| (r, "monolith", &new))
         .chain(new.iter().map(|r| (r, "service", &mono)))
     {
-        let there = other.iter().find(|(k, _)| k == key).map(|(_, v)| *v).unwrap_or((0, 0));
+        let there = other
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+            .unwrap_or((0, 0));
         assert_eq!((*published, *applied), (there.1, there.0), "{side} {key:?}");
         // Nothing echoed: each record was published by one side only.
         assert!(*published == 0 || *applied == 0, "{side} {key:?} both ways");

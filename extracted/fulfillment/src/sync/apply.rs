@@ -24,11 +24,14 @@ pub(crate) fn handlers(inbox: Inbox, range: LegacyIdRange) -> Inbox {
         .on(&Change::event_type(OTHER, ORDER), move |conn, event| {
             platform::sync::apply_event(conn, ORIGIN, event, ORDER, |c, r| order(c, range, r))
         })
-        .on(&Change::event_type(OTHER, STOCK_ITEM), move |conn, event| {
-            platform::sync::apply_event(conn, ORIGIN, event, STOCK_ITEM, |c, r| {
-                stock_item(c, range, r)
-            })
-        })
+        .on(
+            &Change::event_type(OTHER, STOCK_ITEM),
+            move |conn, event| {
+                platform::sync::apply_event(conn, ORIGIN, event, STOCK_ITEM, |c, r| {
+                    stock_item(c, range, r)
+                })
+            },
+        )
 }
 
 fn order(

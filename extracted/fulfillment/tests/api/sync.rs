@@ -46,14 +46,23 @@ async fn each_command_records_the_legacy_view_of_what_it_changed(backend: TestBa
     let last = &orders[3].record;
     assert_eq!(last["order"]["pay"], 501, "{last}");
     assert_eq!(last["order"]["tot"], 2500);
-    assert_eq!(last["order"]["lines"], json!([{"sku": "W-1", "qty": 2, "px": 1250, "amt": 2500}]));
+    assert_eq!(
+        last["order"]["lines"],
+        json!([{"sku": "W-1", "qty": 2, "px": 1250, "amt": 2500}])
+    );
     assert_eq!(last["shipments"][0]["st"], "D");
     assert_eq!(last["shipments"][0]["carr"], "DHL");
 
     let stock = changes(&app, "stock_item", "W-1").await;
     let counts: Vec<(i64, i64, i64)> = stock
         .iter()
-        .map(|c| (c.version, c.record["qty"].as_i64().unwrap(), c.record["rsv"].as_i64().unwrap()))
+        .map(|c| {
+            (
+                c.version,
+                c.record["qty"].as_i64().unwrap(),
+                c.record["rsv"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         counts,
@@ -122,11 +131,20 @@ async fn the_monoliths_orders_and_stock_are_applied_once_in_order_without_echo(
     let app = spawn(backend).await;
     let item = json!({"sku": "L-1", "nm": "Legacy widget", "px": 1000, "cur": "EUR",
                       "qty": 10, "rsv": 2, "avl": 8});
-    assert_eq!(outcome(&app, &event("stock_item", "L-1", "legacy", 1, item)).await, "applied");
+    assert_eq!(
+        outcome(&app, &event("stock_item", "L-1", "legacy", 1, item)).await,
+        "applied"
+    );
 
     // v2 before v1: refused, so the relay sends it again later.
     let early = problem(post(&app, &legacy_order(2, true)).await, 409).await;
-    assert!(early["detail"].as_str().unwrap().contains("arrived before v1"), "{early}");
+    assert!(
+        early["detail"]
+            .as_str()
+            .unwrap()
+            .contains("arrived before v1"),
+        "{early}"
+    );
     let placed = legacy_order(1, false);
     assert_eq!(outcome(&app, &placed).await, "applied");
     assert_eq!(outcome(&app, &placed).await, "duplicate");
@@ -135,12 +153,18 @@ async fn the_monoliths_orders_and_stock_are_applied_once_in_order_without_echo(
     let (status, order) = app.get_json("/v2/orders/by-legacy-id/41").await;
     assert_eq!(status, 200, "{order}");
     assert_eq!(order["state"], "shipped");
-    assert_eq!((&order["payment_legacy_id"], &order["invoice_legacy_id"]), (&json!(91), &json!(92)));
+    assert_eq!(
+        (&order["payment_legacy_id"], &order["invoice_legacy_id"]),
+        (&json!(91), &json!(92))
+    );
     let (_, shipment) = app.get_json("/v2/shipments/by-legacy-id/77").await;
     assert_eq!(shipment["tracking_number"], "1Z-41");
     // The order reserved nothing: the item is as its own record says.
     let stock = app.get_item("L-1").await;
-    assert_eq!((&stock["on_hand"], &stock["reserved"]), (&json!(10), &json!(2)));
+    assert_eq!(
+        (&stock["on_hand"], &stock["reserved"]),
+        (&json!(10), &json!(2))
+    );
     assert_eq!(stock["reservations"], json!([]));
 
     // No echo, no event: the outbox holds nothing.
@@ -149,10 +173,19 @@ async fn the_monoliths_orders_and_stock_are_applied_once_in_order_without_echo(
     let mut echo = legacy_order(3, true);
     echo["payload"]["origin"] = json!("new");
     let refused = problem(post(&app, &echo).await, 422).await;
-    assert!(refused["detail"].as_str().unwrap().contains("not applied back"), "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not applied back"),
+        "{refused}"
+    );
     // A record the service cannot hold names why.
     let mut bad = legacy_order(3, true);
     bad["payload"]["record"]["order"]["tot"] = json!(1999);
     let refused = problem(post(&app, &bad).await, 422).await;
-    assert!(refused["detail"].as_str().unwrap().contains("add up"), "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("add up"),
+        "{refused}"
+    );
 }

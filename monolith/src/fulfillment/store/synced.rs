@@ -32,7 +32,11 @@ pub struct SyncedLine {
 
 /// Updates the order to `o`, or inserts it with its lines (a placed
 /// order's lines never change).
-pub fn upsert_order(conn: &mut AnyConnection, o: &SyncedOrder, lines: &[SyncedLine]) -> AppResult<()> {
+pub fn upsert_order(
+    conn: &mut AnyConnection,
+    o: &SyncedOrder,
+    lines: &[SyncedLine],
+) -> AppResult<()> {
     let changes = (
         orders::customer_id.eq(o.customer_id),
         orders::status.eq(o.status),

@@ -10,7 +10,9 @@ use crate::error::{AppError, AppResult};
 use crate::fulfillment::domain;
 use crate::fulfillment::http::export::OrderExportWire;
 use crate::fulfillment::http::inventory::ItemWire;
-use crate::fulfillment::store::synced::{self, SyncedItem, SyncedLine, SyncedOrder, SyncedShipment};
+use crate::fulfillment::store::synced::{
+    self, SyncedItem, SyncedLine, SyncedOrder, SyncedShipment,
+};
 use crate::legacy::{Currency, LegacyClock};
 use crate::sync::{ORIGIN, OTHER, clock};
 use platform::db::AnyConnection;

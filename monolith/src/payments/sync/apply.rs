@@ -3,10 +3,10 @@
 //! ([`platform::sync::apply`]), without recording anything (no echo).
 
 use super::{INVOICE, PAYMENT, PaymentRecord};
-use crate::sync::{ORIGIN, OTHER, clock};
 use crate::error::{AppError, AppResult};
 use crate::payments::http::InvoiceWire;
 use crate::payments::store::synced::{self, SyncedInvoice, SyncedPayment, SyncedRefund};
+use crate::sync::{ORIGIN, OTHER, clock};
 use platform::db::AnyConnection;
 use platform::inbox::Inbox;
 use platform::sync::Change;
