@@ -3,7 +3,7 @@
 //! `legacy_ids.start`, default 1 000 000 000) and reach the monolith's
 //! tables only through sync; the monolith assigns its own below it. Every
 //! synced table whose ids a service also assigns (payments, refunds,
-//! invoices, orders, shipments) inserts through [`own_id!`].
+//! invoices, orders, shipments) inserts through `own_id!`.
 
 /// The first id of the services' range.
 pub const FOREIGN_IDS_FROM: i64 = 1_000_000_000;
