@@ -1,7 +1,7 @@
 //! `monolith retire payments --archive FILE`: the last step of moving
 //! payments out. Once the payment service owns every payment
-//! (`payments.owner = "service"`) and the monolith's sync changes are all
-//! delivered, the module's tables serve nobody: every row is written to
+//! (`payments.owner = "service"`) and the monolith's payment and invoice
+//! changes are all delivered, the module's tables serve nobody: every row is written to
 //! FILE as JSON lines (`{"table": "payments", "row": {...}}`), then the
 //! tables are dropped, reading and dropping in one transaction so no row
 //! lands in between. A second run finds them gone and does nothing.
