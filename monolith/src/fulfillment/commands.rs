@@ -41,7 +41,9 @@ pub fn place(
 }
 
 /// The order pending payment (`P`, no payment yet) with its stock reserved;
-/// the charge to make and the customer's billing details.
+/// the charge to make and the customer's billing details. The order's
+/// change is the caller's to record: [`place`] records it once, confirmed,
+/// in the same transaction; the remote flow when it commits the open order.
 pub fn open(
     conn: &mut AnyConnection,
     ports: &Ports,
@@ -64,7 +66,6 @@ pub fn open(
         items::reserve(conn, &line.sku, line.qty, now)?;
         stock_changed(conn, &line.sku)?;
     }
-    order_changed(conn, order_id)?;
     let charge = ChargeRequest {
         order_id,
         customer_id: cmd.customer_id,
