@@ -31,6 +31,7 @@ pub mod retire;
 pub mod seed;
 pub mod settings;
 pub mod startup;
+pub mod sync;
 
 /// The monolith's embedded migrations, one set per backend.
 pub fn migrations() -> platform::db::Migrations {

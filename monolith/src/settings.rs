@@ -29,6 +29,9 @@ pub struct Settings {
     /// Who owns each payment: this module, or the payment service when the
     /// route's flags say so (branch by abstraction).
     pub payments: PaymentsSettings,
+    /// Who owns each order: this module, or the fulfillment service when
+    /// the orders route's flags say so.
+    pub orders: OrdersSettings,
     /// How payment changes reach the payment service (sync, legacy → new)
     /// and, with NATS, where its changes come back from.
     pub events: EventsSettings,
@@ -72,6 +75,38 @@ pub struct PaymentsSettings {
     pub flags: FlagsSettings,
 }
 
+/// Which side owns an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrdersOwner {
+    /// Every order is this module's (no flags read).
+    Monolith,
+    /// Per order, by the orders route's flags asked with the order's id, as
+    /// the proxy decides: the monolith refuses to change an order the
+    /// service owns.
+    Flags,
+    /// Every order is the fulfillment service's: not supported yet (the
+    /// monolith's order flows have no remote path), refused at start.
+    Service,
+}
+
+/// The orders route whose flags name each order's owner.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersSettings {
+    /// `monolith` or `flags` (`service` is refused).
+    #[serde(deserialize_with = "settings::named")]
+    pub owner: OrdersOwner,
+    /// The proxy route whose flags decide (the `route` property).
+    pub route: String,
+    /// The route's canary flag.
+    pub canary_flag: String,
+    /// The route's new flag.
+    pub new_flag: String,
+    /// Where the flags come from.
+    pub flags: FlagsSettings,
+}
+
 /// Legacy wire conventions.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +140,17 @@ impl Validate for Settings {
         }
         if self.payments.owner == PaymentsOwner::Flags {
             self.payments.flags.check("payments.flags")?;
+        }
+        match self.orders.owner {
+            OrdersOwner::Monolith => {}
+            OrdersOwner::Flags => self.orders.flags.check("orders.flags")?,
+            OrdersOwner::Service => {
+                return Err(InvalidSetting::new(
+                    "orders.owner",
+                    "\"service\" is not supported yet: the monolith's order flows have no \
+                     path to the fulfillment service; use \"monolith\" or \"flags\"",
+                ));
+            }
         }
         Ok(())
     }
@@ -154,6 +200,27 @@ mod tests {
                 .starts_with("invalid setting `payments.service_url`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn orders_owner_service_is_refused_and_flags_needs_its_flags() {
+        let service = DEFAULTS.replace(
+            "owner = \"monolith\"          # orders",
+            "owner = \"service\"          # orders",
+        );
+        assert_ne!(service, DEFAULTS);
+        let err = settings::load::<Settings>(&service, None, "MONOLITH_TEST_NONE").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid setting `orders.owner`"),
+            "{err}"
+        );
+        let flags = DEFAULTS.replace(
+            "owner = \"monolith\"          # orders",
+            "owner = \"flags\"             # orders",
+        );
+        let s: Settings = settings::load(&flags, None, "MONOLITH_TEST_NONE").unwrap();
+        assert_eq!(s.orders.owner, OrdersOwner::Flags);
     }
 
     #[test]

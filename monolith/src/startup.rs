@@ -1,12 +1,13 @@
 //! Builds the monolith: database (migrated), ports, the `/api/v1` app with its
 //! generated OpenAPI document, health endpoints, `/metrics` (outbox lag
-//! included), the HTTP server, and sync with the payment service: the outbox
+//! included), the HTTP server, and sync with the services: the outbox
 //! relay, `POST /inbox`, (with NATS) the inbox consumer, and `GET
 //! /sync/status` (how far legacy → new is behind, for the proxy's gate).
 
+use crate::fulfillment::owner::OrderOwners;
 use crate::legacy::LegacyClock;
 use crate::ports::Ports;
-use crate::settings::{PaymentsOwner, Settings};
+use crate::settings::Settings;
 use crate::{customers, fulfillment, payments};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -37,6 +38,8 @@ pub struct AppState {
     pub db: web::Data<Db>,
     /// The modules' ports.
     pub ports: web::Data<Ports>,
+    /// Who owns each order (`orders.owner`).
+    pub orders: web::Data<OrderOwners>,
     /// Legacy time rendering.
     pub clock: web::Data<LegacyClock>,
     /// Request body limit.
@@ -45,7 +48,7 @@ pub struct AppState {
     pub openapi: web::Data<utoipa::openapi::OpenApi>,
     /// Its Prometheus registry (`/metrics`, outbox lag included).
     pub metrics: Metrics,
-    /// Applies the payment service's changes (sync, new → legacy).
+    /// Applies the services' changes (sync, new → legacy).
     pub inbox: web::Data<Inbox>,
     /// This side's sync direction, for `GET /sync/status`.
     pub sync: web::Data<SyncSide>,
@@ -62,20 +65,13 @@ impl AppState {
             )
         })?;
         let clock = LegacyClock::parse(&settings.legacy.timezone).map_err(anyhow::Error::msg)?;
-        // Once the service owns every payment its changes are not applied
-        // here (the inbox acknowledges and ignores them): the tables they
-        // would update are archived and dropped.
-        let inbox = match settings.payments.owner {
-            PaymentsOwner::Service => Inbox::new(db.clone()),
-            PaymentsOwner::Monolith | PaymentsOwner::Flags => {
-                payments::sync::apply::handlers(Inbox::new(db.clone()))
-            }
-        };
+        let inbox = crate::sync::inbox::inbox(db.clone(), settings);
         Ok(Self {
             inbox: web::Data::new(inbox),
-            sync: web::Data::new(SyncSide::new(payments::sync::ORIGIN, &settings.events)),
+            sync: web::Data::new(SyncSide::new(crate::sync::ORIGIN, &settings.events)),
             db: web::Data::new(db),
             ports: web::Data::new(Ports::in_process()),
+            orders: web::Data::new(OrderOwners::monolith()),
             clock: web::Data::new(clock),
             max_body_bytes: settings.server.max_body_bytes,
             openapi: web::Data::new(openapi()),
@@ -123,6 +119,7 @@ pub fn app(
     let app = platform::server::base_app(state.max_body_bytes, state.metrics)
         .app_data(state.db)
         .app_data(state.ports)
+        .app_data(state.orders)
         .app_data(state.clock)
         .app_data(state.openapi)
         .app_data(state.inbox)
@@ -154,12 +151,14 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates, wires the ports (opening the payments route's
-    /// flags when `payments.owner = "flags"`), binds (port 0 picks a free
+    /// flags when `payments.owner = "flags"`, the orders route's when
+    /// `orders.owner = "flags"`), binds (port 0 picks a free
     /// port) and starts serving. Needs a Tokio runtime: the relay and the
     /// consumer run on it.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let mut state = AppState::connect(settings)?;
         state.ports = web::Data::new(Ports::from_settings(settings).await?);
+        state.orders = web::Data::new(OrderOwners::from_settings(&settings.orders).await?);
         let db = state.db.get_ref().clone();
         let consumer = match settings.events.transport {
             Transport::Nats => Consumer::spawn(state.inbox.get_ref().clone(), &settings.events),

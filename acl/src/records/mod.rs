@@ -8,6 +8,7 @@
 //! does not carry (an order's UUID on a payment) to `None`, never a made-up
 //! value. legacy → v2 → legacy is the identity for every entity (proptest).
 
+pub mod order_records;
 pub mod orders;
 pub mod payment_records;
 pub mod payments;

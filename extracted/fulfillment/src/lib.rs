@@ -14,9 +14,12 @@
 //! by a recovery loop, which issues the order's invoice as the monolith does;
 //! docs/saga.md), [`cli`] (`fulfillment sagas list|show`: the operators' view
 //! of a running service's sagas), `imports` (backfill from the monolith without any event,
-//! and the export lists verification walks). It must not depend on the
-//! monolith, the proxy or the ACL; it reaches the payment service only
-//! through its published contract (`payment-api`) over HTTP.
+//! and the export lists verification walks), `sync` (orders and stock
+//! items kept current with the monolith both ways while both live, in the
+//! legacy export shape the ACL's record translators give: the one reason
+//! it depends on the ACL). It must not depend on the monolith or the
+//! proxy; it reaches the payment service only through its published
+//! contract (`payment-api`) over HTTP.
 
 mod actions;
 pub mod cli;
@@ -29,6 +32,7 @@ mod saga;
 pub mod settings;
 pub mod startup;
 mod store;
+mod sync;
 
 /// The service's embedded migrations, one set per backend.
 pub fn migrations() -> platform::db::Migrations {
@@ -72,6 +76,17 @@ mod tests {
         ] {
             assert!(squash(trace_up).contains(&trace));
             assert!(squash(inbox_up).contains(&inbox));
+        }
+    }
+
+    #[test]
+    fn migrations_carry_the_sync_table_as_platform_defines_it() {
+        let sync = squash(platform::sync::DDL);
+        for up in [
+            include_str!("../../../migrations/fulfillment/postgres/2026-12-08-200000_sync/up.sql"),
+            include_str!("../../../migrations/fulfillment/sqlite/2026-12-08-200000_sync/up.sql"),
+        ] {
+            assert!(squash(up).contains(&sync));
         }
     }
 }

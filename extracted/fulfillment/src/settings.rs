@@ -36,8 +36,11 @@ start = 1000000000
 [events]
 # How the outbox is relayed: "http" POSTs each event to every subscriber's
 # inbox (none by default: events wait until one is configured), "nats"
-# publishes to JetStream and consumes payment.refunded from it, "off" neither.
-# POST /inbox always accepts events (payment.refunded cancels an unshipped order).
+# publishes to JetStream and consumes payment.refunded and the monolith's
+# legacy.order.changed / legacy.stock_item.changed from it, "off" neither.
+# POST /inbox always accepts events (payment.refunded cancels an unshipped
+# order; the monolith's changes are synced). Name the monolith's inbox here
+# (http://127.0.0.1:8080/inbox) to sync orders and stock new → legacy.
 transport = "http"
 subscribers = []
 nats_url = "127.0.0.1:4222"

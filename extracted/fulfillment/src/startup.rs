@@ -1,13 +1,15 @@
 //! Builds the running service: database (migrated), legacy-id counters,
 //! listener, HTTP server with `/metrics` (outbox lag and saga counts
-//! included) and the event inbox, the outbox relay, (with NATS) the inbox
-//! consumer, and the order sagas' recovery loop. Tests build it
+//! included), the event inbox (other services' events and the monolith's
+//! sync changes) and `GET /sync/status` (how far new → legacy is behind),
+//! the outbox relay, (with NATS) the inbox consumer, and the order sagas'
+//! recovery loop. Tests build it
 //! on port 0 and read [`Application::port`].
 
 use crate::domain::LegacyIdRange;
 use crate::saga::{Recovery, SagaCounts, Sagas};
 use crate::settings::Settings;
-use crate::{http, migrations, reactions, store};
+use crate::{http, migrations, reactions, store, sync};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{HttpServer, web};
 use anyhow::Context;
@@ -16,6 +18,7 @@ use platform::db::Db;
 use platform::inbox::Inbox;
 use platform::inbox::nats::Consumer;
 use platform::relay::{Relay, Transport};
+use platform::sync::status::SyncSide;
 use std::time::Duration;
 
 /// The service, bound and ready to run.
@@ -40,7 +43,7 @@ impl Application {
         db.write(move |conn| store::legacy_ids::ensure_range(conn, range))
             .await
             .map_err(|p: Problem| anyhow::anyhow!("cannot prepare legacy-id counters: {p}"))?;
-        let inbox = reactions::inbox(db.clone());
+        let inbox = sync::apply::handlers(reactions::inbox(db.clone()), range);
         let consumer = match settings.events.transport {
             Transport::Nats => Consumer::spawn(inbox.clone(), &settings.events),
             Transport::Http | Transport::Off => None,
@@ -103,13 +106,16 @@ fn serve(
     let metrics = platform::metrics::Metrics::with_outbox_lag()?;
     counts.register(&metrics)?;
     let sagas = web::Data::new(sagas);
+    let side = web::Data::new(SyncSide::new(sync::ORIGIN, &settings.events));
     let server = HttpServer::new(move || {
         platform::server::base_app(max_body, metrics.clone())
             .app_data(db.clone())
             .app_data(config.clone())
             .app_data(inbox.clone())
             .app_data(sagas.clone())
+            .app_data(side.clone())
             .configure(platform::inbox::http::configure)
+            .configure(platform::sync::status::configure)
             .configure(platform::health::configure)
             .configure(http::configure)
     })

@@ -3,10 +3,15 @@
 //! reservations, its payment and its invoice are written together or not at
 //! all. With the payment service as the owner, [`super::remote_flows`] runs
 //! the same steps around the remote call.
+//!
+//! Every command also records, in the same transaction, each order it
+//! changed and each stock item whose counts it moved, for the fulfillment
+//! service ([`super::sync`]).
 
 use super::domain::{LineRequest, OrderStatus};
 use super::store::orders::{self, OrderWithLines, PricedLine};
 use super::store::{items, shipments};
+use super::sync::{order_changed, stock_changed};
 use crate::customers::port::BillingDetails;
 use crate::error::{AppError, AppResult};
 use crate::legacy::LegacyClock;
@@ -36,7 +41,9 @@ pub fn place(
 }
 
 /// The order pending payment (`P`, no payment yet) with its stock reserved;
-/// the charge to make and the customer's billing details.
+/// the charge to make and the customer's billing details. The order's
+/// change is the caller's to record: [`place`] records it once, confirmed,
+/// in the same transaction; the remote flow when it commits the open order.
 pub fn open(
     conn: &mut AnyConnection,
     ports: &Ports,
@@ -57,6 +64,7 @@ pub fn open(
     let order_id = orders::insert(conn, cmd.customer_id, &currency, total, &priced, now)?;
     for line in &priced {
         items::reserve(conn, &line.sku, line.qty, now)?;
+        stock_changed(conn, &line.sku)?;
     }
     let charge = ChargeRequest {
         order_id,
@@ -79,6 +87,7 @@ pub fn confirm(
     if charge.captured {
         orders::transition(conn, order_id, OrderStatus::Confirmed, LegacyClock::now())?;
     }
+    order_changed(conn, order_id)?;
     orders::get(conn, order_id)
 }
 
@@ -129,6 +138,7 @@ pub fn capture(
     if let (Some(payment_id), Some(payments)) = (order.payment_id, payments) {
         payments.capture(conn, payment_id)?;
     }
+    order_changed(conn, id)?;
     orders::get(conn, id)
 }
 
@@ -144,10 +154,12 @@ pub fn cancel(
     let (_, lines) = orders::get(conn, id)?;
     for line in &lines {
         items::release(conn, &line.sku, line.qty, now)?;
+        stock_changed(conn, &line.sku)?;
     }
     if let (Some(payment_id), Some(payments)) = (order.payment_id, payments) {
         payments.cancel(conn, payment_id)?;
     }
+    order_changed(conn, id)?;
     orders::get(conn, id)
 }
 
@@ -158,8 +170,11 @@ pub fn ship(conn: &mut AnyConnection, id: i64, carrier: &str) -> AppResult<shipm
     let (_, lines) = orders::get(conn, id)?;
     for line in &lines {
         items::ship(conn, &line.sku, line.qty, now)?;
+        stock_changed(conn, &line.sku)?;
     }
-    shipments::insert(conn, id, carrier, now)
+    let shipment = shipments::insert(conn, id, carrier, now)?;
+    order_changed(conn, id)?;
+    Ok(shipment)
 }
 
 /// Delivers a shipment and its order (S → D).
@@ -167,5 +182,6 @@ pub fn deliver(conn: &mut AnyConnection, shipment_id: i64) -> AppResult<shipment
     let now = LegacyClock::now();
     let shipment = shipments::deliver(conn, shipment_id, now)?;
     orders::transition(conn, shipment.order_id, OrderStatus::Delivered, now)?;
+    order_changed(conn, shipment.order_id)?;
     Ok(shipment)
 }

@@ -17,6 +17,7 @@
 use super::commands::{self, PlaceOrder};
 use super::domain::OrderStatus;
 use super::store::orders::{self, OrderWithLines};
+use super::sync::order_changed;
 use crate::error::{AppError, AppResult};
 use crate::payments::port::remote::RemotePayments;
 use crate::ports::Ports;
@@ -38,7 +39,11 @@ pub async fn place(
         )));
     }
     let (order_id, charge, bill) = db
-        .write(move |conn| commands::open(conn, &ports, cmd))
+        .write(move |conn| {
+            let opened = commands::open(conn, &ports, cmd)?;
+            order_changed(conn, opened.0)?;
+            Ok::<_, AppError>(opened)
+        })
         .await?;
     match remote.charge(&charge, &bill).await {
         Ok(charge) => {

@@ -1,8 +1,10 @@
 //! The legacy wire conventions shared by every module's `/api/v1` handlers:
-//! local-time strings, money codes and amounts, pagination, free text. The shapes
+//! local-time strings, money codes and amounts, pagination, free text, the
+//! range of the monolith's own ids ([`ids`]). The shapes
 //! themselves live with each module's handlers.
 
 pub mod export;
+pub mod ids;
 pub mod money;
 pub mod page;
 pub mod time;

@@ -153,7 +153,7 @@ impl Payments {
 
     /// For a call on existing payment `payment_id`: its owner, by its id.
     pub fn for_payment(&self, payment_id: i64) -> Via {
-        self.via(|flags| flags.of_payment(payment_id))
+        self.via(|flags| flags.of_record(payment_id))
     }
 
     /// For a new payment of `customer_id`: the side the caller's cohort is on.

@@ -1,7 +1,7 @@
 //! `monolith retire payments --archive FILE`: the last step of moving
 //! payments out. Once the payment service owns every payment
-//! (`payments.owner = "service"`) and the monolith's sync changes are all
-//! delivered, the module's tables serve nobody: every row is written to
+//! (`payments.owner = "service"`) and the monolith's payment and invoice
+//! changes are all delivered, the module's tables serve nobody: every row is written to
 //! FILE as JSON lines (`{"table": "payments", "row": {...}}`), then the
 //! tables are dropped, reading and dropping in one transaction so no row
 //! lands in between. A second run finds them gone and does nothing.
@@ -87,8 +87,12 @@ fn archive_and_drop(conn: &mut AnyConnection, archive: &Path) -> Result<Retired,
     if retired::remaining(conn)? == 0 {
         return Ok(Retired::Before);
     }
-    let pending =
-        platform::outbox::lag(conn, Some(&Change::event_type(sync::ORIGIN, "%")))?.pending;
+    // Only this module's changes: fulfillment's travel to another service.
+    let mut pending = 0;
+    for entity in [sync::PAYMENT, sync::INVOICE] {
+        let types = Change::event_type(crate::sync::ORIGIN, entity);
+        pending += platform::outbox::lag(conn, Some(&types))?.pending;
+    }
     if pending > 0 {
         return Err(RetireError::Refused(format!(
             "{pending} payment changes are still waiting in the outbox for the payment service: \

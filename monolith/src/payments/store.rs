@@ -6,6 +6,7 @@
 use super::domain::{InvoiceStatus, PaymentStatus, refund_refused};
 use crate::customers::port::BillingDetails;
 use crate::error::{AppError, AppResult};
+use crate::legacy::ids::own_id;
 use crate::legacy::page::PageRequest;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -100,31 +101,6 @@ pub struct InvoiceRow {
     pub bill_zip: String,
     pub bill_country: String,
     pub issued_at: NaiveDateTime,
-}
-
-/// Ids at and above this belong to records created by the payment service
-/// (its `legacy_ids.start`, default 1 000 000 000) and reach these tables
-/// only through sync; the monolith assigns its own ids below it.
-pub const FOREIGN_IDS_FROM: i64 = 1_000_000_000;
-
-/// The id of the next own row on SQLite, below [`FOREIGN_IDS_FROM`]: SQLite
-/// would otherwise continue after the largest id in the table, a synced one
-/// from the service's range. PostgreSQL's sequences ignore explicit ids, so
-/// there the column default stays (`None`).
-macro_rules! own_id {
-    ($conn:expr, $table:ident) => {
-        match $conn {
-            AnyConnection::Sqlite(_) => Some(
-                $table::table
-                    .filter($table::id.lt(FOREIGN_IDS_FROM))
-                    .select(diesel::dsl::max($table::id))
-                    .first::<Option<i64>>($conn)?
-                    .unwrap_or(0)
-                    + 1,
-            ),
-            AnyConnection::Postgresql(_) => None,
-        }
-    };
 }
 
 /// A payment to record.

@@ -44,16 +44,21 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: TestBackend, port: Port) -> Self {
-        Self::spawn_inner(backend, port, false).await
+        Self::spawn_tuned(backend, port, |_| {}).await
     }
 
     /// With the payment service owning the payments and `payments.sync =
     /// true`: the port's own writes wait out a handover.
     pub async fn spawn_synced(backend: TestBackend) -> Self {
-        Self::spawn_inner(backend, Port::Remote, true).await
+        Self::spawn_tuned(backend, Port::Remote, |s| s.payments.sync = true).await
     }
 
-    async fn spawn_inner(backend: TestBackend, port: Port, sync: bool) -> Self {
+    /// As [`Self::spawn_with`], with `tune` applied to the settings last.
+    pub async fn spawn_tuned(
+        backend: TestBackend,
+        port: Port,
+        tune: impl FnOnce(&mut Settings),
+    ) -> Self {
         platform::telemetry::init_for_tests();
         let db = TestDatabase::create(backend);
         let mut settings = Settings::load(None).unwrap();
@@ -78,10 +83,10 @@ impl TestApp {
             settings.payments.owner = PaymentsOwner::Flags;
             settings.payments.service_url = url.clone();
             settings.payments.flags.file = file.clone();
-            settings.payments.sync = sync;
             (payment, flags) = (Some(url), Some(FlagsFile(file)));
             dbs.push(payment_db);
         }
+        tune(&mut settings);
         let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

@@ -33,9 +33,11 @@ macro_rules! both_ports {
 mod bad_input;
 mod concurrency;
 mod export;
+mod fulfillment_sync;
 mod handover;
 mod helpers;
 mod order_flow;
+mod order_owner;
 mod owner_reads;
 mod payments;
 mod platform_behaviour;

@@ -17,16 +17,19 @@ platform::both_backends!(
     refunds_both_sides_took_of_one_payment_add_up
 );
 
-async fn outbox_of(app: &TestApp, entity: &'static str, id: i64) -> Vec<StoredEvent> {
-    let db = Db::connect(&app.database, monolith::migrations()).unwrap();
-    db.read(move |c| {
-        outbox::for_aggregate(c, entity, &id.to_string()).map_err(platform::Problem::from)
-    })
-    .await
-    .unwrap()
+pub async fn outbox_of(app: &TestApp, entity: &'static str, id: i64) -> Vec<StoredEvent> {
+    outbox_of_key(app, entity, id.to_string()).await
 }
 
-fn change(e: &StoredEvent) -> Change {
+/// The outbox events of record `key` (a SKU for a stock item).
+pub async fn outbox_of_key(app: &TestApp, entity: &'static str, key: String) -> Vec<StoredEvent> {
+    let db = Db::connect(&app.database, monolith::migrations()).unwrap();
+    db.read(move |c| outbox::for_aggregate(c, entity, &key).map_err(platform::Problem::from))
+        .await
+        .unwrap()
+}
+
+pub fn change(e: &StoredEvent) -> Change {
     serde_json::from_str(&e.payload).unwrap()
 }
 

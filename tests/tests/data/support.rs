@@ -238,6 +238,14 @@ impl Sides {
 
 /// An empty fulfillment service on a fresh database: its URL and database.
 pub async fn start_fulfillment(backend: TestBackend) -> (String, TestDatabase) {
+    start_fulfillment_with(backend, |_| {}).await
+}
+
+/// [`start_fulfillment`] with its settings changed by `tune` last.
+pub async fn start_fulfillment_with(
+    backend: TestBackend,
+    tune: impl FnOnce(&mut fulfillment::settings::Settings),
+) -> (String, TestDatabase) {
     let db = TestDatabase::create(backend);
     let mut f: fulfillment::settings::Settings = platform::settings::load(
         fulfillment::settings::DEFAULTS,
@@ -246,6 +254,7 @@ pub async fn start_fulfillment(backend: TestBackend) -> (String, TestDatabase) {
     )
     .unwrap();
     (f.server.port, f.server.workers, f.database) = (0, 2, db.settings.clone());
+    tune(&mut f);
     let app = fulfillment::startup::Application::build(f).await.unwrap();
     let url = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -1,9 +1,12 @@
 //! Order commands: place, confirm, ship, deliver, cancel. Each moves the
 //! order with a conditional UPDATE (see `store::orders::transition`), so an
 //! illegal or concurrent second move is a 409, never a double effect.
+//! Each also records the order, and the stock items whose counts it moved,
+//! for the monolith ([`crate::sync`]).
 
 use crate::events::{self, ORDER, SHIPMENT};
 use crate::store::{self, order_insert, orders, shipments, stock};
+use crate::sync::{order_changed, stock_changed};
 use fulfillment_api::{
     CancelOrder, ConfirmOrder, NewOrder, Order, OrderState, ShipOrder, Shipment,
 };
@@ -12,13 +15,23 @@ use platform::db::AnyConnection;
 use uuid::Uuid;
 
 fn order_event(conn: &mut AnyConnection, event: &str, order: &Order) -> Result<(), Problem> {
-    events::emit(conn, ORDER, order.id, event, order)
+    events::emit(conn, ORDER, order.id, event, order)?;
+    order_changed(conn, &order.id.to_string())
+}
+
+/// Records the stock items of `order`'s lines for the monolith.
+fn lines_changed(conn: &mut AnyConnection, order: &Order) -> Result<(), Problem> {
+    for line in &order.lines {
+        stock_changed(conn, line.sku.as_str())?;
+    }
+    Ok(())
 }
 
 /// Places the order and reserves its stock.
 pub(crate) fn place(conn: &mut AnyConnection, req: &NewOrder) -> Result<Order, Problem> {
     let order = order_insert::place(conn, req, store::now())?;
     order_event(conn, "order.placed", &order)?;
+    lines_changed(conn, &order)?;
     Ok(order)
 }
 
@@ -49,6 +62,7 @@ pub(crate) fn ship(
     let shipment = shipments::create(conn, &id, req, now)?;
     let order = orders::get(conn, &id)?;
     order_event(conn, "order.shipped", &order)?;
+    lines_changed(conn, &order)?;
     events::emit(conn, SHIPMENT, shipment.id, "shipment.created", &shipment)?;
     Ok(shipment)
 }
@@ -99,5 +113,7 @@ pub(crate) fn cancel(
         order: &order,
     };
     events::emit(conn, ORDER, order.id, "order.cancelled", &payload)?;
+    order_changed(conn, &id)?;
+    lines_changed(conn, &order)?;
     Ok(order)
 }

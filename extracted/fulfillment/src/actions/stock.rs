@@ -1,7 +1,9 @@
-//! Stock commands: define or update an item, adjust what is on hand.
+//! Stock commands: define or update an item, adjust what is on hand; each
+//! also records the item for the monolith ([`crate::sync`]).
 
 use crate::events::{self, STOCK_ITEM};
 use crate::store::{self, stock};
+use crate::sync::stock_changed;
 use fulfillment_api::{PutStockItem, Sku, StockAdjustment, StockItem};
 use platform::Problem;
 use platform::db::AnyConnection;
@@ -19,6 +21,7 @@ pub(crate) fn put(
         "stock_item.updated"
     };
     events::emit(conn, STOCK_ITEM, item.id, event, &item)?;
+    stock_changed(conn, sku.as_str())?;
     Ok((item, created))
 }
 
@@ -41,5 +44,6 @@ pub(crate) fn adjust(
         item: &item,
     };
     events::emit(conn, STOCK_ITEM, item.id, "stock_item.adjusted", &payload)?;
+    stock_changed(conn, sku.as_str())?;
     Ok(item)
 }

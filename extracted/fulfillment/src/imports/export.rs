@@ -4,7 +4,7 @@
 
 use crate::store::{orders, shipments, stock};
 use diesel::Connection;
-use fulfillment_api::{ExportPage, LegacyKey, OrderExport, StockItem};
+use fulfillment_api::{ExportPage, LegacyKey, Order, OrderExport, StockItem};
 use platform::Problem;
 use platform::db::AnyConnection;
 use v2_common::migration::cut_page;
@@ -33,14 +33,20 @@ pub(crate) fn orders(
         let next = cut_page(&mut rows, limit, |o| LegacyKey::Id(o.legacy_id));
         let items = rows
             .into_iter()
-            .map(|order| {
-                let shipments = match order.shipment_id {
-                    Some(id) => vec![shipments::get(conn, &id.to_string())?],
-                    None => Vec::new(),
-                };
-                Ok(OrderExport { order, shipments })
-            })
+            .map(|order| with_shipments(conn, order))
             .collect::<Result<_, Problem>>()?;
         Ok(ExportPage { items, next })
     })
+}
+
+/// The order with its shipment, as the export lists and sync show it.
+pub(crate) fn with_shipments(
+    conn: &mut AnyConnection,
+    order: Order,
+) -> Result<OrderExport, Problem> {
+    let shipments = match order.shipment_id {
+        Some(id) => vec![shipments::get(conn, &id.to_string())?],
+        None => Vec::new(),
+    };
+    Ok(OrderExport { order, shipments })
 }

@@ -60,7 +60,7 @@ pub(crate) fn order(
     req: &ImportOrder,
 ) -> Result<bool, Problem> {
     validate_import(req, range)?;
-    let (_, created) = order_insert::import(conn, req, crate::store::now())?;
+    let (_, created) = order_insert::import(conn, req, crate::store::now(), true)?;
     Ok(created)
 }
 

@@ -58,6 +58,7 @@ pub(super) async fn issue_invoice(sagas: &Sagas, row: &SagaRow) -> Result<Outcom
                 .db
                 .write(move |conn| {
                     orders::set_invoice(conn, &order_id, invoice.legacy_id)?;
+                    crate::sync::order_changed(conn, &order_id)?;
                     sagas::advance(conn, &id, step.as_str(), &to, store::now())
                 })
                 .await?;

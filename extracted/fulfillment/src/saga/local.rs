@@ -144,7 +144,8 @@ fn record_payment(
             order.state.as_str()
         )));
     }
-    orders::set_payment(conn, order_id, payment_legacy_id, order.invoice_legacy_id)
+    orders::set_payment(conn, order_id, payment_legacy_id, order.invoice_legacy_id)?;
+    crate::sync::order_changed(conn, order_id)
 }
 
 /// Cancels the order if it is still open (releasing its stock) and ends the

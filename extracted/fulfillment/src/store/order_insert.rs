@@ -168,11 +168,14 @@ pub(crate) fn place(
 }
 
 /// Imports the order (`true`), or answers with the one already imported
-/// under its legacy id (`false`), unchanged.
+/// under its legacy id (`false`), unchanged. An open order reserves its
+/// stock when `reserve` (a backfill: stock is imported without holds);
+/// sync brings the item's counts as they are instead.
 pub(crate) fn import(
     conn: &mut AnyConnection,
     req: &ImportOrder,
     now: NaiveDateTime,
+    reserve: bool,
 ) -> Result<(Order, bool), Problem> {
     if let Some(id) = orders::id_by_legacy_id(conn, req.legacy_id)? {
         return Ok((orders::get(conn, &id)?, false));
@@ -210,7 +213,7 @@ pub(crate) fn import(
         updated_at: stored_time(req.updated_at),
     };
     let id = insert(conn, &header, &lines)?;
-    if matches!(req.state, OrderState::Pending | OrderState::Confirmed) {
+    if reserve && matches!(req.state, OrderState::Pending | OrderState::Confirmed) {
         let holds: Vec<(&str, i64)> = lines.iter().map(|l| (l.sku, l.quantity)).collect();
         stock::reserve(conn, &id, &holds, now)?;
     }

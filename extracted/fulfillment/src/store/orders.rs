@@ -6,7 +6,7 @@
 use super::convert::{money, state, utc, uuid};
 use super::schema::{order_lines as l, orders as o, shipments};
 use crate::domain::{IllegalTransition, order_state_sources};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, SubsecRound};
 use diesel::prelude::*;
 use fulfillment_api::{Order, OrderLine, OrderState, Page, Sku};
 use platform::Problem;
@@ -250,5 +250,24 @@ pub(crate) fn set_invoice(
     if updated != 1 {
         return Err(Problem::not_found(format!("order {id}")));
     }
+    Ok(())
+}
+
+/// Gives the order the state, links and times the monolith's record has
+/// (sync, legacy → new): written as they stand there, no transition rule,
+/// since the monolith already applied its own.
+pub(crate) fn set_synced(
+    conn: &mut AnyConnection,
+    id: &str,
+    record: &fulfillment_api::ImportOrder,
+) -> Result<(), Problem> {
+    diesel::update(o::table.find(id))
+        .set((
+            o::state.eq(record.state.as_str()),
+            o::payment_legacy_id.eq(record.payment_legacy_id),
+            o::invoice_legacy_id.eq(record.invoice_legacy_id),
+            o::updated_at.eq(record.updated_at.naive_utc().trunc_subsecs(6)),
+        ))
+        .execute(conn)?;
     Ok(())
 }

@@ -296,3 +296,34 @@ pub(crate) fn end_reservations(
     diesel::delete(r::table.filter(r::order_id.eq(order_id))).execute(conn)?;
     Ok(())
 }
+
+/// Drops `order_id`'s holds without moving any count (sync, legacy → new:
+/// the monolith closed the order, and the item's counts arrive as their own
+/// change).
+pub(crate) fn forget_reservations(conn: &mut AnyConnection, order_id: &str) -> Result<(), Problem> {
+    diesel::delete(r::table.filter(r::order_id.eq(order_id))).execute(conn)?;
+    Ok(())
+}
+
+/// Sets the item's counts as the monolith has them (sync, legacy → new).
+pub(crate) fn set_counts(
+    conn: &mut AnyConnection,
+    sku: &Sku,
+    on_hand: i64,
+    reserved: i64,
+    now: NaiveDateTime,
+) -> Result<(), Problem> {
+    if on_hand < 0 || !(0..=on_hand).contains(&reserved) {
+        return Err(Problem::unprocessable(format!(
+            "stock item {sku}: {reserved} reserved of {on_hand} on hand are not counts of one item"
+        )));
+    }
+    diesel::update(s::table.filter(s::sku.eq(sku.as_str())))
+        .set((
+            s::on_hand.eq(on_hand),
+            s::reserved.eq(reserved),
+            s::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -16,4 +16,5 @@ mod reactions;
 mod sagas;
 mod service;
 mod snapshots;
+mod sync;
 mod transitions;

@@ -24,13 +24,32 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(export_shipments);
 }
 
-/// An order with its shipments (at most one in practice), legacy shapes.
-#[derive(Debug, Serialize, ToSchema)]
+/// An order with its shipments (at most one in practice), legacy shapes;
+/// also the record an order's sync change carries.
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrderExportWire {
     /// The order, as `GET /orders/{id}` shows it.
     pub order: OrderWire,
     /// Its shipments, as `GET /shipments/{id}` shows them, in id order.
     pub shipments: Vec<ShipmentWire>,
+}
+
+impl OrderExportWire {
+    /// The order with its shipments, times shown by `clock`.
+    pub(crate) fn show(
+        order: orders::OrderWithLines,
+        of: Vec<shipments::ShipmentRow>,
+        clock: &LegacyClock,
+    ) -> Self {
+        Self {
+            order: OrderWire::show(order, clock),
+            shipments: of
+                .into_iter()
+                .map(|s| ShipmentWire::show(s, clock))
+                .collect(),
+        }
+    }
 }
 
 /// Every stock item, in SKU order (byte order; keyset paged by SKU).
@@ -82,13 +101,7 @@ async fn export_orders(
             Ok((rows, total))
         },
         |((o, _), _)| o.id,
-        |(o, of)| OrderExportWire {
-            order: OrderWire::show(o, &clock),
-            shipments: of
-                .into_iter()
-                .map(|s| ShipmentWire::show(s, &clock))
-                .collect(),
-        },
+        |(o, of)| OrderExportWire::show(o, of, &clock),
     )
     .await
 }

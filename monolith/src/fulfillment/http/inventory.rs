@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::fulfillment::domain::{self, MAX_QTY};
 use crate::fulfillment::store::items::{self, ItemRow};
+use crate::fulfillment::sync::stock_changed;
 use crate::legacy::{Currency, LegacyClock, money};
 use actix_web::{HttpResponse, get, post, put, web};
 use platform::Problem;
@@ -39,7 +40,8 @@ pub struct AdjustWire {
 }
 
 /// A stock item, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ItemWire {
     /// SKU.
     pub sku: String,
@@ -99,6 +101,7 @@ async fn define(
                 currency.code(),
                 LegacyClock::now(),
             )?;
+            stock_changed(conn, &sku)?;
             Ok::<_, AppError>((created, found(&sku, items::get(conn, &sku)?)?))
         })
         .await?;
@@ -142,6 +145,7 @@ async fn adjust(
     let item = db
         .write(move |conn| {
             items::adjust(conn, &sku, delta, LegacyClock::now())?;
+            stock_changed(conn, &sku)?;
             found(&sku, items::get(conn, &sku)?)
         })
         .await?;

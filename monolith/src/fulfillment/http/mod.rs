@@ -1,9 +1,9 @@
 //! The fulfillment part of `/api/v1`: inventory, orders, shipments.
 
-mod export;
-mod inventory;
-mod orders;
-mod shipments;
+pub(crate) mod export;
+pub(crate) mod inventory;
+pub(crate) mod orders;
+pub(crate) mod shipments;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

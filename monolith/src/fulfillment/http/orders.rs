@@ -2,6 +2,7 @@
 
 use crate::fulfillment::commands::{self, PlaceOrder};
 use crate::fulfillment::domain;
+use crate::fulfillment::owner::OrderOwners;
 use crate::fulfillment::remote_flows;
 use crate::fulfillment::store::orders::{self as store, OrderWithLines};
 use crate::legacy::{LegacyClock, Page, PageParams, page};
@@ -48,7 +49,8 @@ pub struct NewOrderWire {
 }
 
 /// An order line, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LineWire {
     /// SKU.
     pub sku: String,
@@ -61,7 +63,8 @@ pub struct LineWire {
 }
 
 /// An order, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrderWire {
     /// Id.
     pub id: i64,
@@ -86,7 +89,7 @@ pub struct OrderWire {
 }
 
 impl OrderWire {
-    pub(super) fn show((o, lines): OrderWithLines, clock: &LegacyClock) -> Self {
+    pub(crate) fn show((o, lines): OrderWithLines, clock: &LegacyClock) -> Self {
         Self {
             id: o.id,
             cust: o.customer_id,
@@ -173,15 +176,17 @@ async fn of_customer(
 }
 
 /// Captures the payment of a pay-on-invoice order (P → C).
-#[utoipa::path(tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = OrderWire), (status = 404), (status = 409)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = OrderWire), (status = 404), (status = 409, description = "not pending, or the fulfillment service owns the order")))]
 #[post("/orders/{id}/capture")]
 async fn capture(
     db: web::Data<Db>,
     ports: web::Data<Ports>,
+    owners: web::Data<OrderOwners>,
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
+    owners.check(id, "capture")?;
     let (current, _) = db.read(move |conn| store::get(conn, id)).await?;
     let via = match current.payment_id {
         Some(p) => Some(ports.payments.for_write(&db, p).await?),
@@ -202,15 +207,17 @@ async fn capture(
 }
 
 /// Cancels an order (P or C → X): releases stock, refunds or voids the payment.
-#[utoipa::path(tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = OrderWire), (status = 404), (status = 409)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = OrderWire), (status = 404), (status = 409, description = "not cancellable, or the fulfillment service owns the order")))]
 #[post("/orders/{id}/cancel")]
 async fn cancel(
     db: web::Data<Db>,
     ports: web::Data<Ports>,
+    owners: web::Data<OrderOwners>,
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
+    owners.check(id, "cancel")?;
     let (current, _) = db.read(move |conn| store::get(conn, id)).await?;
     let via = match current.payment_id {
         Some(p) => Some((p, ports.payments.for_write(&db, p).await?)),

@@ -1,6 +1,7 @@
 //! `/api/v1/shipments` and shipping an order.
 
 use crate::fulfillment::commands;
+use crate::fulfillment::owner::OrderOwners;
 use crate::fulfillment::store::shipments::{self as store, ShipmentRow};
 use crate::legacy::LegacyClock;
 use actix_web::{HttpResponse, get, post, web};
@@ -24,7 +25,8 @@ pub struct NewShipmentWire {
 }
 
 /// A shipment, legacy shape.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ShipmentWire {
     /// Id.
     pub id: i64,
@@ -43,7 +45,7 @@ pub struct ShipmentWire {
 }
 
 impl ShipmentWire {
-    pub(super) fn show(s: ShipmentRow, clock: &LegacyClock) -> Self {
+    pub(crate) fn show(s: ShipmentRow, clock: &LegacyClock) -> Self {
         Self {
             id: s.id,
             ord: s.order_id,
@@ -58,15 +60,17 @@ impl ShipmentWire {
 
 /// Ships a paid order.
 #[utoipa::path(tag = "shipments", params(("id" = i64, Path)), request_body = NewShipmentWire, responses(
-    (status = 201, body = ShipmentWire), (status = 404), (status = 409, description = "order not paid, or not shippable")))]
+    (status = 201, body = ShipmentWire), (status = 404), (status = 409, description = "order not paid, or not shippable, or the fulfillment service owns it")))]
 #[post("/orders/{id}/shipments")]
 async fn ship(
     db: web::Data<Db>,
+    owners: web::Data<OrderOwners>,
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
     body: Json<NewShipmentWire>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
+    owners.check(id, "ship")?;
     let carrier = crate::legacy::text("carr", &body.carr, 50)?;
     let shipment = db
         .write(move |conn| commands::ship(conn, id, &carrier))
@@ -88,14 +92,17 @@ async fn read(
 }
 
 /// Marks a shipment delivered (and its order).
-#[utoipa::path(tag = "shipments", params(("id" = i64, Path)), responses((status = 200, body = ShipmentWire), (status = 404), (status = 409)))]
+#[utoipa::path(tag = "shipments", params(("id" = i64, Path)), responses((status = 200, body = ShipmentWire), (status = 404), (status = 409, description = "delivered already, or the fulfillment service owns its order")))]
 #[post("/shipments/{id}/deliver")]
 async fn deliver(
     db: web::Data<Db>,
+    owners: web::Data<OrderOwners>,
     clock: web::Data<LegacyClock>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
+    let order_id = db.read(move |conn| store::get(conn, id)).await?.order_id;
+    owners.check(order_id, "deliver")?;
     let shipment = db.write(move |conn| commands::deliver(conn, id)).await?;
     Ok(HttpResponse::Ok().json(ShipmentWire::show(shipment, &clock)))
 }

@@ -6,3 +6,4 @@ pub mod items;
 pub mod orders;
 mod schema;
 pub mod shipments;
+pub mod synced;

@@ -3,6 +3,7 @@
 use super::schema::{order_lines, orders};
 use crate::error::{AppError, AppResult};
 use crate::fulfillment::domain::OrderStatus;
+use crate::legacy::ids::own_id;
 use crate::legacy::page::PageRequest;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -51,8 +52,10 @@ pub fn insert(
     lines: &[PricedLine],
     now: NaiveDateTime,
 ) -> AppResult<i64> {
+    let own = own_id!(conn, orders);
     let id: i64 = diesel::insert_into(orders::table)
         .values((
+            own.map(|id| orders::id.eq(id)),
             orders::customer_id.eq(customer_id),
             orders::status.eq(OrderStatus::Pending.letter()),
             orders::currency.eq(currency),

@@ -2,6 +2,7 @@
 
 use super::schema::shipments;
 use crate::error::{AppError, AppResult};
+use crate::legacy::ids::own_id;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use platform::db::AnyConnection;
@@ -28,8 +29,10 @@ pub fn insert(
         "{}-{order_id:08}",
         carrier.to_uppercase().replace(char::is_whitespace, "")
     );
+    let own = own_id!(conn, shipments);
     let id = diesel::insert_into(shipments::table)
         .values((
+            own.map(|id| shipments::id.eq(id)),
             shipments::order_id.eq(order_id),
             shipments::status.eq("S"),
             shipments::carrier.eq(carrier),

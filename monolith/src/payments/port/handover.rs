@@ -23,7 +23,8 @@
 use super::owner::OwnerFlags;
 use super::remote::RemotePayments;
 use crate::error::{AppError, AppResult};
-use crate::payments::sync::{ORIGIN, PAYMENT};
+use crate::payments::sync::PAYMENT;
+use crate::sync::ORIGIN;
 use platform::db::Db;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

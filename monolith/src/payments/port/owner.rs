@@ -1,21 +1,23 @@
-//! Which side owns a payment for one call: the question the proxy asks for
-//! the payments route, asked here with the same flags, the same key and the
-//! same context, so the monolith's own flows and the proxy always name the
-//! same owner (docs/data.md, "Who owns what in each phase").
+//! Which side owns a record for one call: the question the proxy asks for
+//! a route, asked here with the same flags, the same key and the same
+//! context, so the monolith's own flows and the proxy always name the same
+//! owner (docs/data.md, "Who owns what in each phase"). The payments port
+//! asks it of the payments route; the fulfillment module of the orders
+//! route, for its orders.
 
 use std::collections::HashMap;
 use strangler_flags::{FlagContext, Flags, OwnersWatch};
 
-/// Where a call on payments goes.
+/// Where a call on a record goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
     /// The in-process payments module.
     Monolith,
-    /// The payment service.
+    /// The service that took the route over.
     Service,
 }
 
-/// The payments route's flags, as the proxy reads them.
+/// A route's flags, as the proxy reads them.
 #[derive(Clone)]
 pub struct OwnerFlags {
     flags: Flags,
@@ -41,7 +43,7 @@ impl OwnerFlags {
     }
 
     /// A watch of the owner flags (`canary`, `new`) from their current
-    /// definitions: which ways payments moved at a change.
+    /// definitions: which ways records moved at a change.
     pub fn watch(&self) -> OwnersWatch {
         let names = [&self.canary, &self.new]
             .into_iter()
@@ -51,13 +53,14 @@ impl OwnerFlags {
         OwnersWatch::new(&self.flags, names)
     }
 
-    /// The owner of an existing payment: decided by its legacy id, as the
-    /// proxy decides `/api/v1/payments/{id}` (the route's `record_param`).
-    pub fn of_payment(&self, payment_id: i64) -> Owner {
-        self.decide(&payment_id.to_string())
+    /// The owner of an existing record (a payment, an order): decided by its
+    /// legacy id, as the proxy decides `/api/v1/payments/{id}` or
+    /// `/api/v1/orders/{id}` (the route's `record_param`).
+    pub fn of_record(&self, id: i64) -> Owner {
+        self.decide(&id.to_string())
     }
 
-    /// Where a new payment of `customer_id` is created: decided by the
+    /// Where a new record of `customer_id` is created: decided by the
     /// caller, as the proxy decides a request without a record key.
     pub fn for_customer(&self, customer_id: i64) -> Owner {
         self.decide(&customer_id.to_string())

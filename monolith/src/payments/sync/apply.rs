@@ -2,10 +2,11 @@
 //! tables through the inbox, once each and in order per record
 //! ([`platform::sync::apply`]), without recording anything (no echo).
 
-use super::{INVOICE, ORIGIN, OTHER, PAYMENT, PaymentRecord, clock};
+use super::{INVOICE, PAYMENT, PaymentRecord};
 use crate::error::{AppError, AppResult};
 use crate::payments::http::InvoiceWire;
 use crate::payments::store::synced::{self, SyncedInvoice, SyncedPayment, SyncedRefund};
+use crate::sync::{ORIGIN, OTHER, clock};
 use platform::db::AnyConnection;
 use platform::inbox::Inbox;
 use platform::sync::Change;

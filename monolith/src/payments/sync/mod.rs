@@ -1,10 +1,10 @@
-//! Sync with the payment service while both sides live (see `docs/data.md`):
-//! every write of this module records the changed payment (with its refunds)
-//! or invoice as a [`platform::sync::Change`] in the outbox, in the write's
-//! transaction ([`payment_changed`], [`invoice_changed`]); the relay takes
-//! it to the service. The service's changes come back through the inbox
-//! ([`apply`]), which writes these tables directly and records nothing, so
-//! nothing is echoed.
+//! Sync with the payment service while both sides live (see `docs/data.md`
+//! and [`crate::sync`]): every write of this module records the changed
+//! payment (with its refunds) or invoice as a [`platform::sync::Change`] in
+//! the outbox, in the write's transaction ([`payment_changed`],
+//! [`invoice_changed`]); the relay takes it to the service. The service's
+//! changes come back through the monolith's inbox ([`apply`]), which writes
+//! these tables directly and records nothing, so nothing is echoed.
 //!
 //! A change's `record` is the legacy shape of `GET /api/v1/payments/{id}`
 //! with its refunds, plus `cust` (the customer, which the legacy payment does
@@ -17,14 +17,10 @@ pub mod apply;
 use super::http::{InvoiceWire, PaymentWire, RefundWire};
 use super::store;
 use crate::error::AppResult;
-use crate::legacy::LegacyClock;
+use crate::sync::{clock, publish};
 use platform::db::AnyConnection;
 use serde::{Deserialize, Serialize};
 
-/// This side's origin in a change.
-pub const ORIGIN: &str = "legacy";
-/// The other side's.
-pub const OTHER: &str = "new";
 /// The entity names both sides use.
 pub const PAYMENT: &str = "payment";
 /// See [`PAYMENT`].
@@ -43,11 +39,6 @@ pub struct PaymentRecord {
     pub cust: Option<i64>,
 }
 
-/// Sync records show times in UTC.
-pub fn clock() -> LegacyClock {
-    LegacyClock::utc()
-}
-
 /// Records the current state of payment `id` for the other side.
 pub fn payment_changed(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
     let clock = clock();
@@ -62,28 +53,16 @@ pub fn payment_changed(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
         refunds,
         cust,
     };
-    publish(conn, PAYMENT, id, &record)
+    publish(conn, PAYMENT, &id.to_string(), &record)
 }
 
 /// Records the current state of invoice `id` for the other side.
 pub fn invoice_changed(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
     let row = store::invoice(conn, id)?;
-    publish(conn, INVOICE, id, &InvoiceWire::show(row, &clock()))
-}
-
-fn publish(
-    conn: &mut AnyConnection,
-    entity: &str,
-    id: i64,
-    record: &impl Serialize,
-) -> AppResult<()> {
-    let record = serde_json::to_value(record)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    Ok(platform::sync::publish(
+    publish(
         conn,
-        ORIGIN,
-        entity,
+        INVOICE,
         &id.to_string(),
-        record,
-    )?)
+        &InvoiceWire::show(row, &clock()),
+    )
 }

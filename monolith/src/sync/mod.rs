@@ -1,0 +1,44 @@
+//! Sync with the extracted services while both sides live (see
+//! `docs/data.md`): each module that a service took over records, in the
+//! transaction of each of its writes, the whole changed record as a
+//! [`platform::sync::Change`] in the outbox ([`publish`]); the relay takes
+//! it to the service. The services' changes come back through the one
+//! [`inbox`] of the monolith, whose handlers write the modules' tables
+//! directly and record nothing, so nothing is echoed.
+//!
+//! What each module syncs: `payments` (payments with their refunds,
+//! invoices: `payments::sync`) with the payment service; `fulfillment`
+//! (orders with their lines and shipments, stock items: `fulfillment::sync`)
+//! with the fulfillment service. A record is the legacy shape of its
+//! `/api/v1` export, with times in **UTC** ([`clock`]), so neither side
+//! needs the other's zone.
+
+pub mod inbox;
+
+use crate::error::AppResult;
+use crate::legacy::LegacyClock;
+use platform::db::AnyConnection;
+use serde::Serialize;
+
+/// This side's origin in a change.
+pub const ORIGIN: &str = "legacy";
+/// The services' origin.
+pub const OTHER: &str = "new";
+
+/// Sync records show times in UTC.
+pub fn clock() -> LegacyClock {
+    LegacyClock::utc()
+}
+
+/// Records `record` as the next change of `entity` `key`, in the caller's
+/// transaction.
+pub fn publish(
+    conn: &mut AnyConnection,
+    entity: &str,
+    key: &str,
+    record: &impl Serialize,
+) -> AppResult<()> {
+    let record = serde_json::to_value(record)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    Ok(platform::sync::publish(conn, ORIGIN, entity, key, record)?)
+}
