@@ -290,16 +290,20 @@ pub fn for_aggregate(
         .load(conn)
 }
 
-/// Marks one event delivered (for a relay); returns whether it was pending.
-pub fn mark_delivered(conn: &mut AnyConnection, seq: i64, at: DateTime<Utc>) -> QueryResult<bool> {
+/// Marks events delivered (for a relay, a round's acknowledged events in
+/// one write); returns how many of them were still pending.
+pub fn mark_delivered(
+    conn: &mut AnyConnection,
+    seqs: &[i64],
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(
         outbox::table
-            .find(seq)
+            .filter(outbox::seq.eq_any(seqs))
             .filter(outbox::delivered_at.is_null()),
     )
     .set(outbox::delivered_at.eq(Some(at.naive_utc())))
     .execute(conn)
-    .map(|n| n == 1)
 }
 
 #[cfg(all(test, feature = "testing"))]

@@ -58,10 +58,15 @@ async fn committed_events_are_kept_in_order(backend: TestBackend) {
     assert_eq!(payload, second.payload);
     let seq = stored[0].seq;
     let marked = db
-        .write(move |c| mark_delivered(c, seq, Utc::now()).map_err(Problem::from))
+        .write(move |c| mark_delivered(c, &[seq], Utc::now()).map_err(Problem::from))
         .await
         .unwrap();
-    assert!(marked);
+    assert_eq!(marked, 1);
+    let again = db
+        .write(move |c| mark_delivered(c, &[seq], Utc::now()).map_err(Problem::from))
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "an event is delivered once");
     let left = db
         .read(|c| pending(c, 10).map_err(Problem::from))
         .await
@@ -134,7 +139,7 @@ async fn lag_counts_pending_events_and_finds_the_oldest(backend: TestBackend) {
         .find(|e| e.event_id == first.event_id.to_string())
         .unwrap()
         .seq;
-    db.write(move |c| mark_delivered(c, older, Utc::now()).map_err(Problem::from))
+    db.write(move |c| mark_delivered(c, &[older], Utc::now()).map_err(Problem::from))
         .await
         .unwrap();
     let after = lag_now().await.unwrap();

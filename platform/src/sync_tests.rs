@@ -144,9 +144,11 @@ async fn pending_changes_count_one_records_undelivered_changes(backend: TestBack
         .await
         .unwrap()[0]
         .seq;
-    db.write(move |c| outbox::mark_delivered(c, first, chrono::Utc::now()).map_err(Problem::from))
-        .await
-        .unwrap();
+    db.write(move |c| {
+        outbox::mark_delivered(c, &[first], chrono::Utc::now()).map_err(Problem::from)
+    })
+    .await
+    .unwrap();
     assert_eq!(pending("7").await, 1, "a delivered change no longer counts");
 }
 

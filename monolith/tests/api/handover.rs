@@ -43,10 +43,11 @@ async fn a_write_waits_for_the_monolith_s_undelivered_change(backend: TestBacken
 
     let key = pay.to_string();
     db.write(move |c| {
-        let pending = platform::outbox::for_aggregate(c, "payment", &key)?;
-        for e in pending {
-            platform::outbox::mark_delivered(c, e.seq, chrono::Utc::now())?;
-        }
+        let seqs: Vec<i64> = platform::outbox::for_aggregate(c, "payment", &key)?
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        platform::outbox::mark_delivered(c, &seqs, chrono::Utc::now())?;
         Ok::<_, platform::Problem>(())
     })
     .await

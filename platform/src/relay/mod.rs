@@ -2,12 +2,12 @@
 //! outbox ([`crate::outbox`]) holds, **at least once and in `seq` order**.
 //!
 //! Each round reads up to `batch_size` pending events, publishes them one by
-//! one and marks each delivered only after its publish was acknowledged (a
-//! subscriber's 2xx, or the JetStream ack). The first failure ends the round:
+//! one and marks those whose publish was acknowledged (a subscriber's 2xx,
+//! or the JetStream ack) delivered, in one write. The first failure ends the round:
 //! that event and every later one stay pending and go, in order, on a later
 //! round after a back-off that doubles from `poll_interval_ms` up to
-//! `max_backoff_ms`. A crash between the ack and the mark sends the event
-//! again; consumers dedupe by `event_id` ([`crate::inbox`]). Run one relay per
+//! `max_backoff_ms`. A crash between an ack and the round's mark sends those
+//! events again; consumers dedupe by `event_id` ([`crate::inbox`]). Run one relay per
 //! database: two would both send (still deduped, but no longer in order).
 //!
 //! Transports ([`Transport`]): `http` POSTs the event to each configured
@@ -168,37 +168,47 @@ impl Rounds {
         tracing::info!("outbox relay stopped");
     }
 
-    /// Publishes one batch in order; returns how many were delivered.
+    /// Publishes one batch in order; returns how many were delivered. The
+    /// acknowledged events are marked delivered in one write at the end of
+    /// the round (also when a publish fails or the relay stops midway): a
+    /// write per event made the relay compete with its service's own writes
+    /// for every event, and fall behind under load.
     async fn round(&mut self) -> Result<usize, RoundError> {
         let limit = self.batch_size;
         let events = self
             .db
             .read(move |c| outbox::pending(c, limit).map_err(Problem::from))
             .await?;
-        let mut delivered = 0;
+        let mut acknowledged = Vec::with_capacity(events.len());
+        let mut failed = None;
         for event in events {
             if *self.stopped.borrow() {
                 break;
             }
-            self.sender
-                .publish(&event)
-                .await
-                .map_err(|error| RoundError::Publish {
+            if let Err(error) = self.sender.publish(&event).await {
+                failed = Some(RoundError::Publish {
                     seq: event.seq,
                     event_id: event.event_id.clone(),
                     error,
-                })?;
-            let seq = event.seq;
+                });
+                break;
+            }
+            tracing::debug!(seq = event.seq, event_id = %event.event_id, event_type = %event.event_type, "event delivered");
+            acknowledged.push(event.seq);
+        }
+        let delivered = acknowledged.len();
+        if delivered > 0 {
             self.db
                 .write(move |c| {
-                    outbox::mark_delivered(c, seq, Utc::now())
+                    outbox::mark_delivered(c, &acknowledged, Utc::now())
                         .map_err(|e| Problem::from(DbError::from(e)))
                 })
                 .await?;
-            tracing::debug!(seq, event_id = %event.event_id, event_type = %event.event_type, "event delivered");
-            delivered += 1;
         }
-        Ok(delivered)
+        match failed {
+            Some(error) => Err(error),
+            None => Ok(delivered),
+        }
     }
 }
 

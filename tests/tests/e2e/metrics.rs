@@ -247,10 +247,7 @@ async fn metrics_move_as_requests_flow_and_pass_promtool(backend: TestBackend) {
     let seqs: Vec<i64> = pending.iter().map(|e| e.seq).collect();
     service_db
         .write(move |c| {
-            for seq in seqs {
-                platform::outbox::mark_delivered(c, seq, chrono::Utc::now())?;
-            }
-            Ok::<_, DbError>(())
+            platform::outbox::mark_delivered(c, &seqs, chrono::Utc::now()).map_err(DbError::Query)
         })
         .await
         .unwrap();
