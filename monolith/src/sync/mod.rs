@@ -15,7 +15,7 @@
 
 pub mod inbox;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::legacy::LegacyClock;
 use platform::db::AnyConnection;
 use serde::Serialize;
@@ -41,4 +41,32 @@ pub fn publish(
     let record = serde_json::to_value(record)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     Ok(platform::sync::publish(conn, ORIGIN, entity, key, record)?)
+}
+
+/// Reads a change's record as `T` (the module's wire shape), or says which
+/// record it is not.
+pub fn parse<T: serde::de::DeserializeOwned>(
+    what: &str,
+    record: &serde_json::Value,
+) -> AppResult<T> {
+    serde_json::from_value(record.clone())
+        .map_err(|e| AppError::Invalid(format!("not a {what} record: {e}")))
+}
+
+/// Reads a record's time (UTC, [`clock`]), naming the field when it is not one.
+pub fn time(field: &str, value: &str) -> AppResult<chrono::NaiveDateTime> {
+    clock()
+        .read(value)
+        .map_err(|e| AppError::Invalid(format!("{field}: {e}")))
+}
+
+/// Checks a legacy one-letter state or code against the values it may take.
+pub fn letter(field: &str, value: &str, allowed: &[&str]) -> AppResult<()> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(format!(
+            "{field} must be one of {allowed:?}, got `{value}`"
+        )))
+    }
 }

@@ -14,11 +14,10 @@ use crate::fulfillment::store::synced::{
     self, SyncedItem, SyncedLine, SyncedOrder, SyncedShipment,
 };
 use crate::legacy::{Currency, LegacyClock};
-use crate::sync::{ORIGIN, OTHER, clock};
+use crate::sync::{ORIGIN, OTHER, letter, parse, time};
 use platform::db::AnyConnection;
 use platform::inbox::Inbox;
 use platform::sync::Change;
-use serde::de::DeserializeOwned;
 
 /// `inbox` with the handlers for the fulfillment service's changes.
 pub fn handlers(inbox: Inbox) -> Inbox {
@@ -29,27 +28,6 @@ pub fn handlers(inbox: Inbox) -> Inbox {
         .on(&Change::event_type(OTHER, STOCK_ITEM), |conn, event| {
             platform::sync::apply_event(conn, ORIGIN, event, STOCK_ITEM, stock_item)
         })
-}
-
-fn parse<T: DeserializeOwned>(what: &str, record: &serde_json::Value) -> AppResult<T> {
-    serde_json::from_value(record.clone())
-        .map_err(|e| AppError::Invalid(format!("not a {what} record: {e}")))
-}
-
-fn time(field: &str, value: &str) -> AppResult<chrono::NaiveDateTime> {
-    clock()
-        .read(value)
-        .map_err(|e| AppError::Invalid(format!("{field}: {e}")))
-}
-
-fn letter(field: &str, value: &str, allowed: &[&str]) -> AppResult<()> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(format!(
-            "{field} must be one of {allowed:?}, got `{value}`"
-        )))
-    }
 }
 
 fn order(conn: &mut AnyConnection, record: &serde_json::Value) -> AppResult<()> {

@@ -6,11 +6,10 @@ use super::{INVOICE, PAYMENT, PaymentRecord};
 use crate::error::{AppError, AppResult};
 use crate::payments::http::InvoiceWire;
 use crate::payments::store::synced::{self, SyncedInvoice, SyncedPayment, SyncedRefund};
-use crate::sync::{ORIGIN, OTHER, clock};
+use crate::sync::{ORIGIN, OTHER, letter, parse, time};
 use platform::db::AnyConnection;
 use platform::inbox::Inbox;
 use platform::sync::Change;
-use serde::de::DeserializeOwned;
 
 /// `inbox` with the handlers for the payment service's changes.
 pub fn handlers(inbox: Inbox) -> Inbox {
@@ -21,27 +20,6 @@ pub fn handlers(inbox: Inbox) -> Inbox {
         .on(&Change::event_type(OTHER, INVOICE), |conn, event| {
             platform::sync::apply_event(conn, ORIGIN, event, INVOICE, invoice)
         })
-}
-
-fn parse<T: DeserializeOwned>(what: &str, record: &serde_json::Value) -> AppResult<T> {
-    serde_json::from_value(record.clone())
-        .map_err(|e| AppError::Invalid(format!("not a {what} record: {e}")))
-}
-
-fn time(field: &str, value: &str) -> AppResult<chrono::NaiveDateTime> {
-    clock()
-        .read(value)
-        .map_err(|e| AppError::Invalid(format!("{field}: {e}")))
-}
-
-fn letter(field: &str, value: &str, allowed: &[&str]) -> AppResult<()> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(format!(
-            "{field} must be one of {allowed:?}, got `{value}`"
-        )))
-    }
 }
 
 fn payment(conn: &mut AnyConnection, record: &serde_json::Value) -> AppResult<()> {
