@@ -87,6 +87,15 @@ async fn held(res: Response, what: &str) -> String {
     problem["detail"].as_str().unwrap().to_owned()
 }
 
+/// Asserts the answer's status, showing its body when it is another.
+async fn answered(res: Response, status: StatusCode, what: &str) {
+    let got = res.status();
+    if got != status {
+        let body = res.text().await.unwrap_or_default();
+        panic!("{what}: expected {status}, got {got}: {body}");
+    }
+}
+
 /// Sends again while the answer is `503 handover`; the first other answer.
 async fn once_handed_over<F: Future<Output = Response>>(send: impl Fn() -> F) -> Response {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -151,9 +160,9 @@ async fn both_writes_are_held(s: &SyncStack, order: i64, pay: i64, direction: &s
 /// on both sides.
 async fn ends_refunded_once(s: &SyncStack, order: i64, pay: i64) {
     let over = once_handed_over(|| refund(s, pay, 2500)).await;
-    assert_eq!(over.status(), StatusCode::CONFLICT, "the over-refund");
+    answered(over, StatusCode::CONFLICT, "the over-refund").await;
     let cancelled = once_handed_over(|| cancel(s, order)).await;
-    assert_eq!(cancelled.status(), StatusCode::OK, "the cancel");
+    answered(cancelled, StatusCode::OK, "the cancel").await;
     let payment = s
         .wait_until(
             format!("{}/api/v1/payments/{pay}", s.monolith),
@@ -182,7 +191,12 @@ async fn a_promotion_waits_for_the_monolith_s_last_refund(backend: TestBackend) 
     )
     .await;
     s.sync_off().await;
-    assert_eq!(refund(&s, pay, 1000).await.status(), StatusCode::CREATED);
+    answered(
+        refund(&s, pay, 1000).await,
+        StatusCode::CREATED,
+        "the monolith's refund",
+    )
+    .await;
 
     s.flags.enable("payments.new");
     s.wait_for_mode("payments", "new").await;
@@ -208,7 +222,7 @@ async fn a_rollback_waits_for_the_service_s_last_refund(backend: TestBackend) {
     let gate = s.gate.as_ref().unwrap();
     gate.close();
     let taken = once_handed_over(|| refund(&s, pay, 2000)).await;
-    assert_eq!(taken.status(), StatusCode::CREATED, "the service's refund");
+    answered(taken, StatusCode::CREATED, "the service's refund").await;
 
     s.flags.disable("payments.new");
     s.wait_for_mode("payments", "legacy").await;
