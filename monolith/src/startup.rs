@@ -68,7 +68,7 @@ impl AppState {
         let inbox = crate::sync::inbox::inbox(db.clone(), settings);
         Ok(Self {
             inbox: web::Data::new(inbox),
-            sync: web::Data::new(SyncSide::new(crate::sync::ORIGIN, &settings.events)),
+            sync: web::Data::new(crate::sync::side(&settings.events)),
             db: web::Data::new(db),
             ports: web::Data::new(Ports::in_process()),
             orders: web::Data::new(OrderOwners::monolith()),

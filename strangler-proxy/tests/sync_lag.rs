@@ -94,7 +94,13 @@ async fn side(backend: TestBackend, origin: &str, inbox: &str) -> Side {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (data, sync) = (
         web::Data::new(db.clone()),
-        web::Data::new(SyncSide::new(origin, &events)),
+        // Two data contexts on one side, as the monolith has: the proxy
+        // asks by the route's `data` and sees only its own.
+        web::Data::new(
+            SyncSide::new(origin, &events)
+                .context("payments", &["payment"])
+                .context("fulfillment", &["order"]),
+        ),
     );
     let server = HttpServer::new(move || {
         App::new()
@@ -116,8 +122,10 @@ async fn side(backend: TestBackend, origin: &str, inbox: &str) -> Side {
 }
 
 impl Side {
-    /// Records a sync change of `origin` that happened two minutes ago, and
-    /// an event of another kind (which the sync status does not count).
+    /// Records a sync change of `origin` that happened two minutes ago, a
+    /// change of another data context (which a payments route's reading
+    /// does not count), and an event of another kind (which no sync status
+    /// counts).
     async fn record_old_change(&self, origin: &str) {
         let mut change = Event::new(
             "payment",
@@ -128,9 +136,12 @@ impl Side {
         .unwrap();
         change.occurred_at -= chrono::TimeDelta::minutes(2);
         let other = Event::new("payment", "17", "payment.refunded", &json!({})).unwrap();
+        let order =
+            Event::new("order", "5", &format!("{origin}.order.changed"), &json!({})).unwrap();
         self.db
             .write(move |c| {
                 outbox::record(c, &change)?;
+                outbox::record(c, &order)?;
                 outbox::record(c, &other).map_err(platform::Problem::from)
             })
             .await
@@ -236,7 +247,7 @@ async fn a_pending_change_keeps_the_gate_closed_until_delivered(backend: TestBac
     );
     legacy.record_old_change("legacy").await;
     let status = legacy.status().await;
-    assert_eq!(status.pending, 1, "only the sync change counts: {status:?}");
+    assert_eq!(status.pending, 2, "only sync changes count: {status:?}");
     assert!(status.oldest_pending_age_seconds >= 120.0, "{status:?}");
 
     let app = proxy(&legacy.url, &new.url).await;

@@ -15,6 +15,10 @@
 
 pub mod inbox;
 
+use crate::{fulfillment, payments};
+use platform::relay::EventsSettings;
+use platform::sync::status::SyncSide;
+
 use crate::error::{AppError, AppResult};
 use crate::legacy::LegacyClock;
 use platform::db::AnyConnection;
@@ -28,6 +32,21 @@ pub const OTHER: &str = "new";
 /// Sync records show times in UTC.
 pub fn clock() -> LegacyClock {
     LegacyClock::utc()
+}
+
+/// This side for `GET /sync/status`: one origin, two data contexts (the
+/// route table's `data`), each counting only its own entities' changes, so
+/// a fulfillment backlog does not hold a payments handover or retirement.
+pub fn side(events: &EventsSettings) -> SyncSide {
+    SyncSide::new(ORIGIN, events)
+        .context(
+            "payments",
+            &[payments::sync::PAYMENT, payments::sync::INVOICE],
+        )
+        .context(
+            "fulfillment",
+            &[fulfillment::sync::ORDER, fulfillment::sync::STOCK_ITEM],
+        )
 }
 
 /// Records `record` as the next change of `entity` `key`, in the caller's

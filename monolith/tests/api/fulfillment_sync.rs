@@ -98,6 +98,33 @@ async fn each_fulfillment_write_records_its_change(backend: TestBackend) {
         "defined, adjusted, reserved, shipped"
     );
     assert_eq!(stock[3].record, app.item("W-1").await);
+
+    // The test app relays nowhere: every change waits. `GET /sync/status`
+    // counts them all; by data context (what the proxy asks, the route's
+    // `data`) each counts only its own, so one context's backlog does not
+    // hold the other's handover or retirement.
+    let app = &app;
+    let pending = |query: &'static str| async move {
+        let res = app.get(&format!("/sync/status{query}")).await;
+        app.expect(res, StatusCode::OK).await["pending"]
+            .as_i64()
+            .unwrap()
+    };
+    let all = pending("").await;
+    let fulfillment = pending("?context=fulfillment").await;
+    let payments = pending("?context=payments").await;
+    assert_eq!(fulfillment, (orders.len() + stock.len()) as i64);
+    assert!(
+        payments > 0,
+        "the card order's payment and invoice wait too"
+    );
+    assert_eq!(payments + fulfillment, all);
+    let unknown = app.get("/sync/status?context=billing").await;
+    let detail = assert_problem(unknown, StatusCode::NOT_FOUND, "no data context `billing`").await;
+    assert!(
+        detail["detail"].as_str().unwrap().contains("`payments`"),
+        "{detail}"
+    );
 }
 
 fn event(entity: &str, key: &str, version: i64, record: Value) -> Value {

@@ -174,7 +174,7 @@ impl SyncLag {
         let new = route.new.as_ref().map(ToString::to_string);
         let read = |direction: Direction, upstream: Option<String>| async move {
             let measured = match &upstream {
-                Some(u) => poll::read(&self.client, u, timeout, direction).await,
+                Some(u) => poll::read(&self.client, u, context, timeout, direction).await,
                 None => Measured::Unknown {
                     error: format!("route `{}` has no `new` upstream to read", route.name),
                 },

@@ -3,15 +3,18 @@
 use super::reading::{Direction, Measured};
 use platform::sync::status::{PATH, SyncStatus};
 
-/// Asks `upstream` (a base URL) how far `direction` is behind; any failure
-/// is a [`Measured::Unknown`] that says what went wrong.
+/// Asks `upstream` (a base URL) how far `direction` is behind for data
+/// context `context` (a side that syncs several counts only that one's
+/// changes); any failure is a [`Measured::Unknown`] that says what went
+/// wrong.
 pub(super) async fn read(
     client: &reqwest::Client,
     upstream: &str,
+    context: &str,
     timeout: std::time::Duration,
     direction: Direction,
 ) -> Measured {
-    match fetch(client, upstream, timeout).await {
+    match fetch(client, upstream, context, timeout).await {
         Ok(status) if status.origin != direction.origin() => Measured::Unknown {
             error: format!(
                 "{upstream} reports the changes of `{}`, not of `{}`: is the route's {} upstream the right side?",
@@ -32,18 +35,27 @@ pub(super) async fn read(
 async fn fetch(
     client: &reqwest::Client,
     upstream: &str,
+    context: &str,
     timeout: std::time::Duration,
 ) -> Result<SyncStatus, String> {
     let url = format!("{upstream}{PATH}");
     let res = client
         .get(&url)
+        .query(&[("context", context)])
         .timeout(timeout)
         .send()
         .await
         .map_err(|e| format!("{url} does not answer: {}", without_url(&e)))?;
     let status = res.status();
     if !status.is_success() {
-        return Err(format!("{url} answered {status}"));
+        // A problem's detail says why (an unknown data context names the known ones).
+        let detail = res
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|p| p["detail"].as_str().map(|d| format!(": {d}")))
+            .unwrap_or_default();
+        return Err(format!("{url} answered {status}{detail}"));
     }
     res.json::<SyncStatus>()
         .await
